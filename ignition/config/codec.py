@@ -1,0 +1,94 @@
+"""Convert between clean JSON trees (canonical keys, shape already checked) and the model.
+
+``decode`` trusts the shape: :mod:`ignition.config.shape` has already rejected wrong types.
+``null`` means "unset": the field keeps its default (None for optional fields, the zero value
+for plain ones, as Go's decoder does). ``encode`` is the inverse, used for the config cache,
+the transpilers' output and ``ignition-validate --print``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Hashable
+from functools import cache
+from typing import Any, TypeVar, cast, get_args, get_origin
+
+from ignition.config import model
+from ignition.config.model import attr_name, json_name
+
+T = TypeVar("T")
+Decoder = Callable[[Any], Any]
+
+
+def _zero(tp: Any) -> Any:
+    if tp is str:
+        return ""
+    if tp is int:
+        return 0
+    if tp is bool:
+        return False
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return tp()
+    return None
+
+
+def _decoder_for(tp: Any) -> Decoder:
+    origin = get_origin(tp)
+    if origin is tuple:
+        item = get_args(tp)[0]
+        item_dec = _decoder_for(item)
+        zero = _zero(item)
+        return lambda v: tuple(zero if x is None else item_dec(x) for x in v)
+    if origin in (typing.Union, types.UnionType):
+        inner = next(a for a in get_args(tp) if a is not type(None))
+        return _decoder_for(inner)
+    if dataclasses.is_dataclass(tp):
+        return lambda v: decode(tp, v)  # type: ignore[arg-type]
+    return lambda v: v
+
+
+@cache
+def _plan(cls: Any) -> dict[str, tuple[str, Decoder]]:
+    hints = typing.get_type_hints(cls, vars(model))
+    return {
+        json_name(f.name): (f.name, _decoder_for(hints[f.name])) for f in dataclasses.fields(cls)
+    }
+
+
+def decode(cls: type[T], tree: dict[str, Any]) -> T:
+    plan = _plan(cast(Hashable, cls))
+    kwargs = {}
+    for key, value in tree.items():
+        if value is None:
+            continue
+        entry = plan.get(key)
+        if entry is None:
+            continue
+        name, dec = entry
+        kwargs[name] = dec(value)
+    return cls(**kwargs)
+
+
+def decode_config(tree: dict[str, Any]) -> model.Config:
+    return decode(model.Config, tree)
+
+
+def encode(obj: Any, *, omit_empty: bool = False) -> Any:
+    """Model → JSON tree. With ``omit_empty``, unset fields, empty lists and empty objects are
+    left out (the compact form Butane prints); otherwise every field is present."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(obj):
+            value = encode(getattr(obj, f.name), omit_empty=omit_empty)
+            if omit_empty and (value is None or value == [] or value == {}):
+                continue
+            out[json_name(f.name)] = value
+        return out
+    if isinstance(obj, tuple):
+        return [encode(x, omit_empty=omit_empty) for x in obj]
+    return obj
+
+
+__all__ = ["attr_name", "decode", "decode_config", "encode", "json_name"]

@@ -1,0 +1,324 @@
+"""The newest Ignition spec (3.7.0-experimental) as frozen dataclasses.
+
+Every accepted config, whatever its version, is decoded into these types; the engine only ever
+sees them. Fields that are pointers in the reference (nullable, "unset" distinct from zero) are
+``X | None``; plain fields default to their zero value. Lists are tuples (the model is frozen).
+JSON names are camelCase; attribute names are the snake_case form (see :func:`json_name`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LATEST_VERSION = "3.7.0-experimental"
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HTTPHeader:
+    name: str = ""
+    value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    compression: str | None = None
+    http_headers: tuple[HTTPHeader, ...] = ()
+    source: str | None = None
+    verification: Verification = field(default_factory=Verification)
+
+
+@dataclass(frozen=True, slots=True)
+class IgnitionConfig:
+    merge: tuple[Resource, ...] = ()
+    replace: Resource = field(default_factory=Resource)
+
+
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    http_proxy: str | None = None
+    https_proxy: str | None = None
+    no_proxy: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TLS:
+    certificate_authorities: tuple[Resource, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Security:
+    tls: TLS = field(default_factory=TLS)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    http_response_headers: int | None = None
+    http_total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ignition:
+    config: IgnitionConfig = field(default_factory=IgnitionConfig)
+    proxy: Proxy = field(default_factory=Proxy)
+    security: Security = field(default_factory=Security)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class KernelArguments:
+    should_exist: tuple[str, ...] = ()
+    should_not_exist: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PasswdGroup:
+    gid: int | None = None
+    name: str = ""
+    password_hash: str | None = None
+    should_exist: bool | None = None
+    system: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PasswdUser:
+    gecos: str | None = None
+    groups: tuple[str, ...] = ()
+    home_dir: str | None = None
+    name: str = ""
+    no_create_home: bool | None = None
+    no_log_init: bool | None = None
+    no_user_group: bool | None = None
+    password_hash: str | None = None
+    primary_group: str | None = None
+    shell: str | None = None
+    should_exist: bool | None = None
+    ssh_authorized_keys: tuple[str, ...] = ()
+    system: bool | None = None
+    uid: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Passwd:
+    groups: tuple[PasswdGroup, ...] = ()
+    users: tuple[PasswdUser, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NodeUser:
+    id: int | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NodeGroup:
+    id: int | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    group: NodeGroup = field(default_factory=NodeGroup)
+    overwrite: bool | None = None
+    path: str = ""
+    user: NodeUser = field(default_factory=NodeUser)
+    mode: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class File:
+    group: NodeGroup = field(default_factory=NodeGroup)
+    overwrite: bool | None = None
+    path: str = ""
+    user: NodeUser = field(default_factory=NodeUser)
+    append: tuple[Resource, ...] = ()
+    contents: Resource = field(default_factory=Resource)
+    mode: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    group: NodeGroup = field(default_factory=NodeGroup)
+    overwrite: bool | None = None
+    path: str = ""
+    user: NodeUser = field(default_factory=NodeUser)
+    hard: bool | None = None
+    target: str | None = None
+
+
+Node = File | Directory | Link
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    guid: str | None = None
+    label: str | None = None
+    number: int = 0
+    resize: bool | None = None
+    should_exist: bool | None = None
+    size_mib: int | None = None
+    start_mib: int | None = None
+    type_guid: str | None = None
+    wipe_partition_entry: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Disk:
+    device: str = ""
+    partitions: tuple[Partition, ...] = ()
+    wipe_table: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Raid:
+    devices: tuple[str, ...] = ()
+    level: str | None = None
+    name: str = ""
+    options: tuple[str, ...] = ()
+    spares: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cex:
+    enabled: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClevisCustom:
+    config: str | None = None
+    needs_network: bool | None = None
+    pin: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tang:
+    advertisement: str | None = None
+    thumbprint: str | None = None
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Clevis:
+    # None when absent: spec 3.2 treats any given custom object as set, later specs only
+    # one with a field set (see ClevisCustom semantics in semantics.py).
+    custom: ClevisCustom | None = None
+    tang: tuple[Tang, ...] = ()
+    threshold: int | None = None
+    tpm2: bool | None = None
+
+    def custom_is_present(self) -> bool:
+        c = self.custom
+        return c is not None and (
+            c.pin is not None or c.config is not None or c.needs_network is not None
+        )
+
+    def is_present(self) -> bool:
+        return (
+            self.custom_is_present()
+            or bool(self.tang)
+            or bool(self.tpm2)
+            or (self.threshold is not None and self.threshold != 0)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Luks:
+    cex: Cex = field(default_factory=Cex)
+    clevis: Clevis = field(default_factory=Clevis)
+    device: str | None = None
+    discard: bool | None = None
+    key_file: Resource = field(default_factory=Resource)
+    label: str | None = None
+    name: str = ""
+    open_options: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    uuid: str | None = None
+    wipe_volume: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Filesystem:
+    device: str = ""
+    format: str | None = None
+    label: str | None = None
+    mount_options: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    path: str | None = None
+    uuid: str | None = None
+    wipe_filesystem: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Storage:
+    directories: tuple[Directory, ...] = ()
+    disks: tuple[Disk, ...] = ()
+    files: tuple[File, ...] = ()
+    filesystems: tuple[Filesystem, ...] = ()
+    links: tuple[Link, ...] = ()
+    luks: tuple[Luks, ...] = ()
+    raid: tuple[Raid, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Dropin:
+    contents: str | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    contents: str | None = None
+    dropins: tuple[Dropin, ...] = ()
+    enabled: bool | None = None
+    mask: bool | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Systemd:
+    units: tuple[Unit, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    ignition: Ignition = field(default_factory=Ignition)
+    kernel_arguments: KernelArguments = field(default_factory=KernelArguments)
+    passwd: Passwd = field(default_factory=Passwd)
+    storage: Storage = field(default_factory=Storage)
+    systemd: Systemd = field(default_factory=Systemd)
+
+
+def empty_config(version: str = LATEST_VERSION) -> Config:
+    return Config(ignition=Ignition(version=version))
+
+
+_ODD_NAMES = {"sizeMiB": "size_mib", "startMiB": "start_mib"}
+
+
+def attr_name(json_key: str) -> str:
+    """camelCase JSON key → attribute name (``wipePartitionEntry`` → ``wipe_partition_entry``)."""
+    odd = _ODD_NAMES.get(json_key)
+    if odd is not None:
+        return odd
+    out = []
+    for ch in json_key:
+        if ch.isupper():
+            out.append("_")
+            out.append(ch.lower())
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def json_name(attr: str) -> str:
+    """Attribute name → camelCase JSON key (inverse of :func:`attr_name`)."""
+    for k, v in _ODD_NAMES.items():
+        if v == attr:
+            return k
+    head, *rest = attr.split("_")
+    return head + "".join(p[:1].upper() + p[1:] for p in rest)

@@ -1,0 +1,196 @@
+"""systemd unit file checks: the reference parses contents with go-systemd's deserializer.
+
+:func:`parse_unit` follows that deserializer's lexer closely so the same texts are accepted
+and the same errors returned (``unable to find end of section``, ``EOF``, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ignition.config import model
+from ignition.report import Path, Report
+
+UNIT_EXTENSIONS = (
+    ".service",
+    ".socket",
+    ".device",
+    ".mount",
+    ".automount",
+    ".swap",
+    ".target",
+    ".path",
+    ".timer",
+    ".snapshot",
+    ".slice",
+    ".scope",
+)
+LINE_MAX = 2048
+
+
+class UnitSyntaxError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class UnitOption:
+    section: str
+    name: str
+    value: str
+
+
+def parse_unit(text: str) -> list[UnitOption]:
+    """Parse unit contents like go-systemd ``unit.DeserializeOptions``."""
+    opts: list[UnitOption] = []
+    n = len(text)
+    i = 0
+    section = ""
+
+    def to_eol(j: int) -> tuple[str, int, bool]:
+        k = text.find("\n", j)
+        if k < 0:
+            return text[j:], n, True
+        line = text[j:k]
+        return line, k + 1, False
+
+    # before the first section: skip to '[' (comments skipped line-wise)
+    while True:
+        if i >= n:
+            return opts
+        ch = text[i]
+        i += 1
+        if ch == "[":
+            break
+        if ch in "#;":
+            _, i, _ = to_eol(i)
+    while True:
+        # section name
+        end = text.find("]", i)
+        if end < 0:
+            raise UnitSyntaxError("unable to find end of section")
+        name = text[i:end]
+        garbage, i, _ = to_eol(end + 1)
+        garbage = garbage.strip()
+        if garbage:
+            # the reference prints the *previous* section name here (a go-systemd bug)
+            raise UnitSyntaxError(
+                f"found garbage after section name {section}: {_go_quote(garbage)}"
+            )
+        section = name
+        # options until the next section
+        while True:
+            if i >= n:
+                return opts
+            ch = text[i]
+            if ch.isspace():
+                i += 1
+                continue
+            if ch == "[":
+                i += 1
+                break
+            if ch in "#;":
+                _, i, _ = to_eol(i + 1)
+                continue
+            # option name up to '='
+            j = i
+            while True:
+                if j >= n:
+                    raise UnitSyntaxError("EOF")
+                c = text[j]
+                if c in "\r\n":
+                    raise UnitSyntaxError(
+                        "unexpected newline encountered while parsing option name"
+                    )
+                if c == "=":
+                    break
+                j += 1
+            opt_name = text[i:j].strip()
+            i = j + 1
+            parts: list[str] = []
+            while True:
+                line, i, eof = to_eol(i)
+                if len(line.encode()) >= LINE_MAX:
+                    raise UnitSyntaxError(f"line too long (max {LINE_MAX} bytes)")
+                if line.strip() == "":
+                    break
+                parts.append(line)
+                if not line.endswith("\\"):
+                    break
+                if not eof:
+                    parts.append("\n")
+            value = "".join(parts)
+            opts.append(UnitOption(section, opt_name, value.strip()))
+
+
+def _go_quote(s: str) -> str:
+    out = ['"']
+    for ch in s:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif not ch.isprintable():
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x80 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def content_error(text: str) -> str | None:
+    try:
+        parse_unit(text)
+    except UnitSyntaxError as exc:
+        return f"invalid unit content: {exc}"
+    return None
+
+
+def has_install_section(text: str) -> bool:
+    try:
+        return any(o.section == "Install" for o in parse_unit(text))
+    except UnitSyntaxError:
+        return False
+
+
+def check_units(r: Report, units: tuple[model.Unit, ...]) -> None:
+    by_name = {u.name: u for u in units}
+    for i, u in enumerate(units):
+        path: Path = ("systemd", "units", i)
+        if not u.name.endswith(UNIT_EXTENSIONS):
+            r.error((*path, "name"), "invalid systemd unit extension")
+        if u.contents is not None:
+            err = content_error(u.contents)
+            if err is not None:
+                r.error((*path, "contents"), err)
+            elif u.enabled and u.contents and not has_install_section(u.contents):
+                msg = (
+                    f'unit "{u.name}" is enabled, but has no install section so enable does nothing'
+                )
+                r.warning((*path, "contents"), msg)
+        if u.enabled and "@" in u.name:
+            prefix, _, rest = u.name.partition("@")
+            ext = rest[rest.rfind(".") :] if "." in rest else ""
+            template = f"{prefix}@{ext}"
+            tmpl = by_name.get(template)
+            if (
+                template != u.name
+                and tmpl is not None
+                and tmpl.contents
+                and not has_install_section(tmpl.contents)
+            ):
+                r.warning(
+                    (*path, "contents"),
+                    f'template unit "{template}" for "{u.name}" doesn\'t have Install section',
+                )
+        for j, d in enumerate(u.dropins):
+            dpath = (*path, "dropins", j)
+            if not d.name.endswith(".conf"):
+                r.error((*dpath, "name"), "invalid systemd drop-in extension")
+            if d.contents is not None:
+                err = content_error(d.contents)
+                if err is not None:
+                    r.error((*dpath, "contents"), err)

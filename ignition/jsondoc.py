@@ -1,0 +1,537 @@
+"""JSON documents with positions, parsed the way Ignition's Go decoder sees them.
+
+Parsing uses the C-accelerated :mod:`json` decoder (fast on 10,000-file configs); positions are
+computed lazily by a second, position-recording scan, only when a diagnostic needs one.
+Syntax errors are re-derived with a byte scanner that mirrors Go's ``encoding/json`` state
+machine, so messages and offsets agree with the reference tools.
+
+Positions are 1-based lines and 1-based *byte* columns. Scalars are located at their first
+byte, objects and arrays one byte past the opening bracket, keys at their opening quote.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from json.decoder import scanstring  # type: ignore[attr-defined]
+from typing import Any
+
+from ignition.report import Path
+
+MAX_DEPTH = 128  # deeper documents are refused: Python's recursion limit is not an error path
+
+
+class JsonSyntaxError(Exception):
+    """Malformed JSON: message in Go's wording, ``offset`` as Go reports it (bytes)."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+class FloatLiteral(float):
+    """A JSON number with a fraction or exponent; keeps its spelling for messages."""
+
+    literal: str
+
+    def __new__(cls, text: str) -> FloatLiteral:
+        obj = super().__new__(cls, text)
+        obj.literal = text
+        return obj
+
+
+class DupDict(dict[str, Any]):
+    """An object that had repeated keys; ``pairs`` keeps every (key, value) in order."""
+
+    pairs: list[tuple[str, Any]]
+
+
+@dataclass(slots=True)
+class Document:
+    """Parsed JSON plus what is needed to locate paths in the original bytes."""
+
+    value: Any
+    text: str
+    raw: bytes
+    has_duplicate_keys: bool = False
+    invalid_utf8_offsets: list[int] = field(default_factory=list)
+    _index: PositionIndex | None = None
+
+    @property
+    def index(self) -> PositionIndex:
+        if self._index is None:
+            self._index = PositionIndex(self.text)
+        return self._index
+
+    def locate(self, path: Path) -> tuple[int, int] | None:
+        return self.index.locate(path)
+
+    def locate_key(self, path: Path) -> tuple[int, int] | None:
+        return self.index.locate_key(path)
+
+    def byte_position(self, offset: int) -> tuple[int, int]:
+        return byte_offset_position(self.raw, offset)
+
+
+def byte_offset_position(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, byte column) of a byte offset."""
+    offset = max(0, min(offset, len(raw)))
+    line = raw.count(b"\n", 0, offset) + 1
+    start = raw.rfind(b"\n", 0, offset) + 1
+    return line, offset - start + 1
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def parse(raw: bytes) -> Document:
+    """Decode bytes as one JSON value; raise :class:`JsonSyntaxError` when Go would."""
+    try:
+        text = raw.decode("utf-8")
+        bad: list[int] = []
+    except UnicodeDecodeError:
+        text, bad = _decode_lossy(raw)
+    dup_seen = False
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal dup_seen
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            dup_seen = True
+            dobj = DupDict(obj)
+            dobj.pairs = pairs
+            return dobj
+        return obj
+
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=pairs_hook,
+            parse_float=FloatLiteral,
+            parse_constant=_reject_constant,
+        )
+    except (ValueError, RecursionError):
+        message, offset = go_syntax_error(raw)
+        raise JsonSyntaxError(message, offset) from None
+    if _depth_exceeds(text, MAX_DEPTH):
+        raise JsonSyntaxError(f"exceeded max depth of {MAX_DEPTH}", len(raw))
+    if bad or "\\u" in text:
+        value = _scrub_surrogates(value)
+    return Document(value, text, raw, dup_seen, bad)
+
+
+def _decode_lossy(raw: bytes) -> tuple[str, list[int]]:
+    """Go keeps invalid UTF-8 bytes inside strings as U+FFFD; we do too, and remember where."""
+    bad: list[int] = []
+    parts: list[str] = []
+    pos = 0
+    while pos < len(raw):
+        try:
+            parts.append(raw[pos:].decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            parts.append(raw[pos : pos + exc.start].decode("utf-8"))
+            if not (bad and exc.start == 0):  # one diagnostic per run of bad bytes
+                bad.append(pos + exc.start)
+            parts.append("\ufffd")
+            pos += exc.end
+    return "".join(parts), bad
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub_surrogates(value: Any) -> Any:
+    """Lone surrogate escapes (``\\ud800``) decode to U+FFFD in Go; never let them reach disk."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_scrub_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        scrubbed = {_scrub_surrogates(k): _scrub_surrogates(v) for k, v in value.items()}
+        if isinstance(value, DupDict):
+            d = DupDict(scrubbed)
+            d.pairs = [(_scrub_surrogates(k), _scrub_surrogates(v)) for k, v in value.pairs]
+            return d
+        return scrubbed
+    return value
+
+
+def _depth_exceeds(text: str, limit: int) -> bool:
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    in_string = False
+    escape = False
+    for ch in text:
+        if in_string:
+            if escape:
+                escape = False
+            elif ch == "\\":
+                escape = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
+# --------------------------------------------------------------------------- positions
+
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+class PositionIndex:
+    """Path → position for every value and key of a (syntactically valid) document."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._values: dict[Path, int] = {}
+        self._keys: dict[Path, int] = {}
+        self._containers: set[Path] = set()
+        self.duplicate_keys: list[Path] = []
+        self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._scan(_WS.match(text, 0).end(), ())  # type: ignore[union-attr]
+
+    def _scan(self, pos: int, path: Path) -> int:
+        text = self._text
+        ch = text[pos]
+        if ch == "{":
+            self._values[path] = pos + 1
+            self._containers.add(path)
+            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+            seen: set[str] = set()
+            if text[pos] == "}":
+                return pos + 1
+            while True:
+                key_pos = pos
+                key, pos = scanstring(text, pos + 1)
+                child = (*path, key)
+                if key in seen:
+                    self.duplicate_keys.append(child)
+                seen.add(key)
+                self._keys[child] = key_pos
+                pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]  # ':'
+                pos = self._scan(pos, child)
+                pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                if text[pos] == "}":
+                    return pos + 1
+                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]  # ','
+        if ch == "[":
+            self._values[path] = pos + 1
+            self._containers.add(path)
+            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+            if text[pos] == "]":
+                return pos + 1
+            i = 0
+            while True:
+                pos = self._scan(pos, (*path, i))
+                i += 1
+                pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                if text[pos] == "]":
+                    return pos + 1
+                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+        self._values[path] = pos
+        if ch == '"':
+            return int(scanstring(text, pos + 1)[1])
+        if ch in "tn":
+            return pos + 4
+        if ch == "f":
+            return pos + 5
+        m = _NUMBER.match(text, pos)
+        assert m is not None
+        return m.end()
+
+    def _position(self, char_offset: int) -> tuple[int, int]:
+        i = bisect_right(self._line_starts, char_offset) - 1
+        start = self._line_starts[i]
+        col = len(self._text[start:char_offset].encode("utf-8", "surrogatepass")) + 1
+        return i + 1, col
+
+    def value_offset(self, path: Path) -> int | None:
+        return self._values.get(path)
+
+    def locate(self, path: Path) -> tuple[int, int] | None:
+        """Position of the value at ``path``, else of its deepest existing ancestor."""
+        for n in range(len(path), -1, -1):
+            off = self._values.get(path[:n])
+            if off is not None:
+                return self._position(off)
+        return None
+
+    def locate_key(self, path: Path) -> tuple[int, int] | None:
+        off = self._keys.get(path)
+        if off is None:
+            return self.locate(path)
+        return self._position(off)
+
+    def value_end(self, path: Path) -> tuple[int, int] | None:
+        """Where Go reports a type error: past a scalar, one past a container's bracket."""
+        off = self._values.get(path)
+        if off is None:
+            return self.locate(path)
+        if path in self._containers:
+            return self._position(off)
+        return self._position(self._scalar_end(off))
+
+    def _scalar_end(self, off: int) -> int:
+        text = self._text
+        ch = text[off]
+        if ch == '"':
+            return int(scanstring(text, off + 1)[1])
+        if ch in "tn":
+            return off + 4
+        if ch == "f":
+            return off + 5
+        m = _NUMBER.match(text, off)
+        return m.end() if m else off + 1
+
+
+# --------------------------------------------------------------------------- Go syntax errors
+
+
+def _quote_char(raw: bytes, i: int) -> str:
+    """Go's quoteChar for the (UTF-8 decoded) character starting at byte ``i``."""
+    b = raw[i]
+    if b == ord("'"):
+        return "'\\''"
+    if b == ord('"'):
+        return "'\"'"
+    n = 1 if b < 0x80 else 2 if b >> 5 == 0b110 else 3 if b >> 4 == 0b1110 else 4
+    try:
+        ch = raw[i : i + n].decode("utf-8")
+    except UnicodeDecodeError:
+        return f"'\\x{b:02x}'"
+    if ch == "\n":
+        return "'\\n'"
+    if ch == "\t":
+        return "'\\t'"
+    if ch == "\r":
+        return "'\\r'"
+    if ch.isprintable():
+        return f"'{ch}'"
+    code = ord(ch)
+    return f"'\\u{code:04x}'" if code <= 0xFFFF else f"'\\U{code:08x}'"
+
+
+def _char_len(raw: bytes, i: int) -> int:
+    b = raw[i]
+    n = 1 if b < 0x80 else 2 if b >> 5 == 0b110 else 3 if b >> 4 == 0b1110 else 4
+    try:
+        raw[i : i + n].decode("utf-8")
+    except UnicodeDecodeError:
+        return 1
+    return n
+
+
+_WS_BYTES = b" \t\r\n"
+_DIGITS = b"0123456789"
+_HEX = b"0123456789abcdefABCDEF"
+
+
+def go_syntax_error(raw: bytes) -> tuple[str, int]:
+    """Return (message, offset) for the first syntax error, as Ignition's decoder reports it.
+
+    ``offset`` is the number of bytes consumed including the offending character; an error at
+    the end of the input has ``offset == len(raw)``.
+    """
+    stack: list[str] = []  # 'k' object key expected, 'v' object value, 'a' array
+    i = 0
+    n = len(raw)
+
+    def err(what: str) -> tuple[str, int]:
+        return f"invalid character {_quote_char(raw, i)} {what}", i + _char_len(raw, i)
+
+    def eof() -> tuple[str, int]:
+        return "unexpected end of JSON input", n
+
+    def skip_ws(j: int) -> int:
+        while j < n and raw[j] in _WS_BYTES:
+            j += 1
+        return j
+
+    state = "value"
+    while True:
+        i = skip_ws(i)
+        if state == "value" or state == "value_or_empty":
+            if i >= n:
+                return eof()
+            c = raw[i]
+            if state == "value_or_empty" and c == ord("]"):
+                stack.pop()
+                i += 1
+                state = "end"
+                continue
+            if c == ord("{"):
+                stack.append("k")
+                i = skip_ws(i + 1)
+                if i >= n:
+                    return eof()
+                if raw[i] == ord("}"):
+                    stack.pop()
+                    i += 1
+                    state = "end"
+                    continue
+                state = "key"
+                continue
+            if c == ord("["):
+                stack.append("a")
+                i += 1
+                state = "value_or_empty"
+                continue
+            if c == ord('"'):
+                res = _scan_string(raw, i)
+                if isinstance(res, tuple):
+                    return res
+                i = res
+                state = "end"
+                continue
+            if c == ord("-") or c in _DIGITS:
+                res = _scan_number(raw, i)
+                if isinstance(res, tuple):
+                    return res
+                i = res
+                state = "end"
+                continue
+            for lit in (b"true", b"false", b"null"):
+                if c == lit[0]:
+                    for k in range(1, len(lit)):
+                        if i + k >= n:
+                            return eof()
+                        if raw[i + k] != lit[k]:
+                            i += k
+                            name = lit.decode()
+                            return err(f"in literal {name} (expecting '{chr(lit[k])}')")
+                    i += len(lit)
+                    state = "end"
+                    break
+            else:
+                return err("looking for beginning of value")
+            continue
+        if state == "key":
+            if i >= n:
+                return eof()
+            if raw[i] != ord('"'):
+                return err("looking for beginning of object key string")
+            res = _scan_string(raw, i)
+            if isinstance(res, tuple):
+                return res
+            i = skip_ws(res)
+            if i >= n:
+                return eof()
+            if raw[i] != ord(":"):
+                return err("after object key")
+            stack[-1] = "v"
+            i += 1
+            state = "value"
+            continue
+        # state == "end": after a complete value
+        if not stack:
+            if i >= n:
+                return "unexpected end of JSON input", n  # not reached for invalid input
+            return err("after top-level value")
+        if i >= n:
+            return eof()
+        c = raw[i]
+        top = stack[-1]
+        if top == "v":
+            if c == ord(","):
+                stack[-1] = "k"
+                i += 1
+                state = "key"
+                continue
+            if c == ord("}"):
+                stack.pop()
+                i += 1
+                continue
+            return err("after object key:value pair")
+        if c == ord(","):
+            i += 1
+            state = "value"
+            continue
+        if c == ord("]"):
+            stack.pop()
+            i += 1
+            continue
+        return err("after array element")
+
+
+def _scan_string(raw: bytes, i: int) -> int | tuple[str, int]:
+    n = len(raw)
+    j = i + 1
+    while j < n:
+        c = raw[j]
+        if c == ord('"'):
+            return j + 1
+        if c == ord("\\"):
+            if j + 1 >= n:
+                return "unexpected end of JSON input", n
+            e = raw[j + 1]
+            if e in b'"\\/bfnrt':
+                j += 2
+                continue
+            if e == ord("u"):
+                hexpart = raw[j + 2 : j + 6]
+                if len(hexpart) == 4 and all(h in _HEX for h in hexpart):
+                    j += 6
+                    continue
+                if j + 6 > n and all(h in _HEX for h in hexpart):
+                    return "unexpected end of JSON input", n
+                seq = raw[j : j + 6]
+            else:
+                seq = raw[j : j + 1 + _char_len(raw, j + 1)]
+            shown = seq.decode("utf-8", "replace")
+            return f"invalid escape sequence `{shown}` in string", j + len(seq)
+        if c < 0x20:
+            return f"invalid character {_quote_char(raw, j)} in string", j + 1
+        j += 1
+    return "unexpected end of JSON input", n
+
+
+def _scan_number(raw: bytes, i: int) -> int | tuple[str, int]:
+    n = len(raw)
+    j = i
+    if raw[j] == ord("-"):
+        j += 1
+        if j >= n:
+            return "unexpected end of JSON input", n
+        if raw[j] not in _DIGITS:
+            return f"invalid character {_quote_char(raw, j)} in numeric literal", j + 1
+    if raw[j] == ord("0"):
+        j += 1
+    else:
+        while j < n and raw[j] in _DIGITS:
+            j += 1
+    if j < n and raw[j] == ord("."):
+        j += 1
+        if j >= n:
+            return "unexpected end of JSON input", n
+        if raw[j] not in _DIGITS:
+            msg = f"invalid character {_quote_char(raw, j)} after decimal point in numeric literal"
+            return msg, j + 1
+        while j < n and raw[j] in _DIGITS:
+            j += 1
+    if j < n and raw[j] in b"eE":
+        j += 1
+        if j < n and raw[j] in b"+-":
+            j += 1
+        if j >= n:
+            return "unexpected end of JSON input", n
+        if raw[j] not in _DIGITS:
+            msg = f"invalid character {_quote_char(raw, j)} in exponent of numeric literal"
+            return msg, j + 1
+        while j < n and raw[j] in _DIGITS:
+            j += 1
+    return j
