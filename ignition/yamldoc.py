@@ -1,0 +1,139 @@
+"""YAML documents as position-carrying node trees, for the YAML frontends (Butane, ct,
+cloud-config).
+
+The Go YAML libraries those tools use decode a scalar according to the *destination* field's
+type (``0644`` is 420 for an int field and the text "0644" for a string field), so this module
+does not resolve scalars into Python values: it returns PyYAML's composed node tree (scalars
+keep their text, tag and quoting style; every node has a start mark) and helpers to interpret a
+scalar as a given type under YAML 1.1 or YAML 1.2 rules. Duplicate keys are kept, in order, for
+the frontend to judge. Only the first document of a stream is read, as the reference tools do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+__all__ = [
+    "MappingNode",
+    "Node",
+    "ScalarNode",
+    "SequenceNode",
+    "YamlSyntaxError",
+    "compose_first",
+    "position",
+    "resolve_bool",
+    "resolve_float",
+    "resolve_int",
+    "resolve_null",
+]
+
+try:  # libyaml: several times faster on large documents
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+
+@dataclass(frozen=True, slots=True)
+class YamlSyntaxError(Exception):
+    message: str
+    line: int  # 1-based
+    column: int  # 1-based, characters
+
+    def __str__(self) -> str:
+        return f"line {self.line} col {self.column}: {self.message}"
+
+
+def compose_first(text: str) -> Node | None:
+    """The node tree of the first document (None for an empty stream)."""
+    loader = _Loader(text)
+    try:
+        node: Node | None = loader.get_node() if loader.check_node() else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        msg = exc.problem or exc.context or "invalid YAML"
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        raise YamlSyntaxError(msg, line, col) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(str(exc), 1, 1) from None
+    finally:
+        loader.dispose()
+    return node
+
+
+def position(node: Node) -> tuple[int, int]:
+    """1-based (line, column) where a node starts."""
+    mark = node.start_mark
+    return mark.line + 1, mark.column + 1
+
+
+# ----------------------------------------------------------------------- scalar resolution
+
+_NULL = {"", "~", "null", "Null", "NULL"}
+_BOOL12 = {"true": True, "True": True, "TRUE": True, "false": False, "False": False,
+           "FALSE": False}  # fmt: skip
+_BOOL11 = {
+    **_BOOL12,
+    **{w: True for w in ("y", "Y", "yes", "Yes", "YES", "on", "On", "ON")},
+    **{w: False for w in ("n", "N", "no", "No", "NO", "off", "Off", "OFF")},
+}
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)")
+_OCT11 = re.compile(r"[-+]?0[0-7_]+")
+_OCT12 = re.compile(r"[-+]?0o[0-7]+")
+_HEX = re.compile(r"[-+]?0x[0-9a-fA-F_]+")
+_BIN = re.compile(r"[-+]?0b[01_]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?")
+
+
+def _plain(node: ScalarNode) -> bool:
+    return node.style in (None, "")
+
+
+def resolve_null(node: ScalarNode) -> bool:
+    return _plain(node) and node.value in _NULL and node.tag != "tag:yaml.org,2002:str"
+
+
+def resolve_bool(node: ScalarNode, *, yaml11: bool) -> bool | None:
+    if not _plain(node):
+        return None
+    return (_BOOL11 if yaml11 else _BOOL12).get(node.value)
+
+
+def resolve_int(node: ScalarNode, *, legacy_octal: bool = True) -> int | None:
+    """An integer scalar: decimal, ``0o17``, ``0x1f``, ``0b101`` and, with ``legacy_octal``
+    (YAML 1.1, and Go's yaml.v3 for int fields), ``0644``."""
+    if not _plain(node):
+        return None
+    text = node.value
+    sign = -1 if text.startswith("-") else 1
+    body = text.lstrip("+-").replace("_", "")
+    if _HEX.fullmatch(text):
+        return sign * int(body[2:], 16)
+    if _OCT12.fullmatch(text):
+        return sign * int(body[2:], 8)
+    if _BIN.fullmatch(text):
+        return sign * int(body[2:], 2)
+    if legacy_octal and _OCT11.fullmatch(text):
+        return sign * int(body, 8)
+    if _INT.fullmatch(text) or re.fullmatch(r"[-+]?0[0-9]+", text):
+        return sign * int(body, 10)
+    return None
+
+
+def resolve_float(node: ScalarNode) -> float | None:
+    if not _plain(node):
+        return None
+    text = node.value
+    low = text.lower()
+    if low in (".inf", "+.inf"):
+        return float("inf")
+    if low == "-.inf":
+        return float("-inf")
+    if low == ".nan":
+        return float("nan")
+    if _FLOAT.fullmatch(text):
+        return float(text.replace("_", ""))
+    return None
