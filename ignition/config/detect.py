@@ -1,0 +1,96 @@
+"""What kind of user data is this? (providers.md §5)
+
+Providers return raw bytes; before parsing, the engine asks what they hold: nothing, an
+Ignition config, Butane YAML, a ``#cloud-config`` document, a ``#!`` script, or a multipart MIME
+message. Gzip is looked through (user-data limits make compression common).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from enum import StrEnum
+
+MAX_DECOMPRESSED = 64 * 1024 * 1024  # a config is never this big; refuse gzip bombs
+
+
+class Kind(StrEnum):
+    EMPTY = "empty"
+    IGNITION = "ignition"  # JSON (any spec version); also anything else, for the parser to judge
+    BUTANE = "butane"
+    CLOUD_CONFIG = "cloud-config"
+    SCRIPT = "script"
+    MULTIPART = "multipart"
+
+
+@dataclass(frozen=True, slots=True)
+class UserData:
+    kind: Kind
+    data: bytes  # decompressed
+    gzipped: bool = False
+
+    def describe(self) -> str:
+        what = {
+            Kind.EMPTY: "empty user data",
+            Kind.IGNITION: "an Ignition config",
+            Kind.BUTANE: "a Butane config",
+            Kind.CLOUD_CONFIG: "a #cloud-config document",
+            Kind.SCRIPT: "a #! script",
+            Kind.MULTIPART: "a multipart MIME message",
+        }[self.kind]
+        return what + (" (gzip-compressed)" if self.gzipped else "")
+
+
+class DecompressionError(ValueError):
+    pass
+
+
+def gunzip(data: bytes) -> bytes:
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(data, MAX_DECOMPRESSED)
+    except zlib.error as exc:
+        raise DecompressionError(f"invalid gzip data: {exc}") from None
+    if d.unconsumed_tail:
+        raise DecompressionError(f"gzip data expands beyond {MAX_DECOMPRESSED} bytes")
+    if not d.eof:
+        raise DecompressionError("gzip data is truncated")
+    return out
+
+
+def detect(raw: bytes) -> UserData:
+    gzipped = False
+    data = raw
+    if data[:2] == b"\x1f\x8b":
+        data = gunzip(data)
+        gzipped = True
+    stripped = data.lstrip()
+    if not stripped:
+        return UserData(Kind.EMPTY, data, gzipped)
+    first_line = stripped.split(b"\n", 1)[0].rstrip(b"\r")
+    if first_line.rstrip() == b"#cloud-config":
+        return UserData(Kind.CLOUD_CONFIG, data, gzipped)
+    if stripped.startswith(b"#!"):
+        return UserData(Kind.SCRIPT, data, gzipped)
+    head = stripped[:4096].lower()
+    if b"content-type: multipart/mixed" in head.split(b"\n", 1)[0] or (
+        head.startswith(b"mime-version:") and b"content-type: multipart/mixed" in head
+    ):
+        return UserData(Kind.MULTIPART, data, gzipped)
+    if not stripped.startswith((b"{", b"[")) and _looks_like_butane(stripped):
+        return UserData(Kind.BUTANE, data, gzipped)
+    return UserData(Kind.IGNITION, data, gzipped)
+
+
+def _looks_like_butane(text: bytes) -> bool:
+    """A YAML mapping with top-level ``variant:`` and ``version:`` keys (cheap line check)."""
+    keys = set()
+    for line in text.splitlines()[:200]:
+        if line[:1].isspace() or line.startswith((b"#", b"-")):
+            continue
+        key = line.split(b":", 1)[0].strip().strip(b"'\"")
+        keys.add(key)
+    return b"variant" in keys and b"version" in keys
+
+
+__all__ = ["DecompressionError", "Kind", "UserData", "detect", "gunzip"]
