@@ -75,7 +75,7 @@ def merge(parent: T, child: T) -> T:
     if parent == zero:
         return child
     if cls is m.Storage:
-        parent = _drop_replaced_nodes(parent, child)  # type: ignore[arg-type]
+        parent = _drop_replaced_nodes(parent, child)  # type: ignore[arg-type, assignment]
     if cls is m.KernelArguments:
         return _merge_kargs(parent, child)  # type: ignore[arg-type, return-value]
     changes: dict[str, Any] = {}
