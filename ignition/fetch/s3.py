@@ -42,11 +42,10 @@ def parse_s3(host: str, path: str, version_id: str | None) -> S3Object:
 def parse_arn(opaque: str, version_id: str | None) -> S3Object:
     """``arn:<partition>:s3:::<bucket>/<key>`` or
     ``arn:<partition>:s3:<region>:<account>:accesspoint/<name>/object/<key>``."""
-    fields = opaque.split(":", 5)
-    if len(fields) != 6 or fields[1] != "s3":
+    fields = opaque.split(":", 4)  # the URL's opaque part: "arn:" is the scheme
+    if len(fields) != 5 or fields[1] != "s3":
         raise FetchError("invalid S3 ARN format")
-    partition, _, region, account, resource = fields[0], fields[1], fields[2], fields[3], fields[4:]
-    rest = ":".join(resource)
+    partition, _, region, account, rest = fields
     if rest.startswith("accesspoint/"):
         ap, sep, key = rest[len("accesspoint/") :].partition("/object/")
         if not sep or not key or not region:

@@ -237,50 +237,69 @@ def write_ssh_keys(ctx: StageContext, u: PasswdUser) -> None:
 
 
 def _write_as(uid: int, gid: int, home: Path, target: Path, data: bytes) -> None:
-    """Create the key file's directories (0700) and the file (0600) with the user's ids."""
-    if os.geteuid() != 0 or uid == 0:
-        _write_keys(home, target, data)  # unprivileged (tests) or root's own keys
-        return
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: drop to the user, write, report
-        code = 0
-        try:
-            os.close(r)
-            os.setgroups([])
-            os.setresgid(gid, gid, gid)
-            os.setresuid(uid, uid, uid)
-            _write_keys(home, target, data)
-        except BaseException as exc:
-            with contextlib.suppress(BaseException):
-                os.write(w, f"{type(exc).__name__}: {getattr(exc, 'strerror', '') or exc}".encode())
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(w)
-    with os.fdopen(r, "rb") as fh:
-        msg = fh.read().decode(errors="replace")
-    _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise StageError(f"writing SSH keys to {target.name}: {msg or 'failed'}")
+    """Create the key file's directories (0700) and the file (0600) with the user's ids.
+
+    The home directory is opened as root (it may sit below directories the user cannot
+    traverse, like ``/sysroot`` in some layouts); the child enters it with ``fchdir`` and
+    only then drops to the user, so everything below the home is done with the user's rights.
+    """
+    rel = target.relative_to(home)
+    home_fd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        if os.geteuid() != 0 or uid == 0:
+            _write_keys(home_fd, rel, data)  # unprivileged (tests) or root's own keys
+            return
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: drop to the user, write, report
+            code = 0
+            try:
+                os.close(r)
+                os.setgroups([])
+                os.setresgid(gid, gid, gid)
+                os.setresuid(uid, uid, uid)
+                _write_keys(home_fd, rel, data)
+            except BaseException as exc:
+                with contextlib.suppress(BaseException):
+                    reason = getattr(exc, "strerror", "") or exc
+                    os.write(w, f"{type(exc).__name__}: {reason}".encode())
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(w)
+        with os.fdopen(r, "rb") as fh:
+            msg = fh.read().decode(errors="replace")
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise StageError(f"writing SSH keys to {target.name}: {msg or 'failed'}")
+    finally:
+        os.close(home_fd)
 
 
-def _write_keys(home: Path, target: Path, data: bytes) -> None:
+def _write_keys(home_fd: int, rel: Path, data: bytes) -> None:
     old = os.umask(0o077)
     try:
-        _write_keys_masked(home, target, data)
+        fd = os.dup(home_fd)
+        for comp in rel.parts[:-1]:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(comp, 0o700, dir_fd=fd)
+            nfd = os.open(comp, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = nfd
+        try:
+            out = os.open(
+                rel.parts[-1],
+                os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
+                0o600,
+                dir_fd=fd,
+            )
+        finally:
+            os.close(fd)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(out, view) :]
+        finally:
+            os.close(out)
     finally:
         os.umask(old)
-
-
-def _write_keys_masked(home: Path, target: Path, data: bytes) -> None:
-    for d in [p for p in reversed(target.parents) if home in p.parents]:
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(d, 0o700)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)

@@ -77,7 +77,6 @@ class RootFS:
                 pass
             nfd = os.open(comp, DIR_FLAGS, dir_fd=fd)
         except OSError as exc:
-            os.close(fd)
             if exc.errno in (errno.ELOOP, errno.ENOTDIR):
                 raise StageError(
                     f'"{logical}" is not a directory (a symlink or file appeared on the path)'
