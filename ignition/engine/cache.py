@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import tempfile
+from typing import Any
 
 from ignition.config import codec
 from ignition.config.model import LATEST_VERSION, Config
@@ -36,7 +37,33 @@ def write(path: str, cfg: Config) -> None:
         raise
 
 
-def read(path: str) -> Config:
+# What each later stage reads from the config: decoding only that keeps a stage process that
+# has nothing to do with 1,000 files from paying for them (every stage is its own process).
+STAGE_SECTIONS: dict[str, dict[str, tuple[str, ...] | None]] = {
+    "kargs": {"ignition": None, "kernelArguments": None},
+    "disks": {"ignition": None, "storage": ("disks", "raid", "luks", "filesystems")},
+    "mount": {"ignition": None, "storage": ("filesystems",)},
+    "umount": {"ignition": None, "storage": ("filesystems",)},
+}
+
+
+def prune(tree: dict[str, Any], stage: str | None) -> dict[str, Any]:
+    keep = STAGE_SECTIONS.get(stage or "")
+    if keep is None:
+        return tree
+    out: dict[str, Any] = {}
+    for key, subkeys in keep.items():
+        value = tree.get(key)
+        if value is None:
+            continue
+        if subkeys is not None and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k in subkeys}
+        out[key] = value
+    return out
+
+
+def read(path: str, stage: str | None = None) -> Config:
+    """The cached config; for ``stage`` only the sections that stage reads are decoded."""
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
@@ -51,7 +78,7 @@ def read(path: str) -> Config:
     if isinstance(tree, dict) and (tree.get("ignition") or {}).get("version") == LATEST_VERSION:
         # our own format: decode directly (the full parser costs ~80 ms per stage process)
         try:
-            return codec.decode_config(tree)
+            return codec.decode_config(prune(tree, stage))
         except (TypeError, ValueError, AttributeError):
             pass
     from ignition.config.parse import parse

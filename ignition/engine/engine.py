@@ -19,7 +19,6 @@ from ignition import __version__
 from ignition.config.merge import merge
 from ignition.config.model import Config, empty_config
 from ignition.engine import cache
-from ignition.engine.acquire import acquire
 from ignition.engine.base import load_base
 from ignition.engine.state import FetchedConfig, State
 from ignition.errors import IgnitionError, StageError, UsageError
@@ -136,6 +135,8 @@ class Engine:
         base = load_base(self.system.paths, opts.platform, self.log)
         self.provider.init(self.pctx)
         if opts.stage in FETCH_STAGES:
+            from ignition.engine.acquire import acquire
+
             self.state.fetched_configs = [FetchedConfig("base", "system", False)]
             user = acquire(
                 self.system, self.provider, self.pctx, self.fetcher, self.state, opts.fetch_timeout
@@ -143,7 +144,7 @@ class Engine:
             if not opts.dry_run:
                 cache.write(opts.config_cache, user)
         else:
-            user = cache.read(opts.config_cache)
+            user = cache.read(opts.config_cache, None if opts.dry_run else opts.stage)
         config: Config = merge(empty_config(), merge(base, user))
         if opts.stage not in FETCH_STAGES:
             self.fetcher.apply_config(config)

@@ -77,6 +77,7 @@ def run(ctx: StageContext) -> None:
         execute(ctx, plan, owners)
     finally:
         staging.cleanup()
+        fs.close()
     relabel.relabel(ctx, [*fs.created_dirs, units.PRESET_FILE, result.RESULT_FILE])
 
 

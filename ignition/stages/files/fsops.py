@@ -43,25 +43,58 @@ class At:
 
 
 class RootFS:
+    """Directory descriptors are cached per stage (a thousand files in one directory cost one
+    walk, not a thousand); any removal drops the cache, so a descriptor never outlives the
+    directory it was opened for. Call :meth:`close` at the end of the stage."""
+
     def __init__(self, root: TargetRoot) -> None:
         self.root = root
         self.created_dirs: list[str] = []  # first missing component of each mkdir -p (relabel)
+        self._dirs: dict[tuple[str, ...], int] = {}
+
+    def close(self) -> None:
+        for fd in self._dirs.values():
+            os.close(fd)
+        self._dirs.clear()
+
+    def invalidate_below(self, at: At) -> None:
+        """Forget the descriptors of directories that were inside a removed one."""
+        prefix = tuple(at.logical.strip("/").split("/"))
+        for key in [k for k in self._dirs if k[: len(prefix)] == prefix]:
+            os.close(self._dirs.pop(key))
+
+    def at(
+        self, path: str, *, create_parents: bool = True
+    ) -> contextlib.AbstractContextManager[At]:
+        return self.at_host(self.root.join(path), create_parents=create_parents)
 
     @contextlib.contextmanager
-    def at(self, path: str, *, create_parents: bool = True) -> Iterator[At]:
-        host = self.root.join(path)
+    def at_host(self, host: Path, *, create_parents: bool = True) -> Iterator[At]:
+        """``host`` is a path :meth:`TargetRoot.join` produced (maybe earlier in the stage)."""
         rel = host.relative_to(self.root.root).parts
         if not rel:
-            raise StageError(f'"{path}" is the root directory itself')
-        fd = os.open(self.root.root, DIR_FLAGS)
-        try:
-            logical = ""
-            for comp in rel[:-1]:
-                logical += "/" + comp
-                fd = self._descend(fd, comp, logical, create=create_parents)
-            yield At(fd, rel[-1], host, logical + "/" + rel[-1])
-        finally:
-            os.close(fd)
+            raise StageError("the root directory itself cannot be replaced")
+        parents = tuple(rel[:-1])
+        fd = self._dirs.get(parents)
+        if fd is None:
+            fd = self._open_dir(parents, create=create_parents)
+        yield At(fd, rel[-1], host, "/" + "/".join(rel))
+
+    def _open_dir(self, parents: tuple[str, ...], *, create: bool) -> int:
+        depth = len(parents)
+        while depth > 0 and parents[:depth] not in self._dirs:
+            depth -= 1
+        if depth == 0:
+            fd = self._dirs.get(())
+            if fd is None:
+                fd = self._dirs[()] = os.open(self.root.root, DIR_FLAGS)
+        else:
+            fd = self._dirs[parents[:depth]]
+        for i in range(depth, len(parents)):
+            logical = "/" + "/".join(parents[: i + 1])
+            fd = self._descend(fd, parents[i], logical, create=create)
+            self._dirs[parents[: i + 1]] = fd
+        return fd
 
     def _descend(self, fd: int, comp: str, logical: str, *, create: bool) -> int:
         try:
@@ -82,17 +115,17 @@ class RootFS:
                     f'"{logical}" is not a directory (a symlink or file appeared on the path)'
                 ) from None
             raise
-        os.close(fd)
         return nfd
 
 
-def remove_all(at: At) -> None:
+def remove_all(fs: RootFS, at: At) -> None:
     """``rm -rf`` of whatever is at the node (the reference's overwrite, §8 #22)."""
     st = at.lstat()
     if st is None:
         return
     if stat.S_ISDIR(st.st_mode):
         shutil.rmtree(at.name, dir_fd=at.fd)
+        fs.invalidate_below(at)
     else:
         os.unlink(at.name, dir_fd=at.fd)
 
@@ -133,7 +166,8 @@ def install(at: At, staged: str, *, uid: int, gid: int, mode: int) -> None:
 
 
 def write_atomic(at: At, data: bytes, *, mode: int = 0o644, uid: int = 0, gid: int = 0) -> None:
-    """Replace the node with ``data`` (temp file in the same directory, then rename)."""
+    """Replace the node with ``data`` (temp file in the same directory, then rename); owner
+    and mode are set on the temp file, so the data is never visible with other rights."""
     tmp = f".{at.name}.ignition-{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
         os.unlink(tmp, dir_fd=at.fd)
@@ -151,14 +185,17 @@ def write_atomic(at: At, data: bytes, *, mode: int = 0o644, uid: int = 0, gid: i
     os.rename(tmp, at.name, src_dir_fd=at.fd, dst_dir_fd=at.fd)
 
 
-def append_from(at: At, staged: str) -> None:
-    """Append a staged body to the node, which must be (or become) a regular file."""
+def append_from(at: At, staged: str | bytes) -> None:
+    """Append a staged body (a file, or bytes) to the node, which must be a regular file."""
     fd = os.open(
         at.name, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644, dir_fd=at.fd
     )
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise StageError(f'can only append to files: "{at.logical}"')
+        if isinstance(staged, bytes):
+            _write_all(fd, staged)
+            return
         with open(staged, "rb") as src:
             while chunk := src.read(COPY_CHUNK):
                 _write_all(fd, chunk)

@@ -44,6 +44,7 @@ class Entry:
     kind: str  # "directory" | "file" | "link" | "hard link"
     node: File | Directory | Link
     logical: str  # resolved path inside the root
+    host: Path  # the same on the host (resolved once, at planning)
     index: int  # position in its config list (for messages)
 
 
@@ -61,6 +62,7 @@ def ordered_entries(ctx: StageContext) -> list[Entry]:
         for i, n in enumerate(nodes):
             try:
                 logical = root.resolve(n.path)
+                host = root.join(logical)
             except OSError as exc:
                 raise StageError(f'{kind} at "{n.path}": {exc.strerror}') from None
             if logical in seen:
@@ -70,7 +72,7 @@ def ordered_entries(ctx: StageContext) -> list[Entry]:
                 )
             seen[logical] = n.path
             is_hard = isinstance(n, Link) and bool(n.hard)
-            entries.append(Entry("hard link" if is_hard else kind, n, logical, i))
+            entries.append(Entry("hard link" if is_hard else kind, n, logical, host, i))
     soft = [e for e in entries if e.kind != "hard link"]
     hard = [e for e in entries if e.kind == "hard link"]
     soft.sort(key=lambda e: e.logical.count("/"))
@@ -125,17 +127,11 @@ def check_names(ctx: StageContext, entries: list[Entry]) -> None:
             raise StageError(f'{e.kind} "{e.node.path}": no such group "{e.node.group.name}"')
 
 
-def _lstat(ctx: StageContext, logical: str) -> os.stat_result | None:
-    host = ctx.system.root.join(logical)
+def _lstat(host: Path) -> os.stat_result | None:
     try:
         return os.lstat(host)
     except (FileNotFoundError, NotADirectoryError):
         return None
-
-
-def precheck(ctx: StageContext, e: Entry) -> None:
-    """The existing-node rules, checked against the root as it is before the stage acts."""
-    _check_existing(e, _lstat(ctx, e.logical), ctx)
 
 
 def _check_existing(e: Entry, st: os.stat_result | None, ctx: StageContext) -> None:
@@ -180,7 +176,7 @@ def _check_existing(e: Entry, st: os.stat_result | None, ctx: StageContext) -> N
 
 def _same_target(ctx: StageContext, e: Entry) -> bool:
     assert isinstance(e.node, Link)
-    current = os.readlink(ctx.system.root.join(e.logical))
+    current = os.readlink(e.host)
     return posixpath.normpath(current) == posixpath.normpath(e.node.target or "")
 
 
@@ -198,8 +194,9 @@ def plan_nodes(
     staged: dict[int, Staged],
 ) -> None:
     for e in entries:
-        precheck(ctx, e)
-        destructive = bool(e.node.overwrite) and _lstat(ctx, e.logical) is not None
+        st = _lstat(e.host)
+        _check_existing(e, st, ctx)  # against the root as it is before the stage acts
+        destructive = bool(e.node.overwrite) and st is not None
         n = e.node
         if isinstance(n, File):
             what = "write" if n.contents.source is not None else "ensure"
@@ -241,11 +238,11 @@ def _perm_text(mode: int | None, user: NodeUser, group: NodeGroup) -> str:
     return f" ({', '.join(bits)})" if bits else ""
 
 
-def _prepare(ctx: StageContext, at: At, e: Entry) -> os.stat_result | None:
+def _prepare(ctx: StageContext, fs: RootFS, at: At, e: Entry) -> os.stat_result | None:
     st = at.lstat()
     if st is not None and e.node.overwrite:
         ctx.system.log.info(f'removing "{e.node.path}" (overwrite is true)')
-        remove_all(at)
+        remove_all(fs, at)
         return None
     _check_existing(e, st, ctx)
     return st
@@ -257,18 +254,19 @@ def _create_file(
     n = e.node
     s = staged[id(n)]
     assert isinstance(n, File)
-    with fs.at(e.logical) as at:
-        st = _prepare(ctx, at, e)
+    with fs.at_host(e.host) as at:
+        st = _prepare(ctx, fs, at, e)
         if s.contents is not None or st is None:
             uid = owners.uid(n.user, 0)
             gid = owners.gid(n.group, 0)
             mode = n.mode if n.mode is not None else 0o644
             ctx.system.log.info(f'writing file "{n.path}"')
-            if s.contents is not None:
+            if isinstance(s.contents, str):
                 install(at, s.contents, uid=uid, gid=gid, mode=mode)
             else:
-                write_atomic(at, b"", mode=mode, uid=uid, gid=gid)
-            st = at.lstat()
+                write_atomic(at, s.contents or b"", mode=mode, uid=uid, gid=gid)
+            if not s.appends:
+                return  # owner and mode are set already
         for i, extra in enumerate(s.appends):
             ctx.system.log.info(f'appending to file "{n.path}" ({i + 1}/{len(s.appends)})')
             append_from(at, extra)
@@ -289,8 +287,8 @@ def _create_directory(ctx: StageContext, fs: RootFS, owners: Owners, e: Entry) -
     assert isinstance(n, Directory)
     if e.logical == "/":
         return
-    with fs.at(e.logical) as at:
-        st = _prepare(ctx, at, e)
+    with fs.at_host(e.host) as at:
+        st = _prepare(ctx, fs, at, e)
         if st is None:
             os.mkdir(at.name, 0o755, dir_fd=at.fd)
             fs.created_dirs.append(e.logical)
@@ -301,8 +299,8 @@ def _create_directory(ctx: StageContext, fs: RootFS, owners: Owners, e: Entry) -
 def _create_link(ctx: StageContext, fs: RootFS, owners: Owners, e: Entry) -> None:
     n = e.node
     assert isinstance(n, Link)
-    with fs.at(e.logical) as at:
-        st = _prepare(ctx, at, e)
+    with fs.at_host(e.host) as at:
+        st = _prepare(ctx, fs, at, e)
         if n.hard:
             if st is not None:
                 return  # the same inode already (checked)

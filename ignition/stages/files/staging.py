@@ -28,8 +28,11 @@ if TYPE_CHECKING:
 
 @dataclass
 class Staged:
-    contents: str | None = None  # staged body of contents.source (None: no source)
-    appends: list[str] = field(default_factory=list)
+    """Verified bodies: a staged file's path (network sources) or the bytes (data: URLs,
+    which live in the config already)."""
+
+    contents: str | bytes | None = None  # None: no contents.source
+    appends: list[str | bytes] = field(default_factory=list)
 
 
 class Staging:
@@ -50,39 +53,38 @@ class Staging:
             self.dir = None
 
     def fetch_all(self, files: list[File]) -> dict[int, Staged]:
-        """Stage every body of ``files``; keys are ``id(file)``."""
+        """Stage every body of ``files``; keys are ``id(file)``.
+
+        Local (``data:``) bodies are decoded and verified first, in config order, so their
+        errors come first; then the network bodies are fetched concurrently (the first
+        failure in config order is reported)."""
         out: dict[int, Staged] = {}
-        local: list[Callable[[], None]] = []
         remote: list[Callable[[], None]] = []
-        order: list[Callable[[], None]] = []
         for f in files:
             s = out[id(f)] = Staged()
-            if f.contents.source is not None:
-                s.contents = self._new()
-                job = self._job(f, f.contents, s.contents, "contents")
-                (remote if needs_network(f.contents.source) else local).append(job)
-                order.append(job)
-            for r in f.append:
-                path = self._new()
-                s.appends.append(path)
-                job = self._job(f, r, path, "append")
-                (remote if needs_network(r.source) else local).append(job)
-                order.append(job)
-        errors: dict[int, BaseException] = {}
-        for job in local:
-            try:
-                job()
-            except (FetchError, OSError) as exc:
-                errors[order.index(job)] = exc
-                break
-        if not errors and remote:
-            try:
-                parallel.run_all(self.ctx.fetcher, remote)
-            except (FetchError, OSError) as exc:
-                errors[0] = exc
-        if errors:
-            raise errors[min(errors)]
+            for n, res in enumerate((f.contents, *f.append)):
+                if n == 0 and res.source is None:
+                    continue
+                what = "contents" if n == 0 else "append"
+                body: str | bytes
+                if needs_network(res.source):
+                    body = self._new()
+                    remote.append(self._job(f, res, body, what))
+                else:
+                    body = self._local(f, res, what)
+                if n == 0:
+                    s.contents = body
+                else:
+                    s.appends.append(body)
+        if remote:
+            parallel.run_all(self.ctx.fetcher, remote)
         return out
+
+    def _local(self, f: File, res: Resource, what: str) -> bytes:
+        try:
+            return self.ctx.fetcher.fetch(res, what=what)
+        except FetchError as exc:
+            raise type(exc)(f'invalid {what} of file "{f.path}": {exc}') from None
 
     def _job(self, f: File, res: Resource, path: str, what: str) -> Callable[[], None]:
         def run() -> None:

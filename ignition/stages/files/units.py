@@ -158,6 +158,7 @@ def _mask(fs: RootFS, path: str) -> None:
                 return
             if stat.S_ISDIR(st.st_mode):
                 shutil.rmtree(at.name, dir_fd=at.fd)
+                fs.invalidate_below(at)
             else:
                 os.unlink(at.name, dir_fd=at.fd)
         os.symlink("/dev/null", at.name, dir_fd=at.fd)
