@@ -406,3 +406,57 @@ def test_dry_run_touches_nothing_and_marks_destructive(m: Machine) -> None:
     assert "[DESTRUCTIVE]" in r.out
     assert (m.root / "etc/old").is_dir()
     assert not (m.root / "etc/.ignition-result.json").exists()
+
+
+def test_plan_command_lists_actions_for_every_stage(m: Machine) -> None:
+    import subprocess
+    import sys
+
+    (m.root / "etc").mkdir()
+    (m.root / "etc/hosts").write_text("old")
+    m.write_config(
+        cfg(
+            kernelArguments={"shouldExist": ["quiet"]},
+            storage={
+                "files": [
+                    {"path": "/etc/hosts", "overwrite": True, "contents": {"source": "data:,x"}}
+                ]
+            },
+            systemd={"units": [{"name": "a.service", "enabled": True}]},
+        )
+    )
+    p = subprocess.run(
+        [sys.executable, "-m", "ignition", "plan", "-platform", "file", "-root", str(m.root),
+         str(m.tmp / "config.ign")],
+        capture_output=True, text=True, env=m.env(), check=False,
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    assert "kargs: run ignition-kargs-helper --should-exist quiet" in p.stdout
+    assert 'files: createFiles: write file "/etc/hosts"  [DESTRUCTIVE]' in p.stdout
+    assert 'enable "a.service"' in p.stdout
+    assert (m.root / "etc/hosts").read_text() == "old"
+
+
+def test_ignition_apply_to_a_directory(m: Machine) -> None:
+    import subprocess
+    import sys
+
+    m.write_config(
+        cfg(
+            passwd={"users": [{"name": "x"}]},
+            storage={"files": [{"path": "/etc/applied", "contents": {"source": "data:,ok"}}]},
+        )
+    )
+    argv = [sys.executable, "-c", "from ignition.apply import main; raise SystemExit(main())"]
+    cfgfile = str(m.tmp / "config.ign")
+    p = subprocess.run([*argv, "-root", str(m.root), cfgfile], capture_output=True, text=True)
+    assert p.returncode == 1
+    assert "passwd.users" in p.stdout
+    p = subprocess.run(
+        [*argv, "-root", str(m.root), "-ignore-unsupported", cfgfile],
+        capture_output=True,
+        text=True,
+    )
+    assert p.returncode == 0, p.stdout
+    assert (m.root / "etc/applied").read_text() == "ok"
+    assert not (m.root / "etc/.ignition-result.json").exists()
