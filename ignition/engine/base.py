@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from ignition.config.merge import merge
 from ignition.config.model import Config, empty_config
-from ignition.engine.userdata import to_config
 from ignition.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -41,7 +40,12 @@ def fragments(paths: Paths, subdir: str) -> list[str]:
 
 def _load(paths: Paths, subdir: str, log: Logger) -> Config | None:
     result: Config | None = None
-    for path in fragments(paths, subdir):
+    found = fragments(paths, subdir)
+    if not found:
+        return None
+    from ignition.engine.userdata import to_config
+
+    for path in found:
         try:
             with open(path, "rb") as fh:
                 raw = fh.read()

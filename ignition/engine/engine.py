@@ -146,8 +146,8 @@ class Engine:
         else:
             user = cache.read(opts.config_cache, None if opts.dry_run else opts.stage)
         config: Config = merge(empty_config(), merge(base, user))
-        if opts.stage not in FETCH_STAGES:
-            self.fetcher.apply_config(config)
+        if opts.stage in ("disks", "files"):
+            self.fetcher.apply_config(config)  # the stages that fetch (key files, contents)
         self.run_body(config)
 
     def run_body(self, config: Config) -> None:

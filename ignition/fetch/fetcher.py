@@ -14,19 +14,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
-from urllib.parse import quote
 
-from ignition import redact
 from ignition.errors import FetchError
 from ignition.fetch import FetchOptions, NeedsNetwork
-from ignition.fetch.proxy import ProxySettings
-from ignition.fetch.stream import Sink, check_compression
-from ignition.urls import URLError, decode_data_url, parse_url
 
 if TYPE_CHECKING:
     from ignition.config.model import Config, Resource
     from ignition.fetch.http import HttpClient
+    from ignition.fetch.proxy import ProxySettings
+    from ignition.fetch.stream import Sink
     from ignition.log import Logger
+
+# Module imports are kept to the minimum: every stage process creates a fetcher, few fetch.
 
 DEFAULT_HEADER_TIMEOUT = 10.0
 GCS_ENDPOINT = "https://storage.googleapis.com"
@@ -57,7 +56,7 @@ class ResourceFetcher:
     total_timeout: float | None = None  # timeouts.httpTotal (None/0 = unlimited)
     header_timeout: float | None = DEFAULT_HEADER_TIMEOUT  # timeouts.httpResponseHeaders
     cas: tuple[bytes, ...] = ()
-    proxy: ProxySettings = field(default_factory=ProxySettings.from_env)
+    proxy: ProxySettings | None = None  # None: from the environment, when first needed
     cloud: CloudOptions = field(default_factory=CloudOptions)
     cancel: threading.Event = field(default_factory=threading.Event)
     _http: HttpClient | None = None
@@ -74,6 +73,8 @@ class ResourceFetcher:
             if t.http_response_headers is not None
             else DEFAULT_HEADER_TIMEOUT
         )
+        from ignition.fetch.proxy import ProxySettings
+
         p = cfg.ignition.proxy
         if p.http_proxy or p.https_proxy:
             self.proxy = ProxySettings(p.http_proxy or "", p.https_proxy or "", p.no_proxy)
@@ -95,8 +96,10 @@ class ResourceFetcher:
         with self._lock:
             if self._http is None:
                 from ignition.fetch.http import HttpClient
+                from ignition.fetch.proxy import ProxySettings
 
-                self._http = HttpClient(log=self.log, cas=self.cas, proxy=self.proxy)
+                proxy = self.proxy or ProxySettings.from_env()
+                self._http = HttpClient(log=self.log, cas=self.cas, proxy=proxy)
             return self._http
 
     # ------------------------------------------------------------------ fetching
@@ -122,12 +125,17 @@ class ResourceFetcher:
         return buf.getvalue()
 
     def fetch_url_to(self, url: str, out: BinaryIO, opts: FetchOptions) -> str:
+        from ignition.fetch.stream import Sink
+
         sink = Sink(out, compression=opts.compression, hash_spec=opts.hash, max_size=opts.max_size)
         if url:
             self._dispatch(url, sink, opts)
         return sink.finish()
 
     def _dispatch(self, url: str, sink: Sink, opts: FetchOptions) -> None:
+        from ignition import redact
+        from ignition.urls import URLError, decode_data_url, parse_url
+
         try:
             u = parse_url(url)
         except URLError as exc:
@@ -163,6 +171,8 @@ class ResourceFetcher:
             deadline = time.monotonic() + total if total else None
             tftp.fetch(u.hostname, u.port, u.path, sink, deadline=deadline)
         elif u.scheme in ("s3", "arn"):
+            from ignition.fetch.stream import check_compression
+
             if check_compression(opts.compression):
                 raise FetchError("compression is not supported with that scheme")
             from ignition.fetch import s3
@@ -192,6 +202,8 @@ class ResourceFetcher:
         total: float | None,
         header: float | None,
     ) -> None:
+        from urllib.parse import quote
+
         obj = path.lstrip("/")
         url = f"{self.cloud.gcs_endpoint}/storage/v1/b/{bucket}/o/{quote(obj, safe='')}?alt=media"
         headers = dict(opts.headers)

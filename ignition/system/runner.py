@@ -10,7 +10,6 @@ subclass; nothing else in the engine calls :mod:`subprocess`.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -68,6 +67,8 @@ class Runner:
         secrets: Collection[str] = (),
         env: Mapping[str, str] | None = None,
     ) -> Completed:
+        import subprocess  # here: a stage that runs no tool does not pay for the import
+
         args = [str(a) for a in argv]
         hidden = frozenset(s for s in secrets if s)
         display = redact.argv(args, hidden)
