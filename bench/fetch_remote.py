@@ -43,6 +43,7 @@ def config(url: str) -> dict[str, Any]:
 
 
 def main() -> None:
+    ThreadingHTTPServer.request_queue_size = 128  # the default backlog of 5 drops SYNs
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
     srv.daemon_threads = True
     threading.Thread(target=srv.serve_forever, daemon=True).start()
