@@ -10,6 +10,7 @@ from ignition.report import Path
 from transpiler.butane.context import Ctx
 
 UNSUPPORTED = "{} is not supported in this spec version"
+UNSUPPORTED_PL = "{} are not supported in this spec version"
 
 
 def _walk(out: dict[str, Any], *keys: str) -> Iterator[tuple[Path, Any]]:

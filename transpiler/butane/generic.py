@@ -129,10 +129,11 @@ def resource(ctx: Ctx, value: dict[str, Any], shape: Shape, y: Path, j: Path) ->
     if data is None:
         return out
     user_comp = "compression" in value
-    url, gz = butane_encode(data, compress=ctx.auto_compress and not user_comp)
+    v02 = ctx.spec.base_at_least("v0_2")
+    url, gz = butane_encode(data, compress=v02 and ctx.auto_compress and not user_comp)
     out["source"] = url
     ts[(*j, "source")] = (*y, src)
-    if not user_comp:
+    if not user_comp and v02:
         out["compression"] = "gzip" if gz else ""
         ts[(*j, "compression")] = (*y, src)
     if y[:3] == ("ignition", "config", "merge") or y[:3] == ("ignition", "config", "replace"):

@@ -8,7 +8,7 @@ import yaml
 
 from ignition.report import Path
 from transpiler.butane.context import Ctx
-from transpiler.butane.filters import UNSUPPORTED, _walk
+from transpiler.butane.filters import UNSUPPORTED, UNSUPPORTED_PL, _walk
 
 ROLE = "machineconfiguration.openshift.io/role"
 CEX_KARG = "rd.luks.key=/etc/luks/cex.key"
@@ -46,7 +46,7 @@ def validate(ctx: Ctx, cfg: dict[str, Any], *, raw_output: bool) -> None:
 def filter_errors(ctx: Ctx, out: dict[str, Any]) -> list[tuple[Path, str]]:
     minor = ctx.spec.openshift
     errs: list[tuple[Path, str]] = []
-    errs += [(p, UNSUPPORTED.format("groups")) for p, _ in _walk(out, "passwd", "groups")]
+    errs += [(p, UNSUPPORTED_PL.format("groups")) for p, _ in _walk(out, "passwd", "groups")]
     allowed = {"name", "sshAuthorizedKeys"} | ({"passwordHash"} if minor >= 13 else set())
     for p, user in _walk(out, "passwd", "users", "*"):
         if user.get("name") != "core":
@@ -55,14 +55,14 @@ def filter_errors(ctx: Ctx, out: dict[str, Any]) -> list[tuple[Path, str]]:
             if k not in allowed:
                 errs.append(((*p, k), 'fields other than "name", "ssh_authorized_keys", and '
                              '"password_hash" (4.13.0+) are not supported in this spec version'))  # fmt: skip
-    errs += [(p, UNSUPPORTED.format("directories")) for p, _ in _walk(out, "storage", "directories")]
-    errs += [(p, UNSUPPORTED.format("links")) for p, _ in _walk(out, "storage", "links")]
+    errs += [(p, UNSUPPORTED_PL.format("directories")) for p, _ in _walk(out, "storage", "directories")]
+    errs += [(p, UNSUPPORTED_PL.format("links")) for p, _ in _walk(out, "storage", "links")]
     for p, f in _walk(out, "storage", "files", "*"):
         if "append" in f:
             errs.append(((*p, "append"), "appending to files is not supported in this spec version"))
         contents = f.get("contents", {})
         if "httpHeaders" in contents:
-            errs.append(((*p, "contents", "httpHeaders"), UNSUPPORTED.format("headers")))
+            errs.append(((*p, "contents", "httpHeaders"), UNSUPPORTED_PL.format("headers")))
         src = contents.get("source")
         if src is not None and not src.startswith("data:"):
             errs.append(((*p, "contents", "source"), "only data: URLs are supported in this spec version"))
@@ -70,7 +70,7 @@ def filter_errors(ctx: Ctx, out: dict[str, Any]) -> list[tuple[Path, str]]:
             errs.append(((*p, "contents", "compression"), UNSUPPORTED.format("file compression")))
         mode = f.get("mode")
         if minor >= 10 and mode is not None and mode & 0o7000:
-            errs.append(((*p, "mode"), UNSUPPORTED.format("special mode bits")))
+            errs.append(((*p, "mode"), UNSUPPORTED_PL.format("special mode bits")))
     for p, fs in _walk(out, "storage", "filesystems", "*"):
         if fs.get("format") == "btrfs":
             errs.append(((*p, "format"), UNSUPPORTED.format("btrfs")))
