@@ -475,7 +475,7 @@ def _passwd(cfg: dict[str, Any], out: dict[str, Any], ts: TranslationSet) -> Non
         uu: dict[str, Any] = {}
         if "create" in u:
             c = u["create"]
-            uu["create"] = {k2: c[k] for k, k2 in keys if k in c}
+            uu["create"] = {k2: c[k] for k, k2 in keys if k in c and (c[k] or k == "uid")}
         for k, k2 in keys:
             if k in u and (u[k] or k in ("uid", "password_hash")):
                 uu[k2] = u[k]

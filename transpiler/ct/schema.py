@@ -67,10 +67,11 @@ _E2 = sorted(
 )  # fmt: skip
 ETCD_SETS = {"2": _E2, "3.0": _E3_0, "3.1": _E3_1, "3.2": _E3_2, "3.3": _E3_3}
 
-_F0_5 = [("etcd_endpoints", S), ("etcd_cafile", S), ("etcd_certfile", S), ("etcd_keyfile", S),
-         ("etcd_prefix", S), ("ip_masq", B), ("subnet_file", S), ("interface", S),
-         ("public_ip", S)]  # fmt: skip
-_F0_6 = [*_F0_5, ("etcd_username", S), ("etcd_password", S)]
+_F_HEAD = [("etcd_endpoints", S), ("etcd_cafile", S), ("etcd_certfile", S),
+           ("etcd_keyfile", S), ("etcd_prefix", S)]  # fmt: skip
+_F_TAIL = [("ip_masq", S), ("subnet_file", S), ("interface", S), ("public_ip", S)]
+_F0_5 = _F_HEAD + _F_TAIL
+_F0_6 = [*_F_HEAD, ("etcd_username", S), ("etcd_password", S), *_F_TAIL]
 _F0_7 = [*_F0_6, ("kube_subnet_mgr", B)]
 FLANNEL_SETS = {"0.5": _F0_5, "0.6": _F0_6, "0.7": _F0_7}
 CLI_NAMES = {"interface": "iface", "etcd_cafile": "etcd-cafile", "etcd_certfile": "etcd-certfile",

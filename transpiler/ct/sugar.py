@@ -98,7 +98,18 @@ def _templated(value: str, platform: str) -> tuple[str, bool]:
             raise SugarError("unknown field")
         return "${" + names[_FIELDS.index(field)] + "}"
 
-    return re.sub(r"\{([^{}]*)\}", sub, value), True
+    # like the reference: substitute while a "{" comes before the next "}"
+    out, rest = [], value
+    while True:
+        op, cl = rest.find("{"), rest.find("}")
+        if op < 0 or cl < 0 or cl < op:
+            break
+        m = re.match(r"\{([^{}]*)\}", rest[op:])
+        if m is None:
+            break
+        out.append(rest[:op] + sub(m))
+        rest = rest[op + m.end() :]
+    return "".join(out) + rest, True
 
 
 def _unit_body(exec_start: str, opts: list[tuple[str, Any, str]], env: list[str],
