@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 __all__ = [
+    "AliasMapping",
+    "AliasScalar",
+    "AliasSequence",
     "MappingNode",
     "Node",
     "ScalarNode",
     "SequenceNode",
     "YamlSyntaxError",
-    "AliasMapping",
-    "AliasScalar",
-    "AliasSequence",
     "compose_first",
     "compose_first_located",
     "position",
@@ -162,12 +163,13 @@ class _AliasComposer(yaml.composer.Composer):
     """PyYAML's composer returns the anchored node itself for an alias, so every diagnostic
     about an aliased value would point at the anchor; this one keeps the alias's own marks."""
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        parser: Any = self  # the Parser half of the loader this class is mixed into
+        if parser.check_event(yaml.AliasEvent):
+            event = parser.peek_event()
             target = self.anchors.get(event.anchor)
             if target is not None:
-                self.get_event()
+                parser.get_event()
                 if isinstance(target, ScalarNode):
                     return AliasScalar(
                         target.tag, target.value, event.start_mark, event.end_mark, target.style
@@ -175,7 +177,7 @@ class _AliasComposer(yaml.composer.Composer):
                 if isinstance(target, SequenceNode):
                     return AliasSequence(target.tag, target.value, event.start_mark, event.end_mark)
                 return AliasMapping(target.tag, target.value, event.start_mark, event.end_mark)
-        node: Node = super().compose_node(parent, index)
+        node: Node | None = super().compose_node(parent, index)
         return node
 
 

@@ -1,5 +1,5 @@
-"""``butane``: the reference's flags (pflag: ``-p``/``--pretty``, bundled short flags, ``--flag=v``),
-exit codes (0 ok, 1 failure, 2 usage), stdin/stdout behaviour and report format."""
+"""``butane``: the reference's flags (pflag: ``-p``/``--pretty``, bundled short flags,
+``--flag=v``), exit codes (0 ok, 1 failure, 2 usage), stdin/stdout behaviour and report format."""
 
 from __future__ import annotations
 
@@ -22,10 +22,19 @@ Options:
       --raw-errors                show raw errors, rather than pretty printing them
   -s, --strict                    fail on any warning
   -V, --version                   print the version and exit
-"""
+"""  # noqa: E501
 
-_BOOL = {"check": "c", "help": "h", "pretty": "p", "raw": "r", "raw-errors": "", "strict": "s",
-         "version": "V", "debug": "D"}  # fmt: skip
+DEPRECATED_INPUT = "Flag --input has been deprecated, specify filename directly on command line"
+_BOOL = {
+    "check": "c",
+    "help": "h",
+    "pretty": "p",
+    "raw": "r",
+    "raw-errors": "",
+    "strict": "s",
+    "version": "V",
+    "debug": "D",
+}
 _VALUE = {"files-dir": "d", "output": "o", "input": ""}
 _SHORT = {v: k for k, v in {**_BOOL, **_VALUE}.items() if v}
 
@@ -69,9 +78,7 @@ def parse_args(argv: list[str]) -> Options:
                     i += 1
                 o.values[name] = val
                 if name == "input":
-                    o.deprecations.append(
-                        "Flag --input has been deprecated, specify filename directly on command line"
-                    )
+                    o.deprecations.append(DEPRECATED_INPUT)
             else:
                 raise Usage(f"unknown flag: --{name}")
         elif a.startswith("-") and a != "-":

@@ -26,7 +26,7 @@ USAGE = """Usage of {prog}:
     \tFail if any warnings are encountered.
   -version
     \tPrint the version and exit.
-"""
+"""  # noqa: E501
 
 
 def main(argv: list[str] | None = None) -> int:

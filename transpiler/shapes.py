@@ -89,9 +89,9 @@ def short_tag(node: Node, *, yaml11: bool) -> str:
         return "!!seq"
     assert isinstance(node, ScalarNode)
     tag = node.tag or ""
-    if tag.startswith("tag:yaml.org,2002:") and not tag.endswith(("int", "bool", "float", "null")):
-        if node.style not in (None, ""):
-            return "!!" + tag.rsplit(":", 1)[1]
+    core = tag.startswith("tag:yaml.org,2002:")
+    if core and not tag.endswith(("int", "bool", "float", "null")) and node.style not in (None, ""):
+        return "!!" + tag.rsplit(":", 1)[1]
     if tag and not tag.startswith("tag:yaml.org,2002:"):
         return tag
     if node.style not in (None, ""):

@@ -5,10 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-_GO_NAMES = {"sshAuthorizedKeys": "SSHAuthorizedKeys", "uid": "UID", "uuid": "UUID",
-             "guid": "GUID", "typeGuid": "TypeGUID", "url": "URL", "httpHeaders": "HTTPHeaders",
-             "httpResponseHeaders": "HTTPResponseHeaders", "httpProxy": "HTTPProxy",
-             "httpsProxy": "HTTPSProxy", "tls": "TLS", "id": "ID"}  # fmt: skip
+_GO_NAMES = {
+    "sshAuthorizedKeys": "SSHAuthorizedKeys",
+    "uid": "UID",
+    "uuid": "UUID",
+    "guid": "GUID",
+    "typeGuid": "TypeGUID",
+    "url": "URL",
+    "httpHeaders": "HTTPHeaders",
+    "httpResponseHeaders": "HTTPResponseHeaders",
+    "httpProxy": "HTTPProxy",
+    "httpsProxy": "HTTPSProxy",
+    "tls": "TLS",
+    "id": "ID",
+}
 _NODE = ("group", "overwrite", "path", "user")
 
 

@@ -49,14 +49,18 @@ def validate(ctx: Ctx, cfg: dict[str, Any]) -> None:
                 else:
                     r.warning((*p, "mirror"), msg)
             if layout in S390X and mirror.get("devices"):
-                r.error((*p, "layout"),
-                        "mirroring not supported on layouts: s390x-eckd, s390x-zfcp, s390x-virt")  # fmt: skip
+                r.error(
+                    (*p, "layout"),
+                    "mirroring not supported on layouts: s390x-eckd, s390x-zfcp, s390x-virt",
+                )
         if minor >= 6:
             device = luks.get("device")
             if layout in ("s390x-eckd", "s390x-zfcp"):
                 if not device:
-                    r.error((*p, "luks", "device"),
-                            "device is required for layouts: s390x-eckd, s390x-zfcp")  # fmt: skip
+                    r.error(
+                        (*p, "luks", "device"),
+                        "device is required for layouts: s390x-eckd, s390x-zfcp",
+                    )
                 elif layout == "s390x-eckd" and not re.fullmatch(r"/dev/dasd[a-z]", device):
                     r.error((*p, "luks", "device"), "device must match /dev/dasd[a-z]$")
                 elif layout == "s390x-zfcp" and not re.fullmatch(r"/dev/sd[a-z]", device):
@@ -64,7 +68,9 @@ def validate(ctx: Ctx, cfg: dict[str, Any]) -> None:
             cex = luks.get("cex", {}).get("enabled")
             if cex:
                 if layout not in S390X:
-                    r.error((*p, "layout"), "when using cex the targeted architecture must match s390x")
+                    r.error(
+                        (*p, "layout"), "when using cex the targeted architecture must match s390x"
+                    )
                 if luks.get("tpm2") or luks.get("tang"):
                     r.error((*p, "luks"), "cannot use cex with clevis")
             if minor >= 7 and device and not (cex or luks.get("tpm2") or luks.get("tang")):
@@ -88,17 +94,21 @@ def _partitions(ctx: Ctx, cfg: dict[str, Any], bd: dict[str, Any]) -> None:
             label = part.get("label")
             number = part.get("number", 0)
             if not wipe and label in RESERVED and number != RESERVED[label]:
-                r.warning((*p, "label"),
-                          "incorrect partition number; a new partition will be created using "
-                          "reserved label")  # fmt: skip
+                r.warning(
+                    (*p, "label"),
+                    "incorrect partition number; a new partition will be created using "
+                    "reserved label",
+                )
             if label == "root":
                 size = part.get("size_mib")
                 if size is not None and 0 < size < 8192:
                     r.warning((*p, "size_mib"), "root should have 8GiB of space assigned")
                 if not size and any("start_mib" not in q for q in parts[j + 1 :]):
-                    r.warning((*p, "label"),
-                              "root partition cannot expand; it is set to fill available space "
-                              "but is followed by an auto-positioned partition")  # fmt: skip
+                    r.warning(
+                        (*p, "label"),
+                        "root partition cannot expand; it is set to fill available space "
+                        "but is followed by an auto-positioned partition",
+                    )
             if (
                 ctx.spec.fcos >= 6
                 and label is not None
@@ -107,10 +117,12 @@ def _partitions(ctx: Ctx, cfg: dict[str, Any], bd: dict[str, Any]) -> None:
                 and disk.get("device") != BOOT_DISK
                 and disk.get("device") not in mirror_devs
             ):
-                r.warning((*p, "label"),
-                          "partitions cannot be reused by label; number must be specified except "
-                          "on boot disk (/dev/disk/by-id/coreos-boot-disk) or when wipe_table is "
-                          "true")  # fmt: skip
+                r.warning(
+                    (*p, "label"),
+                    "partitions cannot be reused by label; number must be specified except "
+                    "on boot disk (/dev/disk/by-id/coreos-boot-disk) or when wipe_table is "
+                    "true",
+                )
 
 
 def desugar(ctx: Ctx, cfg: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
@@ -164,15 +176,54 @@ def _boot_device(
             _add(gen, gts, "disks", {"device": dev, "partitions": parts, "wipeTable": True}, ym)
         if layout in ("x86_64", "aarch64"):
             for i in range(1, len(devices) + 1):
-                _add(gen, gts, "filesystems", {"device": f"/dev/disk/by-partlabel/esp-{i}",
-                     "format": "vfat", "label": f"esp-{i}", "wipeFilesystem": True}, ym)  # fmt: skip
+                _add(
+                    gen,
+                    gts,
+                    "filesystems",
+                    {
+                        "device": f"/dev/disk/by-partlabel/esp-{i}",
+                        "format": "vfat",
+                        "label": f"esp-{i}",
+                        "wipeFilesystem": True,
+                    },
+                    ym,
+                )
         n = len(devices) + 1
-        _add(gen, gts, "raid", {"devices": [f"/dev/disk/by-partlabel/boot-{i}" for i in range(1, n)],
-             "level": "raid1", "name": "md-boot", "options": ["--metadata=1.0"]}, ym)  # fmt: skip
-        _add(gen, gts, "raid", {"devices": [f"/dev/disk/by-partlabel/root-{i}" for i in range(1, n)],
-             "level": "raid1", "name": "md-root"}, ym)  # fmt: skip
-        _add(gen, gts, "filesystems", {"device": "/dev/md/md-boot", "format": "ext4",
-             "label": "boot", "wipeFilesystem": True}, ym)  # fmt: skip
+        _add(
+            gen,
+            gts,
+            "raid",
+            {
+                "devices": [f"/dev/disk/by-partlabel/boot-{i}" for i in range(1, n)],
+                "level": "raid1",
+                "name": "md-boot",
+                "options": ["--metadata=1.0"],
+            },
+            ym,
+        )
+        _add(
+            gen,
+            gts,
+            "raid",
+            {
+                "devices": [f"/dev/disk/by-partlabel/root-{i}" for i in range(1, n)],
+                "level": "raid1",
+                "name": "md-root",
+            },
+            ym,
+        )
+        _add(
+            gen,
+            gts,
+            "filesystems",
+            {
+                "device": "/dev/md/md-boot",
+                "format": "ext4",
+                "label": "boot",
+                "wipeFilesystem": True,
+            },
+            ym,
+        )
     if want_luks:
         yl: Path = ("boot_device", "luks")
         if devices:
@@ -190,8 +241,15 @@ def _boot_device(
             clevis: dict[str, Any] = {}
             if luks.get("tang"):
                 clevis["tang"] = [
-                    {k2: t[k] for k, k2 in (("advertisement", "advertisement"),
-                     ("thumbprint", "thumbprint"), ("url", "url")) if k in t}  # fmt: skip
+                    {
+                        k2: t[k]
+                        for k, k2 in (
+                            ("advertisement", "advertisement"),
+                            ("thumbprint", "thumbprint"),
+                            ("url", "url"),
+                        )
+                        if k in t
+                    }
                     for t in luks["tang"]
                 ]
             if "threshold" in luks:
@@ -203,14 +261,23 @@ def _boot_device(
         if "discard" in luks:
             entry["discard"] = luks["discard"]
         entry.update({"label": "luks-root", "name": "root", "wipeVolume": True})
-        if ctx.spec.openshift and 8 <= ctx.spec.openshift <= 19 and cfg.get("openshift", {}).get("fips"):
+        if (
+            ctx.spec.openshift
+            and 8 <= ctx.spec.openshift <= 19
+            and cfg.get("openshift", {}).get("fips")
+        ):
             entry["options"] = ["--cipher", "aes-cbc-essiv:sha256"]
         _add(gen, gts, "luks", entry, yl)
         root_dev = "/dev/mapper/root"
     else:
         root_dev = "/dev/md/md-root"
-    _add(gen, gts, "filesystems", {"device": root_dev, "format": "xfs", "label": "root",
-         "wipeFilesystem": True}, ("boot_device",))  # fmt: skip
+    _add(
+        gen,
+        gts,
+        "filesystems",
+        {"device": root_dev, "format": "xfs", "label": "root", "wipeFilesystem": True},
+        ("boot_device",),
+    )
 
 
 def _grub(ctx: Ctx, users: list[dict[str, Any]], gen: dict[str, Any], gts: TranslationSet) -> None:
@@ -220,7 +287,20 @@ def _grub(ctx: Ctx, users: list[dict[str, Any]], gen: dict[str, Any], gts: Trans
     for u in users:
         text += f"password_pbkdf2 {u.get('name', '')} {u.get('password_hash', '')}\n"
     url, gz = butane_encode(text.encode(), compress=ctx.auto_compress)
-    _add(gen, gts, "filesystems", {"device": "/dev/disk/by-label/boot", "format": "ext4",
-         "path": "/boot"}, y)  # fmt: skip
-    _add(gen, gts, "files", {"path": "/boot/grub2/user.cfg",
-         "append": [{"compression": "gzip" if gz else "", "source": url}]}, y)  # fmt: skip
+    _add(
+        gen,
+        gts,
+        "filesystems",
+        {"device": "/dev/disk/by-label/boot", "format": "ext4", "path": "/boot"},
+        y,
+    )
+    _add(
+        gen,
+        gts,
+        "files",
+        {
+            "path": "/boot/grub2/user.cfg",
+            "append": [{"compression": "gzip" if gz else "", "source": url}],
+        },
+        y,
+    )

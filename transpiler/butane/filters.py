@@ -32,18 +32,28 @@ def check(ctx: Ctx, out: dict[str, Any]) -> None:
     spec = ctx.spec
     errors: list[tuple[Path, str]] = []
     if spec.variant in ("r4e", "fiot"):
-        errors += [(p, "kernel argument customization is not supported in this spec version")
-                   for p, _ in _walk(out, "kernelArguments")]  # fmt: skip
-        for key, what in (("disks", "disk customization"), ("filesystems",
-                          "filesystem customization"), ("luks", "luks"), ("raid", "raid")):  # fmt: skip
+        errors += [
+            (p, "kernel argument customization is not supported in this spec version")
+            for p, _ in _walk(out, "kernelArguments")
+        ]
+        for key, what in (
+            ("disks", "disk customization"),
+            ("filesystems", "filesystem customization"),
+            ("luks", "luks"),
+            ("raid", "raid"),
+        ):
             errors += [(p, UNSUPPORTED.format(what)) for p, _ in _walk(out, "storage", key)]
     elif spec.variant == "flatcar":
         if spec.base_at_least("v0_8_exp"):
-            errors += [(p, "cex is not currently supported on the target platform")
-                       for p, _ in _walk(out, "storage", "luks", "*", "cex")]  # fmt: skip
+            errors += [
+                (p, "cex is not currently supported on the target platform")
+                for p, _ in _walk(out, "storage", "luks", "*", "cex")
+            ]
         else:
-            errors += [(p, UNSUPPORTED.format("clevis"))
-                       for p, _ in _walk(out, "storage", "luks", "*", "clevis")]  # fmt: skip
+            errors += [
+                (p, UNSUPPORTED.format("clevis"))
+                for p, _ in _walk(out, "storage", "luks", "*", "clevis")
+            ]
     elif spec.openshift:
         from transpiler.butane.openshift import filter_errors
 

@@ -61,7 +61,7 @@ def _obj(
             ts[(*j, "contents")] = (*y, "contents_local")
     elif role == "passwdUser" and "ssh_authorized_keys_local" in value:
         keys = list(out.get("sshAuthorizedKeys", []))
-        for i, rel in enumerate(value["ssh_authorized_keys_local"]):
+        for rel in value["ssh_authorized_keys_local"]:
             at = (*y, "ssh_authorized_keys_local")
             data = ctx.read_local(rel, at)
             if data is None:

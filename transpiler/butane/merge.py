@@ -62,7 +62,9 @@ def _remap(path: Path, remap: dict[Path, dict[int, int]]) -> Path:
     return tuple(new)
 
 
-def _merge_obj(p: dict[str, Any], c: dict[str, Any], path: Path, remap: dict[Path, dict[int, int]]) -> dict[str, Any]:
+def _merge_obj(
+    p: dict[str, Any], c: dict[str, Any], path: Path, remap: dict[Path, dict[int, int]]
+) -> dict[str, Any]:
     out = dict(p)
     for k, cv in c.items():
         pv = p.get(k)

@@ -43,8 +43,17 @@ class Spec:
 
 
 def _fcos(minor: int, exp: bool = False) -> Spec:
-    base = {0: "v0_1", 1: "v0_2", 2: "v0_3", 3: "v0_3", 4: "v0_4", 5: "v0_5", 6: "v0_6",
-            7: "v0_7", 8: "v0_8_exp"}[minor]  # fmt: skip
+    base = {
+        0: "v0_1",
+        1: "v0_2",
+        2: "v0_3",
+        3: "v0_3",
+        4: "v0_4",
+        5: "v0_5",
+        6: "v0_6",
+        7: "v0_7",
+        8: "v0_8_exp",
+    }[minor]
     version = f"1.{minor}.0" + ("-experimental" if exp else "")
     return Spec("fcos", version, base, f"v1_{minor}" + ("_exp" if exp else ""), fcos=minor)
 

@@ -16,8 +16,13 @@ from transpiler.butane.registry import Spec
 from transpiler.shapes import Kind, Shape
 from transpiler.translations import snake
 
-_KINDS = {"object": Kind.OBJECT, "array": Kind.ARRAY, "string": Kind.STRING,
-          "integer": Kind.INT, "boolean": Kind.BOOL}  # fmt: skip
+_KINDS = {
+    "object": Kind.OBJECT,
+    "array": Kind.ARRAY,
+    "string": Kind.STRING,
+    "integer": Kind.INT,
+    "boolean": Kind.BOOL,
+}
 
 
 def _go(name: str, pkg: str) -> str:
@@ -111,17 +116,28 @@ def shape_for(spec: Spec) -> Shape:
         memo["dropin"].fields["contents_local"] = _s()
         memo["passwdUser"].fields["ssh_authorized_keys_local"] = _list(_s(), "[]string")
     if spec.base_at_least("v0_8_exp"):
-        qdrop = _obj(f"{base}.QuadletDropin", name=Shape(Kind.STRING, "string"),
-                     contents=_s(), contents_local=_s())  # fmt: skip
-        quadlet = _obj(f"{base}.Quadlet", "quadlet", name=Shape(Kind.STRING, "string"),
-                       contents=_s(), contents_local=_s(), rootful=_b(),
-                       dropins=_list(qdrop, f"[]{base}.QuadletDropin"))  # fmt: skip
+        qdrop = _obj(
+            f"{base}.QuadletDropin",
+            name=Shape(Kind.STRING, "string"),
+            contents=_s(),
+            contents_local=_s(),
+        )
+        quadlet = _obj(
+            f"{base}.Quadlet",
+            "quadlet",
+            name=Shape(Kind.STRING, "string"),
+            contents=_s(),
+            contents_local=_s(),
+            rootful=_b(),
+            dropins=_list(qdrop, f"[]{base}.QuadletDropin"),
+        )
         memo["systemd"].fields["quadlets"] = _list(quadlet, f"[]{base}.Quadlet")
     if spec.fcos >= 3:
         _add_boot_device(root, spec)
     if spec.fcos >= 5:
-        guser = _obj(f"{spec.package}.GrubUser", name=Shape(Kind.STRING, "string"),
-                     password_hash=_s())  # fmt: skip
+        guser = _obj(
+            f"{spec.package}.GrubUser", name=Shape(Kind.STRING, "string"), password_hash=_s()
+        )
         root.fields["grub"] = _obj(f"{spec.package}.Grub", users=_list(guser, "[]GrubUser"))
     if spec.openshift:
         root.fields["metadata"] = _obj(
@@ -142,14 +158,16 @@ def shape_for(spec: Spec) -> Shape:
 def _add_boot_device(root: Shape, spec: Spec) -> None:
     pkg = spec.package
     tang = _obj(f"{pkg}.Tang", url=Shape(Kind.STRING, "string"), thumbprint=_s())
-    luks = _obj(f"{pkg}.BootDeviceLuks", tang=_list(tang, f"[]{pkg}.Tang"), threshold=_i(),
-                tpm2=_b())  # fmt: skip
+    luks = _obj(
+        f"{pkg}.BootDeviceLuks", tang=_list(tang, f"[]{pkg}.Tang"), threshold=_i(), tpm2=_b()
+    )
     if spec.fcos >= 5:
         tang.fields["advertisement"] = _s()
         luks.fields["discard"] = _b()
     if spec.fcos >= 6:
         luks.fields["device"] = _s()
         luks.fields["cex"] = _obj(f"{pkg}.Cex", enabled=_b())
-    mirror = _obj(f"{pkg}.BootDeviceMirror", devices=_list(Shape(Kind.STRING, "string"),
-                                                           "[]string"))  # fmt: skip
+    mirror = _obj(
+        f"{pkg}.BootDeviceMirror", devices=_list(Shape(Kind.STRING, "string"), "[]string")
+    )
     root.fields["boot_device"] = _obj(f"{pkg}.BootDevice", layout=_s(), luks=luks, mirror=mirror)

@@ -13,8 +13,16 @@ from transpiler.localfiles import LocalFileError
 from transpiler.translations import TranslationSet
 
 COLLISION = "matching filesystem node has existing contents or different type"
-QUADLET_EXTS = (".container", ".volume", ".network", ".kube", ".image", ".build", ".pod",
-                ".artifact")  # fmt: skip
+QUADLET_EXTS = (
+    ".container",
+    ".volume",
+    ".network",
+    ".kube",
+    ".image",
+    ".build",
+    ".pod",
+    ".artifact",
+)
 
 
 def apply(ctx: Ctx, cfg: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
@@ -49,7 +57,7 @@ def _nodes(out: dict[str, Any]) -> dict[str, tuple[str, int]]:
     return found
 
 
-def _append(ctx: Ctx, out: dict[str, Any], kind: str, entry: dict[str, Any], y: Path) -> Path:
+def _append(ctx: Ctx, out: dict[str, Any], kind: str, entry: dict[str, Any], y: Path) -> int:
     lst = out.setdefault("storage", {}).setdefault(kind, [])
     j: Path = ("storage", kind, len(lst))
     lst.append(entry)
@@ -61,7 +69,7 @@ def _append(ctx: Ctx, out: dict[str, Any], kind: str, entry: dict[str, Any], y: 
         if isinstance(entry[k], dict):
             for kk in entry[k]:
                 ctx.ts.add((*j, k, kk), y)
-    return j
+    return len(lst) - 1
 
 
 # ------------------------------------------------------------------------------ trees
@@ -94,14 +102,14 @@ def _trees(ctx: Ctx, trees: list[dict[str, Any]], out: dict[str, Any]) -> None:
                     ctx.report.error(y, COLLISION)
                     continue
                 entry: dict[str, Any] = {"path": path, **owner, "mode": tree.get("dir_mode", 0o755)}
-                nodes[path] = ("directories", _append(ctx, out, "directories", entry, y)[2])  # type: ignore[index]
+                nodes[path] = ("directories", _append(ctx, out, "directories", entry, y))
                 continue
             if e.kind == "link":
                 if path in nodes:
                     ctx.report.error(y, COLLISION)
                     continue
                 entry = {"path": path, **owner, "target": e.target}
-                nodes[path] = ("links", _append(ctx, out, "links", entry, y)[2])  # type: ignore[index]
+                nodes[path] = ("links", _append(ctx, out, "links", entry, y))
                 continue
             rel = posixpath.join(local, e.rel)
             try:
@@ -118,8 +126,10 @@ def _trees(ctx: Ctx, trees: list[dict[str, Any]], out: dict[str, Any]) -> None:
                     ctx.report.error(y, COLLISION)
                     continue
                 j: Path = ("storage", "files", i)
-                existing["contents"] = {**existing.get("contents", {}),
-                                        **_data_contents(ctx, data, j, y)}  # fmt: skip
+                existing["contents"] = {
+                    **existing.get("contents", {}),
+                    **_data_contents(ctx, data, j, y),
+                }
                 if "mode" not in existing:
                     existing["mode"] = mode
                     ctx.ts.add((*j, "mode"), y)
@@ -131,7 +141,7 @@ def _trees(ctx: Ctx, trees: list[dict[str, Any]], out: dict[str, Any]) -> None:
             j = ("storage", "files", len(lst))
             entry["contents"] = _data_contents(ctx, data, j, y)
             entry["mode"] = mode
-            nodes[path] = ("files", _append(ctx, out, "files", entry, y)[2])  # type: ignore[index]
+            nodes[path] = ("files", _append(ctx, out, "files", entry, y))
 
 
 # ------------------------------------------------------------------------------ quadlets
@@ -150,8 +160,10 @@ def _quadlets(ctx: Ctx, quadlets: list[dict[str, Any]], out: dict[str, Any]) -> 
                 ctx.report.error(y, COLLISION)
                 continue
             template = stem.split("@", 1)[0] + "@." + name.rsplit(".", 1)[1]
-            j = _append(ctx, out, "links", {"path": path, "target": template}, y)
-            nodes[path] = ("links", j[2])  # type: ignore[index]
+            nodes[path] = (
+                "links",
+                _append(ctx, out, "links", {"path": path, "target": template}, y),
+            )
         else:
             data = _content(ctx, ql, y)
             if path in nodes:
@@ -163,7 +175,7 @@ def _quadlets(ctx: Ctx, quadlets: list[dict[str, Any]], out: dict[str, Any]) -> 
             if data is not None:
                 entry["contents"] = _data_contents(ctx, data, jf, y)
             entry["mode"] = 0o644
-            nodes[path] = ("files", _append(ctx, out, "files", entry, y)[2])  # type: ignore[index]
+            nodes[path] = ("files", _append(ctx, out, "files", entry, y))
         for d, drop in enumerate(ql.get("dropins", [])):
             yd: Path = (*y, "dropins", d)
             dpath = f"{path}.d/{drop.get('name', '')}"
@@ -177,7 +189,7 @@ def _quadlets(ctx: Ctx, quadlets: list[dict[str, Any]], out: dict[str, Any]) -> 
             if data is not None:
                 entry["contents"] = _data_contents(ctx, data, jf, yd)
             entry["mode"] = 0o644
-            nodes[dpath] = ("files", _append(ctx, out, "files", entry, yd)[2])  # type: ignore[index]
+            nodes[dpath] = ("files", _append(ctx, out, "files", entry, yd))
 
 
 def _content(ctx: Ctx, item: dict[str, Any], y: Path) -> bytes | None:

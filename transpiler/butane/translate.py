@@ -146,7 +146,7 @@ def _run(ctx: Ctx, *, raw_output: bool, pretty: bool) -> Result:
         from transpiler.butane import openshift
 
         openshift.validate(ctx, cfg, raw_output=raw_output)
-    if ctx.report.is_fatal:
+    if _fatal(ctx):
         return Result(failure=Failure(SOURCE_INVALID))
     out = generic.translate_config(ctx, cfg)
     out = sugar.apply(ctx, cfg, out)
@@ -154,16 +154,16 @@ def _run(ctx: Ctx, *, raw_output: bool, pretty: bool) -> Result:
         from transpiler.butane import fcos
 
         out = fcos.desugar(ctx, cfg, out)
-    if ctx.report.is_fatal:
+    if _fatal(ctx):
         return Result(failure=Failure(SOURCE_INVALID))
     filters.check(ctx, out)
-    if ctx.report.is_fatal:
+    if _fatal(ctx):
         return Result(failure=Failure(SOURCE_INVALID))
     out["ignition"] = {**out.get("ignition", {}), "version": spec.ignition}
     ctx.ts.add(("ignition", "version"), ("version",))
     ctx.ts.entries.setdefault(("ignition",), ("ignition",))
     _validate_output(ctx, out)
-    if ctx.report.is_fatal:
+    if _fatal(ctx):
         return Result(failure=Failure(GENERATED_INVALID), translations=ctx.ts)
     from transpiler.butane.emit import ordered
 
@@ -175,6 +175,10 @@ def _run(ctx: Ctx, *, raw_output: bool, pretty: bool) -> Result:
     from transpiler.jsonout import dumps
 
     return Result(output=(dumps(out, pretty=pretty) + "\n").encode(), translations=ctx.ts)
+
+
+def _fatal(ctx: Ctx) -> bool:
+    return ctx.report.is_fatal
 
 
 def _validate_output(ctx: Ctx, out: dict[str, Any]) -> None:

@@ -20,7 +20,9 @@ def source(ctx: Ctx, cfg: dict[str, Any]) -> None:
         _resource(ctx, ref, ("ignition", "config", "merge", i))
     if "replace" in ign.get("config", {}):
         _resource(ctx, ign["config"]["replace"], ("ignition", "config", "replace"))
-    for i, ca in enumerate(ign.get("security", {}).get("tls", {}).get("certificate_authorities", [])):
+    for i, ca in enumerate(
+        ign.get("security", {}).get("tls", {}).get("certificate_authorities", [])
+    ):
         _resource(ctx, ca, ("ignition", "security", "tls", "certificate_authorities", i))
     st = cfg.get("storage", {})
     for i, f in enumerate(st.get("files", [])):
@@ -41,7 +43,10 @@ def source(ctx: Ctx, cfg: dict[str, Any]) -> None:
             if not fs.get("format"):
                 r.error((*p, "format"), "format is required if with_mount_unit is true")
             elif fs.get("format") != "swap" and not fs.get("path"):
-                r.error((*p, "path"), "path is required if with_mount_unit is true and format is not swap")
+                r.error(
+                    (*p, "path"),
+                    "path is required if with_mount_unit is true and format is not swap",
+                )
             elif (
                 ctx.spec.fcos >= 6
                 and fs.get("format") != "swap"
@@ -95,8 +100,11 @@ def _quadlet(ctx: Ctx, q: dict[str, Any], p: Path) -> None:
     r = ctx.report
     name = q.get("name", "")
     if not name.endswith(QUADLET_EXTS):
-        r.error((*p, "name"), "unsupported file extension for quadlet: must be one of "
-                ".container, .volume, .network, .kube, .image, .build, .pod, or .artifact")  # fmt: skip
+        r.error(
+            (*p, "name"),
+            "unsupported file extension for quadlet: must be one of "
+            ".container, .volume, .network, .kube, .image, .build, .pod, or .artifact",
+        )
     stem = name.rsplit(".", 1)[0]
     if "@" in stem and not stem.endswith("@"):
         for key in ("contents", "contents_local"):

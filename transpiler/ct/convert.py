@@ -20,7 +20,13 @@ from transpiler.localfiles import FilesDir, LocalFileError
 from transpiler.shapes import Decoded, Shape, decode
 from transpiler.translations import TranslationSet
 
-NO_FILES_DIR = "local files require setting the --files-dir flag to the directory that contains the file"
+TOO_NEW = (
+    "{} minor version specified is too new, only options available in the previous minor "
+    "version will be accepted"
+)
+NO_FILES_DIR = (
+    "local files require setting the --files-dir flag to the directory that contains the file"
+)
 TYPE_GUIDS = {
     "raid_containing_root": "be9067b9-ea49-4f15-b4f6-f36f8c9e1818",
     "linux_filesystem_data": "0fc63daf-8483-4772-8e79-3d69d8477de4",
@@ -47,7 +53,11 @@ def _scan_version(node: Node | None, section: str) -> tuple[str | None, Node | N
     for k, v in node.value:
         if isinstance(k, ScalarNode) and k.value == section and isinstance(v, MappingNode):
             for k2, v2 in v.value:
-                if isinstance(k2, ScalarNode) and k2.value == "version" and isinstance(v2, ScalarNode):
+                if (
+                    isinstance(k2, ScalarNode)
+                    and k2.value == "version"
+                    and isinstance(v2, ScalarNode)
+                ):
                     return v2.value, v2
     return None, None
 
@@ -69,7 +79,10 @@ def translate(raw: bytes, *, files: FilesDir | None, platform: str = "") -> CtRe
     if not isinstance(node, MappingNode):
         res.parse_failed = True
         kind = "!!seq" if not isinstance(node, ScalarNode) else "!!str"
-        res.error = f"yaml: unmarshal errors:\n  line {node.start_mark.line + 1}: cannot unmarshal {kind} into types.Config"
+        line = node.start_mark.line + 1
+        res.error = (
+            f"yaml: unmarshal errors:\n  line {line}: cannot unmarshal {kind} into types.Config"
+        )
         res.error_pos = (node.start_mark.line + 1, node.start_mark.column + 1)
         return res
     sets: list[str | None] = []
@@ -134,13 +147,13 @@ def _parse_checks(res: CtResult, d: Decoded, shape: Shape) -> None:
     r = res.parse
     for dup in d.duplicates:
         r.error(dup.path, f"duplicate key: {dup.text}")
-    for p in sorted(d.unused, key=lambda p: d.key_pos.get(p, (0, 0))):
-        key = str(p[-1])
-        r.warning(p, f"Config has unrecognized key: {key}")
-        known = _fields_of(shape, p[:-1])
+    for up in sorted(d.unused, key=lambda q: d.key_pos.get(q, (0, 0))):
+        key = str(up[-1])
+        r.warning(up, f"Config has unrecognized key: {key}")
+        known = _fields_of(shape, up[:-1])
         folded = [k for k in known if k.lower() == key.lower()]
         if folded:
-            r.info(p, f"Did you mean {folded[0]} instead of {key}")
+            r.info(up, f"Did you mean {folded[0]} instead of {key}")
         else:
             close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
             if close:
@@ -153,19 +166,27 @@ def _parse_checks(res: CtResult, d: Decoded, shape: Shape) -> None:
         p: Path = ("storage", "files", i)
         c = f.get("contents", {})
         if sum(k in c for k in ("inline", "local")) + bool(c.get("remote", {}).get("url")) > 1:
-            r.error((*p, "contents"), "only one of the following can be set: local, inline, remote.url")
+            r.error(
+                (*p, "contents"), "only one of the following can be set: local, inline, remote.url"
+            )
         if "mode" not in f:
             if f.get("append"):
-                r.info(p, "mode unspecified for file, defaulting to 0644 if the file does not exist")
+                r.info(
+                    p, "mode unspecified for file, defaulting to 0644 if the file does not exist"
+                )
             else:
                 r.warning(p, "mode unspecified for file, defaulting to 0644")
     for i, dr in enumerate(st.get("directories", [])):
         if "mode" not in dr:
-            r.warning(("storage", "directories", i), "mode unspecified for directory, defaulting to 0755")
+            r.warning(
+                ("storage", "directories", i), "mode unspecified for directory, defaulting to 0755"
+            )
     for i, fs in enumerate(st.get("filesystems", [])):
         if "create" in fs.get("mount", {}):
-            r.warning(("storage", "filesystems", i, "mount"),
-                      "the create object has been deprecated in favor of mount-level options")  # fmt: skip
+            r.warning(
+                ("storage", "filesystems", i, "mount"),
+                "the create object has been deprecated in favor of mount-level options",
+            )
     for i, disk in enumerate(st.get("disks", [])):
         for j, part in enumerate(disk.get("partitions", [])):
             for key in ("size", "start"):
@@ -175,8 +196,10 @@ def _parse_checks(res: CtResult, d: Decoded, shape: Shape) -> None:
                         r.error(("storage", "disks", i, "partitions", j, key), err)
     for i, u in enumerate(cfg.get("passwd", {}).get("users", [])):
         if "create" in u:
-            r.warning(("passwd", "users", i),
-                      "the create object has been deprecated in favor of user-level options")  # fmt: skip
+            r.warning(
+                ("passwd", "users", i),
+                "the create object has been deprecated in favor of user-level options",
+            )
     _sections(r, cfg)
 
 
@@ -191,7 +214,10 @@ def _sections(r: Report, cfg: dict[str, Any]) -> None:
         elif v[0] > 3:
             r.error(at, "Etcd version is not valid (too new)")
         elif (v[0] == 2 and v[1] > 3) or (v[0] == 3 and v[1] > 3):
-            r.warning(at, "Etcd minor version specified is too new, only options available in the previous minor version will be accepted")  # fmt: skip
+            r.warning(
+                at,
+                TOO_NEW.format("Etcd"),
+            )
     fl = cfg.get("flannel")
     if fl is not None:
         if "version" in fl:
@@ -201,7 +227,10 @@ def _sections(r: Report, cfg: dict[str, Any]) -> None:
             if v < (0, 5, 0):
                 r.error(at, "Flannel version specified is not valid (too old)")
             elif v[0] == 0 and v[1] > 7:
-                r.warning(at, "Flannel minor version specified is too new, only options available in the previous minor version will be accepted")  # fmt: skip
+                r.warning(
+                    at,
+                    TOO_NEW.format("Flannel"),
+                )
         err = sugar.network_config_error(fl)
         if err:
             r.error(("flannel", "network_config"), err)
@@ -216,8 +245,18 @@ def _sections(r: Report, cfg: dict[str, Any]) -> None:
             r.error(("locksmith", key), msg)
 
 
-_UNITS = {"KiB": 1 / 1024, "KB": 1 / 1024, "MiB": 1, "MB": 1, "GiB": 1024, "GB": 1024,
-          "TiB": 1 << 20, "TB": 1 << 20, "PiB": 1 << 30, "PB": 1 << 30}  # fmt: skip
+_UNITS = {
+    "KiB": 1 / 1024,
+    "KB": 1 / 1024,
+    "MiB": 1,
+    "MB": 1,
+    "GiB": 1024,
+    "GB": 1024,
+    "TiB": 1 << 20,
+    "TB": 1 << 20,
+    "PiB": 1 << 30,
+    "PB": 1 << 30,
+}
 
 
 def mib(text: str) -> tuple[int, str | None]:
@@ -250,7 +289,13 @@ def _convert(
     for i, ref in enumerate(icfg.get("append", [])):
         out["ignition"]["config"].setdefault("append", []).append(_ref(ref))
         t[("ignition", "config", "append", i)] = ("ignition", "config", "append", i)
-        t[("ignition", "config", "append", i, "source")] = ("ignition", "config", "append", i, "source")
+        t[("ignition", "config", "append", i, "source")] = (
+            "ignition",
+            "config",
+            "append",
+            i,
+            "source",
+        )
     if "replace" in icfg:
         out["ignition"]["config"]["replace"] = _ref(icfg["replace"])
         t[("ignition", "config", "replace", "source")] = ("ignition", "config", "replace", "source")
@@ -258,10 +303,15 @@ def _convert(
     for k, k2 in (("http_response_headers", "httpResponseHeaders"), ("http_total", "httpTotal")):
         if k in to:
             out["ignition"]["timeouts"][k2] = to[k]
-    for i, ca in enumerate(ign.get("security", {}).get("tls", {}).get("certificate_authorities", [])):
+    for i, ca in enumerate(
+        ign.get("security", {}).get("tls", {}).get("certificate_authorities", [])
+    ):
         out["ignition"]["security"]["tls"].setdefault("certificateAuthorities", []).append(_ref(ca))
         base = ("ignition", "security", "tls", "certificate_authorities", i)
-        t[("ignition", "security", "tls", "certificateAuthorities", i, "source")] = (*base, "source")
+        t[("ignition", "security", "tls", "certificateAuthorities", i, "source")] = (
+            *base,
+            "source",
+        )
     st = cfg.get("storage", {})
     ost: dict[str, Any] = out["storage"]
     for i, disk in enumerate(st.get("disks", [])):
@@ -278,7 +328,11 @@ def _convert(
             if "type_guid" in part:
                 q["typeGuid"] = TYPE_GUIDS.get(part["type_guid"], part["type_guid"])
             parts.append(q)
-            ts.add_tree(("storage", "disks", i, "partitions", j), q, ("storage", "disks", i, "partitions", j))
+            ts.add_tree(
+                ("storage", "disks", i, "partitions", j),
+                q,
+                ("storage", "disks", i, "partitions", j),
+            )
         dd: dict[str, Any] = {"device": disk.get("device", "")}
         if parts:
             dd["partitions"] = parts
@@ -299,13 +353,23 @@ def _convert(
                 mm["create"] = {k: m["create"][k] for k in ("force", "options") if k in m["create"]}
             mm["device"] = m.get("device", "")
             mm["format"] = m.get("format", "")
-            for k, k2 in (("label", "label"), ("options", "options"), ("uuid", "uuid"),
-                          ("wipe_filesystem", "wipeFilesystem")):  # fmt: skip
+            for k, k2 in (
+                ("label", "label"),
+                ("options", "options"),
+                ("uuid", "uuid"),
+                ("wipe_filesystem", "wipeFilesystem"),
+            ):
                 if k in m:
                     mm[k2] = m[k]
             ff["mount"] = mm
             for k in mm:
-                t[("storage", "filesystems", i, "mount", k)] = ("storage", "filesystems", i, "mount", _snake(k))
+                t[("storage", "filesystems", i, "mount", k)] = (
+                    "storage",
+                    "filesystems",
+                    i,
+                    "mount",
+                    _snake(k),
+                )
         if "path" in fs:
             ff["path"] = fs["path"]
         ost.setdefault("filesystems", []).append(ff)
@@ -331,7 +395,13 @@ def _convert(
         else:
             contents["source"] = "data:,"
         contents["verification"] = _verification(remote.get("verification", {}))
-        t[(*y, "contents", "verification", "hash")] = (*y, "contents", "remote", "verification", "hash")
+        t[(*y, "contents", "verification", "hash")] = (
+            *y,
+            "contents",
+            "remote",
+            "verification",
+            "hash",
+        )
         if f.get("append"):
             entry["append"] = True
         entry["contents"] = contents
@@ -357,7 +427,9 @@ def _convert(
         if "contents" in u:
             uu["contents"] = u["contents"]
         if u.get("dropins"):
-            uu["dropins"] = [{k: d[k] for k in ("contents", "name") if k in d} for d in u["dropins"]]
+            uu["dropins"] = [
+                {k: d[k] for k in ("contents", "name") if k in d} for d in u["dropins"]
+            ]
         uu["name"] = u.get("name", "")
         out["networkd"].setdefault("units", []).append(uu)
         ts.add_tree(("networkd", "units", i), uu, ("networkd", "units", i))
@@ -365,11 +437,17 @@ def _convert(
     update, lock = cfg.get("update"), cfg.get("locksmith")
     if update is not None or lock is not None:
         conf = sugar.update_conf(update, lock)
-        entry = {"filesystem": "root", "path": "/etc/coreos/update.conf",
-                 "contents": {"source": percent(conf.encode()), "verification": {}}, "mode": 0o644}  # fmt: skip
+        entry = {
+            "filesystem": "root",
+            "path": "/etc/coreos/update.conf",
+            "contents": {"source": percent(conf.encode()), "verification": {}},
+            "mode": 0o644,
+        }
         j = len(ost.setdefault("files", []))
         ost["files"].append(entry)
-        ts.add_tree(("storage", "files", j), entry, ("update",) if update is not None else ("locksmith",))
+        ts.add_tree(
+            ("storage", "files", j), entry, ("update",) if update is not None else ("locksmith",)
+        )
     return out, ts
 
 
@@ -380,7 +458,10 @@ def _snake(k: str) -> str:
 
 
 def _ref(ref: dict[str, Any]) -> dict[str, Any]:
-    return {"source": ref.get("source", ""), "verification": _verification(ref.get("verification", {}))}
+    return {
+        "source": ref.get("source", ""),
+        "verification": _verification(ref.get("verification", {})),
+    }
 
 
 def _verification(v: dict[str, Any]) -> dict[str, Any]:
@@ -418,33 +499,86 @@ def _read(r: Report, files: FilesDir | None, rel: str, at: Path) -> bytes | None
         return None
 
 
-def _units(res: CtResult, cfg: dict[str, Any], out: dict[str, Any], ts: TranslationSet, platform: str) -> None:
+def _units(
+    res: CtResult, cfg: dict[str, Any], out: dict[str, Any], ts: TranslationSet, platform: str
+) -> None:
     units: list[tuple[dict[str, Any], Path]] = []
     if platform in ("openstack-metadata", "cloudstack-configdrive"):
-        drop = [{"contents": "[Service]\nEnvironment=COREOS_METADATA_OPT_PROVIDER=--provider=" + platform,
-                 "name": "20-clct-provider-override.conf"}]  # fmt: skip
+        drop = [
+            {
+                "contents": "[Service]\nEnvironment=COREOS_METADATA_OPT_PROVIDER=--provider="
+                + platform,
+                "name": "20-clct-provider-override.conf",
+            }
+        ]
         units.append(({"dropins": drop, "name": "coreos-metadata.service"}, ()))
-        units.append(({"dropins": [dict(drop[0])], "enabled": True,
-                       "name": "coreos-metadata-sshkeys@.service"}, ()))  # fmt: skip
+        units.append(
+            (
+                {
+                    "dropins": [dict(drop[0])],
+                    "enabled": True,
+                    "name": "coreos-metadata-sshkeys@.service",
+                },
+                (),
+            )
+        )
     if cfg.get("docker") is not None:
         flags = " ".join(cfg["docker"].get("flags", []))
-        units.append(({"dropins": [{"contents": f'[Service]\nEnvironment="DOCKER_OPTS={flags}"',
-                       "name": "20-clct-docker.conf"}], "enable": True, "name": "docker.service"},
-                      ("docker",)))  # fmt: skip
+        units.append(
+            (
+                {
+                    "dropins": [
+                        {
+                            "contents": f'[Service]\nEnvironment="DOCKER_OPTS={flags}"',
+                            "name": "20-clct-docker.conf",
+                        }
+                    ],
+                    "enable": True,
+                    "name": "docker.service",
+                },
+                ("docker",),
+            )
+        )
     if cfg.get("etcd") is not None:
-        units.append(({"dropins": [{"contents": sugar.etcd_dropin(cfg["etcd"], platform),
-                       "name": "20-clct-etcd-member.conf"}], "enable": True,
-                       "name": "etcd-member.service"}, ("etcd",)))  # fmt: skip
+        units.append(
+            (
+                {
+                    "dropins": [
+                        {
+                            "contents": sugar.etcd_dropin(cfg["etcd"], platform),
+                            "name": "20-clct-etcd-member.conf",
+                        }
+                    ],
+                    "enable": True,
+                    "name": "etcd-member.service",
+                },
+                ("etcd",),
+            )
+        )
     if cfg.get("flannel") is not None:
-        units.append(({"dropins": [{"contents": sugar.flannel_dropin(cfg["flannel"], platform),
-                       "name": "20-clct-flannel.conf"}], "enable": True,
-                       "name": "flanneld.service"}, ("flannel",)))  # fmt: skip
+        units.append(
+            (
+                {
+                    "dropins": [
+                        {
+                            "contents": sugar.flannel_dropin(cfg["flannel"], platform),
+                            "name": "20-clct-flannel.conf",
+                        }
+                    ],
+                    "enable": True,
+                    "name": "flanneld.service",
+                },
+                ("flannel",),
+            )
+        )
     for i, u in enumerate(cfg.get("systemd", {}).get("units", [])):
         uu: dict[str, Any] = {}
         if "contents" in u:
             uu["contents"] = u["contents"]
         if u.get("dropins"):
-            uu["dropins"] = [{k: d[k] for k in ("contents", "name") if k in d} for d in u["dropins"]]
+            uu["dropins"] = [
+                {k: d[k] for k in ("contents", "name") if k in d} for d in u["dropins"]
+            ]
         if u.get("enable"):
             uu["enable"] = True
         if "enabled" in u:
@@ -459,18 +593,28 @@ def _units(res: CtResult, cfg: dict[str, Any], out: dict[str, Any], ts: Translat
         if y[:2] == ("systemd", "units"):
             for k in unit:
                 ts.add(("systemd", "units", j, k), (*y, k))
-            for k, d in enumerate(unit.get("dropins", [])):
+            for n, d in enumerate(unit.get("dropins", [])):
                 for kk in d:
-                    ts.add(("systemd", "units", j, "dropins", k, kk), (*y, "dropins", k, kk))
+                    ts.add(("systemd", "units", j, "dropins", n, kk), (*y, "dropins", n, kk))
 
 
 def _passwd(cfg: dict[str, Any], out: dict[str, Any], ts: TranslationSet) -> None:
     pw = cfg.get("passwd", {})
-    keys = (("gecos", "gecos"), ("groups", "groups"), ("home_dir", "homeDir"), ("name", "name"),
-            ("no_create_home", "noCreateHome"), ("no_log_init", "noLogInit"),
-            ("no_user_group", "noUserGroup"), ("password_hash", "passwordHash"),
-            ("primary_group", "primaryGroup"), ("shell", "shell"),
-            ("ssh_authorized_keys", "sshAuthorizedKeys"), ("system", "system"), ("uid", "uid"))  # fmt: skip
+    keys = (
+        ("gecos", "gecos"),
+        ("groups", "groups"),
+        ("home_dir", "homeDir"),
+        ("name", "name"),
+        ("no_create_home", "noCreateHome"),
+        ("no_log_init", "noLogInit"),
+        ("no_user_group", "noUserGroup"),
+        ("password_hash", "passwordHash"),
+        ("primary_group", "primaryGroup"),
+        ("shell", "shell"),
+        ("ssh_authorized_keys", "sshAuthorizedKeys"),
+        ("system", "system"),
+        ("uid", "uid"),
+    )
     for i, u in enumerate(pw.get("users", [])):
         uu: dict[str, Any] = {}
         if "create" in u:
@@ -486,8 +630,16 @@ def _passwd(cfg: dict[str, Any], out: dict[str, Any], ts: TranslationSet) -> Non
         for k, k2 in keys:
             ts.add((*y, k2), (*y, k))
     for i, g in enumerate(pw.get("groups", [])):
-        gg = {k2: g[k] for k, k2 in (("gid", "gid"), ("name", "name"), ("password_hash", "passwordHash"),
-              ("system", "system")) if k in g}  # fmt: skip
+        gg = {
+            k2: g[k]
+            for k, k2 in (
+                ("gid", "gid"),
+                ("name", "name"),
+                ("password_hash", "passwordHash"),
+                ("system", "system"),
+            )
+            if k in g
+        }
         gg.setdefault("name", "")
         out["passwd"].setdefault("groups", []).append(gg)
         ts.add_tree(("passwd", "groups", i), gg, ("passwd", "groups", i))

@@ -8,26 +8,59 @@ from typing import Any
 
 from transpiler.ct.schema import CLI_NAMES, ETCD_SETS, FLANNEL_SETS
 
-PLATFORMS = ("azure", "digitalocean", "ec2", "gce", "packet", "openstack-metadata",
-             "vagrant-virtualbox", "cloudstack-configdrive", "custom")  # fmt: skip
+PLATFORMS = (
+    "azure",
+    "digitalocean",
+    "ec2",
+    "gce",
+    "packet",
+    "openstack-metadata",
+    "vagrant-virtualbox",
+    "cloudstack-configdrive",
+    "custom",
+)
 _FIELDS = ("HOSTNAME", "PRIVATE_IPV4", "PUBLIC_IPV4", "PRIVATE_IPV6", "PUBLIC_IPV6")
 _VARS: dict[str, tuple[str, ...]] = {
     "azure": ("", "COREOS_AZURE_IPV4_DYNAMIC", "COREOS_AZURE_IPV4_VIRTUAL", "", ""),
-    "digitalocean": ("COREOS_DIGITALOCEAN_HOSTNAME", "COREOS_DIGITALOCEAN_IPV4_PRIVATE_0",
-                     "COREOS_DIGITALOCEAN_IPV4_PUBLIC_0", "COREOS_DIGITALOCEAN_IPV6_PRIVATE_0",
-                     "COREOS_DIGITALOCEAN_IPV6_PUBLIC_0"),
+    "digitalocean": (
+        "COREOS_DIGITALOCEAN_HOSTNAME",
+        "COREOS_DIGITALOCEAN_IPV4_PRIVATE_0",
+        "COREOS_DIGITALOCEAN_IPV4_PUBLIC_0",
+        "COREOS_DIGITALOCEAN_IPV6_PRIVATE_0",
+        "COREOS_DIGITALOCEAN_IPV6_PUBLIC_0",
+    ),
     "ec2": ("COREOS_EC2_HOSTNAME", "COREOS_EC2_IPV4_LOCAL", "COREOS_EC2_IPV4_PUBLIC", "", ""),
     "gce": ("COREOS_GCE_HOSTNAME", "COREOS_GCE_IP_LOCAL_0", "COREOS_GCE_IP_EXTERNAL_0", "", ""),
-    "packet": ("COREOS_PACKET_HOSTNAME", "COREOS_PACKET_IPV4_PRIVATE_0",
-               "COREOS_PACKET_IPV4_PUBLIC_0", "", "COREOS_PACKET_IPV6_PUBLIC_0"),
-    "openstack-metadata": ("COREOS_OPENSTACK_HOSTNAME", "COREOS_OPENSTACK_IPV4_LOCAL",
-                           "COREOS_OPENSTACK_IPV4_PUBLIC", "", ""),
-    "vagrant-virtualbox": ("COREOS_VAGRANT_VIRTUALBOX_HOSTNAME",
-                           "COREOS_VAGRANT_VIRTUALBOX_PRIVATE_IPV4", "", "", ""),
+    "packet": (
+        "COREOS_PACKET_HOSTNAME",
+        "COREOS_PACKET_IPV4_PRIVATE_0",
+        "COREOS_PACKET_IPV4_PUBLIC_0",
+        "",
+        "COREOS_PACKET_IPV6_PUBLIC_0",
+    ),
+    "openstack-metadata": (
+        "COREOS_OPENSTACK_HOSTNAME",
+        "COREOS_OPENSTACK_IPV4_LOCAL",
+        "COREOS_OPENSTACK_IPV4_PUBLIC",
+        "",
+        "",
+    ),
+    "vagrant-virtualbox": (
+        "COREOS_VAGRANT_VIRTUALBOX_HOSTNAME",
+        "COREOS_VAGRANT_VIRTUALBOX_PRIVATE_IPV4",
+        "",
+        "",
+        "",
+    ),
     "cloudstack-configdrive": ("CLOUDSTACK_LOCAL_HOSTNAME", "", "", "", ""),
-    "custom": ("COREOS_CUSTOM_HOSTNAME", "COREOS_CUSTOM_PRIVATE_IPV4", "COREOS_CUSTOM_PUBLIC_IPV4",
-               "COREOS_CUSTOM_PRIVATE_IPV6", "COREOS_CUSTOM_PUBLIC_IPV6"),
-}  # fmt: skip
+    "custom": (
+        "COREOS_CUSTOM_HOSTNAME",
+        "COREOS_CUSTOM_PRIVATE_IPV4",
+        "COREOS_CUSTOM_PUBLIC_IPV4",
+        "COREOS_CUSTOM_PRIVATE_IPV6",
+        "COREOS_CUSTOM_PUBLIC_IPV6",
+    ),
+}
 
 
 class SugarError(Exception):
@@ -112,8 +145,9 @@ def _templated(value: str, platform: str) -> tuple[str, bool]:
     return "".join(out) + rest, True
 
 
-def _unit_body(exec_start: str, opts: list[tuple[str, Any, str]], env: list[str],
-               platform: str) -> str:  # fmt: skip
+def _unit_body(
+    exec_start: str, opts: list[tuple[str, Any, str]], env: list[str], platform: str
+) -> str:
     args = []
     templated = False
     for key, value, kind in opts:
@@ -128,8 +162,7 @@ def _unit_body(exec_start: str, opts: list[tuple[str, Any, str]], env: list[str]
             args.append(f"--{flag}={value}")
     lines = []
     if templated:
-        lines += ["[Unit]", "Requires=coreos-metadata.service", "After=coreos-metadata.service",
-                  ""]  # fmt: skip
+        lines += ["[Unit]", "Requires=coreos-metadata.service", "After=coreos-metadata.service", ""]
     lines.append("[Service]")
     if templated:
         lines.append("EnvironmentFile=/run/metadata/coreos")
@@ -152,8 +185,12 @@ def flannel_dropin(fl: dict[str, Any], platform: str) -> str:
     body = _unit_body("/usr/lib/coreos/flannel-wrapper $FLANNEL_OPTS", given, env, platform)
     if "network_config" in fl:
         parts = ["ExecStartPre=/usr/bin/etcdctl"]
-        for key, flag in (("etcd_endpoints", "endpoints"), ("etcd_cafile", "ca-file"),
-                          ("etcd_certfile", "cert-file"), ("etcd_keyfile", "key-file")):  # fmt: skip
+        for key, flag in (
+            ("etcd_endpoints", "endpoints"),
+            ("etcd_cafile", "ca-file"),
+            ("etcd_certfile", "cert-file"),
+            ("etcd_keyfile", "key-file"),
+        ):
             if fl.get(key):
                 parts.append(f"--{flag}={go_quote(fl[key])}")
         parts += ["set", "/coreos.com/network/config", go_quote(fl["network_config"])]
@@ -182,13 +219,16 @@ def update_conf(update: dict[str, Any] | None, lock: dict[str, Any] | None) -> s
             lines.append(f"SERVER={update['server']}")
     text = "\n".join(lines)
     if lock:
-        keys = (("reboot_strategy", "REBOOT_STRATEGY"),
-                ("window_start", "LOCKSMITHD_REBOOT_WINDOW_START"),
-                ("window_length", "LOCKSMITHD_REBOOT_WINDOW_LENGTH"),
-                ("group", "LOCKSMITHD_GROUP"), ("etcd_endpoints", "LOCKSMITHD_ENDPOINT"),
-                ("etcd_cafile", "LOCKSMITHD_ETCD_CAFILE"),
-                ("etcd_certfile", "LOCKSMITHD_ETCD_CERTFILE"),
-                ("etcd_keyfile", "LOCKSMITHD_ETCD_KEYFILE"))  # fmt: skip
+        keys = (
+            ("reboot_strategy", "REBOOT_STRATEGY"),
+            ("window_start", "LOCKSMITHD_REBOOT_WINDOW_START"),
+            ("window_length", "LOCKSMITHD_REBOOT_WINDOW_LENGTH"),
+            ("group", "LOCKSMITHD_GROUP"),
+            ("etcd_endpoints", "LOCKSMITHD_ENDPOINT"),
+            ("etcd_cafile", "LOCKSMITHD_ETCD_CAFILE"),
+            ("etcd_certfile", "LOCKSMITHD_ETCD_CERTFILE"),
+            ("etcd_keyfile", "LOCKSMITHD_ETCD_KEYFILE"),
+        )
         text += "".join(f"\n{var}={go_quote(lock[k])}" for k, var in keys if lock.get(k))
     return text
 
@@ -207,13 +247,19 @@ def locksmith_errors(lock: dict[str, Any]) -> list[tuple[str, str]]:
         parts = start.split()
         if len(parts) == 2 and parts[0].lower() not in _DAYS:
             errs.append(("window_start", "unknown day in window start"))
-        elif len(parts) not in (1, 2) or not re.fullmatch(r"\d{1,2}:\d{2}", parts[-1]) or not (
-            int(parts[-1].split(":")[0]) < 24 and int(parts[-1].split(":")[1]) < 60
+        elif (
+            len(parts) not in (1, 2)
+            or not re.fullmatch(r"\d{1,2}:\d{2}", parts[-1])
+            or not (int(parts[-1].split(":")[0]) < 24 and int(parts[-1].split(":")[1]) < 60)
         ):
             errs.append(("window_start", "couldn't parse window start"))
     if length and not _DURATION.fullmatch(length):
         errs.append(("window_length", "couldn't parse window length"))
     if bool(start) != bool(length):
-        errs.append(("window_start" if start else "window_length",
-                     "window-start and window-length must both be specified"))  # fmt: skip
+        errs.append(
+            (
+                "window_start" if start else "window_length",
+                "window-start and window-length must both be specified",
+            )
+        )
     return errs

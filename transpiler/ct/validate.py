@@ -13,8 +13,21 @@ from transpiler.translations import TranslationSet
 
 SCHEMES = ("http", "https", "s3", "tftp", "data", "oem", "")
 FORMATS = ("ext4", "btrfs", "xfs", "vfat", "swap")
-UNIT_EXTS = (".service", ".socket", ".device", ".mount", ".automount", ".swap", ".target",
-             ".path", ".timer", ".snapshot", ".slice", ".scope")  # fmt: skip
+UNIT_EXTS = (
+    ".service",
+    ".socket",
+    ".device",
+    ".mount",
+    ".automount",
+    ".swap",
+    ".target",
+    ".path",
+    ".timer",
+    ".snapshot",
+    ".slice",
+    ".scope",
+)
+NO_INSTALL = 'unit "{}" is enabled, but has no install section so enable does nothing'
 HASHES = {"sha512": 128, "sha256": 64}
 
 
@@ -58,7 +71,9 @@ def _check(r: Report, out: dict[str, Any]) -> None:
         ref = ign["config"]["replace"]
         _url(r, ("ignition", "config", "replace", "source"), ref["source"])
     for i, ca in enumerate(ign["security"]["tls"].get("certificateAuthorities", [])):
-        _url(r, ("ignition", "security", "tls", "certificateAuthorities", i, "source"), ca["source"])
+        _url(
+            r, ("ignition", "security", "tls", "certificateAuthorities", i, "source"), ca["source"]
+        )
     st = out["storage"]
     names = {fs.get("name") for fs in st.get("filesystems", [])} | {"root"}
     for i, fs in enumerate(st.get("filesystems", [])):
@@ -101,7 +116,10 @@ def _check(r: Report, out: dict[str, Any]) -> None:
             if err:
                 r.error((*p, "contents"), err)
             elif (u.get("enable") or u.get("enabled")) and not has_install_section(text):
-                r.warning((*p, "contents"), f'unit "{u["name"]}" is enabled, but has no install section so enable does nothing')  # fmt: skip
+                r.warning(
+                    (*p, "contents"),
+                    NO_INSTALL.format(u["name"]),
+                )
         for j, d in enumerate(u.get("dropins", [])):
             if not d.get("name", "").endswith(".conf"):
                 r.error((*p, "dropins", j, "name"), "invalid systemd drop-in extension")
