@@ -60,7 +60,8 @@ def main() -> None:
         wall, rss = run([butane, "--pretty"], text)
         size = len(text) / 1024
         print(
-            f"butane {files} files + {units} units ({size:.0f} KiB): {wall:.3f} s, peak {rss:.0f} MiB"
+            f"butane {files} files + {units} units ({size:.0f} KiB): "
+            f"{wall:.3f} s, peak {rss:.0f} MiB"
         )
 
 

@@ -204,7 +204,12 @@ def compose_first_located(text: str) -> Node | None:
     an alias, so large alias-free documents keep libyaml's speed."""
     if "*" not in text:
         return compose_first(text)
-    loader = _AliasLoader(text)
+    try:
+        loader = _AliasLoader(text)
+    except yaml.reader.ReaderError as exc:  # checked while the loader reads its first chunk
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - before.rfind("\n")
+        raise YamlSyntaxError(str(exc.reason), line, col) from None
     try:
         node: Node | None = loader.get_node() if loader.check_node() else None
     except yaml.MarkedYAMLError as exc:
