@@ -1,3 +1,4 @@
+# ruff: noqa: E501, PT018
 """Butane sugar, each with its own small input."""
 
 from __future__ import annotations

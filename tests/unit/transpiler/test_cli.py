@@ -1,3 +1,4 @@
+# ruff: noqa: E501, PT018
 """The butane and ct commands: flags, exit codes, streams and report format."""
 
 from __future__ import annotations

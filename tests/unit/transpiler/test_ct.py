@@ -1,3 +1,4 @@
+# ruff: noqa: E501, PT018
 """The ct dialect: schema conversion, sugar sections, templating, report phases."""
 
 from __future__ import annotations

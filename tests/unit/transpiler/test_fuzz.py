@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Random and mutated YAML never raises: every outcome is output or located diagnostics."""
 
 from __future__ import annotations
