@@ -278,3 +278,29 @@ def decode(node: Node | None, shape: Shape, *, yaml11: bool = True) -> Decoded:
     dec.d.value = val if val is not None else {}
     dec.d.errors.sort(key=lambda e: (e.line, e.column))
     return dec.d
+
+
+def fields_at(shape: Shape, path: Path) -> dict[str, Shape]:
+    """The fields of the object at ``path`` (list indices step into items)."""
+    s: Shape | None = shape
+    for p in path:
+        if s is None:
+            return {}
+        s = s.items if isinstance(p, int) else s.fields.get(p)
+    return s.fields if s is not None else {}
+
+
+def close_key(shape: Shape, path: Path) -> str | None:
+    """A known key spelled like the unknown key at ``path`` (for a "did you mean" hint)."""
+    import difflib
+
+    known = list(fields_at(shape, path[:-1]))
+    key = str(path[-1])
+    folded = [k for k in known if k.lower() == key.lower()]
+    snake = "".join("_" + c.lower() if c.isupper() else c for c in key).lstrip("_")
+    if snake in known:
+        return snake
+    if folded:
+        return folded[0]
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+    return close[0] if close else None

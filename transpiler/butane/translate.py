@@ -128,8 +128,15 @@ def _document_warnings(ctx: Ctx) -> None:
     d = ctx.decoded
     for p in d.nulls + d.aliased:
         ctx.report.warning(p, CONTEXT_MISMATCH.format(dotted(p)))
+    from transpiler.butane.schema import shape_for
+    from transpiler.shapes import close_key
+
+    shape = shape_for(ctx.spec)
     for p in sorted(d.unused + d.merges, key=lambda p: d.key_pos.get(p, (0, 0))):
         ctx.report.warning(p, f"unused key {p[-1]}")
+        hint = close_key(shape, p) if p[-1] != "<<" else None
+        if hint is not None:
+            ctx.hints[len(ctx.report.entries) - 1] = f'did you mean "{hint}"?'
 
 
 def _run(ctx: Ctx, *, raw_output: bool, pretty: bool) -> Result:

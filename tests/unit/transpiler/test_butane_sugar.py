@@ -259,3 +259,9 @@ def test_embedded_config_errors_point_at_the_inline_value() -> None:
     assert d.message == "path not absolute"
     assert d.path == ("ignition", "config", "merge", 0, "inline")
     assert (d.line, d.column) == (6, 17)
+
+
+def test_unknown_key_has_did_you_mean_hint() -> None:
+    r = butane(head() + "storage:\n  disks:\n    - device: /dev/sda\n      wipeTable: true\n")
+    assert messages(r) == ["unused key wipeTable"]
+    assert r.hints == {0: 'did you mean "wipe_table"?'}
