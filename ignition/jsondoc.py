@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
+from ignition.record import field, record
 from ignition.report import Path
 
 MAX_DEPTH = 128  # deeper documents are refused: Python's recursion limit is not an error path
@@ -49,7 +49,7 @@ class DupDict(dict[str, Any]):
     pairs: list[tuple[str, Any]]
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Document:
     """Parsed JSON plus what is needed to locate paths in the original bytes."""
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
+
+from ignition.record import record
 
 
 class URLError(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParsedURL:
     scheme: str  # lower-cased
     opaque: str  # for scheme:opaque URLs (data:, arn:)
@@ -135,7 +136,7 @@ def _check_host(hostport: str) -> None:
 _TOKEN = re.compile(r"[!#$&'*+.^_`|~0-9A-Za-z-]+")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DataURL:
     media_type: str
     params: dict[str, str]

@@ -10,12 +10,12 @@ and rules, and join this pipeline as a 3.1.0 document whose paths map back to th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ignition import jsondoc
 from ignition.config import codec, model, rules, shape
 from ignition.config.versions import LATEST, SPEC2, before, canonical, parse_semver
+from ignition.record import field, record, replace
 from ignition.report import Diagnostic, Path, Report, Severity
 
 EMPTY = "not a config (empty)"
@@ -23,7 +23,7 @@ BAD_VERSION = "invalid config version (couldn't parse)"
 UNSUPPORTED = "unsupported config version"
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class ParseResult:
     """``config`` is None when the input was refused: then either ``failure`` says why (no
     report possible, as the reference's "couldn't parse config: ...") or the report has errors."""

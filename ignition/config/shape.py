@@ -15,19 +15,19 @@ keys winning, ready to decode.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from ignition import schemas
 from ignition.jsondoc import DupDict, FloatLiteral
+from ignition.record import field, record
 from ignition.report import Path
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Shape:
     kind: str  # object | array | string | integer | boolean
     go: str
@@ -36,19 +36,19 @@ class Shape:
     items: Shape | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TypeError_:
     path: Path  # canonical path of the offending value
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnusedKey:
     path: Path  # canonical path of the containing object + the key as written
     key: str
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class ShapeResult:
     tree: Any
     type_errors: list[TypeError_] = field(default_factory=list)
