@@ -163,18 +163,14 @@ def parse_tree(
             continue  # a pointer in 3.2: null simply means unset
         semantic.warning(p, f"{p[-1]} is null: treated as empty")
     _document_warnings(result, checked, semantic)
-    if doc is not None:
-        index = doc.index
-
-        def locate(p: Path) -> tuple[int, int] | None:
-            return index.locate(doc_path(p))
-
+    if doc is not None and semantic.entries:
+        index = doc.index  # built only now: a clean config never pays for positions
         unused_paths = {u.path for u in checked.unused}
         for i, d in enumerate(semantic.entries):
             if d.path is None or d.line is not None:
                 continue
-            at_key = d.path in unused_paths
-            pos = index.locate_key(doc_path(d.path)) if at_key else locate(d.path)
+            where = doc_path(d.path)
+            pos = index.locate_key(where) if d.path in unused_paths else index.locate(where)
             if pos is not None:
                 semantic.entries[i] = replace(d, line=pos[0], column=pos[1])
     report.extend(semantic)
