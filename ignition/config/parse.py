@@ -157,7 +157,8 @@ def parse_tree(
     cfg = codec.decode_config(checked.tree or {})
     semantic = rules.check(cfg, version)
     for u in checked.unused:
-        semantic.warning(u.path, f"unused key {u.key}")
+        hint = u.hint()
+        semantic.warning(u.path, f"unused key {u.key}" + (f"; did you mean {hint}?" if hint else ""))
     for p in checked.null_objects:
         if version == "3.2.0" and p[-2:] == ("clevis", "custom"):
             continue  # a pointer in 3.2: null simply means unset
