@@ -158,7 +158,8 @@ def parse_tree(
     semantic = rules.check(cfg, version)
     for u in checked.unused:
         hint = u.hint()
-        semantic.warning(u.path, f"unused key {u.key}" + (f"; did you mean {hint}?" if hint else ""))
+        suffix = f"; did you mean {hint}?" if hint else ""
+        semantic.warning(u.path, f"unused key {u.key}{suffix}")
     for p in checked.null_objects:
         if version == "3.2.0" and p[-2:] == ("clevis", "custom"):
             continue  # a pointer in 3.2: null simply means unset
