@@ -98,8 +98,7 @@ def validate_butane(raw: bytes, name: str, *, out: TextIO, fmt: str, butane: boo
 
     Ignition itself rejects YAML, so unless ``-butane`` is given the verdict is a failure with
     an extra entry saying the config must be transpiled first."""
-    from dataclasses import replace
-
+    from ignition.record import replace
     from ignition.report import Diagnostic, Report, Severity
     from transpiler.butane.translate import translate
 

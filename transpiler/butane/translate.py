@@ -9,10 +9,10 @@ Every diagnostic carries a YAML path and is located at the end.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from ignition.config.versions import parse_semver
+from ignition.record import replace
 from ignition.report import Diagnostic, Path, Report, Severity, dotted
 from ignition.yamldoc import MappingNode, Node, ScalarNode, YamlSyntaxError, compose_first_located
 from transpiler.butane import registry

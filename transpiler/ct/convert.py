@@ -8,9 +8,10 @@ each mapped back to YAML through the TranslationSet.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
+from ignition.record import replace
 from ignition.report import Path, Report
 from ignition.yamldoc import MappingNode, Node, ScalarNode, YamlSyntaxError, compose_first_located
 from transpiler.ct import sugar
