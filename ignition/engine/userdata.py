@@ -52,27 +52,28 @@ def not_ignition(ud: UserData, *, source: str, log: Logger) -> None:
 
 
 def transpile(data: bytes, *, source: str, log: Logger) -> bytes:
-    """Butane → Ignition JSON through the transpiler package, when it is installed.
-
-    Contract with ``transpiler/``: a function ``butane_to_ignition(data: bytes) -> bytes`` that
-    raises an exception with a located, secret-free message on invalid input."""
+    """Butane → Ignition JSON through ``transpiler.butane.translate`` when it is installed
+    (no ``--files-dir``: local file references are errors, as for ``butane`` without one)."""
     try:
-        fn = getattr(importlib.import_module("transpiler"), "butane_to_ignition", None)
-    except ImportError:
-        fn = None
-    if fn is None:
+        translate = importlib.import_module("transpiler.butane.translate").translate
+    except (ImportError, AttributeError):
         raise ConfigError(
             f"config from {source} is a Butane (YAML) config, which needs the transpiler; "
             "this installation has none: convert it with `butane` first"
-        )
+        ) from None
     log.info(f"config from {source} is a Butane config: transpiling it")
-    try:
-        out = fn(data)
-    except Exception as exc:
-        raise ConfigError(f"couldn't transpile Butane config from {source}: {exc}") from None
-    if not isinstance(out, bytes | str):
-        raise ConfigError("the transpiler returned no config")
-    return out.encode() if isinstance(out, str) else out
+    result = translate(data, raw_output=True)
+    for d in result.report:
+        text = d.ignition_text()
+        if d.is_error:
+            log.crit(f"Butane: {text}")
+        else:
+            log.warning(f"Butane: {text}")
+    if result.failure is not None or result.output is None:
+        reason = result.failure.reason if result.failure is not None else "errors above"
+        raise ConfigError(f"couldn't transpile Butane config from {source}: {reason}")
+    out: bytes = result.output
+    return out
 
 
 def parse_ignition(data: bytes, *, source: str, log: Logger) -> Config:

@@ -175,12 +175,22 @@ def test_cloud_config_user_data_is_not_an_ignition_config(m: Machine) -> None:
     assert result["userConfigProvided"] is False
 
 
-def test_butane_needs_the_transpiler(m: Machine) -> None:
-    m.write_config("variant: fcos\nversion: 1.5.0\n")
+def test_butane_user_data_is_transpiled(m: Machine) -> None:
+    m.write_config(
+        "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/from-butane\n"
+        "      contents:\n        inline: hi\n"
+    )
+    runs = m.all_stages()
+    assert runs[-1].code == 0, runs[-1].text
+    assert "is a Butane config: transpiling it" in runs[0].out
+    assert (m.root / "etc/from-butane").read_text() == "hi"
+
+
+def test_invalid_butane_is_a_located_error(m: Machine) -> None:
+    m.write_config("variant: fcos\nversion: 1.5.0\nstorage: [\n")
     r = m.stage("fetch")
     assert r.code == 1
-    assert "Butane" in r.out
-    assert "transpiler" in r.out
+    assert "couldn't transpile Butane config from file" in r.out
 
 
 def test_disks_stage_is_a_noop_without_storage_devices(m: Machine) -> None:
