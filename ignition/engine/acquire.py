@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import os
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ignition.config.model import Config, Resource, empty_config
@@ -21,6 +20,7 @@ from ignition.engine.render import render
 from ignition.engine.state import FetchedConfig
 from ignition.engine.userdata import log_report, to_config
 from ignition.errors import ConfigError
+from ignition.record import replace
 from providers.base import ProviderContext
 
 if TYPE_CHECKING:

@@ -92,3 +92,23 @@ def test_cache_roundtrip_is_private_and_prunable(tmp_path: Path) -> None:
     assert cache.read(str(path)) == cfg
     assert cache.read(str(path), "kargs").storage.files == ()
     assert json.loads(path.read_text())["storage"]["files"][0]["path"] == "/a"
+
+
+def test_cas_are_inlined_as_data_urls_for_later_stages() -> None:
+    from ignition.config.model import TLS, HTTPHeader, Resource, Security, Verification
+    from ignition.engine.acquire import inline_cas
+    from ignition.urls import decode_data_url
+
+    ca = Resource(
+        source="https://ca.example.test/ca.pem",
+        compression="gzip",
+        http_headers=(HTTPHeader("X", "y"),),
+        verification=Verification("sha512-" + "a" * 128),
+    )
+    cfg = Config(ignition=Ignition(version="3.4.0", security=Security(tls=TLS((ca,)))))
+    out = inline_cas(cfg, (b"-----BEGIN CERTIFICATE-----\n",))
+    (new,) = out.ignition.security.tls.certificate_authorities
+    assert decode_data_url(new.source or "").data == b"-----BEGIN CERTIFICATE-----\n"
+    assert new.compression is None
+    assert new.http_headers == ()
+    assert new.verification == ca.verification
