@@ -31,11 +31,24 @@ def run_child(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, i
     return took, proc.returncode, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
+def precompile() -> None:
+    """Bytecode as an initramfs ships it: without it every stage process would compile the
+    sources again (and PYTHONDONTWRITEBYTECODE, set in some shells, keeps it that way)."""
+    import compileall
+
+    top = Path(__file__).resolve().parent.parent
+    for pkg in ("ignition", "providers", "transpiler"):
+        if (top / pkg).is_dir():
+            compileall.compile_dir(top / pkg, quiet=1)
+
+
 def run_stages(work: Path, config: dict[str, Any], stages: tuple[str, ...] = STAGES) -> None:
+    precompile()
     root = work / "root"
     root.mkdir(exist_ok=True)
     (work / "config.ign").write_text(json.dumps(config))
     env = {k: v for k, v in os.environ.items() if not k.startswith("IGNITION_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["IGNITION_KERNEL_CMDLINE_PATH"] = str(work / "cmdline")
     env["IGNITION_SYSTEM_CONFIG_DIR"] = str(work / "none")
     base = [sys.executable, "-m", "ignition", "-platform", "file", "-log-to-stdout",
