@@ -71,7 +71,11 @@ class RootFS:
     @contextlib.contextmanager
     def at_host(self, host: Path, *, create_parents: bool = True) -> Iterator[At]:
         """``host`` is a path :meth:`TargetRoot.join` produced (maybe earlier in the stage)."""
-        rel = host.relative_to(self.root.root).parts
+        base = str(self.root.root).rstrip("/")
+        text = str(host)
+        if not text.startswith(base + "/"):
+            raise StageError(f'"{text}" is outside the target root')
+        rel = tuple(c for c in text[len(base) + 1 :].split("/") if c)
         if not rel:
             raise StageError("the root directory itself cannot be replaced")
         parents = tuple(rel[:-1])

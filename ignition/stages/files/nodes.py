@@ -62,7 +62,7 @@ def ordered_entries(ctx: StageContext) -> list[Entry]:
         for i, n in enumerate(nodes):
             try:
                 logical = root.resolve(n.path)
-                host = root.join(logical)
+                host = root.root / logical.lstrip("/") if logical != "/" else root.root
             except OSError as exc:
                 raise StageError(f'{kind} at "{n.path}": {exc.strerror}') from None
             if logical in seen:
