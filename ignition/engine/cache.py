@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from typing import Any
 
 from ignition.config import codec
@@ -23,9 +22,9 @@ def write(path: str, cfg: Config) -> None:
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
     data = json.dumps(codec.encode(cfg), separators=(",", ":"), ensure_ascii=False).encode()
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".ignition-cache-")
+    tmp = os.path.join(directory, f".ignition-cache-{os.getpid()}-{os.urandom(4).hex()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
-        os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

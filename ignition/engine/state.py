@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,12 +59,13 @@ class State:
     def save(self, path: str) -> None:
         directory = os.path.dirname(path) or "."
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".state-")
+        # a unique name without the tempfile module (its imports cost every stage process)
+        tmp = os.path.join(directory, f".state-{os.getpid()}-{os.urandom(4).hex()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
             with os.fdopen(fd, "w") as fh:
                 json.dump(self.as_json(), fh)
                 fh.write("\n")
-            os.chmod(tmp, 0o600)
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)
