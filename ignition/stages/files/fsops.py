@@ -149,10 +149,7 @@ def install(at: At, staged: str, *, uid: int, gid: int, mode: int) -> None:
         if exc.errno != errno.EXDEV:
             raise
     # another filesystem (a separate /var, say): copy into a temp file beside the target
-    tmp = f".{at.name}.ignition-{os.getpid()}"
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(tmp, dir_fd=at.fd)
-    out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=at.fd)
+    tmp, out = _create_temp(at)
     try:
         with open(staged, "rb") as src:
             while chunk := src.read(COPY_CHUNK):
@@ -172,10 +169,7 @@ def install(at: At, staged: str, *, uid: int, gid: int, mode: int) -> None:
 def write_atomic(at: At, data: bytes, *, mode: int = 0o644, uid: int = 0, gid: int = 0) -> None:
     """Replace the node with ``data`` (temp file in the same directory, then rename); owner
     and mode are set on the temp file, so the data is never visible with other rights."""
-    tmp = f".{at.name}.ignition-{os.getpid()}"
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(tmp, dir_fd=at.fd)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=at.fd)
+    tmp, fd = _create_temp(at)
     try:
         _write_all(fd, data)
         if os.geteuid() == 0:
@@ -187,6 +181,17 @@ def write_atomic(at: At, data: bytes, *, mode: int = 0o644, uid: int = 0, gid: i
         raise
     os.close(fd)
     os.rename(tmp, at.name, src_dir_fd=at.fd, dst_dir_fd=at.fd)
+
+
+def _create_temp(at: At) -> tuple[str, int]:
+    """A new private (0600) file beside the node: ``.<name>.ignition-<random>``."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    while True:
+        tmp = f".{at.name[:200]}.ignition-{os.urandom(6).hex()}"
+        try:
+            return tmp, os.open(tmp, flags, 0o600, dir_fd=at.fd)
+        except FileExistsError:
+            continue
 
 
 def append_from(at: At, staged: str | bytes) -> None:
