@@ -470,3 +470,58 @@ def test_ignition_apply_to_a_directory(m: Machine) -> None:
     assert p.returncode == 0, p.stdout
     assert (m.root / "etc/applied").read_text() == "ok"
     assert not (m.root / "etc/.ignition-result.json").exists()
+
+
+def test_kargs_stage_calls_the_helper_in_order(m: Machine) -> None:
+    helper = m.tmp / "kargs-helper"
+    log = m.tmp / "kargs.log"
+    helper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {log}\n')
+    helper.chmod(0o755)
+    m.write_config(cfg(kernelArguments={"shouldExist": ["a=1", "b"], "shouldNotExist": ["c"]}))
+    env = {"IGNITION_KARGS_HELPER": str(helper)}
+    assert m.stage("fetch", env=env).code == 0
+    r = m.stage("kargs", env=env)
+    assert r.code == 0, r.text
+    assert log.read_text().split() == [
+        "--should-exist", "a=1", "--should-exist", "b", "--should-not-exist", "c",
+    ]  # fmt: skip
+    helper.write_text("#!/bin/sh\necho not supported >&2\nexit 1\n")
+    r = m.stage("kargs", env=env)
+    assert r.code == 1
+    assert "kernel argument helper failed" in r.out
+
+
+@pytest.mark.root
+@pytest.mark.loopdev
+def test_mount_files_umount_on_an_existing_filesystem(m: Machine) -> None:
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0 or shutil.which("mkfs.ext4") is None:
+        pytest.skip("needs root and e2fsprogs")
+    image = m.tmp / "data.img"
+    with open(image, "wb") as fh:
+        fh.truncate(16 * 1024 * 1024)
+    subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], check=True)
+    fs = {"device": str(image), "format": "ext4", "path": "/var/lib/data",
+          "mountOptions": ["loop"]}  # fmt: skip
+    files = [{"path": "/var/lib/data/hello", "contents": {"source": "data:,on-the-fs"}}]
+    m.write_config(cfg(storage={"filesystems": [fs], "files": files}))
+    assert m.stage("fetch").code == 0
+    try:
+        r = m.stage("mount")
+        if r.code != 0 and "loop" in r.out.lower():
+            pytest.skip("no loop devices here")
+        assert r.code == 0, r.text
+        target = m.root / "var/lib/data"
+        assert os.path.ismount(target)
+        assert json.loads(m.state.read_text())["notatedDirectories"] == [
+            "/var", "/var/lib", "/var/lib/data",
+        ]  # fmt: skip
+        assert m.stage("files").code == 0
+        assert (target / "hello").read_text() == "on-the-fs"
+    finally:
+        r = m.stage("umount")
+    assert r.code == 0, r.text
+    assert not os.path.ismount(m.root / "var/lib/data")
+    assert not (m.root / "var/lib/data/hello").exists()  # it lives on the filesystem
