@@ -1,0 +1,243 @@
+"""``coreos-cloudinit -validate`` as a pure function: bytes in, the reference's verdict out.
+
+:func:`validate` reproduces the reference exactly (which user data it validates at all, its
+report lines, its exit status) and adds what it never said: the true line and column and the
+path of every entry, and notes on silent behaviour (duplicate keys, ignored documents).
+:func:`analyse` is the shared core, also used by the converter for each cloud-config document.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from cloudinit import decode, gofmt, rules
+from cloudinit.decode import Pos, SVal
+from cloudinit.goyaml import YamlError, compose
+from cloudinit.rules import Code, Finding
+from ignition.report import Path, Severity
+
+
+class Kind(StrEnum):
+    """What coreos-cloudinit makes of user data (``config/validate/validate.go``)."""
+
+    EMPTY = "empty"
+    SCRIPT = "script"
+    IGNITION = "ignition"
+    CLOUD_CONFIG = "cloud-config"
+    UNRECOGNIZED = "unrecognized"
+
+
+HEADER_MESSAGE = 'must be "#cloud-config" or begin with "#!"'
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something the reference accepts silently that the user should know about."""
+
+    path: Path | None
+    pos: Pos | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Positions:
+    """Where each YAML path of a document starts: its key, and its value."""
+
+    keys: dict[Path, Pos] = field(default_factory=dict)
+    values: dict[Path, Pos] = field(default_factory=dict)
+
+    def key(self, path: Path) -> Pos | None:
+        return self._nearest(self.keys, path)
+
+    def value(self, path: Path) -> Pos | None:
+        return self._nearest(self.values, path)
+
+    @staticmethod
+    def _nearest(table: dict[Path, Pos], path: Path) -> Pos | None:
+        for n in range(len(path), -1, -1):
+            pos = table.get(path[:n])
+            if pos is not None:
+                return pos
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """One cloud-config document, read and checked as the reference does."""
+
+    findings: tuple[Finding, ...]
+    crash: str | None = None  # the reference's validator aborts with this error
+    strong: SVal | None = None  # the typed document (None after a YAML error)
+    positions: Positions = field(default_factory=Positions)
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def yaml_failed(self) -> bool:
+        return self.strong is None
+
+
+def analyse(data: bytes) -> Analysis:
+    """Decode and check one cloud-config document (the header line is not checked here)."""
+    text = data.decode("utf-8", "surrogateescape")
+    try:
+        doc = compose(data)
+        root, dups = decode.weak_tree(doc, text)
+        strong = decode.strong_tree(doc)
+    except YamlError as exc:
+        return _yaml_failure(exc.message, exc.go_line, (exc.line, exc.column))
+    except decode.DecodeError as exc:
+        return _yaml_failure(exc.message, 1, exc.pos)
+    positions = _positions(root)
+    notes = [Note(d.path, d.pos, f"duplicate key: only this last value is used (the first is "
+                                 f"at line {d.first[0]})") for d in dups]  # fmt: skip
+    if doc.more_documents:
+        notes.append(Note(None, None, "only the first YAML document is used; the others are "
+                                      "ignored"))  # fmt: skip
+    merged = decode.coerce(root, strong)
+    findings, crash = rules.check(merged)
+    return Analysis(tuple(findings), crash, strong, positions, tuple(notes))
+
+
+def _yaml_failure(message: str, go_line: int, pos: Pos) -> Analysis:
+    return Analysis((
+        Finding(Severity.ERROR, Code.YAML, message, go_line, None, pos),
+        # The reference then checks an empty tree against its structs and warns about it.
+        Finding(Severity.WARNING, Code.ROOT_TYPE, 'incorrect type for "" (want struct)', 0),
+    ))  # fmt: skip
+
+
+def _positions(root: decode.WNode) -> Positions:
+    keys: dict[Path, Pos] = {}
+    values: dict[Path, Pos] = {}
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        keys[n.path] = n.key_pos
+        values[n.path] = n.pos
+        stack.extend(n.children)
+    return Positions(keys, values)
+
+
+# ----------------------------------------------------------------------------- user data
+
+
+def go_gunzip(raw: bytes) -> tuple[bytes | None, str | None]:
+    """coreos-cloudinit's ``decompressIfGzip``: (data, error). A bad header gives no data; a
+    stream that breaks later gives what was decompressed before the break, with the error."""
+    if raw[:2] != b"\x1f\x8b":
+        return raw, None
+    if not rules.gzip_header_ok(raw):
+        return None, "gzip: invalid header"
+    out = bytearray()
+    rest = raw
+    while rest:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out += d.decompress(rest, 64 * 1024 * 1024 - len(out))
+        except zlib.error:
+            return bytes(out), "flate: corrupt input"
+        if d.unconsumed_tail:
+            return bytes(out), "gzip: data too large"
+        if not d.eof:
+            return bytes(out), "unexpected EOF"
+        rest = d.unused_data
+        if rest and not rules.gzip_header_ok(rest):
+            return bytes(out), "gzip: invalid header"
+    return bytes(out), None
+
+
+def is_script(data: bytes) -> bool:
+    return data.startswith(b"#!")
+
+
+def is_cloud_config(data: bytes) -> bool:
+    """The first line, trailing white space removed, is exactly ``#cloud-config``."""
+    first = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    return first.rstrip(gofmt.GO_SPACE) == "#cloud-config"
+
+
+def is_ignition(data: bytes) -> bool:
+    """JSON with ``ignitionVersion`` (an integer) or ``ignition.version`` (a string), as Go's
+    ``encoding/json`` decodes it into coreos-cloudinit's probe struct (keys match ignoring case;
+    a wrong type anywhere in those two fields makes it "not Ignition")."""
+    try:
+        doc = json.loads(data.decode("utf-8", "replace"), parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(doc, dict):
+        return False
+    found = False
+    for key, value in doc.items():
+        if key.lower() == "ignitionversion":
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
+                return False
+            found = True
+        elif key.lower() == "ignition":
+            if value is None:
+                continue
+            if not isinstance(value, dict):
+                return False
+            for k2, v2 in value.items():
+                if k2.lower() == "version" and v2 is not None:
+                    if not isinstance(v2, str):
+                        return False
+                    found = True
+    return found
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(name)
+
+
+def kind_of(data: bytes) -> Kind:
+    if not data:
+        return Kind.EMPTY
+    if is_script(data):
+        return Kind.SCRIPT
+    if is_ignition(data):
+        return Kind.IGNITION
+    if is_cloud_config(data):
+        return Kind.CLOUD_CONFIG
+    return Kind.UNRECOGNIZED
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    kind: Kind
+    analysis: Analysis | None = None
+    gunzip_error: str | None = None
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def crash(self) -> str | None:
+        return self.analysis.crash if self.analysis else None
+
+    @property
+    def entries(self) -> list[str]:
+        """The reference's report lines (none when its validator crashes)."""
+        if self.crash:
+            return []
+        return [f.entry() for f in self.findings]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.crash or self.findings else 0
+
+
+def validate(raw: bytes) -> Validation:
+    data, gz_error = go_gunzip(raw)
+    kind = kind_of(data or b"")
+    if kind is Kind.UNRECOGNIZED:
+        f = Finding(Severity.ERROR, Code.HEADER, HEADER_MESSAGE, 1, None, (1, 1))
+        return Validation(kind, None, gz_error, (f,))
+    if kind is not Kind.CLOUD_CONFIG:
+        return Validation(kind, None, gz_error)
+    assert data is not None
+    a = analyse(data)
+    ordered = sorted(a.findings, key=lambda f: f.ref_line)  # the reference's order is random
+    return Validation(kind, a, gz_error, tuple(ordered))
