@@ -203,8 +203,10 @@ class GoKind(StrEnum):
 
 _BOOLS = {
     **{w: True for w in ("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")},
-    **{w: False for w in ("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off",
-                          "OFF")},  # fmt: skip
+    **{
+        w: False
+        for w in ("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")
+    },  # fmt: skip
 }
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _SPECIAL_FLOATS = {
@@ -349,14 +351,20 @@ def _resolve_plain(text: str) -> tuple[GoKind, object]:
 
 
 def is_null(node: YNode) -> bool:
-    return node.kind is NodeKind.SCALAR and not node.quoted and node.tag in ("", "!!null") and (
-        node.value in _NULLS
+    return (
+        node.kind is NodeKind.SCALAR
+        and not node.quoted
+        and node.tag in ("", "!!null")
+        and (node.value in _NULLS)
     )
 
 
 def is_merge_key(node: YNode) -> bool:
-    return node.kind is NodeKind.SCALAR and node.value == "<<" and not node.quoted and (
-        node.tag in ("", "!!merge")
+    return (
+        node.kind is NodeKind.SCALAR
+        and node.value == "<<"
+        and not node.quoted
+        and (node.tag in ("", "!!merge"))
     )
 
 

@@ -51,7 +51,9 @@ _FETCH = "trying to fetch from a remote endpoint introduces too many intermitten
 _ETCD2_ONLY = "etcd2 options no longer work for etcd"
 
 
-def _env(prefix: str, *specs: tuple[str, FieldType] | tuple[str, FieldType, str]) -> tuple[Field, ...]:  # noqa: E501
+def _env(
+    prefix: str, *specs: tuple[str, FieldType] | tuple[str, FieldType, str]
+) -> tuple[Field, ...]:  # noqa: E501
     out = []
     for spec in specs:
         key, typ = spec[0], spec[1]
@@ -97,8 +99,9 @@ STRUCTS: dict[str, tuple[Field, ...]] = {
         Field("shell", S),
     ),
     "File": (
-        Field("encoding", S,
-              valid=r"^(base64|b64|gz|gzip|gz\+base64|gzip\+base64|gz\+b64|gzip\+b64)$"),  # fmt: skip
+        Field(
+            "encoding", S, valid=r"^(base64|b64|gz|gzip|gz\+base64|gzip\+base64|gz\+b64|gzip\+b64)$"
+        ),  # fmt: skip
         Field("content", S),
         Field("owner", S),
         Field("path", S),
@@ -110,8 +113,12 @@ STRUCTS: dict[str, tuple[Field, ...]] = {
         Field("enable", B),
         Field("runtime", B),
         Field("content", S),
-        Field("command", S, valid=r"^(start|stop|restart|reload|try-restart|reload-or-restart"
-                                  r"|reload-or-try-restart)$"),  # fmt: skip
+        Field(
+            "command",
+            S,
+            valid=r"^(start|stop|restart|reload|try-restart|reload-or-restart"
+            r"|reload-or-try-restart)$",
+        ),  # fmt: skip
         Field("drop_ins", FieldType.STRUCT_LIST, "UnitDropIn"),
     ),
     "UnitDropIn": (Field("name", S), Field("content", S)),
@@ -121,82 +128,205 @@ STRUCTS: dict[str, tuple[Field, ...]] = {
         Field("server", S, env="SERVER"),
     ),
     "Locksmith": (
-        *_env("LOCKSMITHD_", ("endpoint", S), ("etcd_cafile", S), ("etcd_certfile", S),
-              ("etcd_keyfile", S), ("etcd_username", S), ("etcd_password", S),
-              ("group", S)),  # fmt: skip
-        Field("window_start", S, env="REBOOT_WINDOW_START",
-              valid=r"^((?i:sun|mon|tue|wed|thu|fri|sat|sun) )?0*([0-9]|1[0-9]|2[0-3]):0*([0-9]|[1-5][0-9])$"),  # noqa: E501  # fmt: skip
-        Field("window_length", S, env="REBOOT_WINDOW_LENGTH",
-              valid=r"^[-+]?([0-9]*(\.[0-9]*)?[a-z]+)+$"),  # fmt: skip
+        *_env(
+            "LOCKSMITHD_",
+            ("endpoint", S),
+            ("etcd_cafile", S),
+            ("etcd_certfile", S),
+            ("etcd_keyfile", S),
+            ("etcd_username", S),
+            ("etcd_password", S),
+            ("group", S),
+        ),  # fmt: skip
+        Field(
+            "window_start",
+            S,
+            env="REBOOT_WINDOW_START",
+            valid=r"^((?i:sun|mon|tue|wed|thu|fri|sat|sun) )?0*([0-9]|1[0-9]|2[0-3]):0*([0-9]|[1-5][0-9])$",
+        ),  # noqa: E501  # fmt: skip
+        Field(
+            "window_length",
+            S,
+            env="REBOOT_WINDOW_LENGTH",
+            valid=r"^[-+]?([0-9]*(\.[0-9]*)?[a-z]+)+$",
+        ),  # fmt: skip
     ),
     "Flannel": _env(
-        "FLANNELD_", ("etcd_endpoints", S), ("etcd_cafile", S), ("etcd_certfile", S),
-        ("etcd_keyfile", S), ("etcd_prefix", S), ("etcd_username", S), ("etcd_password", S),
-        ("ip_masq", S), ("subnet_file", S), ("interface", S, "FLANNELD_IFACE"), ("public_ip", S),
+        "FLANNELD_",
+        ("etcd_endpoints", S),
+        ("etcd_cafile", S),
+        ("etcd_certfile", S),
+        ("etcd_keyfile", S),
+        ("etcd_prefix", S),
+        ("etcd_username", S),
+        ("etcd_password", S),
+        ("ip_masq", S),
+        ("subnet_file", S),
+        ("interface", S, "FLANNELD_IFACE"),
+        ("public_ip", S),
     ),
     "OEM": (
-        Field("id", S), Field("name", S), Field("version_id", S), Field("home_url", S),
+        Field("id", S),
+        Field("name", S),
+        Field("version_id", S),
+        Field("home_url", S),
         Field("bug_report_url", S),
     ),
     "Etcd2": (
         *_env("ETCD_", ("advertise_client_urls", S)),
-        Field("ca_file", S, env="ETCD_CA_FILE",
-              deprecated="ca_file obsoleted by trusted_ca_file and client_cert_auth"),  # fmt: skip
-        *_env("ETCD_", ("cert_file", S), ("client_cert_auth", B), ("cors", S), ("data_dir", S),
-              ("debug", B), ("discovery", S), ("discovery_fallback", S), ("discovery_srv", S),
-              ("discovery_proxy", S), ("election_timeout", I), ("enable_pprof", B),
-              ("force_new_cluster", B), ("heartbeat_interval", I),
-              ("initial_advertise_peer_urls", S), ("initial_cluster", S),
-              ("initial_cluster_state", S), ("initial_cluster_token", S), ("key_file", S),
-              ("listen_client_urls", S), ("listen_peer_urls", S), ("log_package_levels", S),
-              ("max_snapshots", I), ("max_wals", I), ("name", S)),  # fmt: skip
-        Field("peer_ca_file", S, env="ETCD_PEER_CA_FILE",
-              deprecated="peer_ca_file obsoleted peer_trusted_ca_file and peer_client_cert_auth"),  # noqa: E501  # fmt: skip
-        *_env("ETCD_", ("peer_cert_file", S), ("peer_key_file", S), ("peer_client_cert_auth", B),
-              ("peer_trusted_ca_file", S)),  # fmt: skip
+        Field(
+            "ca_file",
+            S,
+            env="ETCD_CA_FILE",
+            deprecated="ca_file obsoleted by trusted_ca_file and client_cert_auth",
+        ),  # fmt: skip
+        *_env(
+            "ETCD_",
+            ("cert_file", S),
+            ("client_cert_auth", B),
+            ("cors", S),
+            ("data_dir", S),
+            ("debug", B),
+            ("discovery", S),
+            ("discovery_fallback", S),
+            ("discovery_srv", S),
+            ("discovery_proxy", S),
+            ("election_timeout", I),
+            ("enable_pprof", B),
+            ("force_new_cluster", B),
+            ("heartbeat_interval", I),
+            ("initial_advertise_peer_urls", S),
+            ("initial_cluster", S),
+            ("initial_cluster_state", S),
+            ("initial_cluster_token", S),
+            ("key_file", S),
+            ("listen_client_urls", S),
+            ("listen_peer_urls", S),
+            ("log_package_levels", S),
+            ("max_snapshots", I),
+            ("max_wals", I),
+            ("name", S),
+        ),  # fmt: skip
+        Field(
+            "peer_ca_file",
+            S,
+            env="ETCD_PEER_CA_FILE",
+            deprecated="peer_ca_file obsoleted peer_trusted_ca_file and peer_client_cert_auth",
+        ),  # noqa: E501  # fmt: skip
+        *_env(
+            "ETCD_",
+            ("peer_cert_file", S),
+            ("peer_key_file", S),
+            ("peer_client_cert_auth", B),
+            ("peer_trusted_ca_file", S),
+        ),  # fmt: skip
         Field("proxy", S, env="ETCD_PROXY", valid=r"^(on|off|readonly)$"),
-        *_env("ETCD_", ("proxy_dial_timeout", I), ("proxy_failure_wait", I),
-              ("proxy_read_timeout", I), ("proxy_refresh_interval", I),
-              ("proxy_write_timeout", I), ("snapshot_count", I), ("strict_reconfig_check", B),
-              ("trusted_ca_file", S), ("wal_dir", S)),  # fmt: skip
+        *_env(
+            "ETCD_",
+            ("proxy_dial_timeout", I),
+            ("proxy_failure_wait", I),
+            ("proxy_read_timeout", I),
+            ("proxy_refresh_interval", I),
+            ("proxy_write_timeout", I),
+            ("snapshot_count", I),
+            ("strict_reconfig_check", B),
+            ("trusted_ca_file", S),
+            ("wal_dir", S),
+        ),  # fmt: skip
     ),
     "Etcd": (
         *_env("ETCD_", ("addr", S)),
-        Field("advertise_client_urls", S, env="ETCD_ADVERTISE_CLIENT_URLS",
-              deprecated=_ETCD2_ONLY),  # fmt: skip
-        *_env("ETCD_", ("bind_addr", S), ("ca_file", S), ("cert_file", S),
-              ("cluster_active_size", I), ("cluster_remove_delay", F),
-              ("cluster_sync_interval", F), ("cors", S), ("data_dir", S), ("discovery", S)),  # fmt: skip
-        *(Field(k, t, env="ETCD_" + k.upper(), deprecated=_ETCD2_ONLY)
-          for k, t in (("discovery_fallback", S), ("discovery_srv", S), ("discovery_proxy", S),
-                       ("election_timeout", I), ("force_new_cluster", B))),  # fmt: skip
+        Field(
+            "advertise_client_urls", S, env="ETCD_ADVERTISE_CLIENT_URLS", deprecated=_ETCD2_ONLY
+        ),  # fmt: skip
+        *_env(
+            "ETCD_",
+            ("bind_addr", S),
+            ("ca_file", S),
+            ("cert_file", S),
+            ("cluster_active_size", I),
+            ("cluster_remove_delay", F),
+            ("cluster_sync_interval", F),
+            ("cors", S),
+            ("data_dir", S),
+            ("discovery", S),
+        ),  # fmt: skip
+        *(
+            Field(k, t, env="ETCD_" + k.upper(), deprecated=_ETCD2_ONLY)
+            for k, t in (
+                ("discovery_fallback", S),
+                ("discovery_srv", S),
+                ("discovery_proxy", S),
+                ("election_timeout", I),
+                ("force_new_cluster", B),
+            )
+        ),  # fmt: skip
         *_env("ETCD_", ("graphite_host", S)),
         Field("heartbeat_interval", I, env="ETCD_HEARTBEAT_INTERVAL", deprecated=_ETCD2_ONLY),
         *_env("ETCD_", ("http_read_timeout", F), ("http_write_timeout", F)),
-        *(Field(k, S, env="ETCD_" + k.upper(), deprecated=_ETCD2_ONLY)
-          for k in ("initial_advertise_peer_urls", "initial_cluster", "initial_cluster_state",
-                    "initial_cluster_token")),  # fmt: skip
+        *(
+            Field(k, S, env="ETCD_" + k.upper(), deprecated=_ETCD2_ONLY)
+            for k in (
+                "initial_advertise_peer_urls",
+                "initial_cluster",
+                "initial_cluster_state",
+                "initial_cluster_token",
+            )
+        ),  # fmt: skip
         *_env("ETCD_", ("key_file", S)),
-        *(Field(k, S, env="ETCD_" + k.upper(), deprecated=_ETCD2_ONLY)
-          for k in ("listen_client_urls", "listen_peer_urls")),  # fmt: skip
+        *(
+            Field(k, S, env="ETCD_" + k.upper(), deprecated=_ETCD2_ONLY)
+            for k in ("listen_client_urls", "listen_peer_urls")
+        ),  # fmt: skip
         *_env("ETCD_", ("max_result_buffer", I), ("max_retry_attempts", I)),
-        *(Field(k, I, env="ETCD_" + k.upper(), deprecated=_ETCD2_ONLY)
-          for k in ("max_snapshots", "max_wals")),  # fmt: skip
-        *_env("ETCD_", ("name", S), ("peer_addr", S), ("peer_bind_addr", S), ("peer_ca_file", S),
-              ("peer_cert_file", S), ("peer_election_timeout", I),
-              ("peer_heartbeat_interval", I), ("peer_key_file", S), ("peers", S),
-              ("peers_file", S)),  # fmt: skip
+        *(
+            Field(k, I, env="ETCD_" + k.upper(), deprecated=_ETCD2_ONLY)
+            for k in ("max_snapshots", "max_wals")
+        ),  # fmt: skip
+        *_env(
+            "ETCD_",
+            ("name", S),
+            ("peer_addr", S),
+            ("peer_bind_addr", S),
+            ("peer_ca_file", S),
+            ("peer_cert_file", S),
+            ("peer_election_timeout", I),
+            ("peer_heartbeat_interval", I),
+            ("peer_key_file", S),
+            ("peers", S),
+            ("peers_file", S),
+        ),  # fmt: skip
         Field("proxy", S, env="ETCD_PROXY", deprecated=_ETCD2_ONLY),
-        *_env("ETCD_", ("retry_interval", F), ("snapshot", B),
-              ("snapshot_count", I, "ETCD_SNAPSHOTCOUNT"), ("trace", S), ("verbose", B),
-              ("very_verbose", B), ("very_very_verbose", B)),  # fmt: skip
+        *_env(
+            "ETCD_",
+            ("retry_interval", F),
+            ("snapshot", B),
+            ("snapshot_count", I, "ETCD_SNAPSHOTCOUNT"),
+            ("trace", S),
+            ("verbose", B),
+            ("very_verbose", B),
+            ("very_very_verbose", B),
+        ),  # fmt: skip
     ),
     "Fleet": _env(
-        "FLEET_", ("agent_ttl", S), ("authorized_keys_file", S), ("disable_engine", B),
-        ("engine_reconcile_interval", F), ("etcd_cafile", S), ("etcd_certfile", S),
-        ("etcd_keyfile", S), ("etcd_key_prefix", S), ("etcd_request_timeout", F),
-        ("etcd_servers", S), ("etcd_username", S), ("etcd_password", S), ("metadata", S),
-        ("public_ip", S), ("token_limit", I), ("verbosity", I), ("verify_units", B),
+        "FLEET_",
+        ("agent_ttl", S),
+        ("authorized_keys_file", S),
+        ("disable_engine", B),
+        ("engine_reconcile_interval", F),
+        ("etcd_cafile", S),
+        ("etcd_certfile", S),
+        ("etcd_keyfile", S),
+        ("etcd_key_prefix", S),
+        ("etcd_request_timeout", F),
+        ("etcd_servers", S),
+        ("etcd_username", S),
+        ("etcd_password", S),
+        ("metadata", S),
+        ("public_ip", S),
+        ("token_limit", I),
+        ("verbosity", I),
+        ("verify_units", B),
     ),
 }
 

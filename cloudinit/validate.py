@@ -174,7 +174,11 @@ def is_ignition(data: bytes) -> bool:
         if key.lower() == "ignitionversion":
             if value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not -(2**63) <= value < 2**63
+            ):
                 return False
             found = True
         elif key.lower() == "ignition":
@@ -229,6 +233,13 @@ class Validation:
         return 1 if self.crash or self.findings else 0
 
 
+def _document_order(f: Finding) -> tuple[int, int, int]:
+    if f.code is Code.ROOT_TYPE:  # the follow-up of a YAML error comes after it
+        return (1 << 30, 0, 0)
+    line, col = f.pos or (f.ref_line, 0)
+    return (line, col, f.ref_line)
+
+
 def validate(raw: bytes) -> Validation:
     data, gz_error = go_gunzip(raw)
     kind = kind_of(data or b"")
@@ -239,5 +250,5 @@ def validate(raw: bytes) -> Validation:
         return Validation(kind, None, gz_error)
     assert data is not None
     a = analyse(data)
-    ordered = sorted(a.findings, key=lambda f: f.ref_line)  # the reference's order is random
+    ordered = sorted(a.findings, key=_document_order)  # the reference's order is random
     return Validation(kind, a, gz_error, tuple(ordered))
