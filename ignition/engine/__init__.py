@@ -1,0 +1,1 @@
+"""The engine: acquire and assemble the config, then run one stage."""

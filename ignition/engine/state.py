@@ -1,0 +1,72 @@
+"""Cross-stage state: the JSON file at ``--state-file`` (``/run/ignition/state``).
+
+Stages run as separate processes; whatever one stage leaves for a later one travels here (no
+hidden global state). Format and field names are the reference's, so tooling that reads the
+file keeps working. Directory 0700, file 0600 (it holds LUKS keys between disks and files),
+written atomically, only after a successful stage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class FetchedConfig:
+    kind: str  # "base" | "user"
+    source: str
+    referenced: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "source": self.source, "referenced": self.referenced}
+
+
+@dataclass
+class State:
+    fetched_configs: list[FetchedConfig] = field(default_factory=list)
+    luks_persist_key_files: dict[str, str] = field(default_factory=dict)  # name -> data URL
+    notated_directories: list[str] = field(default_factory=list)  # root-relative, by mount
+    provider_output_files: list[dict[str, Any]] = field(default_factory=list)  # JSON File objects
+    luks_persist_volume_key_files: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str) -> State:
+        try:
+            with open(path, "rb") as fh:
+                data = json.load(fh)
+        except FileNotFoundError:
+            return cls()
+        return cls(
+            fetched_configs=[FetchedConfig(**c) for c in data.get("fetchedConfigs") or []],
+            luks_persist_key_files=dict(data.get("luksPersistKeyFiles") or {}),
+            notated_directories=list(data.get("notatedDirectories") or []),
+            provider_output_files=list(data.get("providerOutputFiles") or []),
+            luks_persist_volume_key_files=dict(data.get("luksPersistVolumeKeyFiles") or {}),
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "fetchedConfigs": [c.as_json() for c in self.fetched_configs],
+            "luksPersistKeyFiles": self.luks_persist_key_files or None,
+            "notatedDirectories": self.notated_directories or None,
+            "providerOutputFiles": self.provider_output_files or None,
+            "luksPersistVolumeKeyFiles": self.luks_persist_volume_key_files or None,
+        }
+
+    def save(self, path: str) -> None:
+        directory = os.path.dirname(path) or "."
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".state-")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                json.dump(self.as_json(), fh)
+                fh.write("\n")
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise

@@ -1,0 +1,170 @@
+"""The engine's logger: the reference's line format, operation ids, and sinks.
+
+Lines look like the reference's: ``files: createFilesystemsFiles: op(3): [started]  writing
+file "/etc/motd"``. They go to the systemd journal when its socket exists (with
+``SYSLOG_IDENTIFIER=ignition`` and structured fields for the entries the reference makes), else
+to ``/dev/log``, else to stdout; ``--log-to-stdout`` forces stdout with the reference's level
+labels (``INFO     : ...``).
+
+Secrets never go through here: callers log URLs through :func:`ignition.redact.url` and
+commands through the runner's redaction; config bodies are only ever logged as digests.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from enum import IntEnum
+from typing import Protocol, TextIO
+
+
+class Level(IntEnum):
+    EMERG = 0
+    ALERT = 1
+    CRIT = 2
+    ERR = 3
+    WARNING = 4
+    NOTICE = 5
+    INFO = 6
+    DEBUG = 7
+
+
+LABELS = {
+    Level.EMERG: "EMERGENCY:",
+    Level.ALERT: "ALERT    :",
+    Level.CRIT: "CRITICAL :",
+    Level.ERR: "ERROR    :",
+    Level.WARNING: "WARNING  :",
+    Level.NOTICE: "NOTICE   :",
+    Level.INFO: "INFO     :",
+    Level.DEBUG: "DEBUG    :",
+}
+
+JOURNAL_SOCKET = "/run/systemd/journal/socket"
+SYSLOG_SOCKET = "/dev/log"
+
+
+class Sink(Protocol):
+    def write(
+        self, level: Level, message: str, fields: Mapping[str, str] | None = None
+    ) -> None: ...
+
+
+class StreamSink:
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+
+    def write(self, level: Level, message: str, fields: Mapping[str, str] | None = None) -> None:
+        stream = self.stream or sys.stdout
+        stream.write(f"{LABELS[level]} {message}\n")
+        stream.flush()
+
+
+class JournalSink:
+    """systemd's native journal protocol (one datagram per entry)."""
+
+    def __init__(self, path: str = JOURNAL_SOCKET) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.connect(path)
+
+    def write(self, level: Level, message: str, fields: Mapping[str, str] | None = None) -> None:
+        entries = {"MESSAGE": message, "PRIORITY": str(int(level)), "SYSLOG_IDENTIFIER": "ignition"}
+        entries.update(fields or {})
+        payload = bytearray()
+        for key, value in entries.items():
+            data = value.encode("utf-8", "replace")
+            if b"\n" in data:
+                payload += key.encode() + b"\n" + len(data).to_bytes(8, "little") + data + b"\n"
+            else:
+                payload += key.encode() + b"=" + data + b"\n"
+        try:
+            self.sock.send(bytes(payload))
+        except OSError:
+            StreamSink(sys.stderr).write(level, message)
+
+
+class SyslogSink:
+    def __init__(self, path: str = SYSLOG_SOCKET) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.connect(path)
+
+    def write(self, level: Level, message: str, fields: Mapping[str, str] | None = None) -> None:
+        # facility 0 (kern), as the reference's log/syslog writer does
+        try:
+            self.sock.send(f"<{int(level)}>ignition[{os.getpid()}]: {message}".encode())
+        except OSError:
+            StreamSink(sys.stderr).write(level, message)
+
+
+def default_sink(*, to_stdout: bool) -> Sink:
+    if not to_stdout:
+        for cls, path in ((JournalSink, JOURNAL_SOCKET), (SyslogSink, SYSLOG_SOCKET)):
+            if os.path.exists(path):
+                try:
+                    return cls(path)
+                except OSError:
+                    continue
+    return StreamSink()
+
+
+class Logger:
+    """Prefix stack + operation counter, like the reference's ``internal/log``."""
+
+    def __init__(self, sink: Sink | None = None, *, debug: bool = True) -> None:
+        self.sink: Sink = sink or StreamSink()
+        self.debug_enabled = debug
+        self.prefixes: list[str] = []
+        self._op = 0
+
+    def log(self, level: Level, message: str, fields: Mapping[str, str] | None = None) -> None:
+        if level is Level.DEBUG and not self.debug_enabled:
+            return
+        text = ": ".join([*self.prefixes, message])
+        self.sink.write(level, text, fields)
+
+    def crit(self, message: str) -> None:
+        self.log(Level.CRIT, message)
+
+    def err(self, message: str) -> None:
+        self.log(Level.ERR, message)
+
+    def warning(self, message: str) -> None:
+        self.log(Level.WARNING, message)
+
+    def notice(self, message: str) -> None:
+        self.log(Level.NOTICE, message)
+
+    def info(self, message: str) -> None:
+        self.log(Level.INFO, message)
+
+    def debug(self, message: str) -> None:
+        self.log(Level.DEBUG, message)
+
+    def structured(self, message: str, fields: Mapping[str, str]) -> None:
+        """An INFO entry with journal fields (MESSAGE_ID, IGNITION_*)."""
+        self.log(Level.INFO, message, fields)
+
+    @contextmanager
+    def prefixed(self, prefix: str) -> Iterator[None]:
+        self.prefixes.append(prefix)
+        try:
+            yield
+        finally:
+            self.prefixes.pop()
+
+    @contextmanager
+    def op(self, description: str) -> Iterator[None]:
+        """``op(N): [started]  ...`` / ``[finished] ...`` / ``[failed]   ...: <error>``."""
+        self._op += 1
+        tag = f"op({self._op:x})"
+        with self.prefixed(tag):
+            self.info(f"[started]  {description}")
+            try:
+                yield
+            except Exception as exc:
+                self.crit(f"[failed]   {description}: {exc}")
+                raise
+            self.info(f"[finished] {description}")

@@ -1,0 +1,58 @@
+"""Make values safe to log: URLs lose credentials and query values; data: URLs their data.
+
+The reference logs every URL with its query string (pre-signed URLs carry credentials there)
+and dumps the whole merged config on failure. We log only what identifies a resource.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+SECRET = "<redacted>"
+
+
+def url(value: str) -> str:
+    """``https://user:pw@host/p?token=x`` → ``https://host/p?token=<redacted>``."""
+    if value[:5].lower() == "data:":
+        head = value.split(",", 1)[0]
+        return f"{head},<{len(value) - len(head) - 1} bytes>"
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        return value
+    authority, slash, tail = rest.partition("/")
+    host = authority.rpartition("@")[2]
+    path, q, query = tail.partition("?")
+    path = path.partition("#")[0]
+    out = f"{scheme}://{host}{slash}{path}"
+    if q:
+        parts = []
+        for p in query.split("&"):
+            k, eq, _ = p.partition("=")
+            parts.append(f"{k}={SECRET}" if eq else k)
+        out += "?" + "&".join(parts)
+    return out
+
+
+def digest(data: bytes) -> str:
+    """What the reference logs instead of a config body: its SHA512."""
+    return hashlib.sha512(data).hexdigest()
+
+
+def argv(args: list[str], secrets: frozenset[str]) -> list[str]:
+    """A command line with every secret value (and ``--opt=secret`` forms) replaced."""
+    out = []
+    for a in args:
+        if a in secrets:
+            out.append(SECRET)
+            continue
+        name, eq, value = a.partition("=")
+        out.append(f"{name}={SECRET}" if eq and value in secrets else a)
+    return out
+
+
+def text(value: str, secrets: frozenset[str]) -> str:
+    """Tool output may echo what it was given: remove every secret occurring in it."""
+    for s in sorted(secrets, key=len, reverse=True):
+        if s:
+            value = value.replace(s, SECRET)
+    return value

@@ -1,0 +1,56 @@
+"""The fixed stage set (external units hard-code these names) and what a stage receives.
+
+A stage is a function ``run(ctx: StageContext) -> None`` in its own module, looked up lazily
+by name so a stage process imports only what it needs. A stage raises
+:class:`ignition.errors.StageError` (or any exception with a clear message) to fail.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ignition.config.model import Config
+    from ignition.engine.state import State
+    from ignition.fetch.fetcher import ResourceFetcher
+    from ignition.system import System
+
+ORDER = ("fetch-offline", "fetch", "kargs", "disks", "mount", "files", "umount")
+
+# stage name -> "module:function"
+STAGES: dict[str, str] = {
+    "fetch-offline": "ignition.stages.fetch:run_offline",
+    "fetch": "ignition.stages.fetch:run",
+    "kargs": "ignition.stages.kargs:run",
+    "disks": "ignition.stages.disks:run",
+    "mount": "ignition.stages.mount:run",
+    "files": "ignition.stages.files:run",
+    "umount": "ignition.stages.umount:run",
+}
+
+
+@dataclass
+class StageContext:
+    system: System
+    config: Config  # merged (base configs + user config), newest spec
+    state: State  # cross-stage state, saved after a successful stage
+    fetcher: ResourceFetcher
+    platform: str
+    dry_run: bool = False  # `ignition plan`: describe actions, touch nothing
+    plan: list[str] = field(default_factory=list)  # actions described in a dry run
+    live: bool = False  # ignition-apply: only the parts that make sense on a running system
+
+
+StageFn = Callable[[StageContext], None]
+
+
+def load(name: str) -> StageFn:
+    target = STAGES.get(name)
+    if target is None:
+        raise KeyError(name)
+    module, _, func = target.partition(":")
+    fn: StageFn = getattr(importlib.import_module(module), func)
+    return fn

@@ -1,0 +1,39 @@
+"""The narrow OS layer: the engine touches the machine only through a :class:`System`.
+
+- ``root``: the target root (``--root``); every path under it goes through
+  :meth:`TargetRoot.join`, which cannot lead outside it;
+- ``runner``: external tools (logged, secrets redacted);
+- ``paths``: the reference's system paths with their environment overrides;
+- ``log``: the reference-format logger.
+
+Tests build one with :meth:`System.scratch` on a temporary directory (or with loop devices).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from ignition.log import Logger
+from ignition.system.paths import Paths
+from ignition.system.root import TargetRoot
+from ignition.system.runner import CommandError, Completed, Runner
+
+__all__ = ["CommandError", "Completed", "Paths", "Runner", "System", "TargetRoot"]
+
+
+@dataclass
+class System:
+    root: TargetRoot
+    log: Logger
+    runner: Runner
+    paths: Paths = field(default_factory=Paths.from_env)
+
+    @classmethod
+    def create(cls, root: str, log: Logger, paths: Paths | None = None) -> System:
+        return cls(TargetRoot(root or "/"), log, Runner(log), paths or Paths.from_env())
+
+    @classmethod
+    def scratch(cls, root: str | os.PathLike[str], log: Logger | None = None) -> System:
+        logger = log or Logger()
+        return cls(TargetRoot(root), logger, Runner(logger), Paths.from_env())

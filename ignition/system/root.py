@@ -1,0 +1,84 @@
+"""Paths under the target root, resolved so that nothing can lead a write outside it.
+
+Like the reference's ``JoinPath``: every component but the last is resolved as if the root were
+``/`` (absolute symlink targets are taken inside the root, ``..`` stops at the root), and the
+last component is never followed, so an existing symlink there is replaced or inspected, not
+written through. Unlike the reference (one symlink level per component), chains of symlinks are
+followed fully, with a hop limit.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections import deque
+from pathlib import Path
+
+MAX_HOPS = 40
+
+
+class RootEscape(OSError):
+    pass
+
+
+def _components(path: str) -> list[str]:
+    return [c for c in path.split("/") if c not in ("", ".")]
+
+
+class TargetRoot:
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(os.path.abspath(root))
+
+    def __repr__(self) -> str:
+        return f"TargetRoot({str(self.root)!r})"
+
+    def resolve(self, path: str) -> str:
+        """The logical absolute path (inside the root) that ``path`` designates."""
+        parts = _components(path)
+        if not parts:
+            return "/"
+        last = parts[-1]
+        todo = deque(parts[:-1])
+        resolved: list[str] = []
+        hops = 0
+        while todo:
+            c = todo.popleft()
+            if c in ("", "."):
+                continue
+            if c == "..":
+                if resolved:
+                    resolved.pop()
+                continue
+            candidate = self.root.joinpath(*resolved, c)
+            if candidate.is_symlink():
+                hops += 1
+                if hops > MAX_HOPS:
+                    raise OSError(errno.ELOOP, "too many levels of symbolic links", path)
+                target = os.readlink(candidate)
+                if target.startswith("/"):
+                    resolved = []
+                todo.extendleft(reversed(_components(target)))
+            else:
+                resolved.append(c)
+        if last == "..":
+            if resolved:
+                resolved.pop()
+            return "/" + "/".join(resolved)
+        return "/" + "/".join([*resolved, last])
+
+    def join(self, path: str) -> Path:
+        """The host path for ``path`` in the target root (last component not followed)."""
+        logical = self.resolve(path)
+        host = self.root.joinpath(*_components(logical))
+        if host != self.root and self.root not in host.parents:
+            raise RootEscape(errno.EXDEV, "path resolves outside the target root", path)
+        return host
+
+    def follow(self, path: str) -> Path:
+        """Like :meth:`join`, but the last component is followed too (e.g. a home dir)."""
+        return self.join(self.resolve(path) + "/.")
+
+    def relative(self, host_path: Path) -> str:
+        """The logical path of a host path inside the root."""
+        rel = host_path.relative_to(self.root)
+        return "/" + str(rel) if str(rel) != "." else "/"

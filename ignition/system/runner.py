@@ -1,0 +1,107 @@
+"""Running external tools: the one place the engine starts processes.
+
+Commands are argument lists (never a shell). Each run is logged at DEBUG as the reference does
+(``executing: "sgdisk" "--zap-all" ...``) with secrets replaced; a failure raises
+:class:`CommandError` carrying the exit status and the (redacted, truncated) output.
+Tests point a :class:`Runner` at stand-in tools through ``PATH`` or record calls with a
+subclass; nothing else in the engine calls :mod:`subprocess`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ignition import redact
+from ignition.log import Logger
+
+OUTPUT_LIMIT = 4096  # bytes of stdout/stderr kept in an error message
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+    @property
+    def text(self) -> str:
+        return self.stdout.decode("utf-8", "replace")
+
+
+@dataclass(slots=True)
+class CommandError(Exception):
+    display: list[str]  # argv with secrets redacted
+    returncode: int
+    stdout: str
+    stderr: str
+    missing: bool = False
+
+    def __str__(self) -> str:
+        cmd = " ".join(f'"{a}"' for a in self.display)
+        if self.missing:
+            return f"{self.display[0]}: command not found (needed for {cmd})"
+        out = f"Cmd: {cmd} failed with exit status {self.returncode}"
+        if self.stdout.strip():
+            out += f" Stdout: {self.stdout.strip()!r}"
+        if self.stderr.strip():
+            out += f" Stderr: {self.stderr.strip()!r}"
+        return out
+
+
+@dataclass
+class Runner:
+    log: Logger
+    env: Mapping[str, str] | None = None
+    calls: list[tuple[str, ...]] = field(default_factory=list)  # for plans and tests
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        input: bytes | None = None,
+        check: bool = True,
+        timeout: float | None = None,
+        secrets: Collection[str] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> Completed:
+        args = [str(a) for a in argv]
+        hidden = frozenset(s for s in secrets if s)
+        display = redact.argv(args, hidden)
+        self.log.debug("executing: " + " ".join(f'"{a}"' for a in display))
+        self.calls.append(tuple(display))
+        full_env = dict(os.environ if self.env is None else self.env)
+        full_env.setdefault("LC_ALL", "C.UTF-8")
+        if env:
+            full_env.update(env)
+        try:
+            proc = subprocess.run(
+                args,
+                input=input,
+                capture_output=True,
+                timeout=timeout,
+                env=full_env,
+                check=False,
+                stdin=None if input is not None else subprocess.DEVNULL,
+            )
+        except FileNotFoundError:
+            raise CommandError(display, 127, "", "", missing=True) from None
+        except subprocess.TimeoutExpired as exc:
+            out = _clip(exc.stdout or b"", hidden)
+            raise CommandError(display, -1, out, f"timed out after {timeout}s") from None
+        done = Completed(tuple(args), proc.returncode, proc.stdout, proc.stderr)
+        if check and proc.returncode != 0:
+            raise CommandError(
+                display, proc.returncode, _clip(proc.stdout, hidden), _clip(proc.stderr, hidden)
+            )
+        return done
+
+
+def _clip(data: bytes, secrets: frozenset[str]) -> str:
+    text = data.decode("utf-8", "replace")
+    if len(text) > OUTPUT_LIMIT:
+        text = text[:OUTPUT_LIMIT] + "..."
+    return redact.text(text, secrets)
