@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import base64
 import urllib.parse
-from dataclasses import dataclass, field
 
 from cloudinit.validate import Positions
 from ignition.config import model
+from ignition.record import field, record
 from ignition.report import Diagnostic, Path, Report, Severity
 
 Pos = tuple[int, int]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Origin:
     """Where a piece of the output comes from: a path in the user's cloud-config (for a
     MIME message it starts with ``("parts", N)``) and its line and column in the user data."""
@@ -29,7 +29,7 @@ class Origin:
     column: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Doc:
     """One cloud-config document (or script) of the user data, for locating things in it."""
 
@@ -65,7 +65,7 @@ def data_url(data: bytes) -> str:
     return "data:," + urllib.parse.quote(text, safe="")
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _File:
     path: str
     contents: bytes
@@ -75,14 +75,14 @@ class _File:
     origins: dict[str, Origin]  # "" for the entry, then "path", "mode", "contents", ...
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Link:
     path: str
     target: str
     origin: Origin
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Unit:
     name: str
     origin: Origin
@@ -95,14 +95,14 @@ class _Unit:
     dropins: dict[str, tuple[str, Origin]] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _User:
     user: model.PasswdUser
     origins: dict[str, Origin]
     key_origins: list[Origin] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Builder:
     file: str | None = None  # how diagnostics name the user data
     report: Report = field(default_factory=Report)
@@ -117,8 +117,9 @@ class Builder:
         if origin is None:
             self.report.entries.append(Diagnostic(severity, None, message, file=self.file))
             return
-        self.report.entries.append(Diagnostic(severity, origin.path, message, origin.line,
-                                              origin.column, self.file))  # fmt: skip
+        self.report.entries.append(
+            Diagnostic(severity, origin.path, message, origin.line, origin.column, self.file)
+        )
 
     def error(self, origin: Origin | None, message: str) -> None:
         self.add(Severity.ERROR, origin, message)
@@ -134,21 +135,35 @@ class Builder:
 
     # --------------------------------------------------------------------------- storage
 
-    def add_file(self, path: str, contents: bytes, mode: int, origins: dict[str, Origin], *,
-                 user: model.NodeUser | None = None,
-                 group: model.NodeGroup | None = None) -> None:  # fmt: skip
+    def add_file(
+        self,
+        path: str,
+        contents: bytes,
+        mode: int,
+        origins: dict[str, Origin],
+        *,
+        user: model.NodeUser | None = None,
+        group: model.NodeGroup | None = None,
+    ) -> None:
         old = self.files.pop(path, None) or self.links.pop(path, None)
         if old is not None:
-            self.warning(origins[""], f"{path} is written twice: this later entry replaces the "
-                                      f"one at {_where(_origin_of(old))}")  # fmt: skip
-        self.files[path] = _File(path, contents, mode, user or model.NodeUser(),
-                                 group or model.NodeGroup(), origins)  # fmt: skip
+            self.warning(
+                origins[""],
+                f"{path} is written twice: this later entry replaces the "
+                f"one at {_where(_origin_of(old))}",
+            )
+        self.files[path] = _File(
+            path, contents, mode, user or model.NodeUser(), group or model.NodeGroup(), origins
+        )
 
     def add_link(self, path: str, target: str, origin: Origin) -> None:
         old = self.files.pop(path, None) or self.links.pop(path, None)
         if old is not None:
-            self.warning(origin, f"{path} is written twice: this later entry replaces the one "
-                                 f"at {_where(_origin_of(old))}")  # fmt: skip
+            self.warning(
+                origin,
+                f"{path} is written twice: this later entry replaces the one "
+                f"at {_where(_origin_of(old))}",
+            )
         self.links[path] = _Link(path, target, origin)
 
     # ----------------------------------------------------------------------------- units
@@ -161,25 +176,35 @@ class Builder:
 
     def set_contents(self, u: _Unit, contents: str, origin: Origin) -> None:
         if u.contents is not None and u.contents != contents and u.contents_origin is not None:
-            self.warning(origin, f"unit {u.name} is given twice: this content replaces the one "
-                                 f"at {_where(u.contents_origin)}")  # fmt: skip
+            self.warning(
+                origin,
+                f"unit {u.name} is given twice: this content replaces the one "
+                f"at {_where(u.contents_origin)}",
+            )
         u.contents, u.contents_origin = contents, origin
 
     def add_dropin(self, u: _Unit, name: str, contents: str, origin: Origin) -> None:
         old = u.dropins.get(name)
         if old is not None and old[0] != contents:
-            self.warning(origin, f"drop-in {name} of {u.name} is given twice: this one replaces "
-                                 f"the one at {_where(old[1])}")  # fmt: skip
+            self.warning(
+                origin,
+                f"drop-in {name} of {u.name} is given twice: this one replaces "
+                f"the one at {_where(old[1])}",
+            )
         u.dropins[name] = (contents, origin)
 
     # ----------------------------------------------------------------------------- users
 
-    def add_user(self, user: model.PasswdUser, origins: dict[str, Origin],
-                 key_origins: list[Origin]) -> None:  # fmt: skip
+    def add_user(
+        self, user: model.PasswdUser, origins: dict[str, Origin], key_origins: list[Origin]
+    ) -> None:
         old = self.users.get(user.name)
         if old is not None:
-            self.error(origins[""], f"user {user.name} is listed twice (also at "
-                                    f"{_where(old.origins[''])}); give each user once")  # fmt: skip
+            self.error(
+                origins[""],
+                f"user {user.name} is listed twice (also at "
+                f"{_where(old.origins[''])}); give each user once",
+            )
             return
         self.users[user.name] = _User(user, origins, key_origins)
 
@@ -190,10 +215,16 @@ class Builder:
         files = []
         for i, f in enumerate(self.files.values()):
             base: Path = ("storage", "files", i)
-            files.append(model.File(
-                path=f.path, overwrite=True, mode=f.mode, user=f.user, group=f.group,
-                contents=model.Resource(source=data_url(f.contents)),
-            ))  # fmt: skip
+            files.append(
+                model.File(
+                    path=f.path,
+                    overwrite=True,
+                    mode=f.mode,
+                    user=f.user,
+                    group=f.group,
+                    contents=model.Resource(source=data_url(f.contents)),
+                )
+            )
             for key, o in f.origins.items():
                 origins[_sub(base, key)] = o
         links = []
@@ -204,16 +235,24 @@ class Builder:
         for i, u in enumerate(self.units.values()):
             base = ("systemd", "units", i)
             dropins = tuple(model.Dropin(name=n, contents=c) for n, (c, _) in u.dropins.items())
-            units.append(model.Unit(
-                name=u.name, contents=u.contents, enabled=True if u.enabled else None,
-                mask=True if u.mask else None, dropins=dropins,
-            ))  # fmt: skip
+            units.append(
+                model.Unit(
+                    name=u.name,
+                    contents=u.contents,
+                    enabled=True if u.enabled else None,
+                    mask=True if u.mask else None,
+                    dropins=dropins,
+                )
+            )
             origins[base] = u.origin
             origins[(*base, "name")] = u.origin
-            for key, o in (("contents", u.contents_origin), ("enabled", u.enabled_origin),
-                           ("mask", u.mask_origin)):  # fmt: skip
-                if o is not None:
-                    origins[(*base, key)] = o
+            for key, maybe in (
+                ("contents", u.contents_origin),
+                ("enabled", u.enabled_origin),
+                ("mask", u.mask_origin),
+            ):
+                if maybe is not None:
+                    origins[(*base, key)] = maybe
             for j, (_, o) in enumerate(u.dropins.values()):
                 origins[(*base, "dropins", j)] = o
         users = []

@@ -9,13 +9,12 @@ report as well.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cloudinit import render
 from cloudinit.builder import Origin
 from cloudinit.convert import Conversion
 from cloudinit.yamlout import Commented, Octal, dump
 from ignition.config import model
+from ignition.record import record
 from ignition.report import Path, Report
 from ignition.urls import URLError, decode_data_url
 
@@ -23,7 +22,7 @@ VARIANT = "flatcar"
 VERSION = "1.1.0"  # Butane's Flatcar 1.1.0 emits Ignition 3.4.0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ButaneResult:
     text: str
     report: Report  # errors: not carried over; warnings: carried differently
@@ -43,9 +42,14 @@ def to_butane(conv: Conversion, *, source: str | None = None) -> ButaneResult:
     files = [_file(conv, i, f) for i, f in enumerate(cfg.storage.files)]
     if files:
         storage["files"] = files
-    links = [_commented(conv, ("storage", "links", i),
-                        {"path": ln.path, "target": ln.target or "", "overwrite": True})
-             for i, ln in enumerate(cfg.storage.links)]  # fmt: skip
+    links = [
+        _commented(
+            conv,
+            ("storage", "links", i),
+            {"path": ln.path, "target": ln.target or "", "overwrite": True},
+        )
+        for i, ln in enumerate(cfg.storage.links)
+    ]
     if links:
         storage["links"] = links
     if storage:
@@ -57,8 +61,10 @@ def to_butane(conv: Conversion, *, source: str | None = None) -> ButaneResult:
 
 
 def _header(conv: Conversion, source: str | None) -> str:
-    lines = [f"# Butane config converted from the cloud-config {source or 'user data'} by "
-             "pyignition's ignition-convert."]  # fmt: skip
+    lines = [
+        f"# Butane config converted from the cloud-config {source or 'user data'} by "
+        "pyignition's ignition-convert."
+    ]
     problems = [d for d in conv.report if d.severity != "info"]
     errors = [d for d in problems if d.is_error]
     if errors:
@@ -84,9 +90,13 @@ def _commented(conv: Conversion, path: Path, value: dict[str, object]) -> Commen
 
 def _user(conv: Conversion, i: int, u: model.PasswdUser) -> Commented:
     out: dict[str, object] = {"name": u.name}
-    for attr, key in (("password_hash", "password_hash"), ("gecos", "gecos"),
-                      ("home_dir", "home_dir"), ("primary_group", "primary_group"),
-                      ("shell", "shell")):  # fmt: skip
+    for attr, key in (
+        ("password_hash", "password_hash"),
+        ("gecos", "gecos"),
+        ("home_dir", "home_dir"),
+        ("primary_group", "primary_group"),
+        ("shell", "shell"),
+    ):
         v = getattr(u, attr)
         if v is not None:
             out[key] = v

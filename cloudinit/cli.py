@@ -55,13 +55,31 @@ USAGE = f"""Usage of {PROG}:
     \tprint the version and exit
 """
 
-_SOURCE_FLAGS = ("from-file", "from-url", "from-configdrive", "from-ec2-metadata",
-                 "from-gce-metadata", "from-digitalocean-metadata", "from-waagent",
-                 "from-packet-metadata")  # fmt: skip
-_SOURCE_SWITCHES = ("from-metadata-service", "from-cloudsigma-metadata", "from-proc-cmdline",
-                    "from-vmware-guestinfo")  # fmt: skip
-_OEMS = ("digitalocean", "ec2-compat", "rackspace-onmetal", "azure", "cloudsigma", "packet",
-         "vmware")  # fmt: skip
+_SOURCE_FLAGS = (
+    "from-file",
+    "from-url",
+    "from-configdrive",
+    "from-ec2-metadata",
+    "from-gce-metadata",
+    "from-digitalocean-metadata",
+    "from-waagent",
+    "from-packet-metadata",
+)
+_SOURCE_SWITCHES = (
+    "from-metadata-service",
+    "from-cloudsigma-metadata",
+    "from-proc-cmdline",
+    "from-vmware-guestinfo",
+)
+_OEMS = (
+    "digitalocean",
+    "ec2-compat",
+    "rackspace-onmetal",
+    "azure",
+    "cloudsigma",
+    "packet",
+    "vmware",
+)
 
 
 def _flags() -> GoFlags:
@@ -108,15 +126,19 @@ def run(args: list[str], *, out: TextIO, err: TextIO) -> int:
         return 2
     chosen = _sources(opts)
     if not chosen:
-        out.write("Provide at least one of --from-file, --from-configdrive, --from-ec2-metadata, "
-                  "--from-cloudsigma-metadata, --from-packet-metadata, "
-                  "--from-digitalocean-metadata, --from-vmware-guestinfo, --from-waagent, "
-                  "--from-url or --from-proc-cmdline\n")  # fmt: skip
+        out.write(
+            "Provide at least one of --from-file, --from-configdrive, --from-ec2-metadata, "
+            "--from-cloudsigma-metadata, --from-packet-metadata, "
+            "--from-digitalocean-metadata, --from-vmware-guestinfo, --from-waagent, "
+            "--from-url or --from-proc-cmdline\n"
+        )
         return 2
     if not opts["validate"]:
-        err.write(f"{PROG}: applying cloud-config is not available yet in pyignition (it goes "
-                  "through the provisioning engine, which has not landed); use -validate to "
-                  "check user data, or ignition-convert to turn it into Butane or Ignition\n")  # fmt: skip
+        err.write(
+            f"{PROG}: applying cloud-config is not available yet in pyignition (it goes "
+            "through the provisioning engine, which has not landed); use -validate to "
+            "check user data, or ignition-convert to turn it into Butane or Ignition\n"
+        )
         return 1
     try:
         user_data = _fetch(chosen)
@@ -134,13 +156,18 @@ def _sources(opts: dict[str, object]) -> list[sources.Source]:
         out.append(sources.from_file(str(opts["from-file"])))
     if opts["from-url"]:
         out.append(sources.from_url(str(opts["from-url"])))
-    drive = opts["from-configdrive"] or ("/media/configdrive" if oem in ("ec2-compat",
-                                                                          "rackspace-onmetal")
-                                         else None)  # fmt: skip
+    drive = opts["from-configdrive"] or (
+        "/media/configdrive" if oem in ("ec2-compat", "rackspace-onmetal") else None
+    )
     if drive:
         out.append(sources.from_config_drive(str(drive)))
-    for flag in ("from-metadata-service", "from-ec2-metadata", "from-gce-metadata",
-                 "from-cloudsigma-metadata", "from-digitalocean-metadata"):  # fmt: skip
+    for flag in (
+        "from-metadata-service",
+        "from-ec2-metadata",
+        "from-gce-metadata",
+        "from-cloudsigma-metadata",
+        "from-digitalocean-metadata",
+    ):
         if opts[flag]:
             out.append(sources.not_yet(flag))
     if oem in ("ec2-compat", "digitalocean", "cloudsigma", "packet", "vmware"):
@@ -175,15 +202,21 @@ def report(raw: bytes, name: str, *, fmt: str, out: TextIO, err: TextIO) -> int:
         out.write(json.dumps(_as_json(v, notes, name), indent=2, ensure_ascii=False) + "\n")
         return v.exit_code
     if v.gunzip_error:
-        err.write(f"{render.where(name, None, None)}: note: the data starts like gzip but cannot "
-                  f"be decompressed ({v.gunzip_error})"
-                  f"{'; nothing is validated' if v.kind is Kind.EMPTY else ''}\n")  # fmt: skip
+        err.write(
+            f"{render.where(name, None, None)}: note: the data starts like gzip but cannot "
+            f"be decompressed ({v.gunzip_error})"
+            f"{'; nothing is validated' if v.kind is Kind.EMPTY else ''}\n"
+        )
     if v.crash:
-        err.write(f"Failed while validating user_data: coreos-cloudinit's validator crashes on "
-                  f"this document ({v.crash}) and prints nothing else; the problems are:\n")  # fmt: skip
+        err.write(
+            f"Failed while validating user_data: coreos-cloudinit's validator crashes on "
+            f"this document ({v.crash}) and prints nothing else; the problems are:\n"
+        )
         for f in v.findings:
-            err.write(f"{render.where(name, *(f.pos or (None, None)))}: {f.severity}: "
-                      f"{render.yaml_path(f.path)}: {f.message}\n")  # fmt: skip
+            err.write(
+                f"{render.where(name, *(f.pos or (None, None)))}: {f.severity}: "
+                f"{render.yaml_path(f.path)}: {f.message}\n"
+            )
     else:
         for f in v.findings:
             err.write(f.entry() + "\n")
@@ -211,17 +244,23 @@ def _notes(v: Validation, raw: bytes, name: str) -> list[str]:
     if v.analysis is not None:
         for n in v.analysis.notes:
             pos = n.pos or (None, None)
-            lines.append(f"{render.where(name, *pos)}: note: "
-                         f"{render.yaml_path(n.path) + ': ' if n.path else ''}{n.message}")  # fmt: skip
+            lines.append(
+                f"{render.where(name, *pos)}: note: "
+                f"{render.yaml_path(n.path) + ': ' if n.path else ''}{n.message}"
+            )
     if v.kind is Kind.UNRECOGNIZED:
         parts = split(raw)
         if parts.multipart:
-            lines.append(f"{name}: note: this is a MIME multipart message: coreos-cloudinit "
-                         "rejects it, pyignition (like Flatcar's coreos-cloudinit) applies its "
-                         "parts")  # fmt: skip
+            lines.append(
+                f"{name}: note: this is a MIME multipart message: coreos-cloudinit "
+                "rejects it, pyignition (like Flatcar's coreos-cloudinit) applies its "
+                "parts"
+            )
         elif parts.parts and parts.parts[0].kind is PartKind.CLOUD_CONFIG:
-            lines.append(f"{name}: note: pyignition accepts this header (canonical cloud-init's "
-                         "spelling) with a warning")  # fmt: skip
+            lines.append(
+                f"{name}: note: pyignition accepts this header (canonical cloud-init's "
+                "spelling) with a warning"
+            )
         else:
             return lines
     elif v.kind not in (Kind.CLOUD_CONFIG, Kind.SCRIPT):
@@ -231,8 +270,9 @@ def _notes(v: Validation, raw: bytes, name: str) -> list[str]:
     conv = convert(raw, metadata=Metadata(), name=name)
     for d in conv.report:
         if d.is_error and (d.path, (d.line, d.column)) not in known and not _needs_metadata(d):
-            text = render.diagnostic(d, name).replace(": error: ", ": note: pyignition cannot "
-                                                      "apply this: ", 1)  # fmt: skip
+            text = render.diagnostic(d, name).replace(
+                ": error: ", ": note: pyignition cannot apply this: ", 1
+            )
             lines.append(text)
     return lines
 

@@ -13,8 +13,6 @@ cloud-config lines they come from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from cloudinit import metadata as md_mod
 from cloudinit import to_ignition
 from cloudinit.builder import Builder, Doc, Origin
@@ -25,20 +23,46 @@ from cloudinit.userdata import Part, PartKind, header_style, split
 from cloudinit.validate import analyse
 from ignition.config import codec, model
 from ignition.config.parse import validate_tree
-from ignition.report import Diagnostic, Path, Report, Severity
+from ignition.record import field, record
+from ignition.report import Diagnostic, Path, Report
 
 __all__ = ["Conversion", "Metadata", "Origin", "convert"]
 
 # cloud-init keys a migrating user may expect to work (cloud-config.md §5.2).
-CLOUD_INIT_KEYS = frozenset({
-    "runcmd", "bootcmd", "packages", "package_update", "package_upgrade", "apt", "yum_repos",
-    "mounts", "disk_setup", "fs_setup", "growpart", "chpasswd", "ntp", "timezone", "locale",
-    "sudo", "lock_passwd", "groups", "ssh_pwauth", "disable_root", "final_message",
-    "power_state", "fqdn", "preserve_hostname", "ssh_keys", "ssh_import_id", "ca_certs",
-})  # fmt: skip
+CLOUD_INIT_KEYS = frozenset(
+    {
+        "runcmd",
+        "bootcmd",
+        "packages",
+        "package_update",
+        "package_upgrade",
+        "apt",
+        "yum_repos",
+        "mounts",
+        "disk_setup",
+        "fs_setup",
+        "growpart",
+        "chpasswd",
+        "ntp",
+        "timezone",
+        "locale",
+        "sudo",
+        "lock_passwd",
+        "groups",
+        "ssh_pwauth",
+        "disable_root",
+        "final_message",
+        "power_state",
+        "fqdn",
+        "preserve_hostname",
+        "ssh_keys",
+        "ssh_import_id",
+        "ca_certs",
+    }
+)
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Conversion:
     config: model.Config | None  # None when the report has errors
     report: Report
@@ -79,9 +103,12 @@ def convert(raw: bytes, *, metadata: Metadata | None = None, name: str | None = 
         elif part.kind is PartKind.SCRIPT:
             _script(b, sh, doc, part, md)
         elif part.kind is PartKind.IGNITION:
-            b.warning(doc.origin(()), "an Ignition config inside a multipart message is ignored "
-                                      "(as Flatcar's coreos-cloudinit does); give it as the whole"
-                                      " user data instead")  # fmt: skip
+            b.warning(
+                doc.origin(()),
+                "an Ignition config inside a multipart message is ignored "
+                "(as Flatcar's coreos-cloudinit does); give it as the whole"
+                " user data instead",
+            )
         elif part.kind is PartKind.UNKNOWN:
             what = f"MIME part {part.number} ({part.media_type})" if part.number else "user data"
             b.error(doc.origin(()), f"{what} is neither #cloud-config nor a #! script")
@@ -97,8 +124,11 @@ def _cloud_config(b: Builder, sh: to_ignition.Shared, part: Part, md: Metadata) 
     style = header_style(part.data)
     doc0 = Doc(part.number, line_offset=part.line_offset, start=part.start)
     if style == "cloud-init":
-        b.warning(doc0.at((), (1, 1)), "the first line is not exactly #cloud-config: "
-                                       "coreos-cloudinit would not recognise this document")  # fmt: skip
+        b.warning(
+            doc0.at((), (1, 1)),
+            "the first line is not exactly #cloud-config: "
+            "coreos-cloudinit would not recognise this document",
+        )
     a = analyse(part.data)
     doc = Doc(part.number, a.positions, part.line_offset, part.start)
     for f in a.findings:
@@ -141,13 +171,15 @@ def _finding(b: Builder, doc: Doc, f: Finding) -> None:
         if f.kind is not None and f.kind.value == "invalid":
             b.warning(o, f"{f.message}: null, treated as unset")
         else:
-            b.error(o, f"{f.message}: coreos-cloudinit would silently drop or truncate this "
-                       "value")  # fmt: skip
+            b.error(o, f"{f.message}: coreos-cloudinit would silently drop or truncate this value")
         return
     if f.code is Code.UNKNOWN_KEY:
         key = f.path[-1] if f.path else ""
-        hint = (" (a canonical cloud-init key, which coreos-cloudinit never supported)"
-                if key in CLOUD_INIT_KEYS else "")  # fmt: skip
+        hint = (
+            " (a canonical cloud-init key, which coreos-cloudinit never supported)"
+            if key in CLOUD_INIT_KEYS
+            else ""
+        )
         b.warning(o, f"{f.message}: ignored{hint}")
         return
     if f.code is Code.UNDER_COREOS:

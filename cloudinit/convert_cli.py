@@ -34,7 +34,8 @@ USAGE = f"""Usage: {PROG} [flags] [FILE|-]
 Convert cloud-config user data to Butane (default) or Ignition.
 
   -to string
-    \toutput: butane (Flatcar variant 1.1.0) or ignition (spec {IGNITION_VERSION}) (default "butane")
+    \toutput: butane (Flatcar variant 1.1.0) or ignition (spec {IGNITION_VERSION})
+    \t(default "butane")
   -o, -output string
     \twrite the output to this file (default: standard output)
   -hostname string
@@ -49,18 +50,20 @@ Convert cloud-config user data to Butane (default) or Ignition.
 
 
 def _flags() -> GoFlags:
-    return GoFlags([
-        FlagSpec("to", default="butane", choices=("butane", "ignition")),
-        FlagSpec("output", default="", aliases=("o",)),
-        FlagSpec("hostname", default=""),
-        FlagSpec("public-ipv4", default=""),
-        FlagSpec("private-ipv4", default=""),
-        FlagSpec("public-ipv6", default=""),
-        FlagSpec("private-ipv6", default=""),
-        FlagSpec("strict", takes_value=False),
-        FlagSpec("version", takes_value=False),
-        FlagSpec("help", takes_value=False, aliases=("h",)),
-    ])  # fmt: skip
+    return GoFlags(
+        [
+            FlagSpec("to", default="butane", choices=("butane", "ignition")),
+            FlagSpec("output", default="", aliases=("o",)),
+            FlagSpec("hostname", default=""),
+            FlagSpec("public-ipv4", default=""),
+            FlagSpec("private-ipv4", default=""),
+            FlagSpec("public-ipv6", default=""),
+            FlagSpec("private-ipv6", default=""),
+            FlagSpec("strict", takes_value=False),
+            FlagSpec("version", takes_value=False),
+            FlagSpec("help", takes_value=False, aliases=("h",)),
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,18 +96,20 @@ def run(args: list[str], *, stdin: object, out: TextIO, err: TextIO) -> int:
     except OSError as exc:
         err.write(f"{PROG}: cannot read {name}: {exc.strerror or exc}\n")
         return 1
-    md = Metadata(hostname=str(opts["hostname"]), public_ipv4=str(opts["public-ipv4"]),
-                  private_ipv4=str(opts["private-ipv4"]), public_ipv6=str(opts["public-ipv6"]),
-                  private_ipv6=str(opts["private-ipv6"]))  # fmt: skip
+    md = Metadata(
+        hostname=str(opts["hostname"]),
+        public_ipv4=str(opts["public-ipv4"]),
+        private_ipv4=str(opts["private-ipv4"]),
+        public_ipv6=str(opts["public-ipv6"]),
+        private_ipv6=str(opts["private-ipv6"]),
+    )
     label = "<stdin>" if name == "-" else name
     conv = convert(raw, metadata=md, name=label)
-    if opts["to"] == "ignition":
-        text = _ignition(conv)
-    else:
-        text = to_butane(conv, source=label).text
+    text = _ignition(conv) if opts["to"] == "ignition" else to_butane(conv, source=label).text
     _report(conv, err)
-    failed = conv.report.is_fatal or (bool(opts["strict"]) and any(
-        d.severity == "warning" for d in conv.report))  # fmt: skip
+    failed = conv.report.is_fatal or (
+        bool(opts["strict"]) and any(d.severity == "warning" for d in conv.report)
+    )
     if text is not None:
         target = str(opts["output"])
         try:
@@ -132,8 +137,9 @@ def _ignition(conv: Conversion) -> str | None:
         )
         if o is not None:
             last = conv.report.entries[-1]
-            conv.report.entries[-1] = type(last)(last.severity, last.path, last.message, o.line,
-                                                 o.column, last.file)  # fmt: skip
+            conv.report.entries[-1] = type(last)(
+                last.severity, last.path, last.message, o.line, o.column, last.file
+            )
     if report.is_fatal:
         return None
     return json.dumps(tree, indent=2, ensure_ascii=False) + "\n"

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
 
 from cloudinit import gofmt
 from cloudinit.goyaml import GoKind, NodeKind, ResolveError, YDoc, YNode, is_merge_key, resolve
 from cloudinit.refline import Cursor, Lines
 from cloudinit.schema import Field, FieldType, field_map
+from ignition.record import field, record, replace
 from ignition.report import Path
 
 Pos = tuple[int, int]
@@ -41,7 +41,7 @@ class DecodeError(Exception):
         self.pos = pos
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WNode:
     name: str  # the reference's node name: the key as written, "-" → "_"; "parent[i]" for items
     kind: GoKind
@@ -81,14 +81,14 @@ _GO_TYPE_VALUE = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Duplicate:
     path: Path
     pos: Pos  # the later key (whose value is used)
     first: Pos
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Walk:
     """Shared state of one decode: alias resolution and its limits, findings for notes."""
 
@@ -124,7 +124,7 @@ def normalize(name: str) -> str:
 # ------------------------------------------------------------------------------------ weak
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Entry:
     key: object
     key_node: YNode
@@ -145,8 +145,9 @@ def _map_entries(w: _Walk, node: YNode, path: Path) -> list[_Entry]:
     return list(out.values())
 
 
-def _fill_map(w: _Walk, node: YNode, path: Path, out: dict[object, _Entry],
-              first_pos: dict[object, Pos]) -> None:  # fmt: skip
+def _fill_map(
+    w: _Walk, node: YNode, path: Path, out: dict[object, _Entry], first_pos: dict[object, Pos]
+) -> None:
     for k, v in node.pairs:
         if is_merge_key(k):
             for src in _merge_sources(w, v):
@@ -161,8 +162,9 @@ def _fill_map(w: _Walk, node: YNode, path: Path, out: dict[object, _Entry],
             raise DecodeError(str(exc), k.pos) from None
         ident = _key_identity(kind, value)
         if ident in first_pos:
-            w.duplicates.append(Duplicate((*path, _path_key(key_node, value)), k.pos,
-                                          first_pos[ident]))  # fmt: skip
+            w.duplicates.append(
+                Duplicate((*path, _path_key(key_node, value)), k.pos, first_pos[ident])
+            )
         else:
             first_pos[ident] = k.pos
         out.pop(ident, None)
@@ -204,8 +206,9 @@ def weak_tree(doc: YDoc, text: str) -> tuple[WNode, list[Duplicate]]:
     return node, w.duplicates
 
 
-def _weak(w: _Walk, node: YNode, raw_name: str, cursor: Cursor, path: Path, ref_line: int,
-          key_pos: Pos) -> WNode:  # fmt: skip
+def _weak(
+    w: _Walk, node: YNode, raw_name: str, cursor: Cursor, path: Path, ref_line: int, key_pos: Pos
+) -> WNode:
     for n in w.deref(node):
         name = normalize(raw_name)
         if n.kind is NodeKind.SCALAR:
@@ -219,14 +222,24 @@ def _weak(w: _Walk, node: YNode, raw_name: str, cursor: Cursor, path: Path, ref_
             for e in _map_entries(w, n, path):
                 cname = gofmt.sprint_s(e.key)
                 found_at, ok = cursor.find_key(cname)
-                kids.append(_weak(w, e.value, cname, found_at, (*path, _path_key(e.key_node, e.key)),
-                                  found_at.number if ok else 0, e.key_node.pos))  # fmt: skip
+                kids.append(
+                    _weak(
+                        w,
+                        e.value,
+                        cname,
+                        found_at,
+                        (*path, _path_key(e.key_node, e.key)),
+                        found_at.number if ok else 0,
+                        e.key_node.pos,
+                    )
+                )
             return WNode(name, GoKind.MAP, None, tuple(kids), ref_line, path, n.pos, key_pos)
         c = cursor
         for i, item in enumerate(n.items):
             c, ok = c.find_elem()
-            kids.append(_weak(w, item, f"{raw_name}[{i}]", c, (*path, i),
-                              c.number if ok else 0, item.pos))  # fmt: skip
+            kids.append(
+                _weak(w, item, f"{raw_name}[{i}]", c, (*path, i), c.number if ok else 0, item.pos)
+            )
             c = c.next()
         return WNode(name, GoKind.SLICE, None, tuple(kids), ref_line, path, n.pos, key_pos)
     raise AssertionError("unreachable")  # pragma: no cover
@@ -235,7 +248,7 @@ def _weak(w: _Walk, node: YNode, raw_name: str, cursor: Cursor, path: Path, ref_
 # ---------------------------------------------------------------------------------- strong
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SVal:
     """A typed value: a scalar, a list (``items``) or a struct (``fields``, every field)."""
 
@@ -254,10 +267,18 @@ class SVal:
         return self.kind is not GoKind.STRUCT and not self.items
 
 
-_SCALAR_KIND = {FieldType.STRING: GoKind.STRING, FieldType.BOOL: GoKind.BOOL,
-                FieldType.INT: GoKind.INT, FieldType.FLOAT: GoKind.FLOAT}  # fmt: skip
-_ZERO: dict[GoKind, object] = {GoKind.STRING: "", GoKind.BOOL: False, GoKind.INT: 0,
-                               GoKind.FLOAT: 0.0}  # fmt: skip
+_SCALAR_KIND = {
+    FieldType.STRING: GoKind.STRING,
+    FieldType.BOOL: GoKind.BOOL,
+    FieldType.INT: GoKind.INT,
+    FieldType.FLOAT: GoKind.FLOAT,
+}
+_ZERO: dict[GoKind, object] = {
+    GoKind.STRING: "",
+    GoKind.BOOL: False,
+    GoKind.INT: 0,
+    GoKind.FLOAT: 0.0,
+}
 
 
 def zero(f: Field) -> SVal:
@@ -270,8 +291,9 @@ def zero(f: Field) -> SVal:
 
 
 def zero_struct(struct: str) -> SVal:
-    return SVal(GoKind.STRUCT, fields={f.key: zero(f) for f in field_map(struct).values()},
-                struct=struct)  # fmt: skip
+    return SVal(
+        GoKind.STRUCT, fields={f.key: zero(f) for f in field_map(struct).values()}, struct=struct
+    )
 
 
 def strong_tree(doc: YDoc) -> SVal:
@@ -338,8 +360,9 @@ def _into_struct(w: _Walk, node: YNode, struct: str, cur: SVal, path: Path) -> S
     return SVal(GoKind.STRUCT, fields=fields, struct=struct, path=path)
 
 
-def _struct_pairs(w: _Walk, node: YNode, known: dict[str, Field], fields: dict[str, SVal],
-                  path: Path) -> None:  # fmt: skip
+def _struct_pairs(
+    w: _Walk, node: YNode, known: dict[str, Field], fields: dict[str, SVal], path: Path
+) -> None:
     for n in w.deref(node):
         if n.kind is not NodeKind.MAPPING:
             return
@@ -352,7 +375,7 @@ def _struct_pairs(w: _Walk, node: YNode, known: dict[str, Field], fields: dict[s
             if kn.kind is not NodeKind.SCALAR:
                 continue
             name = "" if _null(kn) else _scalar(kn, FieldType.STRING)
-            if name is None:
+            if not isinstance(name, str):
                 continue
             f = known.get(normalize(name))
             if f is not None:

@@ -12,13 +12,15 @@ sees. Typed decoding of string fields keeps the scalar's text instead (see ``dec
 from __future__ import annotations
 
 import binascii
+import itertools
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
 
 import yaml
+
+from ignition.record import field, record
 
 MAX_DEPTH = 200  # deeper nesting is refused (no recursion errors on hostile input)
 
@@ -35,7 +37,7 @@ class NodeKind(StrEnum):
     ALIAS = "alias"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class YNode:
     kind: NodeKind
     line: int  # 1-based
@@ -51,14 +53,14 @@ class YNode:
         return self.line, self.column
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class YDoc:
     root: YNode | None
     anchors: Mapping[str, YNode] = field(default_factory=dict)
     more_documents: bool = False  # the stream has documents after the first (ignored)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class YamlError(Exception):
     """A document go-yaml refuses. ``go_line`` is the line the reference prints: go-yaml
     reports the 0-based line of the problem (or of its context), and coreos-cloudinit uses
@@ -103,20 +105,38 @@ def _error(exc: yaml.YAMLError, data: bytes) -> YamlError:
     return YamlError(str(exc), 1, 1, 1)  # pragma: no cover - libyaml raises the two above
 
 
+def _pos(mark: object) -> tuple[int, int]:
+    line, column = getattr(mark, "line", 0), getattr(mark, "column", 0)
+    return (line + 1, column + 1) if mark is not None else (1, 1)
+
+
 class _Open:
     """A collection being composed (events arrive top-down; nodes are built bottom-up)."""
 
-    __slots__ = ("anchor", "children", "event")
+    __slots__ = ("anchor", "children", "event", "pos", "seq")
 
-    def __init__(self, event: yaml.Event) -> None:
+    def __init__(self, event: yaml.Event, seq: int) -> None:
         self.event = event
+        self.pos = _pos(event.start_mark)
         self.anchor: str | None = getattr(event, "anchor", None)
+        self.seq = seq  # when its anchor was defined (go-yaml registers it at the start)
         self.children: list[YNode] = []
+
+    def close(self) -> YNode:
+        tag = _short_tag(getattr(self.event, "tag", None))
+        line, col = self.pos
+        if isinstance(self.event, yaml.SequenceStartEvent):
+            return YNode(NodeKind.SEQUENCE, line, col, tag=tag, items=tuple(self.children))
+        kids = self.children
+        pairs = tuple((kids[i], kids[i + 1]) for i in range(0, len(kids) - 1, 2))
+        return YNode(NodeKind.MAPPING, line, col, tag=tag, pairs=pairs)
 
 
 def compose(data: bytes) -> YDoc:
     """The first document of ``data`` as a node tree; raises :class:`YamlError`."""
     anchors: dict[str, YNode] = {}
+    defined: dict[str, int] = {}  # anchor → number of its latest definition
+    ticks = itertools.count(1)
     stack: list[_Open] = []
     root: YNode | None = None
     events = yaml.parse(data, Loader=_Loader)
@@ -124,30 +144,35 @@ def compose(data: bytes) -> YDoc:
         for ev in events:
             if isinstance(ev, yaml.DocumentEndEvent):
                 break
-            node: YNode | None = None
+            if isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                if len(stack) >= MAX_DEPTH:
+                    line, col = _pos(ev.start_mark)
+                    raise YamlError(f"nested deeper than {MAX_DEPTH} levels", line, line, col)
+                if ev.anchor is not None:
+                    defined[ev.anchor] = next(ticks)
+                stack.append(_Open(ev, defined.get(ev.anchor or "", 0)))
+                continue
+            anchor: str | None = None
             if isinstance(ev, yaml.ScalarEvent):
                 tag = _short_tag(ev.tag)
-                node = YNode(NodeKind.SCALAR, ev.start_mark.line + 1, ev.start_mark.column + 1,
-                             tag=tag, value=ev.value, quoted=not tag and not ev.implicit[0])  # fmt: skip
+                line, col = _pos(ev.start_mark)
+                quoted = not tag and not ev.implicit[0]
+                node = YNode(NodeKind.SCALAR, line, col, tag=tag, value=ev.value, quoted=quoted)
                 if ev.anchor is not None:
-                    anchors[ev.anchor] = node
+                    defined[ev.anchor] = next(ticks)
+                    anchor = ev.anchor
             elif isinstance(ev, yaml.AliasEvent):
-                node = YNode(NodeKind.ALIAS, ev.start_mark.line + 1, ev.start_mark.column + 1,
-                             value=ev.anchor or "")  # fmt: skip
-            elif isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-                if len(stack) >= MAX_DEPTH:
-                    m = ev.start_mark
-                    raise YamlError(f"nested deeper than {MAX_DEPTH} levels", m.line or 1, m.line + 1,
-                                    m.column + 1)  # fmt: skip
-                stack.append(_Open(ev))
-                continue
+                line, col = _pos(ev.start_mark)
+                node = YNode(NodeKind.ALIAS, line, col, value=ev.anchor or "")
             elif isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-                node = _close(stack.pop())
-                if node.anchor_name:
-                    anchors[node.anchor_name] = node.node
-                node = node.node
+                done = stack.pop()
+                node = done.close()
+                if done.anchor is not None and defined.get(done.anchor) == done.seq:
+                    anchor = done.anchor  # not redefined inside: still the latest definition
             else:
                 continue
+            if anchor is not None:
+                anchors[anchor] = node  # go-yaml: a redefined anchor replaces the earlier one
             if stack:
                 stack[-1].children.append(node)
             else:
@@ -164,25 +189,6 @@ def _quietly(events: Iterator[yaml.Event]) -> Iterator[yaml.Event]:
         yield from events
     except yaml.YAMLError:
         return
-
-
-@dataclass(frozen=True, slots=True)
-class _Closed:
-    node: YNode
-    anchor_name: str | None
-
-
-def _close(op: _Open) -> _Closed:
-    ev = op.event
-    line, col = ev.start_mark.line + 1, ev.start_mark.column + 1
-    tag = _short_tag(getattr(ev, "tag", None))
-    if isinstance(ev, yaml.SequenceStartEvent):
-        node = YNode(NodeKind.SEQUENCE, line, col, tag=tag, items=tuple(op.children))
-    else:
-        kids = op.children
-        pairs = tuple((kids[i], kids[i + 1]) for i in range(0, len(kids) - 1, 2))
-        node = YNode(NodeKind.MAPPING, line, col, tag=tag, pairs=pairs)
-    return _Closed(node, op.anchor)
 
 
 # ------------------------------------------------------------------ go-yaml v1 scalar resolution
@@ -206,7 +212,7 @@ _BOOLS = {
     **{
         w: False
         for w in ("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")
-    },  # fmt: skip
+    },
 }
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _SPECIAL_FLOATS = {
@@ -263,10 +269,7 @@ def parse_go_float(text: str) -> float | None:
     if low == "nan":
         return math.nan
     try:
-        if "0x" in text.lower():
-            v = float.fromhex(text)
-        else:
-            v = float(text)
+        v = float.fromhex(text) if "0x" in text.lower() else float(text)
     except (ValueError, OverflowError):
         return None
     if math.isinf(v):
@@ -322,8 +325,12 @@ def resolve(node: YNode) -> tuple[GoKind, object]:
 
 
 _TAG_KIND = {"!!bool": GoKind.BOOL, "!!int": GoKind.INT, "!!float": GoKind.FLOAT}
-_KIND_TAG = {GoKind.BOOL: "!!bool", GoKind.INT: "!!int", GoKind.FLOAT: "!!float",
-             GoKind.STRING: "!!str"}  # fmt: skip
+_KIND_TAG = {
+    GoKind.BOOL: "!!bool",
+    GoKind.INT: "!!int",
+    GoKind.FLOAT: "!!float",
+    GoKind.STRING: "!!str",
+}
 
 
 def _resolve_plain(text: str) -> tuple[GoKind, object]:

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from cloudinit.decode import SVal
 from cloudinit.goyaml import GoKind
+from ignition.record import record
 from ignition.report import Path
 
 VARIABLES = ("public_ipv4", "private_ipv4", "public_ipv6", "private_ipv6")
 _REF = re.compile(r"(\\?)\$(public_ipv4|private_ipv4|public_ipv6|private_ipv6)")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Metadata:
     """coreos-cloudinit's ``datasource.Metadata``: user data is merged with it (its hostname
     is used when the user data sets none; its SSH keys are added for ``core``)."""
@@ -37,7 +37,16 @@ class Metadata:
     @staticmethod
     def from_environ(env: Mapping[str, str]) -> Metadata:
         """The addresses from ``COREOS_PUBLIC_IPV4`` etc., the reference's fallback."""
-        return Metadata(**{v: env.get("COREOS_" + v.upper(), "") for v in VARIABLES})
+
+        def get(v: str) -> str:
+            return env.get("COREOS_" + v.upper(), "")
+
+        return Metadata(
+            public_ipv4=get("public_ipv4"),
+            private_ipv4=get("private_ipv4"),
+            public_ipv6=get("public_ipv6"),
+            private_ipv6=get("private_ipv6"),
+        )
 
     def address(self, name: str) -> str:
         value = getattr(self, name)
@@ -45,7 +54,7 @@ class Metadata:
         return value
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unknown:
     """A reference to an address the metadata does not have."""
 

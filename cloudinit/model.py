@@ -11,14 +11,13 @@ The service sections (etcd, etcd2, fleet, locksmith, flannel) are only ever turn
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from cloudinit.decode import SVal
 from cloudinit.schema import Field, field_map, fields
+from ignition.record import field, record
 from ignition.report import Path
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class File:
     path: str = ""
     content: str = ""
@@ -28,14 +27,14 @@ class File:
     at: Path = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropIn:
     name: str = ""
     content: str = ""
     at: Path = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unit:
     name: str = ""
     mask: bool = False
@@ -47,7 +46,7 @@ class Unit:
     at: Path = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class User:
     name: str = ""
     passwd: str = ""
@@ -67,7 +66,7 @@ class User:
     at: Path = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Update:
     reboot_strategy: str = ""
     group: str = ""
@@ -79,7 +78,7 @@ class Update:
         return bool(self.reboot_strategy or self.group or self.server)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OEM:
     id: str = ""
     name: str = ""
@@ -89,7 +88,7 @@ class OEM:
     at: Path = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnvSection:
     """etcd, etcd2, fleet, locksmith or flannel: the non-zero fields, in struct order."""
 
@@ -104,7 +103,7 @@ class EnvSection:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CoreOS:
     etcd: EnvSection = field(default_factory=lambda: EnvSection("Etcd"))
     etcd2: EnvSection = field(default_factory=lambda: EnvSection("Etcd2"))
@@ -116,7 +115,7 @@ class CoreOS:
     units: tuple[Unit, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CloudConfig:
     ssh_authorized_keys: tuple[str, ...] = ()
     coreos: CoreOS = field(default_factory=CoreOS)
@@ -170,14 +169,23 @@ def from_strong(top: SVal) -> CloudConfig:
 
 
 def _env(v: SVal, struct: str, at: Path) -> EnvSection:
-    values = tuple((f, v.fields[f.key].value) for f in fields(struct)
-                   if v.fields[f.key].value not in ("", 0, False, 0.0))  # fmt: skip
+    values = tuple(
+        (f, v.fields[f.key].value)
+        for f in fields(struct)
+        if v.fields[f.key].value not in ("", 0, False, 0.0)
+    )
     return EnvSection(struct, values, _at(v, at))
 
 
 def _oem(v: SVal, at: Path) -> OEM:
-    return OEM(_s(v, "id"), _s(v, "name"), _s(v, "version_id"), _s(v, "home_url"),
-               _s(v, "bug_report_url"), _at(v, at))  # fmt: skip
+    return OEM(
+        _s(v, "id"),
+        _s(v, "name"),
+        _s(v, "version_id"),
+        _s(v, "home_url"),
+        _s(v, "bug_report_url"),
+        _at(v, at),
+    )
 
 
 def _update(v: SVal, at: Path) -> Update:
@@ -185,15 +193,30 @@ def _update(v: SVal, at: Path) -> Update:
 
 
 def _file(v: SVal) -> File:
-    return File(_s(v, "path"), _s(v, "content"), _s(v, "encoding"), _s(v, "owner"),
-                _s(v, "permissions"), _at(v, ()))  # fmt: skip
+    return File(
+        _s(v, "path"),
+        _s(v, "content"),
+        _s(v, "encoding"),
+        _s(v, "owner"),
+        _s(v, "permissions"),
+        _at(v, ()),
+    )
 
 
 def _unit(v: SVal) -> Unit:
-    drop_ins = tuple(DropIn(_s(d, "name"), _s(d, "content"), _at(d, ()))
-                     for d in v.fields["drop_ins"].items)  # fmt: skip
-    return Unit(_s(v, "name"), _b(v, "mask"), _b(v, "enable"), _b(v, "runtime"),
-                _s(v, "content"), _s(v, "command"), drop_ins, _at(v, ()))  # fmt: skip
+    drop_ins = tuple(
+        DropIn(_s(d, "name"), _s(d, "content"), _at(d, ())) for d in v.fields["drop_ins"].items
+    )
+    return Unit(
+        _s(v, "name"),
+        _b(v, "mask"),
+        _b(v, "enable"),
+        _b(v, "runtime"),
+        _s(v, "content"),
+        _s(v, "command"),
+        drop_ins,
+        _at(v, ()),
+    )
 
 
 def _user(v: SVal) -> User:

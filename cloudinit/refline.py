@@ -10,13 +10,14 @@ module reproduces it exactly. Our own diagnostics carry the true positions besid
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from ignition.record import record
 
 _KEY = re.compile(r" *-? ?(.*?):")
 _ELEM = re.compile(r" *-")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Lines:
     lines: tuple[str, ...]
 
@@ -39,7 +40,7 @@ class Lines:
         return i if self.exhausted(i) else i + 1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cursor:
     """A position in the scan: line index ``i`` (0-based); the printed number is i + 1."""
 

@@ -13,7 +13,6 @@ import re
 import struct
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import StrEnum
 
 from cloudinit import gofmt
@@ -21,6 +20,7 @@ from cloudinit.decode import Pos, WNode, compatible
 from cloudinit.goyaml import GoKind, go_base64
 from cloudinit.schema import Field, FieldType, field_map
 from ignition.config.rules.common import go_clean
+from ignition.record import record
 from ignition.report import Path, Severity
 from ignition.urls import URLError, parse_url
 
@@ -39,7 +39,7 @@ class Code(StrEnum):
     UNDER_COREOS = "under-coreos"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     severity: Severity
     code: Code
@@ -54,7 +54,7 @@ class Finding:
         return f"line {self.ref_line}: {self.severity}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Guide:
     kind: GoKind
     human: str
@@ -105,8 +105,14 @@ def _discovery(root: WNode) -> Iterator[Finding]:
     etcd = coreos.child("etcd") if coreos else None
     c = etcd.child("discovery") if etcd else None
     if c is not None and _valid(c) and not request_uri_ok(c.go_string()):
-        yield Finding(Severity.WARNING, Code.DISCOVERY, "discovery URL is not valid", c.ref_line,
-                      c.path, c.pos)  # fmt: skip
+        yield Finding(
+            Severity.WARNING,
+            Code.DISCOVERY,
+            "discovery URL is not valid",
+            c.ref_line,
+            c.path,
+            c.pos,
+        )
 
 
 def _encoding(root: WNode) -> Iterator[Finding]:
@@ -119,31 +125,51 @@ def _encoding(root: WNode) -> Iterator[Finding]:
         content = c.go_string() if c is not None else "<invalid Value>"
         if not content_decodes(content, e.go_string()):
             where = c if c is not None else e
-            yield Finding(Severity.ERROR, Code.ENCODING,
-                          f"content cannot be decoded as {gofmt.quote(e.go_string())}",
-                          c.ref_line if c is not None else 0,
-                          (*f.path, "content"), where.pos)  # fmt: skip
+            yield Finding(
+                Severity.ERROR,
+                Code.ENCODING,
+                f"content cannot be decoded as {gofmt.quote(e.go_string())}",
+                c.ref_line if c is not None else 0,
+                (*f.path, "content"),
+                where.pos,
+            )
 
 
 def _structure(n: WNode, g: Guide) -> Iterator[Finding]:
     if not compatible(n.kind, g.kind):
-        yield Finding(Severity.WARNING, Code.TYPE,
-                      f"incorrect type for {gofmt.quote(n.name)} (want {g.human})", n.ref_line,
-                      n.path, n.pos, n.kind)  # fmt: skip
+        yield Finding(
+            Severity.WARNING,
+            Code.TYPE,
+            f"incorrect type for {gofmt.quote(n.name)} (want {g.human})",
+            n.ref_line,
+            n.path,
+            n.pos,
+            n.kind,
+        )
         return
     if g.kind is GoKind.STRUCT:
         known = field_map(g.struct)
         for c in n.children:
             f = known.get(c.name)
             if f is None:
-                yield Finding(Severity.WARNING, Code.UNKNOWN_KEY,
-                              f"unrecognized key {gofmt.quote(c.name)}", c.ref_line, c.path,
-                              c.key_pos)  # fmt: skip
+                yield Finding(
+                    Severity.WARNING,
+                    Code.UNKNOWN_KEY,
+                    f"unrecognized key {gofmt.quote(c.name)}",
+                    c.ref_line,
+                    c.path,
+                    c.key_pos,
+                )
                 continue
             if f.deprecated:
-                yield Finding(Severity.WARNING, Code.DEPRECATED,
-                              f"deprecated key {gofmt.quote(c.name)} ({f.deprecated})",
-                              c.ref_line, c.path, c.key_pos)  # fmt: skip
+                yield Finding(
+                    Severity.WARNING,
+                    Code.DEPRECATED,
+                    f"deprecated key {gofmt.quote(c.name)} ({f.deprecated})",
+                    c.ref_line,
+                    c.path,
+                    c.key_pos,
+                )
             yield from _structure(c, guide(f))
     elif g.kind is GoKind.SLICE:
         assert g.elem is not None
@@ -168,8 +194,14 @@ def _validity(n: WNode, g: Guide, f: Field | None, crashes: list[str]) -> Iterat
         elif n.value not in ("", 0, False):  # zero values are valid
             text = gofmt.format_value(n.value)
             if not pattern.search(text):
-                yield Finding(Severity.ERROR, Code.INVALID_VALUE, f"invalid value {text}",
-                              n.ref_line, n.path, n.pos)  # fmt: skip
+                yield Finding(
+                    Severity.ERROR,
+                    Code.INVALID_VALUE,
+                    f"invalid value {text}",
+                    n.ref_line,
+                    n.path,
+                    n.pos,
+                )
     if g.kind is GoKind.STRUCT:
         known = field_map(g.struct)
         for c in n.children:
@@ -189,17 +221,28 @@ def _write_files(root: WNode) -> Iterator[Finding]:
         if c is None or not _valid(c):
             continue
         if go_dir(c.go_string()).startswith("/usr"):
-            yield Finding(Severity.ERROR, Code.READ_ONLY,
-                          "file cannot be written to a read-only filesystem", c.ref_line, c.path,
-                          c.pos)  # fmt: skip
+            yield Finding(
+                Severity.ERROR,
+                Code.READ_ONLY,
+                "file cannot be written to a read-only filesystem",
+                c.ref_line,
+                c.path,
+                c.pos,
+            )
 
 
 def _under_coreos(root: WNode) -> Iterator[Finding]:
     coreos = root.child("coreos")
     c = coreos.child("write_files") if coreos else None
     if c is not None and _valid(c):
-        yield Finding(Severity.INFO, Code.UNDER_COREOS, "write_files doesn't belong under coreos",
-                      c.ref_line, c.path, c.key_pos)  # fmt: skip
+        yield Finding(
+            Severity.INFO,
+            Code.UNDER_COREOS,
+            "write_files doesn't belong under coreos",
+            c.ref_line,
+            c.path,
+            c.key_pos,
+        )
 
 
 # ------------------------------------------------------------------------- value helpers
@@ -249,7 +292,8 @@ def gzip_header_ok(data: bytes) -> bool:
     if flg & 0x02:  # FHCRC: the low 16 bits of the CRC-32 of the first 10 header bytes
         if len(data) < i + 2:
             return False
-        return struct.unpack_from("<H", data, i)[0] == zlib.crc32(data[:10]) & 0xFFFF
+        stored: int = struct.unpack_from("<H", data, i)[0]
+        return stored == zlib.crc32(data[:10]) & 0xFFFF
     return True
 
 

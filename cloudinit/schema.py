@@ -9,9 +9,10 @@ tables as the reference walks its structs; the typed decoder and the converter r
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+
+from ignition.record import record
 
 
 class FieldType(StrEnum):
@@ -24,7 +25,7 @@ class FieldType(StrEnum):
     STRUCT_LIST = "[]struct"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Field:
     key: str
     type: FieldType
@@ -45,7 +46,7 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern)
 
 
-S, B, I, F = FieldType.STRING, FieldType.BOOL, FieldType.INT, FieldType.FLOAT
+S, B, N, F = FieldType.STRING, FieldType.BOOL, FieldType.INT, FieldType.FLOAT
 _GONE = "{} is no longer shipped in Container Linux"
 _FETCH = "trying to fetch from a remote endpoint introduces too many intermittent errors"
 _ETCD2_ONLY = "etcd2 options no longer work for etcd"
@@ -53,7 +54,7 @@ _ETCD2_ONLY = "etcd2 options no longer work for etcd"
 
 def _env(
     prefix: str, *specs: tuple[str, FieldType] | tuple[str, FieldType, str]
-) -> tuple[Field, ...]:  # noqa: E501
+) -> tuple[Field, ...]:
     out = []
     for spec in specs:
         key, typ = spec[0], spec[1]
@@ -101,7 +102,7 @@ STRUCTS: dict[str, tuple[Field, ...]] = {
     "File": (
         Field(
             "encoding", S, valid=r"^(base64|b64|gz|gzip|gz\+base64|gzip\+base64|gz\+b64|gzip\+b64)$"
-        ),  # fmt: skip
+        ),
         Field("content", S),
         Field("owner", S),
         Field("path", S),
@@ -118,7 +119,7 @@ STRUCTS: dict[str, tuple[Field, ...]] = {
             S,
             valid=r"^(start|stop|restart|reload|try-restart|reload-or-restart"
             r"|reload-or-try-restart)$",
-        ),  # fmt: skip
+        ),
         Field("drop_ins", FieldType.STRUCT_LIST, "UnitDropIn"),
     ),
     "UnitDropIn": (Field("name", S), Field("content", S)),
@@ -137,19 +138,20 @@ STRUCTS: dict[str, tuple[Field, ...]] = {
             ("etcd_username", S),
             ("etcd_password", S),
             ("group", S),
-        ),  # fmt: skip
+        ),
         Field(
             "window_start",
             S,
             env="REBOOT_WINDOW_START",
-            valid=r"^((?i:sun|mon|tue|wed|thu|fri|sat|sun) )?0*([0-9]|1[0-9]|2[0-3]):0*([0-9]|[1-5][0-9])$",
-        ),  # noqa: E501  # fmt: skip
+            valid=r"^((?i:sun|mon|tue|wed|thu|fri|sat|sun) )?"
+            r"0*([0-9]|1[0-9]|2[0-3]):0*([0-9]|[1-5][0-9])$",
+        ),
         Field(
             "window_length",
             S,
             env="REBOOT_WINDOW_LENGTH",
             valid=r"^[-+]?([0-9]*(\.[0-9]*)?[a-z]+)+$",
-        ),  # fmt: skip
+        ),
     ),
     "Flannel": _env(
         "FLANNELD_",
@@ -179,7 +181,7 @@ STRUCTS: dict[str, tuple[Field, ...]] = {
             S,
             env="ETCD_CA_FILE",
             deprecated="ca_file obsoleted by trusted_ca_file and client_cert_auth",
-        ),  # fmt: skip
+        ),
         *_env(
             "ETCD_",
             ("cert_file", S),
@@ -191,10 +193,10 @@ STRUCTS: dict[str, tuple[Field, ...]] = {
             ("discovery_fallback", S),
             ("discovery_srv", S),
             ("discovery_proxy", S),
-            ("election_timeout", I),
+            ("election_timeout", N),
             ("enable_pprof", B),
             ("force_new_cluster", B),
-            ("heartbeat_interval", I),
+            ("heartbeat_interval", N),
             ("initial_advertise_peer_urls", S),
             ("initial_cluster", S),
             ("initial_cluster_state", S),
@@ -203,66 +205,64 @@ STRUCTS: dict[str, tuple[Field, ...]] = {
             ("listen_client_urls", S),
             ("listen_peer_urls", S),
             ("log_package_levels", S),
-            ("max_snapshots", I),
-            ("max_wals", I),
+            ("max_snapshots", N),
+            ("max_wals", N),
             ("name", S),
-        ),  # fmt: skip
+        ),
         Field(
             "peer_ca_file",
             S,
             env="ETCD_PEER_CA_FILE",
             deprecated="peer_ca_file obsoleted peer_trusted_ca_file and peer_client_cert_auth",
-        ),  # noqa: E501  # fmt: skip
+        ),
         *_env(
             "ETCD_",
             ("peer_cert_file", S),
             ("peer_key_file", S),
             ("peer_client_cert_auth", B),
             ("peer_trusted_ca_file", S),
-        ),  # fmt: skip
+        ),
         Field("proxy", S, env="ETCD_PROXY", valid=r"^(on|off|readonly)$"),
         *_env(
             "ETCD_",
-            ("proxy_dial_timeout", I),
-            ("proxy_failure_wait", I),
-            ("proxy_read_timeout", I),
-            ("proxy_refresh_interval", I),
-            ("proxy_write_timeout", I),
-            ("snapshot_count", I),
+            ("proxy_dial_timeout", N),
+            ("proxy_failure_wait", N),
+            ("proxy_read_timeout", N),
+            ("proxy_refresh_interval", N),
+            ("proxy_write_timeout", N),
+            ("snapshot_count", N),
             ("strict_reconfig_check", B),
             ("trusted_ca_file", S),
             ("wal_dir", S),
-        ),  # fmt: skip
+        ),
     ),
     "Etcd": (
         *_env("ETCD_", ("addr", S)),
-        Field(
-            "advertise_client_urls", S, env="ETCD_ADVERTISE_CLIENT_URLS", deprecated=_ETCD2_ONLY
-        ),  # fmt: skip
+        Field("advertise_client_urls", S, env="ETCD_ADVERTISE_CLIENT_URLS", deprecated=_ETCD2_ONLY),
         *_env(
             "ETCD_",
             ("bind_addr", S),
             ("ca_file", S),
             ("cert_file", S),
-            ("cluster_active_size", I),
+            ("cluster_active_size", N),
             ("cluster_remove_delay", F),
             ("cluster_sync_interval", F),
             ("cors", S),
             ("data_dir", S),
             ("discovery", S),
-        ),  # fmt: skip
+        ),
         *(
             Field(k, t, env="ETCD_" + k.upper(), deprecated=_ETCD2_ONLY)
             for k, t in (
                 ("discovery_fallback", S),
                 ("discovery_srv", S),
                 ("discovery_proxy", S),
-                ("election_timeout", I),
+                ("election_timeout", N),
                 ("force_new_cluster", B),
             )
-        ),  # fmt: skip
+        ),
         *_env("ETCD_", ("graphite_host", S)),
-        Field("heartbeat_interval", I, env="ETCD_HEARTBEAT_INTERVAL", deprecated=_ETCD2_ONLY),
+        Field("heartbeat_interval", N, env="ETCD_HEARTBEAT_INTERVAL", deprecated=_ETCD2_ONLY),
         *_env("ETCD_", ("http_read_timeout", F), ("http_write_timeout", F)),
         *(
             Field(k, S, env="ETCD_" + k.upper(), deprecated=_ETCD2_ONLY)
@@ -272,17 +272,17 @@ STRUCTS: dict[str, tuple[Field, ...]] = {
                 "initial_cluster_state",
                 "initial_cluster_token",
             )
-        ),  # fmt: skip
+        ),
         *_env("ETCD_", ("key_file", S)),
         *(
             Field(k, S, env="ETCD_" + k.upper(), deprecated=_ETCD2_ONLY)
             for k in ("listen_client_urls", "listen_peer_urls")
-        ),  # fmt: skip
-        *_env("ETCD_", ("max_result_buffer", I), ("max_retry_attempts", I)),
+        ),
+        *_env("ETCD_", ("max_result_buffer", N), ("max_retry_attempts", N)),
         *(
-            Field(k, I, env="ETCD_" + k.upper(), deprecated=_ETCD2_ONLY)
+            Field(k, N, env="ETCD_" + k.upper(), deprecated=_ETCD2_ONLY)
             for k in ("max_snapshots", "max_wals")
-        ),  # fmt: skip
+        ),
         *_env(
             "ETCD_",
             ("name", S),
@@ -290,23 +290,23 @@ STRUCTS: dict[str, tuple[Field, ...]] = {
             ("peer_bind_addr", S),
             ("peer_ca_file", S),
             ("peer_cert_file", S),
-            ("peer_election_timeout", I),
-            ("peer_heartbeat_interval", I),
+            ("peer_election_timeout", N),
+            ("peer_heartbeat_interval", N),
             ("peer_key_file", S),
             ("peers", S),
             ("peers_file", S),
-        ),  # fmt: skip
+        ),
         Field("proxy", S, env="ETCD_PROXY", deprecated=_ETCD2_ONLY),
         *_env(
             "ETCD_",
             ("retry_interval", F),
             ("snapshot", B),
-            ("snapshot_count", I, "ETCD_SNAPSHOTCOUNT"),
+            ("snapshot_count", N, "ETCD_SNAPSHOTCOUNT"),
             ("trace", S),
             ("verbose", B),
             ("very_verbose", B),
             ("very_very_verbose", B),
-        ),  # fmt: skip
+        ),
     ),
     "Fleet": _env(
         "FLEET_",
@@ -324,8 +324,8 @@ STRUCTS: dict[str, tuple[Field, ...]] = {
         ("etcd_password", S),
         ("metadata", S),
         ("public_ip", S),
-        ("token_limit", I),
-        ("verbosity", I),
+        ("token_limit", N),
+        ("verbosity", N),
         ("verify_units", B),
     ),
 }

@@ -13,8 +13,12 @@ from cloudinit import gofmt
 from cloudinit.model import OEM, EnvSection, Update
 
 DROPIN = "20-cloudinit.conf"
-SERVICE_OF = {"Etcd": "etcd.service", "Etcd2": "etcd2.service", "Fleet": "fleet.service",
-              "Locksmith": "locksmithd.service"}  # fmt: skip
+SERVICE_OF = {
+    "Etcd": "etcd.service",
+    "Etcd2": "etcd2.service",
+    "Fleet": "fleet.service",
+    "Locksmith": "locksmithd.service",
+}
 UPDATE_CONF = "/etc/coreos/update.conf"
 OEM_RELEASE = "/etc/oem-release"
 ETC_HOSTS = "/etc/hosts"
@@ -61,9 +65,11 @@ def update_conf(u: Update) -> str:
 
 
 def oem_release(o: OEM) -> str:
-    return (f"ID={o.id}\nVERSION_ID={o.version_id}\nNAME={gofmt.quote(o.name)}\n"
-            f"HOME_URL={gofmt.quote(o.home_url)}\n"
-            f"BUG_REPORT_URL={gofmt.quote(o.bug_report_url)}\n")  # fmt: skip
+    return (
+        f"ID={o.id}\nVERSION_ID={o.version_id}\nNAME={gofmt.quote(o.name)}\n"
+        f"HOME_URL={gofmt.quote(o.home_url)}\n"
+        f"BUG_REPORT_URL={gofmt.quote(o.bug_report_url)}\n"
+    )
 
 
 def etc_hosts(hostname: str) -> str:
@@ -78,6 +84,8 @@ def flannel_env(section: EnvSection) -> str:
 def flannel_dropin() -> str:
     """flanneld reads /run/flannel/options.env, which is empty at every boot: link it to the
     persistent copy before flanneld starts (ct's approach for the same file)."""
-    return ("[Service]\n"
-            "ExecStartPre=/usr/bin/mkdir -p /run/flannel\n"
-            f"ExecStartPre=/usr/bin/ln -sf {FLANNEL_ENV} {FLANNEL_RUN}\n")  # fmt: skip
+    return (
+        "[Service]\n"
+        "ExecStartPre=/usr/bin/mkdir -p /run/flannel\n"
+        f"ExecStartPre=/usr/bin/ln -sf {FLANNEL_ENV} {FLANNEL_RUN}\n"
+    )

@@ -115,7 +115,9 @@ def http_get(url: str, *, sleep: Callable[[float], None] = time.sleep) -> bytes:
 
 def not_yet(flag: str) -> Source:
     def read() -> bytes:
-        raise NotYet(f"-{flag} is not supported yet: it needs pyignition's metadata providers; "
-                     "fetch the user data yourself and pass -from-file")  # fmt: skip
+        raise NotYet(
+            f"-{flag} is not supported yet: it needs pyignition's metadata providers; "
+            "fetch the user data yourself and pass -from-file"
+        )
 
     return Source(flag, flag, read)

@@ -12,7 +12,6 @@ expressed is an error at its place in the document, never a silent skip.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
 
 from cloudinit import services
 from cloudinit.builder import Builder, Doc, Origin
@@ -21,6 +20,7 @@ from cloudinit.model import CloudConfig, File, Unit, User
 from cloudinit.userdata import gunzip
 from ignition.config import model
 from ignition.config.rules.common import go_clean
+from ignition.record import field, record, replace
 from ignition.report import Path
 
 NETWORK_UNITS = (".network", ".netdev", ".link")
@@ -29,12 +29,15 @@ SCRIPTS_DIR = "/var/lib/coreos-cloudinit/scripts"
 SYSTEMCTL = "/usr/bin/systemctl"
 _UNIT_NAME = re.compile(r"[A-Za-z0-9:_.\\@-]+")
 _HOSTNAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
-_VOLATILE = {"/run": "a memory file system, empty at every boot",
-             "/proc": "the kernel's process file system", "/sys": "the kernel's sysfs",
-             "/dev": "the device file system"}  # fmt: skip
+_VOLATILE = {
+    "/run": "a memory file system, empty at every boot",
+    "/proc": "the kernel's process file system",
+    "/sys": "the kernel's sysfs",
+    "/dev": "the device file system",
+}
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Shared:
     """What crosses documents: coreos-cloudinit takes the hostname from the first document
     that sets one, merges the SSH keys for ``core`` and runs unit commands after all units."""
@@ -66,8 +69,8 @@ def add_document(b: Builder, sh: Shared, doc: Doc, cfg: CloudConfig) -> None:
             b.add_dropin(b.unit(services.SERVICE_OF[section.struct], o), services.DROPIN, text, o)
     if cfg.coreos.update.reboot_strategy == "off":
         o = doc.origin((*cfg.coreos.update.at, "reboot_strategy"))
-        u = b.unit("locksmithd.service", o)
-        u.mask, u.mask_origin = True, o
+        locksmith = b.unit("locksmithd.service", o)
+        locksmith.mask, locksmith.mask_origin = True, o
 
 
 def finish(b: Builder, sh: Shared, *, hostname: str, ssh_keys: tuple[str, ...]) -> None:
@@ -75,24 +78,38 @@ def finish(b: Builder, sh: Shared, *, hostname: str, ssh_keys: tuple[str, ...]) 
     name, origin = sh.hostname if sh.hostname else (hostname, None)
     if name:
         if len(name) > 64 or not _HOSTNAME.fullmatch(name):
-            b.error(origin, f"{name!r} is not a valid host name (letters, digits, '-', '_' and "
-                            "dots between labels; at most 64 characters)")  # fmt: skip
+            b.error(
+                origin,
+                f"{name!r} is not a valid host name (letters, digits, '-', '_' and "
+                "dots between labels; at most 64 characters)",
+            )
         else:
-            b.add_file("/etc/hostname", (name + "\n").encode(), 0o644,
-                       {"": origin or Origin(("hostname",))})  # fmt: skip
+            b.add_file(
+                "/etc/hostname",
+                (name + "\n").encode(),
+                0o644,
+                {"": origin or Origin(("hostname",))},
+            )
     if sh.etc_hosts is not None:
         if not name:
-            b.error(sh.etc_hosts, "manage_etc_hosts: localhost needs the host name, and neither "
-                                  "the user data nor the metadata gives one")  # fmt: skip
+            b.error(
+                sh.etc_hosts,
+                "manage_etc_hosts: localhost needs the host name, and neither "
+                "the user data nor the metadata gives one",
+            )
         else:
-            b.add_file(services.ETC_HOSTS, services.etc_hosts(name).encode(), 0o644,
-                       {"": sh.etc_hosts})  # fmt: skip
+            b.add_file(
+                services.ETC_HOSTS, services.etc_hosts(name).encode(), 0o644, {"": sh.etc_hosts}
+            )
     _core_keys(b, sh, ssh_keys)
     if sh.commands:
         lines = [f"ExecStart={SYSTEMCTL} --no-block {cmd} {unit}" for cmd, unit, _ in sh.commands]
-        text = ("[Unit]\nDescription=Unit commands of the cloud-config user data "
-                "(coreos.units[].command)\n\n[Service]\nType=oneshot\n" + "\n".join(lines)
-                + "\n\n[Install]\nWantedBy=multi-user.target\n")  # fmt: skip
+        text = (
+            "[Unit]\nDescription=Unit commands of the cloud-config user data "
+            "(coreos.units[].command)\n\n[Service]\nType=oneshot\n"
+            + "\n".join(lines)
+            + "\n\n[Install]\nWantedBy=multi-user.target\n"
+        )
         o = sh.commands[0][2]
         u = b.unit(COMMANDS_UNIT, o)
         b.set_contents(u, text, o)
@@ -110,9 +127,11 @@ def add_script(b: Builder, sh: Shared, doc: Doc, script: bytes, name: str) -> No
     o = doc.origin(())
     b.add_file(path, script, 0o744, {"": o, "contents": o})
     unit = f"coreos-cloudinit-{base}.service"
-    text = (f"[Unit]\nDescription=User data script {base}\nWants=network-online.target\n"
-            "After=network-online.target\n\n[Service]\nType=oneshot\n"
-            f"ExecStart=/bin/bash {path}\n\n[Install]\nWantedBy=multi-user.target\n")  # fmt: skip
+    text = (
+        f"[Unit]\nDescription=User data script {base}\nWants=network-online.target\n"
+        "After=network-online.target\n\n[Service]\nType=oneshot\n"
+        f"ExecStart=/bin/bash {path}\n\n[Install]\nWantedBy=multi-user.target\n"
+    )
     u = b.unit(unit, o)
     b.set_contents(u, text, o)
     u.enabled, u.enabled_origin = True, o
@@ -136,11 +155,17 @@ def _users(b: Builder, sh: Shared, doc: Doc, users: tuple[User, ...]) -> None:
         if not u.name:
             b.error(o, "user has no name: coreos-cloudinit skips such an entry")
             continue
-        for key in ("coreos_ssh_import_github", "coreos_ssh_import_github_users",
-                    "coreos_ssh_import_url"):  # fmt: skip
+        for key in (
+            "coreos_ssh_import_github",
+            "coreos_ssh_import_github_users",
+            "coreos_ssh_import_url",
+        ):
             if getattr(u, key):
-                b.error(fo(key), f"{key} cannot be applied: it fetches keys from the network "
-                                 "at every boot; list the keys in ssh_authorized_keys")  # fmt: skip
+                b.error(
+                    fo(key),
+                    f"{key} cannot be applied: it fetches keys from the network "
+                    "at every boot; list the keys in ssh_authorized_keys",
+                )
         keys: list[str] = []
         key_origins: list[Origin] = []
         for i, entry in enumerate(u.ssh_authorized_keys):
@@ -162,11 +187,20 @@ def _users(b: Builder, sh: Shared, doc: Doc, users: tuple[User, ...]) -> None:
             shell=u.shell or None,
             ssh_authorized_keys=tuple(keys),
         )
-        origins = {"": o, "name": fo("name"), "passwordHash": fo("passwd"), "gecos": fo("gecos"),
-                   "homeDir": fo("homedir"), "noCreateHome": fo("no_create_home"),
-                   "primaryGroup": fo("primary_group"), "groups": fo("groups"),
-                   "noUserGroup": fo("no_user_group"), "system": fo("system"),
-                   "noLogInit": fo("no_log_init"), "shell": fo("shell")}  # fmt: skip
+        origins = {
+            "": o,
+            "name": fo("name"),
+            "passwordHash": fo("passwd"),
+            "gecos": fo("gecos"),
+            "homeDir": fo("homedir"),
+            "noCreateHome": fo("no_create_home"),
+            "primaryGroup": fo("primary_group"),
+            "groups": fo("groups"),
+            "noUserGroup": fo("no_user_group"),
+            "system": fo("system"),
+            "noLogInit": fo("no_log_init"),
+            "shell": fo("shell"),
+        }
         b.add_user(user, origins, key_origins)
 
 
@@ -222,8 +256,11 @@ def clean_path(b: Builder, raw: str, origin: Origin) -> str | None:
         b.warning(origin, f"path written as {path}")
     top = "/" + path.split("/")[1]
     if top in _VOLATILE:
-        b.error(origin, f"{path} cannot be written at first boot: {top} is {_VOLATILE[top]} "
-                        "(coreos-cloudinit wrote it again at every boot)")  # fmt: skip
+        b.error(
+            origin,
+            f"{path} cannot be written at first boot: {top} is {_VOLATILE[top]} "
+            "(coreos-cloudinit wrote it again at every boot)",
+        )
         return None
     return path
 
@@ -234,13 +271,26 @@ def _owner(b: Builder, raw: str, origin: Origin) -> tuple[model.NodeUser, model.
     if not sep and "." in raw:
         user, sep, group = raw.partition(".")
     if sep and not group and user:
-        b.error(origin, f"owner {raw!r} means the user's login group, which cannot be "
-                        f"expressed here; name the group ({user}:{user} for example)")  # fmt: skip
+        b.error(
+            origin,
+            f"owner {raw!r} means the user's login group, which cannot be "
+            f"expressed here; name the group ({user}:{user} for example)",
+        )
         return None
-    nu = (model.NodeUser(id=int(user)) if user.isdigit() else
-          model.NodeUser(name=user) if user else model.NodeUser())  # fmt: skip
-    ng = (model.NodeGroup(id=int(group)) if group.isdigit() else
-          model.NodeGroup(name=group) if group else model.NodeGroup())  # fmt: skip
+    nu = (
+        model.NodeUser(id=int(user))
+        if user.isdigit()
+        else model.NodeUser(name=user)
+        if user
+        else model.NodeUser()
+    )
+    ng = (
+        model.NodeGroup(id=int(group))
+        if group.isdigit()
+        else model.NodeGroup(name=group)
+        if group
+        else model.NodeGroup()
+    )
     return nu, ng
 
 
@@ -263,11 +313,19 @@ def _write_file(b: Builder, doc: Doc, f: File) -> None:
     if f.permissions and not b.has_error(fo("permissions")):
         mode = int(f.permissions, 8)
         if mode & 0o7000:
-            b.warning(fo("permissions"), f"mode {f.permissions}: coreos-cloudinit dropped the "
-                                         "setuid, setgid and sticky bits; they are kept")  # fmt: skip
+            b.warning(
+                fo("permissions"),
+                f"mode {f.permissions}: coreos-cloudinit dropped the "
+                "setuid, setgid and sticky bits; they are kept",
+            )
     owner = _owner(b, f.owner, fo("owner")) if f.owner else None
-    origins = {"": entry, "path": fo("path"), "contents": fo("content"),
-               "contents.source": fo("content"), "mode": fo("permissions")}  # fmt: skip
+    origins = {
+        "": entry,
+        "path": fo("path"),
+        "contents": fo("content"),
+        "contents.source": fo("content"),
+        "mode": fo("permissions"),
+    }
     if owner is not None:
         origins["user"] = origins["group"] = fo("owner")
         b.add_file(path, data, mode, origins, user=owner[0], group=owner[1])
@@ -279,21 +337,32 @@ def _generated_files(b: Builder, sh: Shared, doc: Doc, cfg: CloudConfig) -> None
     oem = cfg.coreos.oem
     if oem.id:
         o = doc.origin(oem.at)
-        b.add_file(services.OEM_RELEASE, services.oem_release(oem).encode("utf-8",
-                   "surrogateescape"), 0o644, {"": o})  # fmt: skip
+        b.add_file(
+            services.OEM_RELEASE,
+            services.oem_release(oem).encode("utf-8", "surrogateescape"),
+            0o644,
+            {"": o},
+        )
     elif any((oem.name, oem.version_id, oem.home_url, oem.bug_report_url)):
         b.warning(doc.origin(oem.at), "oem without id: ignored, as coreos-cloudinit does")
     upd = cfg.coreos.update
     if upd.is_set and not b.has_error(doc.origin((*upd.at, "reboot_strategy"))):
         o = doc.origin(upd.at)
-        b.add_file(services.UPDATE_CONF, services.update_conf(upd).encode("utf-8",
-                   "surrogateescape"), 0o644, {"": o})  # fmt: skip
+        b.add_file(
+            services.UPDATE_CONF,
+            services.update_conf(upd).encode("utf-8", "surrogateescape"),
+            0o644,
+            {"": o},
+        )
     hosts = cfg.manage_etc_hosts
     if hosts:
         o = doc.origin(("manage_etc_hosts",))
         if hosts != "localhost":
-            b.error(o, f"{hosts!r} is not supported: the only value is localhost "
-                       "(coreos-cloudinit fails on any other at boot)")  # fmt: skip
+            b.error(
+                o,
+                f"{hosts!r} is not supported: the only value is localhost "
+                "(coreos-cloudinit fails on any other at boot)",
+            )
         else:
             sh.etc_hosts = o
     fl = cfg.coreos.flannel
@@ -301,13 +370,14 @@ def _generated_files(b: Builder, sh: Shared, doc: Doc, cfg: CloudConfig) -> None
         o = doc.origin(fl.at)
         text = services.flannel_env(fl)
         if any("\n" in str(v) for _, v in fl.values):
-            b.error(o, "a flannel value contains a line break, which its environment file "
-                       "cannot hold")  # fmt: skip
+            b.error(
+                o, "a flannel value contains a line break, which its environment file cannot hold"
+            )
             return
-        b.add_file(services.FLANNEL_ENV, text.encode("utf-8", "surrogateescape"), 0o644,
-                   {"": o})  # fmt: skip
-        b.add_dropin(b.unit(services.FLANNEL_UNIT, o), services.DROPIN,
-                     services.flannel_dropin(), o)  # fmt: skip
+        b.add_file(services.FLANNEL_ENV, text.encode("utf-8", "surrogateescape"), 0o644, {"": o})
+        b.add_dropin(
+            b.unit(services.FLANNEL_UNIT, o), services.DROPIN, services.flannel_dropin(), o
+        )
 
 
 # ------------------------------------------------------------------------------- units
@@ -322,8 +392,11 @@ def _unit(b: Builder, sh: Shared, doc: Doc, u: Unit) -> None:
         b.error(entry, "unit has no name: coreos-cloudinit skips such an entry")
         return
     if u.runtime:
-        b.info(fo("runtime"), "runtime: written under /etc, as first-boot provisioning keeps it "
-                              "(coreos-cloudinit wrote /run at every boot)")  # fmt: skip
+        b.info(
+            fo("runtime"),
+            "runtime: written under /etc, as first-boot provisioning keeps it "
+            "(coreos-cloudinit wrote /run at every boot)",
+        )
     if u.name.endswith(NETWORK_UNITS):
         _network_unit(b, doc, u)
         return
@@ -333,8 +406,11 @@ def _unit(b: Builder, sh: Shared, doc: Doc, u: Unit) -> None:
     unit = b.unit(u.name, fo("name"))
     if u.content:
         if u.mask:
-            b.warning(fo("content"), "the content is not written: the unit is masked, and a mask "
-                                     "replaces it (as with coreos-cloudinit)")  # fmt: skip
+            b.warning(
+                fo("content"),
+                "the content is not written: the unit is masked, and a mask "
+                "replaces it (as with coreos-cloudinit)",
+            )
         else:
             b.set_contents(unit, u.content, fo("content"))
     if u.mask:
@@ -345,8 +421,9 @@ def _unit(b: Builder, sh: Shared, doc: Doc, u: Unit) -> None:
         if not d.name:
             b.error(doc.origin(d.at), "drop-in has no name: coreos-cloudinit skips it")
         elif not d.content:
-            b.warning(doc.origin(d.at), "drop-in has no content: not written, as with "
-                                        "coreos-cloudinit")  # fmt: skip
+            b.warning(
+                doc.origin(d.at), "drop-in has no content: not written, as with coreos-cloudinit"
+            )
         else:
             b.add_dropin(unit, d.name, d.content, doc.origin((*d.at, "content")))
     if u.command and not b.has_error(fo("command")):
@@ -367,20 +444,30 @@ def _network_unit(b: Builder, doc: Doc, u: Unit) -> None:
     if u.enable:
         b.warning(fo("enable"), "enable is ignored for network units, as coreos-cloudinit does")
     if u.command:
-        b.warning(fo("command"), "command is ignored for network units, as coreos-cloudinit "
-                                 "does: networkd reads the file when it starts")  # fmt: skip
+        b.warning(
+            fo("command"),
+            "command is ignored for network units, as coreos-cloudinit "
+            "does: networkd reads the file when it starts",
+        )
     if u.mask:
         if u.content:
             b.warning(fo("content"), "the content is not written: the unit is masked")
         b.add_link(base, "/dev/null", fo("mask"))
     elif u.content:
-        b.add_file(base, u.content.encode("utf-8", "surrogateescape"), 0o644,
-                   {"": fo("name"), "contents": fo("content"),
-                    "contents.source": fo("content")})  # fmt: skip
+        b.add_file(
+            base,
+            u.content.encode("utf-8", "surrogateescape"),
+            0o644,
+            {"": fo("name"), "contents": fo("content"), "contents.source": fo("content")},
+        )
     for d in u.drop_ins:
         if d.name and d.content:
             o = doc.origin((*d.at, "content"))
-            b.add_file(f"{base}.d/{d.name}", d.content.encode("utf-8", "surrogateescape"),
-                       0o644, {"": doc.origin(d.at), "contents": o, "contents.source": o})  # fmt: skip
+            b.add_file(
+                f"{base}.d/{d.name}",
+                d.content.encode("utf-8", "surrogateescape"),
+                0o644,
+                {"": doc.origin(d.at), "contents": o, "contents.source": o},
+            )
         elif not d.name:
             b.error(doc.origin(d.at), "drop-in has no name: coreos-cloudinit skips it")

@@ -17,22 +17,29 @@ import email.policy
 import quopri
 import re
 import zlib
-from dataclasses import dataclass, field
 from enum import StrEnum
 
 from cloudinit import gofmt
 from cloudinit.goyaml import go_base64
 from cloudinit.validate import is_ignition
+from ignition.record import field, record
 from ignition.report import Diagnostic, Severity
 
 MAX_DECOMPRESSED = 64 * 1024 * 1024
 MAX_PARTS = 1000
 
-GZIP_TYPES = frozenset({
-    "application/gzip", "application/gzip-compressed", "application/gzipped",
-    "application/x-compress", "application/x-compressed", "application/x-gunzip",
-    "application/x-gzip", "application/x-gzip-compressed",
-})  # fmt: skip
+GZIP_TYPES = frozenset(
+    {
+        "application/gzip",
+        "application/gzip-compressed",
+        "application/gzipped",
+        "application/x-compress",
+        "application/x-compressed",
+        "application/x-gunzip",
+        "application/x-gzip",
+        "application/x-gzip-compressed",
+    }
+)
 # cloud-init part types that have no meaning for coreos-cloudinit: a clear error each.
 CLOUD_INIT_ONLY = {
     "text/x-include-url": "an #include list of URLs",
@@ -56,7 +63,7 @@ class PartKind(StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Part:
     kind: PartKind
     data: bytes
@@ -69,7 +76,7 @@ class Part:
     start: tuple[int, int] = (1, 1)  # where the part begins in the message
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Split:
     parts: list[Part] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -189,8 +196,11 @@ def _mime(data: bytes, out: Split, *, raw_lines: bool) -> None:
         return
     headers = _PARSER.parsebytes(hb[0])
     if headers.get_content_type() != "multipart/mixed":
-        out.error(None, (1, 1), "MIME message: expected multipart/mixed, got "
-                                f"{headers.get_content_type()}")  # fmt: skip
+        out.error(
+            None,
+            (1, 1),
+            f"MIME message: expected multipart/mixed, got {headers.get_content_type()}",
+        )
         return
     boundary = headers.get_param("boundary")
     if not isinstance(boundary, str) or not boundary:
@@ -210,8 +220,11 @@ def _mime(data: bytes, out: Split, *, raw_lines: bool) -> None:
         start = m.end() + 1
         end = nxt.start() if nxt is not None else len(data)
         if nxt is None:
-            out.warning(n, (_line_of(data, m.start()), 1),
-                        f"MIME message: the closing --{boundary}-- is missing")  # fmt: skip
+            out.warning(
+                n,
+                (_line_of(data, m.start()), 1),
+                f"MIME message: the closing --{boundary}-- is missing",
+            )
         # The line break before a delimiter belongs to the delimiter.
         for tail in (b"\n", b"\r"):
             if end > start and data[end - 1 : end] == tail:
@@ -263,8 +276,12 @@ def _part(data: bytes, start: int, end: int, n: int, out: Split, *, raw_lines: b
             return
         out.parts.append(part(PartKind.SCRIPT))
     elif ctype in CLOUD_INIT_ONLY:
-        out.error(n, pos, f"MIME part {n} is {CLOUD_INIT_ONLY[ctype]} ({ctype}), which only "
-                  "canonical cloud-init understands; it cannot be applied")  # fmt: skip
+        out.error(
+            n,
+            pos,
+            f"MIME part {n} is {CLOUD_INIT_ONLY[ctype]} ({ctype}), which only "
+            "canonical cloud-init understands; it cannot be applied",
+        )
     else:
         kind = detect(body)
         if kind is None:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import dataclass, field
 from enum import StrEnum
 
 from cloudinit import decode, gofmt, rules
 from cloudinit.decode import Pos, SVal
 from cloudinit.goyaml import YamlError, compose
 from cloudinit.rules import Code, Finding
+from ignition.record import field, record
 from ignition.report import Path, Severity
 
 
@@ -33,7 +33,7 @@ class Kind(StrEnum):
 HEADER_MESSAGE = 'must be "#cloud-config" or begin with "#!"'
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Note:
     """Something the reference accepts silently that the user should know about."""
 
@@ -42,7 +42,7 @@ class Note:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Positions:
     """Where each YAML path of a document starts: its key, and its value."""
 
@@ -64,7 +64,7 @@ class Positions:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Analysis:
     """One cloud-config document, read and checked as the reference does."""
 
@@ -91,22 +91,31 @@ def analyse(data: bytes) -> Analysis:
     except decode.DecodeError as exc:
         return _yaml_failure(exc.message, 1, exc.pos)
     positions = _positions(root)
-    notes = [Note(d.path, d.pos, f"duplicate key: only this last value is used (the first is "
-                                 f"at line {d.first[0]})") for d in dups]  # fmt: skip
+    notes = [
+        Note(
+            d.path,
+            d.pos,
+            f"duplicate key: only this last value is used (the first is at line {d.first[0]})",
+        )
+        for d in dups
+    ]
     if doc.more_documents:
-        notes.append(Note(None, None, "only the first YAML document is used; the others are "
-                                      "ignored"))  # fmt: skip
+        notes.append(
+            Note(None, None, "only the first YAML document is used; the others are ignored")
+        )
     merged = decode.coerce(root, strong)
     findings, crash = rules.check(merged)
     return Analysis(tuple(findings), crash, strong, positions, tuple(notes))
 
 
 def _yaml_failure(message: str, go_line: int, pos: Pos) -> Analysis:
-    return Analysis((
-        Finding(Severity.ERROR, Code.YAML, message, go_line, None, pos),
-        # The reference then checks an empty tree against its structs and warns about it.
-        Finding(Severity.WARNING, Code.ROOT_TYPE, 'incorrect type for "" (want struct)', 0),
-    ))  # fmt: skip
+    return Analysis(
+        (
+            Finding(Severity.ERROR, Code.YAML, message, go_line, None, pos),
+            # The reference then checks an empty tree against its structs and warns about it.
+            Finding(Severity.WARNING, Code.ROOT_TYPE, 'incorrect type for "" (want struct)', 0),
+        )
+    )
 
 
 def _positions(root: decode.WNode) -> Positions:
@@ -210,7 +219,7 @@ def kind_of(data: bytes) -> Kind:
     return Kind.UNRECOGNIZED
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Validation:
     kind: Kind
     analysis: Analysis | None = None

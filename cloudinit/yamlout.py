@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
 import yaml
 
+from ignition.record import record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Octal:
     value: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Commented:
     """A list item (or mapping value) preceded by ``# comment`` lines."""
 
@@ -104,11 +105,17 @@ def _node(value: object, indent: int) -> list[str]:
                     out.append(f"{pad}-")
                     out += sub
             else:
-                out.append(
-                    f"{pad}- {scalar(item) if not isinstance(item, dict | list) else '{}' if isinstance(item, dict) else '[]'}"
-                )
+                out.append(f"{pad}- {_inline(item)}")
         return out
     return [pad + scalar(value)]
+
+
+def _inline(v: object) -> str:
+    if isinstance(v, dict):
+        return "{}"
+    if isinstance(v, list):
+        return "[]"
+    return scalar(v)
 
 
 def _entry(head: str, v: object, indent: int) -> list[str]:
