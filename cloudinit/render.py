@@ -30,6 +30,6 @@ def where(file: str | None, line: int | None, column: int | None) -> str:
 def diagnostic(d: Diagnostic, file: str | None = None) -> str:
     """``FILE:LINE:COL: severity: path: message`` (one line; never the reference's shape)."""
     head = where(d.file or file, d.line, d.column)
-    if d.path is None:
+    if not d.path:
         return f"{head}: {d.severity}: {d.message}"
     return f"{head}: {d.severity}: {yaml_path(d.path)}: {d.message}"
