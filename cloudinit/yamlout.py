@@ -8,7 +8,6 @@ and JSON-style double quotes otherwise. File modes are written in octal (``0644`
 
 from __future__ import annotations
 
-import json
 import re
 
 import yaml
@@ -30,7 +29,6 @@ class Commented:
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9_./$^()=+~][A-Za-z0-9 _./@$^()=+~:,;-]*")
-_BLOCK_OK = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\ufeff]*")
 
 
 def scalar(value: object) -> str:
@@ -43,7 +41,39 @@ def scalar(value: object) -> str:
     assert isinstance(value, str), value
     if _plain_ok(value):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    return quoted(value)
+
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
+
+
+def _printable(o: int) -> bool:
+    """YAML's printable set, without the characters YAML 1.1 reads as line breaks."""
+    return (
+        0x20 <= o <= 0x7E
+        or 0xA0 <= o <= 0xD7FF
+        or 0xE000 <= o <= 0xFFFD
+        or 0x10000 <= o <= 0x10FFFF
+    ) and o not in (0x2028, 0x2029, 0xFEFF)
+
+
+def quoted(s: str) -> str:
+    """A double-quoted scalar that every YAML reader reads back as ``s``."""
+    out = ['"']
+    for ch in s:
+        o = ord(ch)
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif _printable(o):
+            out.append(ch)
+        elif o <= 0xFF:
+            out.append(f"\\x{o:02x}")
+        elif o <= 0xFFFF:
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(f"\\U{o:08x}")
+    out.append('"')
+    return "".join(out)
 
 
 def _plain_ok(s: str) -> bool:
@@ -57,9 +87,11 @@ def _plain_ok(s: str) -> bool:
 
 def _block(s: str, indent: int) -> list[str] | None:
     """A literal block for multi-line text, or None if it cannot hold the string exactly."""
-    if "\n" not in s or not _BLOCK_OK.fullmatch(s) or "\r" in s:
+    if "\n" not in s or not all(ch in "\n\t" or _printable(ord(ch)) for ch in s):
         return None
     body = s.rstrip("\n")
+    if not body.strip(" "):
+        return None  # only line breaks (and spaces): a block cannot tell them apart
     trailing = len(s) - len(body)
     chomp = "-" if trailing == 0 else "" if trailing == 1 else "+"
     lines = body.split("\n")
