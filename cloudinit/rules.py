@@ -274,27 +274,34 @@ def content_decodes(content: str, encoding: str) -> bool:
 
 def gzip_header_ok(data: bytes) -> bool:
     """Go's ``gzip.NewReader``: magic, deflate method, optional fields, header CRC."""
+    return gzip_header_len(data) is not None
+
+
+def gzip_header_len(data: bytes) -> int | None:
+    """The length of a gzip member header Go accepts, or None."""
     if len(data) < 10 or data[0] != 0x1F or data[1] != 0x8B or data[2] != 8:
-        return False
+        return None
     flg, i = data[3], 10
     if flg & 0x04:  # FEXTRA
         if len(data) < i + 2:
-            return False
+            return None
         i += 2 + struct.unpack_from("<H", data, i)[0]
         if len(data) < i:
-            return False
+            return None
     for bit in (0x08, 0x10):  # FNAME, FCOMMENT: zero-terminated
         if flg & bit:
             end = data.find(b"\0", i)
             if end < 0:
-                return False
+                return None
             i = end + 1
     if flg & 0x02:  # FHCRC: the low 16 bits of the CRC-32 of the first 10 header bytes
         if len(data) < i + 2:
-            return False
+            return None
         stored: int = struct.unpack_from("<H", data, i)[0]
-        return stored == zlib.crc32(data[:10]) & 0xFFFF
-    return True
+        if stored != zlib.crc32(data[:10]) & 0xFFFF:
+            return None
+        i += 2
+    return i
 
 
 _ESCAPES = re.compile(r"%(?![0-9A-Fa-f]{2})")

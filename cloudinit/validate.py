@@ -9,6 +9,7 @@ path of every entry, and notes on silent behaviour (duplicate keys, ignored docu
 from __future__ import annotations
 
 import json
+import struct
 import zlib
 from enum import StrEnum
 
@@ -135,27 +136,43 @@ def _positions(root: decode.WNode) -> Positions:
 
 def go_gunzip(raw: bytes) -> tuple[bytes | None, str | None]:
     """coreos-cloudinit's ``decompressIfGzip``: (data, error). A bad header gives no data; a
-    stream that breaks later gives what was decompressed before the break, with the error."""
+    stream that breaks later gives what was decompressed before the break (a bad checksum
+    keeps all of it), with the error, as Go's reader does. Members are concatenated."""
     if raw[:2] != b"\x1f\x8b":
         return raw, None
-    if not rules.gzip_header_ok(raw):
-        return None, "gzip: invalid header"
     out = bytearray()
     rest = raw
-    while rest:
-        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    while True:
+        n = rules.gzip_header_len(rest)
+        if n is None:
+            return (bytes(out) if out else None), "gzip: invalid header"
+        d = zlib.decompressobj(-zlib.MAX_WBITS)
+        member = bytearray()
+        body = rest[n:]
         try:
-            out += d.decompress(rest, 64 * 1024 * 1024 - len(out))
+            for i in range(0, len(body), 4096):  # in pieces: keep what precedes an error
+                member += d.decompress(body[i : i + 4096], MAX_GUNZIP - len(out) - len(member))
+                if d.unconsumed_tail:
+                    return bytes(out + member), "gzip: data too large"
+                if d.eof:
+                    break
         except zlib.error:
-            return bytes(out), "flate: corrupt input"
-        if d.unconsumed_tail:
-            return bytes(out), "gzip: data too large"
+            return bytes(out + member), "flate: corrupt input"
+        out += member
         if not d.eof:
             return bytes(out), "unexpected EOF"
-        rest = d.unused_data
-        if rest and not rules.gzip_header_ok(rest):
-            return bytes(out), "gzip: invalid header"
-    return bytes(out), None
+        tail = d.unused_data + body[i + 4096 :] if body else b""
+        if len(tail) < 8:
+            return bytes(out), "unexpected EOF"
+        crc, size = struct.unpack_from("<II", tail)
+        if crc != zlib.crc32(member) or size != len(member) & 0xFFFFFFFF:
+            return bytes(out), "gzip: invalid checksum"
+        rest = tail[8:]
+        if not rest:
+            return bytes(out), None
+
+
+MAX_GUNZIP = 64 * 1024 * 1024
 
 
 def is_script(data: bytes) -> bool:

@@ -190,3 +190,17 @@ def test_notes_for_what_the_reference_accepts_silently() -> None:
     notes = [n.message for n in v.analysis.notes]
     assert any(n.startswith("duplicate key") for n in notes)
     assert any("first YAML document" in n for n in notes)
+
+
+def test_a_bad_gzip_checksum_still_validates_the_data_like_go() -> None:
+    g = gzip.compress(b"#cloud-config\nhostnme: a\n")
+    v = validate(g[:-8] + b"\0\0\0\0" + g[-4:])
+    assert v.gunzip_error == "gzip: invalid checksum"
+    assert v.entries == ['line 2: warning: unrecognized key "hostnme"']
+
+
+def test_a_truncated_gzip_validates_what_was_decompressed() -> None:
+    g = gzip.compress(b"#cloud-config\n" + b"hostname: a\n" * 2000)
+    v = validate(g[: len(g) // 2])
+    assert v.gunzip_error == "unexpected EOF"
+    assert v.kind is Kind.CLOUD_CONFIG
