@@ -286,3 +286,15 @@ def _where(o: Origin) -> str:
     if o.line is None:
         return yaml_path(o.path)
     return f"line {o.line} ({yaml_path(o.path)})"
+
+
+@record(frozen=False)
+class Shared:
+    """What crosses documents: coreos-cloudinit takes the hostname from the first document
+    that sets one, merges the SSH keys for ``core`` and runs unit commands after all units."""
+
+    hostname: tuple[str, Origin] | None = None
+    core_keys: list[tuple[str, Origin]] = field(default_factory=list)
+    etc_hosts: Origin | None = None
+    commands: list[tuple[str, str, Origin]] = field(default_factory=list)
+    scripts: int = 0

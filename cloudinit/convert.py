@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from cloudinit import metadata as md_mod
 from cloudinit import to_ignition
-from cloudinit.builder import Builder, Doc, Origin
+from cloudinit.builder import Builder, Doc, Origin, Shared
 from cloudinit.metadata import Metadata
 from cloudinit.model import from_strong
 from cloudinit.rules import Code, Finding
@@ -92,7 +92,7 @@ def convert(raw: bytes, *, metadata: Metadata | None = None, name: str | None = 
     """
     md = metadata or Metadata()
     b = Builder(file=name)
-    sh = to_ignition.Shared()
+    sh = Shared()
     parts = split(raw)
     for d in parts.diagnostics:
         b.report.entries.append(Diagnostic(d.severity, d.path, d.message, d.line, d.column, name))
@@ -120,7 +120,7 @@ def convert(raw: bytes, *, metadata: Metadata | None = None, name: str | None = 
     return Conversion(draft if ok else None, b.report, origins, draft, parts.multipart)
 
 
-def _cloud_config(b: Builder, sh: to_ignition.Shared, part: Part, md: Metadata) -> None:
+def _cloud_config(b: Builder, sh: Shared, part: Part, md: Metadata) -> None:
     style = header_style(part.data)
     doc0 = Doc(part.number, line_offset=part.line_offset, start=part.start)
     if style == "cloud-init":
@@ -143,7 +143,7 @@ def _cloud_config(b: Builder, sh: to_ignition.Shared, part: Part, md: Metadata) 
     to_ignition.add_document(b, sh, doc, from_strong(strong))
 
 
-def _script(b: Builder, sh: to_ignition.Shared, doc: Doc, part: Part, md: Metadata) -> None:
+def _script(b: Builder, sh: Shared, doc: Doc, part: Part, md: Metadata) -> None:
     text = part.data.decode("utf-8", "surrogateescape")
     text, unknown = md_mod.substitute_text(text, md)
     for var, offset in unknown:

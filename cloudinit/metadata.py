@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from cloudinit.decode import SVal
 from cloudinit.goyaml import GoKind
+from cloudinit.typed import SVal
 from ignition.record import record
 from ignition.report import Path
 

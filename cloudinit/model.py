@@ -1,6 +1,6 @@
-"""A decoded cloud-config document: what coreos-cloudinit would apply, as frozen dataclasses.
+"""A decoded cloud-config document: what coreos-cloudinit would apply, as immutable records.
 
-Values are those of the reference's typed decode (:func:`cloudinit.decode.strong_tree`); every
+Values are those of the reference's typed decode (:func:`cloudinit.typed.strong_tree`); every
 entry remembers ``at``, its path in the YAML document, so the converter can locate whatever it
 reports. Strings are Go strings: bytes that are not UTF-8 (``!!binary``) are kept as surrogate
 escapes and come back unchanged with ``encode("utf-8", "surrogateescape")``.
@@ -11,8 +11,8 @@ The service sections (etcd, etcd2, fleet, locksmith, flannel) are only ever turn
 
 from __future__ import annotations
 
-from cloudinit.decode import SVal
 from cloudinit.schema import Field, field_map, fields
+from cloudinit.typed import SVal
 from ignition.record import field, record
 from ignition.report import Path
 

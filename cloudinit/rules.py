@@ -1,6 +1,6 @@
 """The reference validator's rules (coreos-cloudinit ``config/validate/rules.go``), in its order.
 
-Each rule walks the coerced tree (:func:`cloudinit.decode.coerce`) against the struct tables
+Each rule walks the coerced tree (:func:`cloudinit.typed.coerce`) against the struct tables
 and yields :class:`Finding` objects: the reference's kind, message and printed line, plus the
 true position and path. Where the reference's validator crashes (a null, list or mapping given
 to a key whose value it checks with a regular expression: Go panics comparing such values), the
@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from enum import StrEnum
 
 from cloudinit import gofmt
-from cloudinit.decode import Pos, WNode, compatible
+from cloudinit.decode import Pos, WNode
 from cloudinit.goyaml import GoKind, go_base64
 from cloudinit.schema import Field, FieldType, field_map
+from cloudinit.typed import compatible
 from ignition.config.rules.common import go_clean
 from ignition.record import record
 from ignition.report import Path, Severity

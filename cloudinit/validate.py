@@ -13,10 +13,11 @@ import struct
 import zlib
 from enum import StrEnum
 
-from cloudinit import decode, gofmt, rules
-from cloudinit.decode import Pos, SVal
+from cloudinit import decode, gofmt, rules, typed
+from cloudinit.decode import Pos
 from cloudinit.goyaml import YamlError, compose
 from cloudinit.rules import Code, Finding
+from cloudinit.typed import SVal
 from ignition.record import field, record
 from ignition.report import Path, Severity
 
@@ -86,7 +87,7 @@ def analyse(data: bytes) -> Analysis:
     try:
         doc = compose(data)
         root, dups = decode.weak_tree(doc, text)
-        strong = decode.strong_tree(doc)
+        strong = typed.strong_tree(doc)
     except YamlError as exc:
         return _yaml_failure(exc.message, exc.go_line, (exc.line, exc.column))
     except decode.DecodeError as exc:
@@ -104,7 +105,7 @@ def analyse(data: bytes) -> Analysis:
         notes.append(
             Note(None, None, "only the first YAML document is used; the others are ignored")
         )
-    merged = decode.coerce(root, strong)
+    merged = typed.coerce(root, strong)
     findings, crash = rules.check(merged)
     return Analysis(tuple(findings), crash, strong, positions, tuple(notes))
 
