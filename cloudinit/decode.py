@@ -184,7 +184,7 @@ def _path_key(key_node: YNode, value: object) -> str:
 def weak_tree(doc: YDoc, text: str) -> tuple[WNode, list[Duplicate]]:
     """The validator's node tree (before coercion). Raises :class:`DecodeError`."""
     w = Walk(doc)
-    cursor = Cursor(Lines.of(text))
+    cursor = Cursor(Lines(text))
     root = doc.root
     if root is None:
         return WNode("", GoKind.MAP, None, (), 0, (), (1, 1), (1, 1)), w.duplicates
