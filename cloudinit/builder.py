@@ -110,6 +110,7 @@ class Builder:
     links: dict[str, _Link] = field(default_factory=dict)
     units: dict[str, _Unit] = field(default_factory=dict)
     users: dict[str, _User] = field(default_factory=dict)
+    error_paths: set[Path] = field(default_factory=set)
 
     # ----------------------------------------------------------------------- diagnostics
 
@@ -117,6 +118,8 @@ class Builder:
         if origin is None:
             self.report.entries.append(Diagnostic(severity, None, message, file=self.file))
             return
+        if severity is Severity.ERROR:
+            self.error_paths.add(origin.path)
         self.report.entries.append(
             Diagnostic(severity, origin.path, message, origin.line, origin.column, self.file)
         )
@@ -131,7 +134,7 @@ class Builder:
         self.add(Severity.INFO, origin, message)
 
     def has_error(self, origin: Origin) -> bool:
-        return any(d.is_error and d.path == origin.path for d in self.report)
+        return origin.path in self.error_paths
 
     # --------------------------------------------------------------------------- storage
 

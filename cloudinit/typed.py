@@ -209,10 +209,11 @@ def _s_child(s: SVal | None, s_name: str, name: str) -> SVal | None:
         return None
     if s.kind is GoKind.STRUCT:
         return s.fields.get(name)
-    if s.kind is GoKind.SLICE:
-        for i, item in enumerate(s.items):
-            if f"{s_name}[{i}]" == name:
-                return item
+    prefix = s_name + "["
+    if s.kind is GoKind.SLICE and name.startswith(prefix) and name.endswith("]"):
+        index = name[len(prefix) : -1]
+        if index.isdigit() and int(index) < len(s.items):
+            return s.items[int(index)]
     return None
 
 
