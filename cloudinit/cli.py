@@ -7,8 +7,8 @@ usage text, exit 2. Additions: every report line is followed by where it really 
 (``at FILE:LINE:COL (path)``), entries are sorted by line, silent behaviour is reported as
 ``note:`` lines (which never change the exit status), and ``-format json``.
 
-Applying cloud-config (without ``-validate``) goes through pyignition's engine, which has not
-landed yet: such a request fails with a clear message instead of pretending.
+Applying cloud-config (without ``-validate``) goes through pyignition's engine, and that step
+is not wired in yet: such a request fails with a clear message instead of pretending.
 """
 
 from __future__ import annotations
@@ -135,9 +135,9 @@ def run(args: list[str], *, out: TextIO, err: TextIO) -> int:
         return 2
     if not opts["validate"]:
         err.write(
-            f"{PROG}: applying cloud-config is not available yet in pyignition (it goes "
-            "through the provisioning engine, which has not landed); use -validate to "
-            "check user data, or ignition-convert to turn it into Butane or Ignition\n"
+            f"{PROG}: applying cloud-config is not available yet: pyignition applies it "
+            "through its provisioning engine, and that step is not wired in yet; use -validate "
+            "to check user data, or ignition-convert to turn it into Butane or Ignition\n"
         )
         return 1
     try:

@@ -318,9 +318,10 @@ def resolve(node: YNode) -> tuple[GoKind, object]:
         if tag == "!!float" and kind is GoKind.INT:
             return GoKind.FLOAT, float(value)  # type: ignore[arg-type]
         want = "!!null" if kind is GoKind.INVALID else _KIND_TAG[kind]
-        raise ResolveError(f"cannot decode {want} `{node.value}` as a {tag}")
+        # go-yaml quotes the value here; it may be a secret (a password), so it is left out.
+        raise ResolveError(f"cannot decode a {want} value as a {tag}")
     if tag == "!!null" and kind is not GoKind.INVALID:
-        raise ResolveError(f"cannot decode {_KIND_TAG[kind]} `{node.value}` as a !!null")
+        raise ResolveError(f"cannot decode a {_KIND_TAG[kind]} value as a !!null")
     return kind, value
 
 

@@ -7,7 +7,15 @@ import math
 import pytest
 
 from cloudinit import gofmt
-from cloudinit.goyaml import GoKind, YamlError, compose, go_base64, parse_go_float, resolve
+from cloudinit.goyaml import (
+    GoKind,
+    ResolveError,
+    YamlError,
+    compose,
+    go_base64,
+    parse_go_float,
+    resolve,
+)
 
 
 def _value(text: str) -> tuple[GoKind, object]:
@@ -152,3 +160,10 @@ def test_percent_q_and_percent_s() -> None:
     assert gofmt.sprint_s(True) == "%!s(bool=true)"
     assert gofmt.sprint_s(None) == "%!s(<nil>)"
     assert gofmt.sprint_s(1.5) == "%!s(float64=1.5)"
+
+
+def test_a_tag_that_does_not_fit_is_refused_without_quoting_the_value() -> None:
+    with pytest.raises(ResolveError) as exc:
+        _value("!!int hunter2")
+    assert "hunter2" not in str(exc.value)
+    assert str(exc.value) == "cannot decode a !!str value as a !!int"
