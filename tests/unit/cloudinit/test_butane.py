@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from pathlib import Path
@@ -15,7 +16,11 @@ from cloudinit.butane import to_butane
 from cloudinit.convert import Metadata, convert
 from cloudinit.convert_cli import run
 from cloudinit.yamlout import Octal, dump
-from ignition.config.parse import validate_tree
+from ignition.config import model
+from ignition.config.parse import parse, validate_tree
+from ignition.urls import decode_data_url
+from tests.unit.cloudinit import test_convert
+from transpiler.butane.translate import translate
 
 NODE = b"""\
 #cloud-config
@@ -163,3 +168,36 @@ def test_the_yaml_writer_round_trips_any_text(mapping: dict[str, str], items: li
 @pytest.mark.parametrize("mode", [0, 0o644, 0o4755, 0o1777])
 def test_modes_are_written_in_octal(mode: int) -> None:
     assert yaml.safe_load(dump({"mode": Octal(mode)})) == {"mode": mode}
+
+
+def _normal(cfg: model.Config) -> tuple[object, ...]:
+    """A config with file contents decoded (Butane may encode them differently)."""
+    files = []
+    for f in cfg.storage.files:
+        data = decode_data_url(f.contents.source or "data:,").data
+        if f.contents.compression == "gzip":
+            data = gzip.decompress(data)
+        files.append((f.path, f.mode, f.user, f.group, f.overwrite, data))
+    return (sorted(files, key=repr), cfg.storage.links, cfg.systemd.units, cfg.passwd.users)
+
+
+@pytest.mark.parametrize(
+    ("doc", "md"),
+    [
+        (NODE, Metadata()),
+        (test_convert.CLUSTER_NODE, test_convert.MD),
+        (test_convert.USERS, Metadata()),
+        (test_convert._write_files_doc(), Metadata()),
+        (test_convert._multipart(), Metadata()),
+    ],
+)
+def test_the_butane_transpiles_back_to_the_same_config(doc: bytes, md: Metadata) -> None:
+    conv = convert(doc, metadata=md)
+    assert conv.config is not None
+    result = translate(to_butane(conv).text.encode())
+    assert result.ok, result.failure
+    assert [d for d in result.report if d.severity != "info"] == []
+    assert result.output is not None
+    parsed = parse(result.output)
+    assert parsed.config is not None
+    assert _normal(parsed.config) == _normal(conv.config)
