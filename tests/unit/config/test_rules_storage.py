@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.unit.config.helpers import E, W, Case, cases_param, check_case, positions
+from tests.unit.config.helpers import Case, E, W, cases_param, check_case, positions
 
 V30, V31, V32, V33, V34, V35, V36, V37 = (
     "3.0.0",
@@ -849,7 +849,7 @@ def test_positions_of_storage_rules() -> None:
         ("error", "$.storage.disks.0.partitions.1", 2, 67, "partition numbers collide"),
         ("error", "$.storage.disks.0.partitions.1", 2, 67, "duplicate entry defined"),
         ("error", "$.storage.luks.0.keys", 3, 13, "invalid key-file source"),  # not in the JSON
-        ("error", "$.storage.luks.0.keyFile.source", 3, 67, "invalid url scheme"),
+        ("error", "$.storage.luks.0.keyFile.source", 3, 68, "invalid url scheme"),
         ("error", "$.storage.raid.0.level", 4, 36, "unrecognized raid level"),
         ("error", "$.storage.raid.0.devices", 4, 57, "raid devices required"),
     ]
