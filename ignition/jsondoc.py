@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from bisect import bisect_right
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
@@ -20,7 +21,9 @@ from typing import Any
 from ignition.record import field, record
 from ignition.report import Path
 
-MAX_DEPTH = 128  # deeper documents are refused: Python's recursion limit is not an error path
+# The C decoder refuses documents nested beyond the interpreter's recursion limit (about
+# 1,000 levels); that is reported as a located error at the first bracket deeper than this.
+DEPTH_REPORTED = 512
 
 
 class JsonSyntaxError(Exception):
@@ -124,19 +127,21 @@ def parse(raw: bytes) -> Document:
 
     try:
         value = loads()
-    except (ValueError, RecursionError):
+    except RecursionError:
+        offset = _too_deep_offset(raw, DEPTH_REPORTED)
+        raise JsonSyntaxError("document nested too deeply", offset) from None
+    except ValueError:
         found = find_syntax_error(raw)
         if found is not None:
             raise JsonSyntaxError(*found) from None
         # Valid JSON that Python's decoder refuses: integers longer than int()'s digit limit
         try:
             value = loads(parse_int=_int_literal)
-        except (ValueError, RecursionError) as exc:  # pragma: no cover - no known input
+        except RecursionError:
+            offset = _too_deep_offset(raw, DEPTH_REPORTED)
+            raise JsonSyntaxError("document nested too deeply", offset) from None
+        except ValueError as exc:  # pragma: no cover - no known input
             raise JsonSyntaxError(str(exc), len(raw)) from None
-    if _depth_exceeds(text, MAX_DEPTH):
-        found = find_syntax_error(raw)
-        assert found is not None
-        raise JsonSyntaxError(*found)
     if bad or "\\u" in text:
         merged = [False]
         value = _scrub_surrogates(value, merged)
@@ -202,29 +207,21 @@ def _scrub_surrogates(value: Any, merged: list[bool]) -> Any:
     return value
 
 
-def _depth_exceeds(text: str, limit: int) -> bool:
-    if text.count("[") + text.count("{") <= limit:
-        return False
+_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _too_deep_offset(raw: bytes, limit: int) -> int:
+    """Byte offset just past the bracket that nests deeper than ``limit`` (end if none)."""
     depth = 0
-    in_string = False
-    escape = False
-    for ch in text:
-        if in_string:
-            if escape:
-                escape = False
-            elif ch == "\\":
-                escape = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
+    for m in _TOKENS.finditer(raw):
+        tok = m.group()
+        if tok in (b"[", b"{"):
             depth += 1
             if depth > limit:
-                return True
-        elif ch in "]}":
+                return m.end()
+        elif tok in (b"]", b"}"):
             depth -= 1
-    return False
+    return len(raw)
 
 
 # --------------------------------------------------------------------------- positions
@@ -243,7 +240,12 @@ class PositionIndex:
         self._containers: set[Path] = set()
         self.duplicate_keys: list[Path] = []
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-        self._scan(_WS.match(text, 0).end(), ())  # type: ignore[union-attr]
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 4 * 1024))  # the decoder accepted up to ~1,000 levels
+        try:
+            self._scan(_WS.match(text, 0).end(), ())  # type: ignore[union-attr]
+        finally:
+            sys.setrecursionlimit(limit)
 
     def _scan(self, pos: int, path: Path) -> int:
         text = self._text
@@ -388,8 +390,7 @@ def go_syntax_error(raw: bytes) -> tuple[str, int]:
     """Return (message, offset) for the first syntax error, as Ignition's decoder reports it.
 
     ``offset`` is the number of bytes consumed including the offending character; an error at
-    the end of the input has ``offset == len(raw)``. Nesting deeper than :data:`MAX_DEPTH` is
-    an error at the bracket that crosses the limit.
+    the end of the input has ``offset == len(raw)``.
     """
     found = find_syntax_error(raw)
     return found if found is not None else ("unexpected end of JSON input", len(raw))
@@ -426,8 +427,6 @@ def find_syntax_error(raw: bytes) -> tuple[str, int] | None:
                 continue
             if c == ord("{"):
                 stack.append("k")
-                if len(stack) > MAX_DEPTH:
-                    return f"exceeded max depth of {MAX_DEPTH}", i + 1
                 i = skip_ws(i + 1)
                 if i >= n:
                     return eof()
@@ -440,8 +439,6 @@ def find_syntax_error(raw: bytes) -> tuple[str, int] | None:
                 continue
             if c == ord("["):
                 stack.append("a")
-                if len(stack) > MAX_DEPTH:
-                    return f"exceeded max depth of {MAX_DEPTH}", i + 1
                 i += 1
                 state = "value_or_empty"
                 continue

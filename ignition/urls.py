@@ -59,6 +59,7 @@ class ParsedURL:
 
 
 _ESCAPE_OK = re.compile(r"%[0-9A-Fa-f]{2}")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 
 
@@ -79,7 +80,7 @@ def _check_escapes(s: str) -> None:
 
 def parse_url(raw: str) -> ParsedURL:
     """Parse like Go's ``url.Parse``; raise :class:`URLError` where it returns an error."""
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
+    if _CONTROL.search(raw):
         raise URLError("net/url: invalid control character in URL")
     rest, _, fragment = raw.partition("#")
     _check_escapes(fragment)

@@ -46,6 +46,17 @@ class TypeError_:
 class UnusedKey:
     path: Path  # canonical path of the containing object + the key as written
     key: str
+    fields: tuple[str, ...] = ()  # the object's field names, for a "did you mean" hint
+
+    def hint(self) -> str | None:
+        """The field the key most likely meant (a misspelling or a case variant)."""
+        folded = {f.lower(): f for f in self.fields}
+        if self.key.lower() in folded:
+            return folded[self.key.lower()]
+        import difflib  # only paid for when a key is unknown
+
+        match = difflib.get_close_matches(self.key, self.fields, n=1, cutoff=0.75)
+        return match[0] if match else None
 
 
 @record(frozen=False)
@@ -156,7 +167,7 @@ class _Walker:
                     continue
                 target = shape.folded.get(key.lower())
                 if not self.folded_depth:
-                    self.result.unused.append(UnusedKey((*path, key), key))
+                    self.result.unused.append(UnusedKey((*path, key), key, tuple(props)))
                 if target is None:
                     continue
                 self.result.aliases[(*path, target)] = (*self.result.document_path(path), key)
