@@ -167,7 +167,6 @@ def full_v3(version: str) -> Tree:
                         "shouldExist": True,
                         **({"resize": True} if since("3.2.0") else {}),
                     },
-                    {"number": 9, "shouldExist": False},
                     {
                         "number": 0,
                         "label": "DATA",
@@ -176,7 +175,11 @@ def full_v3(version: str) -> Tree:
                         "typeGuid": GUID_DATA,
                     },
                 ],
-            }
+            },
+            {
+                "device": "/dev/disk/by-id/virtio-disk2",
+                "partitions": [{"number": 9, "shouldExist": False}],
+            },
         ],
         "raid": [
             {

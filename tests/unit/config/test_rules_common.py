@@ -249,7 +249,20 @@ URL_CASES = [
     # an empty source means empty contents from 3.1; 3.0 parses it as a URL without scheme
     src_case("empty source in 3.1", V31, ""),
     src_case("empty source in 3.7", V37, ""),
-    src_case("empty source in 3.0", V30, "", "invalid url scheme"),
+    # 3.0 file contents: "" is an empty file (as the reference's runtime accepts it)
+    src_case("empty contents source in 3.0", V30, ""),
+    Case(
+        "empty append source in 3.0",
+        V30,
+        files({"path": "/f", "append": [{"source": ""}]}),
+        [(E, f"{F0}.append.0.source", "invalid url scheme")],
+    ),
+    Case(
+        "empty replace source in 3.0",
+        V30,
+        {"ignition": {"version": V30, "config": {"replace": {"source": ""}}}},
+        [(E, "$.ignition.config.replace.source", "invalid url scheme")],
+    ),
 ]
 
 
