@@ -83,3 +83,11 @@ def check_case(case: Case, *, legacy: bool = False) -> None:
 
 def cases_param(cases: list[Case]) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("case", cases, ids=[c.id for c in cases])
+
+
+def examples(n: int) -> int:
+    """Hypothesis example counts, scaled by ``$PYIGNITION_FUZZ_SCALE`` for long local runs
+    (the default keeps the whole suite fast)."""
+    import os
+
+    return n * max(1, int(os.environ.get("PYIGNITION_FUZZ_SCALE", "1")))
