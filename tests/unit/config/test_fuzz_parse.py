@@ -5,7 +5,7 @@ valid configs, with and without ``legacy``. Whatever the input:
 - a refused input has one of the three reference reasons, or a report with an error;
 - an accepted input has no error, and its model round-trips through the codec;
 - every diagnostic is located inside the document (line and byte column);
-- the report prints as UTF-8 in both formats;
+- the report is in document order and prints as UTF-8 in both formats;
 - the same input gives the same result.
 """
 
@@ -45,6 +45,8 @@ def check_invariants(raw: bytes, legacy: bool) -> ParseResult:
         assert not report.is_fatal
         assert codec.decode_config(codec.encode(result.config)) == result.config
         assert result.config.ignition.version == versions.LATEST
+    order = [(d.line or 0, d.column or 0) for d in report]
+    assert order == sorted(order)  # document order (V3)
     lines = raw.split(b"\n")
     for d in report:
         assert d.line is not None, d
