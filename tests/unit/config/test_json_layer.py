@@ -76,7 +76,7 @@ SYNTAX_CASES = [
         b'{"a":"\\u00e9\\n","b":[],"c":{},"d":-1.5e+10,"e":[true,false,null] x',
         "invalid character 'x' after object key:value pair",
         1,
-        69,
+        67,
     ),
     (b"[0.5E3, -0, 12] ]", "invalid character ']' after top-level value", 1, 18),
     # at the end of the input: the real position (V2)
