@@ -55,6 +55,7 @@ def test_refused_before_validation(raw: bytes, failure: str) -> None:
         (b'{"ignitionVersion":2}', BAD_VERSION),
         (b'{"ignitionVersion":"1"}', BAD_VERSION),
         (b'{"ignitionVersion":1.0}', BAD_VERSION),
+        (b'{"ignitionVersion":true}', BAD_VERSION),
         (doc("2.5.0"), UNSUPPORTED),
         (doc("2.4.0-experimental"), UNSUPPORTED),
         (doc("1"), BAD_VERSION),
