@@ -62,6 +62,7 @@ class Document:
     has_duplicate_keys: bool = False
     invalid_utf8_offsets: list[int] = field(default_factory=list)
     _index: PositionIndex | None = None
+    _line_starts: list[int] | None = None
 
     @property
     def index(self) -> PositionIndex:
@@ -76,7 +77,12 @@ class Document:
         return self.index.locate_key(path)
 
     def byte_position(self, offset: int) -> tuple[int, int]:
-        return byte_offset_position(self.raw, offset)
+        """1-based (line, byte column) of a byte offset of the raw input."""
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer(b"\n", self.raw)]
+        offset = max(0, min(offset, len(self.raw)))
+        i = bisect_right(self._line_starts, offset) - 1
+        return i + 1, offset - self._line_starts[i] + 1
 
 
 def byte_offset_position(raw: bytes, offset: int) -> tuple[int, int]:
@@ -110,56 +116,92 @@ def parse(raw: bytes) -> Document:
             return dobj
         return obj
 
-    try:
-        value = json.loads(
+    def loads(**hooks: Any) -> Any:
+        return json.loads(
             text,
             object_pairs_hook=pairs_hook,
             parse_float=FloatLiteral,
             parse_constant=_reject_constant,
+            **hooks,
         )
+
+    try:
+        value = loads()
     except RecursionError:
         offset = _too_deep_offset(raw, DEPTH_REPORTED)
         raise JsonSyntaxError("document nested too deeply", offset) from None
     except ValueError:
-        message, offset = go_syntax_error(raw)
-        raise JsonSyntaxError(message, offset) from None
+        found = find_syntax_error(raw)
+        if found is not None:
+            raise JsonSyntaxError(*found) from None
+        # Valid JSON that Python's decoder refuses: integers longer than int()'s digit limit
+        try:
+            value = loads(parse_int=_int_literal)
+        except RecursionError:
+            offset = _too_deep_offset(raw, DEPTH_REPORTED)
+            raise JsonSyntaxError("document nested too deeply", offset) from None
+        except ValueError as exc:  # pragma: no cover - no known input
+            raise JsonSyntaxError(str(exc), len(raw)) from None
     if bad or "\\u" in text:
-        value = _scrub_surrogates(value)
+        merged = [False]
+        value = _scrub_surrogates(value, merged)
+        dup_seen = dup_seen or merged[0]
     return Document(value, text, raw, dup_seen, bad)
 
 
+_INT_DIGITS_MAX = 4000  # below the interpreter's int/str conversion limit (4300)
+
+
+def _int_literal(text: str) -> int | FloatLiteral:
+    """An integer too long for ``int()`` is certainly out of range: keep it as a literal."""
+    if len(text) <= _INT_DIGITS_MAX:
+        return int(text)
+    return FloatLiteral(text)
+
+
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
+
+
 def _decode_lossy(raw: bytes) -> tuple[str, list[int]]:
-    """Go keeps invalid UTF-8 bytes inside strings as U+FFFD; we do too, and remember where."""
+    """Decode invalid UTF-8 the way Go does: each bad byte stands for one U+FFFD.
+
+    The text keeps every bad byte as a ``surrogateescape`` code point (so byte columns stay
+    exact); string values get U+FFFD (see :func:`_scrub_surrogates`). Returns the text and the
+    offset of the first byte of each run of bad bytes.
+    """
+    text = raw.decode("utf-8", "surrogateescape")
     bad: list[int] = []
-    parts: list[str] = []
-    pos = 0
-    while pos < len(raw):
-        try:
-            parts.append(raw[pos:].decode("utf-8"))
-            break
-        except UnicodeDecodeError as exc:
-            parts.append(raw[pos : pos + exc.start].decode("utf-8"))
-            if not (bad and exc.start == 0):  # one diagnostic per run of bad bytes
-                bad.append(pos + exc.start)
-            parts.append("\ufffd")
-            pos += exc.end
-    return "".join(parts), bad
+    char_pos = byte_pos = 0
+    for m in _ESCAPED_BYTES.finditer(text):
+        byte_pos += len(text[char_pos : m.start()].encode("utf-8"))
+        bad.append(byte_pos)
+        byte_pos += m.end() - m.start()
+        char_pos = m.end()
+    return text, bad
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _scrub_surrogates(value: Any) -> Any:
-    """Lone surrogate escapes (``\\ud800``) decode to U+FFFD in Go; never let them reach disk."""
+def _scrub(s: str) -> str:
+    return _SURROGATE.sub("\ufffd", s)
+
+
+def _scrub_surrogates(value: Any, merged: list[bool]) -> Any:
+    """Lone surrogates (``\\ud800`` escapes, bad bytes) are U+FFFD in Go; never let them reach
+    disk. Keys that become equal are duplicates (``merged[0]`` is set)."""
     if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
+        return _scrub(value)
     if isinstance(value, list):
-        return [_scrub_surrogates(v) for v in value]
+        return [_scrub_surrogates(v, merged) for v in value]
     if isinstance(value, dict):
-        scrubbed = {_scrub_surrogates(k): _scrub_surrogates(v) for k, v in value.items()}
-        if isinstance(value, DupDict):
+        items = value.pairs if isinstance(value, DupDict) else value.items()
+        pairs = [(_scrub(k), _scrub_surrogates(v, merged)) for k, v in items]
+        scrubbed = dict(pairs)
+        if isinstance(value, DupDict) or len(scrubbed) != len(pairs):
+            merged[0] = merged[0] or len(scrubbed) != len(pairs)
             d = DupDict(scrubbed)
-            d.pairs = [(_scrub_surrogates(k), _scrub_surrogates(v)) for k, v in value.pairs]
+            d.pairs = pairs
             return d
         return scrubbed
     return value
@@ -218,6 +260,8 @@ class PositionIndex:
             while True:
                 key_pos = pos
                 key, pos = scanstring(text, pos + 1)
+                if _SURROGATE.search(key):
+                    key = _scrub(key)  # as the decoded document spells it
                 child = (*path, key)
                 if key in seen:
                     self.duplicate_keys.append(child)
@@ -258,7 +302,8 @@ class PositionIndex:
     def _position(self, char_offset: int) -> tuple[int, int]:
         i = bisect_right(self._line_starts, char_offset) - 1
         start = self._line_starts[i]
-        col = len(self._text[start:char_offset].encode("utf-8", "surrogatepass")) + 1
+        # bad input bytes are surrogateescape code points in the text: one byte each
+        col = len(self._text[start:char_offset].encode("utf-8", "surrogateescape")) + 1
         return i + 1, col
 
     def value_offset(self, path: Path) -> int | None:
@@ -303,6 +348,9 @@ class PositionIndex:
 # --------------------------------------------------------------------------- Go syntax errors
 
 
+_GO_NAMED_ESCAPES = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r"}
+
+
 def _quote_char(raw: bytes, i: int) -> str:
     """Go's quoteChar for the (UTF-8 decoded) character starting at byte ``i``."""
     b = raw[i]
@@ -315,15 +363,11 @@ def _quote_char(raw: bytes, i: int) -> str:
         ch = raw[i : i + n].decode("utf-8")
     except UnicodeDecodeError:
         return f"'\\x{b:02x}'"
-    if ch == "\n":
-        return "'\\n'"
-    if ch == "\t":
-        return "'\\t'"
-    if ch == "\r":
-        return "'\\r'"
+    code = ord(ch)
+    if code < 0x20 or code == 0x7F:  # strconv.Quote: named escapes, else \xNN
+        return "'" + _GO_NAMED_ESCAPES.get(code, f"\\x{code:02x}") + "'"
     if ch.isprintable():
         return f"'{ch}'"
-    code = ord(ch)
     return f"'\\u{code:04x}'" if code <= 0xFFFF else f"'\\U{code:08x}'"
 
 
@@ -348,6 +392,12 @@ def go_syntax_error(raw: bytes) -> tuple[str, int]:
     ``offset`` is the number of bytes consumed including the offending character; an error at
     the end of the input has ``offset == len(raw)``.
     """
+    found = find_syntax_error(raw)
+    return found if found is not None else ("unexpected end of JSON input", len(raw))
+
+
+def find_syntax_error(raw: bytes) -> tuple[str, int] | None:
+    """Like :func:`go_syntax_error`, but None when ``raw`` is one valid JSON value."""
     stack: list[str] = []  # 'k' object key expected, 'v' object value, 'a' array
     i = 0
     n = len(raw)
@@ -441,7 +491,7 @@ def go_syntax_error(raw: bytes) -> tuple[str, int]:
         # state == "end": after a complete value
         if not stack:
             if i >= n:
-                return "unexpected end of JSON input", n  # not reached for invalid input
+                return None  # one complete value
             return err("after top-level value")
         if i >= n:
             return eof()

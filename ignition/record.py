@@ -54,6 +54,10 @@ def _setattr(self: Any, name: str, value: Any) -> None:
     raise FrozenRecordError(f"cannot assign to field {name!r}: records are immutable")
 
 
+def _delattr(self: Any, name: str) -> None:
+    raise FrozenRecordError(f"cannot delete field {name!r}: records are immutable")
+
+
 @overload
 def record(cls: type[T], /) -> type[T]: ...
 @overload
@@ -77,7 +81,15 @@ def _build(cls: type[T], *, frozen: bool) -> type[T]:
             env[f"_f_{n}"] = default.make
             params.append(f"{n}=None")
             body.append(f"    d['{n}'] = _f_{n}() if {n} is None else {n}")
+        elif n not in cls.__dict__:  # no default: a required argument
+            if any("=" in p for p in params):
+                raise TypeError(f"non-default argument {n!r} follows default argument")
+            params.append(n)
+            body.append(f"    d['{n}'] = {n}")
         else:
+            if isinstance(default, list | dict | set):  # as dataclasses: it would be shared
+                raise ValueError(f"mutable default {type(default).__name__} for field {n!r}: "
+                                 "use field(default_factory=...)")  # fmt: skip
             env[f"_d_{n}"] = default
             params.append(f"{n}=_d_{n}")
             body.append(f"    d['{n}'] = {n}")
@@ -94,7 +106,7 @@ def _build(cls: type[T], *, frozen: bool) -> type[T]:
         "__match_args__": names,
     }
     if frozen:
-        attrs.update(__hash__=_hash, __setattr__=_setattr, __delattr__=_setattr)
+        attrs.update(__hash__=_hash, __setattr__=_setattr, __delattr__=_delattr)
     else:
         attrs["__hash__"] = None
     for k, v in attrs.items():

@@ -46,15 +46,17 @@ class ParsedURL:
         return None
 
     def query(self) -> dict[str, list[str]]:
+        """Go's ``url.ParseQuery``: pairs with a ``;`` or a bad escape are skipped."""
         out: dict[str, list[str]] = {}
-        for part in self.raw_query.replace(";", "&").split("&"):
-            if not part:
+        for part in self.raw_query.split("&"):
+            if not part or ";" in part:
                 continue
             k, _, v = part.partition("=")
             try:
-                out.setdefault(unquote_strict(k), []).append(unquote_strict(v))
+                key, value = unquote_strict(k), unquote_strict(v)
             except URLError:
                 continue
+            out.setdefault(key, []).append(value)
         return out
 
 

@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         reason = exc.strerror.lower() if exc.strerror else str(exc)
         if reason and reason[0].isupper():
             reason = reason[0].lower() + reason[1:]
-        sys.stderr.write(f"couldn't read config: open {name}: {reason}\n")
+        op = "read" if isinstance(exc, IsADirectoryError) else "open"  # Go opens directories
+        sys.stderr.write(f"couldn't read config: {op} {name}: {reason}\n")
         return 1
     if _is_butane(raw):
         if not opts["butane"] and opts["format"] == "text":

@@ -696,7 +696,7 @@ def schema_for(v: str) -> dict[str, Any]:
             "everywhere (unset), unknown keys are allowed (reported as warnings). Required "
             "fields and value rules are semantic checks, not part of this schema."
         ),
-        "type": "object",
+        "type": ["object", "null"],  # Go decodes a null document as the zero config
         "x-go-type": root["x-go-type"],
         "properties": root["properties"],
         "definitions": dict(sorted(defs.items())),

@@ -105,7 +105,7 @@ def _version_stub(doc: jsondoc.Document, report: Report) -> tuple[str, int | Non
     ign_key = _fold_get(root, "ignition")
     legacy_int = None
     legacy_key = _fold_get(root, "ignitionVersion")
-    if legacy_key is not None and isinstance(root[legacy_key], int):
+    if legacy_key is not None and type(root[legacy_key]) is int:  # not bool, not float
         legacy_int = root[legacy_key]
     if ign_key is None or root[ign_key] is None:
         return "", legacy_int

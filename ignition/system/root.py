@@ -85,7 +85,9 @@ class TargetRoot:
 
     def follow(self, path: str) -> Path:
         """Like :meth:`join`, but the last component is followed too (e.g. a home dir)."""
-        return self.join(self.resolve(path) + "/.")
+        # every component but the last is followed: add a last one, then drop it
+        logical = self.resolve(path.rstrip("/") + "/.pyignition-follow")
+        return self.join(logical.rsplit("/", 1)[0] or "/")
 
     def relative(self, host_path: Path) -> str:
         """The logical path of a host path inside the root."""

@@ -63,7 +63,11 @@ def parse_legacy(doc: jsondoc.Document, version: str, result: ParseResult) -> Pa
 
     translated = parse_tree(converted, "3.1.0", ParseResult(None, document=doc), to_document)
     translated.report.map_paths(lambda p: to_user(to_2x(p)))
-    result.report.extend(translated.report)
+    # many 2.x rules are also 3.x rules: report each finding once
+    found_2x = {(d.severity, d.path, d.message) for d in legacy.entries}
+    result.report.extend(
+        d for d in translated.report if (d.severity, d.path, d.message) not in found_2x
+    )
     result.report.sort()
     result.config = translated.config if not result.report.is_fatal else None
     return result

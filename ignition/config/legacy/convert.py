@@ -259,7 +259,9 @@ def _nodes(
         result: list[Tree] = []
         for i, node in enumerate(lst(storage, kind)):
             src: Path = ("storage", kind, i)
-            mount = fs_paths.get(node.get("filesystem") or "")
+            if not node.get("filesystem"):
+                continue  # "no filesystem specified" (a 2.x rule): nothing to translate
+            mount = fs_paths.get(node["filesystem"])
             if mount is None:
                 r.error(
                     (*src, "filesystem"),
@@ -332,6 +334,7 @@ def _networkd(tree: Tree, storage: Tree, pm: PathMap) -> None:
             )
         for path, text, origin in entries:
             pm.add(("storage", "files", len(files)), origin)
+            pm.add(("storage", "files", len(files), "path"), (*origin, "name"))
             files.append(
                 {
                     "path": path,

@@ -1,0 +1,120 @@
+"""``ignition.system.root``: paths under the target root never lead outside it."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from ignition.system.root import MAX_HOPS, RootEscape, TargetRoot
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> TargetRoot:
+    r = tmp_path / "root"
+    for d in ("etc", "var/home/core", "usr/lib", "real"):
+        (r / d).mkdir(parents=True)
+    (r / "etc" / "passwd").write_text("root:x:0:0::/root:/bin/sh\n")
+    os.symlink("/real", r / "abs")  # absolute: taken inside the root
+    os.symlink("var/home", r / "home")  # relative
+    os.symlink("../../../../../../etc", r / "usr" / "up")  # climbs past the root
+    os.symlink("/l2", r / "l1")
+    os.symlink("l3", r / "l2")
+    os.symlink("/real/", r / "l3")
+    os.symlink("/loop2", r / "loop1")
+    os.symlink("/loop1", r / "loop2")
+    os.symlink("/etc/passwd", r / "pw")
+    return TargetRoot(r)
+
+
+def test_plain_paths(root: TargetRoot) -> None:
+    r = root.root
+    assert root.join("/etc/passwd") == r / "etc" / "passwd"
+    assert root.join("etc/passwd") == r / "etc" / "passwd"
+    assert root.join("/") == r
+    assert root.join("") == r
+    assert root.join("//etc/./passwd") == r / "etc" / "passwd"
+
+
+def test_dotdot_stops_at_the_root(root: TargetRoot) -> None:
+    assert root.join("/../../etc/passwd") == root.root / "etc" / "passwd"
+    assert root.join("/usr/../../etc") == root.root / "etc"
+    assert root.join("/..") == root.root
+    assert root.resolve("/etc/..") == "/"
+
+
+def test_absolute_symlink_is_taken_inside_the_root(root: TargetRoot) -> None:
+    assert root.join("/abs/x") == root.root / "real" / "x"
+    assert root.resolve("/abs/x") == "/real/x"
+
+
+def test_relative_symlink(root: TargetRoot) -> None:
+    assert root.join("/home/core/.ssh") == root.root / "var" / "home" / "core" / ".ssh"
+
+
+def test_relative_symlink_climbing_out_stays_inside(root: TargetRoot) -> None:
+    assert root.join("/usr/up/passwd") == root.root / "etc" / "passwd"
+
+
+def test_chains_are_followed_fully(root: TargetRoot) -> None:
+    assert root.join("/l1/x") == root.root / "real" / "x"
+
+
+def test_symlink_then_dotdot(root: TargetRoot) -> None:
+    # ".." applies to the link's target, not to the link's own directory
+    assert root.join("/home/core/../other") == root.root / "var" / "home" / "other"
+
+
+def test_loops(root: TargetRoot) -> None:
+    with pytest.raises(OSError, match="too many levels of symbolic links") as exc:
+        root.join("/loop1/x")
+    assert exc.value.errno == errno.ELOOP
+
+
+def test_hop_limit(tmp_path: Path) -> None:
+    r = tmp_path / "r"
+    (r / "end").mkdir(parents=True)
+    os.symlink("/end", r / "c0")
+    for i in range(1, MAX_HOPS + 1):
+        os.symlink(f"/c{i - 1}", r / f"c{i}")
+    root = TargetRoot(r)
+    assert root.join(f"/c{MAX_HOPS - 1}/x") == r / "end" / "x"  # MAX_HOPS links
+    with pytest.raises(OSError, match="too many levels"):
+        root.join(f"/c{MAX_HOPS}/x")
+
+
+def test_last_component_is_not_followed(root: TargetRoot) -> None:
+    assert root.join("/abs") == root.root / "abs"
+    assert root.join("/home") == root.root / "home"
+    assert root.join("/loop1") == root.root / "loop1"
+
+
+def test_follow_resolves_the_last_component_too(root: TargetRoot) -> None:
+    assert root.follow("/abs") == root.root / "real"
+    assert root.follow("/home") == root.root / "var" / "home"
+    assert root.follow("/home/") == root.root / "var" / "home"
+    assert root.follow("/l1") == root.root / "real"
+    assert root.follow("/pw") == root.root / "etc" / "passwd"
+    assert root.follow("/etc") == root.root / "etc"
+    assert root.follow("/") == root.root
+    assert root.follow("/abs/..") == root.root
+    with pytest.raises(OSError, match="too many levels"):
+        root.follow("/loop2")
+
+
+def test_nothing_resolves_outside(root: TargetRoot) -> None:
+    for path in ("/abs", "/usr/up", "/l1", "/home", "/../..", "/usr/up/../../.."):
+        for host in (root.join(path), root.follow(path)):
+            assert host == root.root or root.root in host.parents
+
+
+def test_relative(root: TargetRoot) -> None:
+    assert root.relative(root.root / "etc" / "passwd") == "/etc/passwd"
+    assert root.relative(root.root) == "/"
+    assert repr(root) == f"TargetRoot({str(root.root)!r})"
+
+
+def test_root_escape_is_an_oserror() -> None:
+    assert issubclass(RootEscape, OSError)

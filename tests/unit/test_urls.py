@@ -1,0 +1,115 @@
+"""``ignition.urls``: Go-compatible URL and ``data:`` URL parsing (used by the rules and the
+fetcher)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ignition.urls import DataURL, ParsedURL, URLError, decode_data_url, parse_url
+
+
+def test_parse_url_parts() -> None:
+    u = parse_url("HTTPS://user:pw@Host.example:8443/a%20b/c?x=1&x=2&z=a+b#frag")
+    assert u == ParsedURL("https", "", "Host.example:8443", "/a b/c", "x=1&x=2&z=a+b", "frag")
+    assert (u.hostname, u.port) == ("Host.example", 8443)
+    assert u.query() == {"x": ["1", "2"], "z": ["a b"]}
+
+
+@pytest.mark.parametrize(
+    ("raw", "host", "hostname", "port"),
+    [
+        ("http://h", "h", "h", None),
+        ("http://h:/p", "h:", "h", None),
+        ("http://[::1]:8080/p", "[::1]:8080", "::1", 8080),
+        ("http://[fe80::1]/p", "[fe80::1]", "fe80::1", None),
+        ("tftp://10.0.0.1:69/f", "10.0.0.1:69", "10.0.0.1", 69),
+    ],
+)
+def test_hosts_and_ports(raw: str, host: str, hostname: str, port: int | None) -> None:
+    u = parse_url(raw)
+    assert (u.host, u.hostname, u.port) == (host, hostname, port)
+
+
+def test_opaque_and_relative() -> None:
+    assert parse_url("arn:aws:s3:::b/k") == ParsedURL("arn", "aws:s3:::b/k", "", "", "", "")
+    assert parse_url("data:,x?y") == ParsedURL("data", ",x", "", "", "y", "")
+    assert parse_url("/etc/motd") == ParsedURL("", "", "", "/etc/motd", "", "")
+    assert parse_url("") == ParsedURL("", "", "", "", "", "")
+
+
+def test_query_like_go() -> None:
+    # Go >= 1.17 skips pairs with ";" and pairs with bad escapes (the key too)
+    u = parse_url("s3://b/k?versionId=%zz&a=1;b=2&c=3&&d")
+    assert u.query() == {"c": ["3"], "d": [""]}
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("http://h/\n", "net/url: invalid control character in URL"),
+        ("http://h/\x7f", "net/url: invalid control character in URL"),
+        ("://h", "missing protocol scheme"),
+        ("a:b/c:d", None),
+        ("1http://h", "first path segment in URL cannot contain colon"),
+        ("http://h:8x/", 'invalid port ":8x" after host'),
+        ("http://[::1]x/", 'invalid port "x" after host'),
+        ("http://[::1/", "missing ']' in host"),
+        ("http://a b/", 'invalid character " " in host name'),
+        ("http://h/%g0", 'invalid URL escape "%g0"'),
+        ("http://h/#%", 'invalid URL escape "%"'),
+    ],
+)
+def test_parse_errors(raw: str, message: str | None) -> None:
+    if message is None:
+        parse_url(raw)
+        return
+    with pytest.raises(URLError) as exc:
+        parse_url(raw)
+    assert str(exc.value) == message
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            "data:,hello%20world",
+            DataURL("text/plain", {"charset": "US-ASCII"}, False, b"hello world"),
+        ),
+        ("DATA:,x", DataURL("text/plain", {"charset": "US-ASCII"}, False, b"x")),
+        (
+            "data:text/plain;charset=UTF-8,%C3%A9",
+            DataURL("text/plain", {"charset": "UTF-8"}, False, "é".encode()),
+        ),
+        ("data:;base64,aGk=", DataURL("text/plain", {"charset": "US-ASCII"}, True, b"hi")),
+        ("data:Image/PNG;base64,aGk", DataURL("image/png", {}, True, b"hi")),
+        ("data:a/b;Q=1;base64,", DataURL("a/b", {"q": "1"}, True, b"")),
+        ("data:,", DataURL("text/plain", {"charset": "US-ASCII"}, False, b"")),
+    ],
+)
+def test_data_urls(raw: str, expected: DataURL) -> None:
+    assert decode_data_url(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("http://x", "missing data prefix"),
+        ("data:", "missing comma"),
+        ("data:text/plain", "unterminated parameter sequence"),
+        ("data:text,x", "missing media type slash"),
+        ("data:te@t/plain,x", "invalid media type"),
+        ("data:a/b;c,x", "unterminated parameter sequence"),
+        ("data:a/b;c@=d,x", "invalid parameter name"),
+        ("data:,%4", "rfc2396: invalid char 0x34 in unescape sequence"),
+        ("data:,%", "rfc2396: invalid char 0x25 in unescape sequence"),
+    ],
+)
+def test_data_url_errors(raw: str, message: str) -> None:
+    with pytest.raises(URLError) as exc:
+        decode_data_url(raw)
+    assert str(exc.value) == message
+
+
+def test_data_url_bad_base64() -> None:
+    with pytest.raises(URLError, match=r"^illegal base64 data: "):
+        decode_data_url("data:;base64,a$b=")
