@@ -8,14 +8,14 @@ Parsing stops at the first non-flag argument or at ``--``, as Go's does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ignition.record import record
 
 
 class UsageError(Exception):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlagSpec:
     name: str
     takes_value: bool = True

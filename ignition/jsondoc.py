@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
+from ignition.record import field, record
 from ignition.report import Path
 
-MAX_DEPTH = 128  # deeper documents are refused: Python's recursion limit is not an error path
+# The C decoder refuses documents nested beyond the interpreter's recursion limit (about
+# 1,000 levels); that is reported as a located error at the first bracket deeper than this.
+DEPTH_REPORTED = 512
 
 
 class JsonSyntaxError(Exception):
@@ -49,7 +52,7 @@ class DupDict(dict[str, Any]):
     pairs: list[tuple[str, Any]]
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Document:
     """Parsed JSON plus what is needed to locate paths in the original bytes."""
 
@@ -114,11 +117,12 @@ def parse(raw: bytes) -> Document:
             parse_float=FloatLiteral,
             parse_constant=_reject_constant,
         )
-    except (ValueError, RecursionError):
+    except RecursionError:
+        offset = _too_deep_offset(raw, DEPTH_REPORTED)
+        raise JsonSyntaxError("document nested too deeply", offset) from None
+    except ValueError:
         message, offset = go_syntax_error(raw)
         raise JsonSyntaxError(message, offset) from None
-    if _depth_exceeds(text, MAX_DEPTH):
-        raise JsonSyntaxError(f"exceeded max depth of {MAX_DEPTH}", len(raw))
     if bad or "\\u" in text:
         value = _scrub_surrogates(value)
     return Document(value, text, raw, dup_seen, bad)
@@ -161,29 +165,21 @@ def _scrub_surrogates(value: Any) -> Any:
     return value
 
 
-def _depth_exceeds(text: str, limit: int) -> bool:
-    if text.count("[") + text.count("{") <= limit:
-        return False
+_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _too_deep_offset(raw: bytes, limit: int) -> int:
+    """Byte offset just past the bracket that nests deeper than ``limit`` (end if none)."""
     depth = 0
-    in_string = False
-    escape = False
-    for ch in text:
-        if in_string:
-            if escape:
-                escape = False
-            elif ch == "\\":
-                escape = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
+    for m in _TOKENS.finditer(raw):
+        tok = m.group()
+        if tok in (b"[", b"{"):
             depth += 1
             if depth > limit:
-                return True
-        elif ch in "]}":
+                return m.end()
+        elif tok in (b"]", b"}"):
             depth -= 1
-    return False
+    return len(raw)
 
 
 # --------------------------------------------------------------------------- positions
@@ -202,7 +198,12 @@ class PositionIndex:
         self._containers: set[Path] = set()
         self.duplicate_keys: list[Path] = []
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-        self._scan(_WS.match(text, 0).end(), ())  # type: ignore[union-attr]
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 4 * 1024))  # the decoder accepted up to ~1,000 levels
+        try:
+            self._scan(_WS.match(text, 0).end(), ())  # type: ignore[union-attr]
+        finally:
+            sys.setrecursionlimit(limit)
 
     def _scan(self, pos: int, path: Path) -> int:
         text = self._text

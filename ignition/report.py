@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
 from enum import StrEnum
+
+from ignition.record import field, record, replace
 
 PathElem = str | int
 Path = tuple[PathElem, ...]
@@ -27,7 +28,7 @@ def dotted(path: Path) -> str:
     return "$" + "".join(f".{p}" for p in path)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     severity: Severity
     path: Path | None  # None: not tied to a node (JSON syntax errors, whole-file problems)
@@ -65,7 +66,7 @@ class Diagnostic:
 Locator = Callable[[Path], tuple[int, int] | None]
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Report:
     """An ordered collection of diagnostics; only errors are fatal."""
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
+
+from ignition.record import record
 
 
 class URLError(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParsedURL:
     scheme: str  # lower-cased
     opaque: str  # for scheme:opaque URLs (data:, arn:)
@@ -58,6 +59,7 @@ class ParsedURL:
 
 
 _ESCAPE_OK = re.compile(r"%[0-9A-Fa-f]{2}")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 
 
@@ -78,7 +80,7 @@ def _check_escapes(s: str) -> None:
 
 def parse_url(raw: str) -> ParsedURL:
     """Parse like Go's ``url.Parse``; raise :class:`URLError` where it returns an error."""
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
+    if _CONTROL.search(raw):
         raise URLError("net/url: invalid control character in URL")
     rest, _, fragment = raw.partition("#")
     _check_escapes(fragment)
@@ -135,7 +137,7 @@ def _check_host(hostport: str) -> None:
 _TOKEN = re.compile(r"[!#$&'*+.^_`|~0-9A-Za-z-]+")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DataURL:
     media_type: str
     params: dict[str, str]

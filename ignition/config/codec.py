@@ -8,7 +8,6 @@ the transpilers' output and ``ignition-validate --print``.
 
 from __future__ import annotations
 
-import dataclasses
 import types
 import typing
 from collections.abc import Callable, Hashable
@@ -17,6 +16,7 @@ from typing import Any, TypeVar, cast, get_args, get_origin
 
 from ignition.config import model
 from ignition.config.model import attr_name, json_name
+from ignition.record import fields, is_record
 
 T = TypeVar("T")
 Decoder = Callable[[Any], Any]
@@ -29,7 +29,7 @@ def _zero(tp: Any) -> Any:
         return 0
     if tp is bool:
         return False
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and is_record(tp):
         return tp()
     return None
 
@@ -44,17 +44,15 @@ def _decoder_for(tp: Any) -> Decoder:
     if origin in (typing.Union, types.UnionType):
         inner = next(a for a in get_args(tp) if a is not type(None))
         return _decoder_for(inner)
-    if dataclasses.is_dataclass(tp):
-        return lambda v: decode(tp, v)  # type: ignore[arg-type]
+    if is_record(tp):
+        return lambda v: decode(tp, v)
     return lambda v: v
 
 
 @cache
 def _plan(cls: Any) -> dict[str, tuple[str, Decoder]]:
     hints = typing.get_type_hints(cls, vars(model))
-    return {
-        json_name(f.name): (f.name, _decoder_for(hints[f.name])) for f in dataclasses.fields(cls)
-    }
+    return {json_name(name): (name, _decoder_for(hints[name])) for name in fields(cls)}
 
 
 def decode(cls: type[T], tree: dict[str, Any]) -> T:
@@ -78,13 +76,13 @@ def decode_config(tree: dict[str, Any]) -> model.Config:
 def encode(obj: Any, *, omit_empty: bool = False) -> Any:
     """Model → JSON tree. With ``omit_empty``, unset fields, empty lists and empty objects are
     left out (the compact form Butane prints); otherwise every field is present."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+    if is_record(obj) and not isinstance(obj, type):
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(obj):
-            value = encode(getattr(obj, f.name), omit_empty=omit_empty)
+        for name in fields(obj):
+            value = encode(getattr(obj, name), omit_empty=omit_empty)
             if omit_empty and (value is None or value == [] or value == {}):
                 continue
-            out[json_name(f.name)] = value
+            out[json_name(name)] = value
         return out
     if isinstance(obj, tuple):
         return [encode(x, omit_empty=omit_empty) for x in obj]

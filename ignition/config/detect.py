@@ -8,8 +8,9 @@ message. Gzip is looked through (user-data limits make compression common).
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
 from enum import StrEnum
+
+from ignition.record import record
 
 MAX_DECOMPRESSED = 64 * 1024 * 1024  # a config is never this big; refuse gzip bombs
 
@@ -23,7 +24,7 @@ class Kind(StrEnum):
     MULTIPART = "multipart"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UserData:
     kind: Kind
     data: bytes  # decompressed

@@ -15,12 +15,11 @@ Rules (the reference's ``config/merge``):
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from dataclasses import fields, replace
 from typing import Any, TypeVar
 
 from ignition.config import model as m
+from ignition.record import fields, is_record, replace
 
 T = TypeVar("T")
 KeyFn = Callable[[Any], str | None]
@@ -79,11 +78,9 @@ def merge(parent: T, child: T) -> T:
     if cls is m.KernelArguments:
         return _merge_kargs(parent, child)  # type: ignore[arg-type, return-value]
     changes: dict[str, Any] = {}
-    for f in fields(parent):  # type: ignore[arg-type]
-        pv = getattr(parent, f.name)
-        cv = getattr(child, f.name)
-        changes[f.name] = _merge_field(cls, f.name, pv, cv)
-    return replace(parent, **changes)  # type: ignore[type-var]
+    for name in fields(parent):
+        changes[name] = _merge_field(cls, name, getattr(parent, name), getattr(child, name))
+    return replace(parent, **changes)
 
 
 def _merge_field(cls: type, name: str, pv: Any, cv: Any) -> Any:
@@ -96,7 +93,7 @@ def _merge_field(cls: type, name: str, pv: Any, cv: Any) -> Any:
         if cls is m.Resource and name == "http_headers":
             return _merge_headers(pv, cv)
         return _merge_keyed(pv, cv, key)
-    if dataclasses.is_dataclass(pv) or dataclasses.is_dataclass(cv):
+    if is_record(pv) or is_record(cv):
         if pv is None:
             return cv
         if cv is None:
@@ -187,8 +184,7 @@ def _is_optional(cls: type, name: str) -> bool:
     key = (cls, name)
     opt = _OPTIONAL.get(key)
     if opt is None:
-        f = next(f for f in fields(cls) if f.name == name)
-        opt = _OPTIONAL[key] = f.default is None
+        opt = _OPTIONAL[key] = getattr(cls(), name) is None
     return opt
 
 

@@ -8,23 +8,23 @@ JSON names are camelCase; attribute names are the snake_case form (see :func:`js
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ignition.record import field, record
 
 LATEST_VERSION = "3.7.0-experimental"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Verification:
     hash: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HTTPHeader:
     name: str = ""
     value: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resource:
     compression: str | None = None
     http_headers: tuple[HTTPHeader, ...] = ()
@@ -32,36 +32,36 @@ class Resource:
     verification: Verification = field(default_factory=Verification)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IgnitionConfig:
     merge: tuple[Resource, ...] = ()
     replace: Resource = field(default_factory=Resource)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Proxy:
     http_proxy: str | None = None
     https_proxy: str | None = None
     no_proxy: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TLS:
     certificate_authorities: tuple[Resource, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Security:
     tls: TLS = field(default_factory=TLS)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Timeouts:
     http_response_headers: int | None = None
     http_total: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ignition:
     config: IgnitionConfig = field(default_factory=IgnitionConfig)
     proxy: Proxy = field(default_factory=Proxy)
@@ -70,13 +70,13 @@ class Ignition:
     version: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KernelArguments:
     should_exist: tuple[str, ...] = ()
     should_not_exist: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PasswdGroup:
     gid: int | None = None
     name: str = ""
@@ -85,7 +85,7 @@ class PasswdGroup:
     system: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PasswdUser:
     gecos: str | None = None
     groups: tuple[str, ...] = ()
@@ -103,25 +103,25 @@ class PasswdUser:
     uid: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Passwd:
     groups: tuple[PasswdGroup, ...] = ()
     users: tuple[PasswdUser, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodeUser:
     id: int | None = None
     name: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodeGroup:
     id: int | None = None
     name: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Directory:
     group: NodeGroup = field(default_factory=NodeGroup)
     overwrite: bool | None = None
@@ -130,7 +130,7 @@ class Directory:
     mode: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class File:
     group: NodeGroup = field(default_factory=NodeGroup)
     overwrite: bool | None = None
@@ -141,7 +141,7 @@ class File:
     mode: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Link:
     group: NodeGroup = field(default_factory=NodeGroup)
     overwrite: bool | None = None
@@ -154,7 +154,7 @@ class Link:
 Node = File | Directory | Link
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Partition:
     guid: str | None = None
     label: str | None = None
@@ -167,14 +167,14 @@ class Partition:
     wipe_partition_entry: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Disk:
     device: str = ""
     partitions: tuple[Partition, ...] = ()
     wipe_table: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Raid:
     devices: tuple[str, ...] = ()
     level: str | None = None
@@ -183,26 +183,26 @@ class Raid:
     spares: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cex:
     enabled: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ClevisCustom:
     config: str | None = None
     needs_network: bool | None = None
     pin: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Tang:
     advertisement: str | None = None
     thumbprint: str | None = None
     url: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Clevis:
     # None when absent: spec 3.2 treats any given custom object as set, later specs only
     # one with a field set (see ClevisCustom semantics in semantics.py).
@@ -226,7 +226,7 @@ class Clevis:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Luks:
     cex: Cex = field(default_factory=Cex)
     clevis: Clevis = field(default_factory=Clevis)
@@ -241,7 +241,7 @@ class Luks:
     wipe_volume: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Filesystem:
     device: str = ""
     format: str | None = None
@@ -253,7 +253,7 @@ class Filesystem:
     wipe_filesystem: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Storage:
     directories: tuple[Directory, ...] = ()
     disks: tuple[Disk, ...] = ()
@@ -264,13 +264,13 @@ class Storage:
     raid: tuple[Raid, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Dropin:
     contents: str | None = None
     name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unit:
     contents: str | None = None
     dropins: tuple[Dropin, ...] = ()
@@ -279,12 +279,12 @@ class Unit:
     name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Systemd:
     units: tuple[Unit, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Config:
     ignition: Ignition = field(default_factory=Ignition)
     kernel_arguments: KernelArguments = field(default_factory=KernelArguments)

@@ -10,12 +10,12 @@ and rules, and join this pipeline as a 3.1.0 document whose paths map back to th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ignition import jsondoc
 from ignition.config import codec, model, rules, shape
 from ignition.config.versions import LATEST, SPEC2, before, canonical, parse_semver
+from ignition.record import field, record, replace
 from ignition.report import Diagnostic, Path, Report, Severity
 
 EMPTY = "not a config (empty)"
@@ -23,7 +23,7 @@ BAD_VERSION = "invalid config version (couldn't parse)"
 UNSUPPORTED = "unsupported config version"
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class ParseResult:
     """``config`` is None when the input was refused: then either ``failure`` says why (no
     report possible, as the reference's "couldn't parse config: ...") or the report has errors."""
@@ -157,24 +157,22 @@ def parse_tree(
     cfg = codec.decode_config(checked.tree or {})
     semantic = rules.check(cfg, version)
     for u in checked.unused:
-        semantic.warning(u.path, f"unused key {u.key}")
+        hint = u.hint()
+        suffix = f"; did you mean {hint}?" if hint else ""
+        semantic.warning(u.path, f"unused key {u.key}{suffix}")
     for p in checked.null_objects:
         if version == "3.2.0" and p[-2:] == ("clevis", "custom"):
             continue  # a pointer in 3.2: null simply means unset
         semantic.warning(p, f"{p[-1]} is null: treated as empty")
     _document_warnings(result, checked, semantic)
-    if doc is not None:
-        index = doc.index
-
-        def locate(p: Path) -> tuple[int, int] | None:
-            return index.locate(doc_path(p))
-
+    if doc is not None and semantic.entries:
+        index = doc.index  # built only now: a clean config never pays for positions
         unused_paths = {u.path for u in checked.unused}
         for i, d in enumerate(semantic.entries):
             if d.path is None or d.line is not None:
                 continue
-            at_key = d.path in unused_paths
-            pos = index.locate_key(doc_path(d.path)) if at_key else locate(d.path)
+            where = doc_path(d.path)
+            pos = index.locate_key(where) if d.path in unused_paths else index.locate(where)
             if pos is not None:
                 semantic.entries[i] = replace(d, line=pos[0], column=pos[1])
     report.extend(semantic)

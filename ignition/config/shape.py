@@ -15,19 +15,19 @@ keys winning, ready to decode.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from ignition import schemas
 from ignition.jsondoc import DupDict, FloatLiteral
+from ignition.record import field, record
 from ignition.report import Path
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Shape:
     kind: str  # object | array | string | integer | boolean
     go: str
@@ -36,19 +36,30 @@ class Shape:
     items: Shape | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TypeError_:
     path: Path  # canonical path of the offending value
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnusedKey:
     path: Path  # canonical path of the containing object + the key as written
     key: str
+    fields: tuple[str, ...] = ()  # the object's field names, for a "did you mean" hint
+
+    def hint(self) -> str | None:
+        """The field the key most likely meant (a misspelling or a case variant)."""
+        folded = {f.lower(): f for f in self.fields}
+        if self.key.lower() in folded:
+            return folded[self.key.lower()]
+        import difflib  # only paid for when a key is unknown
+
+        match = difflib.get_close_matches(self.key, self.fields, n=1, cutoff=0.75)
+        return match[0] if match else None
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class ShapeResult:
     tree: Any
     type_errors: list[TypeError_] = field(default_factory=list)
@@ -156,7 +167,7 @@ class _Walker:
                     continue
                 target = shape.folded.get(key.lower())
                 if not self.folded_depth:
-                    self.result.unused.append(UnusedKey((*path, key), key))
+                    self.result.unused.append(UnusedKey((*path, key), key, tuple(props)))
                 if target is None:
                     continue
                 self.result.aliases[(*path, target)] = (*self.result.document_path(path), key)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from ignition.record import record
 
 SPEC3 = (
     "3.0.0",
@@ -27,7 +28,7 @@ _SEMVER = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SemVer:
     major: int
     minor: int

@@ -1,27 +1,75 @@
-"""Fetching resources: the interface stages use (the implementation is ``fetcher.py``).
+"""Fetching resources: the interface stages and providers use.
 
-Every URL scheme goes through one fetcher (http/https/tftp/data/s3/arn/gs), which applies the
-config's timeouts, proxies and CAs, decompression and hash verification. A body is returned (or
-written) only after it verified; nothing partial ever reaches the target root.
+Every URL scheme goes through one fetcher (:class:`ignition.fetch.fetcher.ResourceFetcher`):
+http/https/tftp/data/s3/arn/gs. It applies the config's timeouts, proxies and CAs,
+decompression and hash verification. A body is returned (or written) only after it verified;
+nothing partial ever reaches the target root.
+
+Errors are a small tree of sentinels (the reference's ``ErrNotFound``, ``ErrNeedNet``, ...);
+providers compare against these types, never against message strings.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, BinaryIO, Protocol
+
+from ignition.errors import FetchError, NotFound
 
 if TYPE_CHECKING:
     from ignition.config.model import Resource
 
+__all__ = [
+    "FetchError",
+    "FetchOptions",
+    "Fetcher",
+    "HashMismatch",
+    "NeedsNetwork",
+    "NotFound",
+    "TimedOut",
+]
 
-class NeedsNetwork(Exception):
+
+class NeedsNetwork(FetchError):
     """Raised in offline mode (fetch-offline) when a resource needs the network."""
 
 
+class HashMismatch(FetchError):
+    """The body did not match ``verification.hash`` (never retried: the server is wrong)."""
+
+
+class TimedOut(FetchError):
+    """``timeouts.httpTotal`` (or a provider's own limit) expired before a body arrived."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOptions:
+    """How to fetch one URL. Providers use the extra knobs (method, body, retry codes...)."""
+
+    headers: Mapping[str, str] = field(default_factory=dict)  # replace defaults by name
+    method: str = "GET"
+    body: bytes | None = None  # e.g. the AWS IMDSv2 token PUT
+    retry_codes: frozenset[int] = frozenset()  # statuses retried besides >= 500 (Azure: 404...)
+    compression: str | None = None  # None/"" or "gzip"
+    hash: str | None = None  # "sha512-<hex>" / "sha256-<hex>", over the decompressed body
+    total_timeout: float | None = None  # overrides timeouts.httpTotal for this fetch (0 = none)
+    header_timeout: float | None = None  # overrides timeouts.httpResponseHeaders
+    max_size: int | None = None  # refuse bodies larger than this (bytes, after decompression)
+    quiet_url: bool = False  # never log the URL (it carries a secret)
+
+
 class Fetcher(Protocol):
+    offline: bool
+
     def fetch(self, resource: Resource, *, what: str = "resource") -> bytes:
-        """Fetch, decompress and verify ``resource``; raise with a clear, secret-free message."""
+        """Fetch, decompress and verify ``resource`` into memory."""
         ...
 
-    def fetch_url(self, url: str, *, headers: dict[str, str] | None = None) -> bytes:
-        """Fetch a plain URL with the configured timeouts, proxies and CAs (no hash)."""
+    def fetch_to(self, resource: Resource, out: BinaryIO, *, what: str = "resource") -> str:
+        """Stream ``resource`` into ``out`` (rewritten on a retry); return the hex digest."""
+        ...
+
+    def fetch_url(self, url: str, options: FetchOptions | None = None) -> bytes:
+        """Fetch a plain URL with the configured timeouts, proxies and CAs."""
         ...

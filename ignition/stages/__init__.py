@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ignition.config.model import Config
     from ignition.engine.state import State
-    from ignition.fetch import Fetcher
+    from ignition.fetch.fetcher import ResourceFetcher
     from ignition.system import System
 
 ORDER = ("fetch-offline", "fetch", "kargs", "disks", "mount", "files", "umount")
@@ -37,10 +37,11 @@ class StageContext:
     system: System
     config: Config  # merged (base configs + user config), newest spec
     state: State  # cross-stage state, saved after a successful stage
-    fetcher: Fetcher
+    fetcher: ResourceFetcher
     platform: str
     dry_run: bool = False  # `ignition plan`: describe actions, touch nothing
     plan: list[str] = field(default_factory=list)  # actions described in a dry run
+    live: bool = False  # ignition-apply: only the parts that make sense on a running system
 
 
 StageFn = Callable[[StageContext], None]

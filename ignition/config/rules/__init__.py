@@ -6,7 +6,7 @@ caller attaches positions. Rules depend on the version the user wrote, not on th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Sequence
 
 from ignition.config import model
 from ignition.config.rules.common import check_path, check_resource, url_error
@@ -25,7 +25,7 @@ def check(cfg: model.Config, version: str) -> Report:
     check_storage(r, cfg.storage, version)
     check_units(r, cfg.systemd.units)
     _passwd(r, cfg.passwd)
-    _duplicates(r, cfg, version)
+    _duplicates(r, cfg)
     return r
 
 
@@ -103,85 +103,99 @@ def _passwd(r: Report, pw: model.Passwd) -> None:
             r.warning(("passwd", "groups", i, "name"), "group name is empty: groupadd will fail")
 
 
-def _dups(r: Report, entries: Iterable[tuple[Path, str]]) -> None:
+def _dups(r: Report, keys: Sequence[str], path: Callable[[int], Path]) -> None:
+    """``duplicate entry defined`` at every repeated key after its first occurrence."""
+    if len(keys) < 2 or len(set(keys)) == len(keys):
+        return  # the common case: no path tuples built at all
     seen: set[str] = set()
-    for path, key in entries:
+    for i, key in enumerate(keys):
         if key in seen:
-            r.error(path, "duplicate entry defined")
+            r.error(path(i), "duplicate entry defined")
         seen.add(key)
 
 
-def _values(base: Path, values: tuple[str, ...]) -> list[tuple[Path, str]]:
-    return [((*base, i), v) for i, v in enumerate(values)]
+def _under(base: Path) -> Callable[[int], Path]:
+    return lambda i: (*base, i)
 
 
-def _headers(base: Path, res: model.Resource) -> list[tuple[Path, str]]:
-    return [((*base, "httpHeaders", i), h.name) for i, h in enumerate(res.http_headers)]
+def _headers(r: Report, base: Path, res: model.Resource) -> None:
+    if len(res.http_headers) > 1:
+        names = [h.name for h in res.http_headers]
+        _dups(r, names, _under((*base, "httpHeaders")))
 
 
-def _duplicates(r: Report, cfg: model.Config, version: str) -> None:
+def _duplicates(r: Report, cfg: model.Config) -> None:
     ign = cfg.ignition
     merge_base: Path = ("ignition", "config", "merge")
-    _dups(r, [((*merge_base, i), ref.source or "") for i, ref in enumerate(ign.config.merge)])
+    merges = ign.config.merge
+    _dups(r, [ref.source or "" for ref in merges], _under(merge_base))
     ca_base: Path = ("ignition", "security", "tls", "certificateAuthorities")
     cas = ign.security.tls.certificate_authorities
-    _dups(r, [((*ca_base, i), ca.source or "") for i, ca in enumerate(cas)])
-    _dups(r, _values(("ignition", "proxy", "noProxy"), ign.proxy.no_proxy))
-    resources: list[tuple[Path, model.Resource]] = [
-        ((*merge_base, i), ref) for i, ref in enumerate(ign.config.merge)
-    ]
-    resources.append((("ignition", "config", "replace"), ign.config.replace))
-    resources += [((*ca_base, i), ca) for i, ca in enumerate(cas)]
+    _dups(r, [ca.source or "" for ca in cas], _under(ca_base))
+    _dups(r, ign.proxy.no_proxy, _under(("ignition", "proxy", "noProxy")))
+    for i, ref in enumerate(merges):
+        _headers(r, (*merge_base, i), ref)
+    _headers(r, ("ignition", "config", "replace"), ign.config.replace)
+    for i, ca in enumerate(cas):
+        _headers(r, (*ca_base, i), ca)
     st = cfg.storage
     for i, f in enumerate(st.files):
-        resources.append((("storage", "files", i, "contents"), f.contents))
-        resources += [(("storage", "files", i, "append", j), a) for j, a in enumerate(f.append)]
+        if f.contents.http_headers:
+            _headers(r, ("storage", "files", i, "contents"), f.contents)
+        for j, extra in enumerate(f.append):
+            _headers(r, ("storage", "files", i, "append", j), extra)
     for i, lk in enumerate(st.luks):
-        resources.append((("storage", "luks", i, "keyFile"), lk.key_file))
-    for path, res in resources:
-        _dups(r, _headers(path, res))
+        _headers(r, ("storage", "luks", i, "keyFile"), lk.key_file)
 
-    _dups(r, [(("storage", "disks", i), d.device) for i, d in enumerate(st.disks)])
+    _dups(r, [d.device for d in st.disks], _under(("storage", "disks")))
     for i, d in enumerate(st.disks):
-        keys = []
-        for j, part in enumerate(d.partitions):
-            if part.number != 0:
-                key = f"number:{part.number}"
-            elif part.label is not None:
-                key = f"label:{part.label}"
-            else:
-                key = ""
-            keys.append((("storage", "disks", i, "partitions", j), key))
-        _dups(r, keys)
-    _dups(r, [(("storage", "raid", i), a.name) for i, a in enumerate(st.raid)])
-    for i, a in enumerate(st.raid):
-        _dups(r, _values(("storage", "raid", i, "devices"), a.devices))
-    _dups(r, [(("storage", "luks", i), lk.name) for i, lk in enumerate(st.luks)])
+        keys = [
+            f"number:{p.number}" if p.number else f"label:{p.label}" if p.label is not None else ""
+            for p in d.partitions
+        ]
+        _dups(r, keys, _under(("storage", "disks", i, "partitions")))
+    _dups(r, [a.name for a in st.raid], _under(("storage", "raid")))
+    for i, array in enumerate(st.raid):
+        _dups(r, array.devices, _under(("storage", "raid", i, "devices")))
+    _dups(r, [lk.name for lk in st.luks], _under(("storage", "luks")))
     for i, lk in enumerate(st.luks):
-        _dups(r, _values(("storage", "luks", i, "openOptions"), lk.open_options))
-        tang_base = ("storage", "luks", i, "clevis", "tang")
-        _dups(r, [((*tang_base, j), t.url) for j, t in enumerate(lk.clevis.tang)])
-    _dups(r, [(("storage", "filesystems", i), fs.device) for i, fs in enumerate(st.filesystems)])
-    nodes: list[tuple[Path, str]] = []
-    for kind in ("directories", "files", "links"):
-        nodes += [(("storage", kind, i), n.path) for i, n in enumerate(getattr(st, kind))]
-    _dups(r, nodes)
+        _dups(r, lk.open_options, _under(("storage", "luks", i, "openOptions")))
+        tangs = [t.url for t in lk.clevis.tang]
+        _dups(r, tangs, _under(("storage", "luks", i, "clevis", "tang")))
+    _dups(r, [fs.device for fs in st.filesystems], _under(("storage", "filesystems")))
+    # directories, files and links share one key space (in that order)
+    spans = [("directories", len(st.directories)), ("files", len(st.files)),
+             ("links", len(st.links))]  # fmt: skip
+
+    def node_path(i: int) -> Path:
+        for kind, n in spans:
+            if i < n:
+                return ("storage", kind, i)
+            i -= n
+        raise IndexError(i)
+
+    node_keys = [n.path for n in st.directories] + [n.path for n in st.files]
+    node_keys += [n.path for n in st.links]
+    _dups(r, node_keys, node_path)
 
     units = cfg.systemd.units
-    _dups(r, [(("systemd", "units", i), u.name) for i, u in enumerate(units)])
+    _dups(r, [u.name for u in units], _under(("systemd", "units")))
     for i, u in enumerate(units):
-        _dups(r, [(("systemd", "units", i, "dropins", j), d.name) for j, d in enumerate(u.dropins)])
+        _dups(r, [d.name for d in u.dropins], _under(("systemd", "units", i, "dropins")))
 
     pw = cfg.passwd
-    _dups(r, [(("passwd", "users", i), u.name) for i, u in enumerate(pw.users)])
-    _dups(r, [(("passwd", "groups", i), g.name) for i, g in enumerate(pw.groups)])
+    _dups(r, [u.name for u in pw.users], _under(("passwd", "users")))
+    _dups(r, [g.name for g in pw.groups], _under(("passwd", "groups")))
     for i, user in enumerate(pw.users):
-        _dups(r, _values(("passwd", "users", i, "groups"), user.groups))
-        _dups(r, _values(("passwd", "users", i, "sshAuthorizedKeys"), user.ssh_authorized_keys))
+        _dups(r, user.groups, _under(("passwd", "users", i, "groups")))
+        _dups(r, user.ssh_authorized_keys, _under(("passwd", "users", i, "sshAuthorizedKeys")))
 
     ka = cfg.kernel_arguments
-    _dups(
-        r,
-        _values(("kernelArguments", "shouldExist"), ka.should_exist)
-        + _values(("kernelArguments", "shouldNotExist"), ka.should_not_exist),
-    )
+    n_exist = len(ka.should_exist)
+
+    def karg_path(i: int) -> Path:
+        if i < n_exist:
+            return ("kernelArguments", "shouldExist", i)
+        return ("kernelArguments", "shouldNotExist", i - n_exist)
+
+    _dups(r, ka.should_exist + ka.should_not_exist, karg_path)

@@ -6,9 +6,8 @@ and the same errors returned (``unable to find end of section``, ``EOF``, ...).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ignition.config import model
+from ignition.record import record
 from ignition.report import Path, Report
 
 UNIT_EXTENSIONS = (
@@ -32,7 +31,7 @@ class UnitSyntaxError(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnitOption:
     section: str
     name: str

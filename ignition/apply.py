@@ -1,0 +1,125 @@
+"""``ignition-apply``: apply a config to a running system or a directory (§3.8).
+
+    ignition-apply [-root=/] [-ignore-unsupported] [-offline] [-force] CONFIG|-
+
+As the reference: the config is parsed (any version) and its references rendered (``-offline``
+refuses network URLs), then only the parts that make sense on a live system are applied:
+files, directories, links and systemd units. Sections it cannot apply (users, groups, disks,
+filesystems, RAID, LUKS, kernel arguments) are an error unless ``-ignore-unsupported``. Like
+the reference it refuses to touch ``/`` outside a container; ``-root`` to another directory
+(an image being built) or ``-force`` lifts that. Logs go to stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.config.model import Config, empty_config
+from ignition.engine.render import render
+from ignition.engine.state import State
+from ignition.engine.userdata import to_config
+from ignition.errors import IgnitionError
+from ignition.fetch.fetcher import ResourceFetcher
+from ignition.log import Logger, StreamSink
+from ignition.stages import StageContext
+from ignition.system import System
+
+
+def in_container() -> bool:
+    # systemd's and podman's convention: the lower-case variable `container`
+    return bool(os.environ.get("container")) or any(  # noqa: SIM112
+        os.path.exists(p) for p in ("/run/.containerenv", "/.dockerenv")
+    )
+
+
+def unsupported(cfg: Config) -> list[str]:
+    out = []
+    st = cfg.storage
+    for name, present in (
+        ("passwd.users", bool(cfg.passwd.users)),
+        ("passwd.groups", bool(cfg.passwd.groups)),
+        ("storage.disks", bool(st.disks)),
+        ("storage.raid", bool(st.raid)),
+        ("storage.luks", bool(st.luks)),
+        ("storage.filesystems", bool(st.filesystems)),
+        (
+            "kernelArguments",
+            bool(cfg.kernel_arguments.should_exist or cfg.kernel_arguments.should_not_exist),
+        ),
+    ):
+        if present:
+            out.append(name)
+    return out
+
+
+def main(args: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if args is None else args
+    spec = GoFlags(
+        [
+            FlagSpec("root", default="/"),
+            FlagSpec("ignore-unsupported", takes_value=False),
+            FlagSpec("offline", takes_value=False),
+            FlagSpec("force", takes_value=False),
+            FlagSpec("help", takes_value=False, aliases=("h",)),
+        ]
+    )
+    try:
+        opts, rest = spec.parse(argv)
+    except UsageError as exc:
+        sys.stderr.write(f"{exc}\n{__doc__}")
+        return 2
+    if opts["help"] or len(rest) != 1:
+        sys.stderr.write(__doc__ or "")
+        return 0 if opts["help"] else 2
+    root = str(opts["root"]) or "/"
+    if os.path.abspath(root) == "/" and not in_container() and not opts["force"]:
+        sys.stderr.write(
+            "ignition-apply: refusing to modify this system outside a container; "
+            "use -root=DIR for an image or -force\n"
+        )
+        return 1
+    log = Logger(StreamSink(sys.stdout))
+    try:
+        apply_config(
+            rest[0],
+            log,
+            root=root,
+            offline=bool(opts["offline"]),
+            ignore_unsupported=bool(opts["ignore-unsupported"]),
+        )
+    except (IgnitionError, OSError) as exc:
+        log.crit(f"ignition-apply failed: {exc}")
+        return 1
+    return 0
+
+
+def apply_config(
+    path: str, log: Logger, *, root: str, offline: bool, ignore_unsupported: bool
+) -> None:
+    if path == "-":
+        raw = sys.stdin.buffer.read()
+    else:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    fetcher = ResourceFetcher(log, offline=offline)
+    state = State()
+    cfg = to_config(raw, source=path, log=log) or empty_config()
+    fetcher.apply_config(cfg)
+    cfg = render(cfg, fetcher, state, log)
+    fetcher.apply_config(cfg)
+    skipped = unsupported(cfg)
+    if skipped and not ignore_unsupported:
+        raise IgnitionError(
+            f"config has sections ignition-apply cannot apply: {', '.join(skipped)} "
+            "(use -ignore-unsupported to apply the rest)"
+        )
+    for name in skipped:
+        log.warning(f"ignoring unsupported section {name}")
+    from ignition.stages.files import run
+
+    system = System.create(root, log)
+    ctx = StageContext(system, cfg, state, fetcher, "", live=True)
+    with log.prefixed("files"):
+        run(ctx)

@@ -1,0 +1,165 @@
+"""``ignition``: the stage runner, with the reference's flags and exit codes (§3.0).
+
+    ignition -platform=P -stage=S [-root=/] [-config-cache=/run/ignition.json]
+             [-state-file=/run/ignition/state] [-neednet=/run/ignition/neednet]
+             [-fetch-timeout=2m] [-log-to-stdout] [-version] [-dry-run]
+    ignition plan [flags] [CONFIG|-]      every action a config would take, nothing touched
+
+Flags take one dash or two, ``=value`` or a separate word (Go's ``flag``), because dracut units
+and scripts written for the reference pass them that way. The same entry point serves
+``ignition-apply`` when called by that name (the reference selects by ``argv[0]`` too).
+Exit codes: 0 ok, 1 failed, 2 usage, 3 fetcher or state could not be set up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+from ignition import __version__
+from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.stages import ORDER
+
+USAGE = """Usage of ignition:
+  ignition -platform=NAME -stage=STAGE [flags]
+  ignition plan [flags] [CONFIG|-]
+  -config-cache string
+    \twhere to cache the config (default "/run/ignition.json")
+  -dry-run
+    \tprint the actions of the stage instead of taking them
+  -fetch-timeout duration
+    \tinitial duration for which to wait for config (default 2m0s)
+  -log-to-stdout
+    \tlog to stdout instead of the system log
+  -neednet string
+    \tflag file fetch-offline writes if networking is needed (default "/run/ignition/neednet")
+  -platform value
+    \tcurrent platform. {platforms}
+  -root string
+    \troot of the filesystem (default "/")
+  -stage value
+    \texecution stage. {stages}
+  -state-file string
+    \twhere to store internal state (default "/run/ignition/state")
+  -version
+    \tprint the version and exit
+"""
+
+_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """Go's ``time.ParseDuration`` (``2m``, ``1m30s``, ``500ms``, ``0``) → seconds."""
+    s = text.strip()
+    sign = -1.0 if s.startswith("-") else 1.0
+    s = s.lstrip("+-")
+    if s == "0":
+        return 0.0
+    pos, total = 0, 0.0
+    for m in _DURATION.finditer(s):
+        if m.start() != pos:
+            break
+        total += float(m.group(1)) * _UNITS[m.group(2)]
+        pos = m.end()
+    if pos != len(s) or not s:
+        raise UsageError(f'invalid value "{text}" for flag -fetch-timeout: parse error')
+    return sign * total
+
+
+def flags() -> GoFlags:
+    return GoFlags(
+        [
+            FlagSpec("platform"),
+            FlagSpec("stage"),
+            FlagSpec("root", default="/"),
+            FlagSpec("config-cache", default="/run/ignition.json"),
+            FlagSpec("state-file", default="/run/ignition/state"),
+            FlagSpec("neednet", default="/run/ignition/neednet"),
+            FlagSpec("fetch-timeout", default="2m"),
+            FlagSpec("log-to-stdout", takes_value=False),
+            FlagSpec("version", takes_value=False),
+            FlagSpec("dry-run", takes_value=False),
+            FlagSpec("offline", takes_value=False),
+            FlagSpec("help", takes_value=False, aliases=("h",)),
+        ]
+    )
+
+
+def usage() -> str:
+    import providers
+
+    return USAGE.format(
+        platforms="Supported platforms: " + ", ".join(providers.names()),
+        stages="Supported stages: " + ", ".join(ORDER),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    prog = os.path.basename(sys.argv[0]) if argv is None else "ignition"
+    if prog.startswith("ignition-apply"):
+        from ignition.apply import main as apply_main
+
+        return apply_main(args)
+    if args[:1] == ["plan"]:
+        from ignition.plan import main as plan_main
+
+        return plan_main(args[1:])
+    try:
+        opts, rest = flags().parse(args)
+        timeout = parse_duration(str(opts["fetch-timeout"]))
+    except UsageError as exc:
+        sys.stderr.write(f"{exc}\n{usage()}")
+        return 2
+    if opts["help"]:
+        sys.stderr.write(usage())
+        return 0
+    if opts["version"]:
+        sys.stdout.write(f"Ignition {__version__} (pyignition)\n")
+        return 0
+    if rest:
+        sys.stderr.write(f"unexpected arguments: {' '.join(rest)}\n{usage()}")
+        return 2
+    for name in ("platform", "stage"):
+        if not opts[name]:
+            sys.stderr.write(f"'--{name}' must be provided\n")
+            return 2
+    import providers
+
+    if str(opts["platform"]) not in providers.PROVIDERS:
+        sys.stderr.write(
+            f'invalid value "{opts["platform"]}" for flag -platform: '
+            f"invalid platform name. Supported platforms: {', '.join(providers.names())}\n"
+        )
+        return 2
+    if str(opts["stage"]) not in ORDER:
+        sys.stderr.write(
+            f'invalid value "{opts["stage"]}" for flag -stage: '
+            f"invalid stage name. Supported stages: {', '.join(ORDER)}\n"
+        )
+        return 2
+    from ignition.engine.engine import RunOptions, run_stage
+    from ignition.log import Logger, default_sink
+
+    log = Logger(default_sink(to_stdout=bool(opts["log-to-stdout"])))
+    run = RunOptions(
+        platform=str(opts["platform"]),
+        stage=str(opts["stage"]),
+        root=str(opts["root"]) or "/",
+        config_cache=str(opts["config-cache"]),
+        state_file=str(opts["state-file"]),
+        neednet=str(opts["neednet"]),
+        fetch_timeout=timeout or None,
+        dry_run=bool(opts["dry-run"]),
+    )
+    code = run_stage(run, log)
+    if run.dry_run:
+        for line in run.plan_out:
+            sys.stdout.write(line + "\n")
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

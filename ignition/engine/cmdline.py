@@ -1,0 +1,129 @@
+"""The kernel command line as a config source (§2.1, §2.9).
+
+``ignition.config.url=<url>`` (Flatcar aliases ``flatcar.config.url``, ``coreos.config.url``)
+is fetched with the normal fetcher; ``ignition.config.device=<label>`` with
+``ignition.config.path=<path>`` reads a file from a labelled block device mounted read-only.
+For repeated keys the last one wins. The file is ``/proc/cmdline`` unless
+``IGNITION_KERNEL_CMDLINE_PATH`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import posixpath
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ignition import redact
+from ignition.config.model import Resource
+from ignition.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ignition.fetch.fetcher import ResourceFetcher
+    from ignition.system import System
+
+URL_KEYS = ("ignition.config.url", "flatcar.config.url", "coreos.config.url")
+DEVICE_WAIT = 30.0
+UMOUNT_TRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class CmdlineSource:
+    url: str | None = None
+    device: str | None = None
+    path: str | None = None
+
+
+def parse_cmdline(text: str) -> dict[str, str]:
+    """``key=value`` words (a bare word maps to ""); the last occurrence of a key wins."""
+    out: dict[str, str] = {}
+    for word in text.split():
+        key, _, value = word.partition("=")
+        out[key] = value
+    return out
+
+
+def read_source(path: str) -> CmdlineSource:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            args = parse_cmdline(fh.read())
+    except FileNotFoundError:
+        return CmdlineSource()
+    except OSError as exc:
+        raise ConfigError(f"couldn't read kernel command line {path}: {exc.strerror}") from None
+    url = None
+    for key in URL_KEYS:
+        if key in args:
+            url = args[key]
+    return CmdlineSource(url, args.get("ignition.config.device"), args.get("ignition.config.path"))
+
+
+def fetch_from_cmdline(system: System, fetcher: ResourceFetcher) -> bytes | None:
+    """The config named on the command line; None when the command line names none."""
+    src = read_source(system.paths.kernel_cmdline)
+    log = system.log
+    if src.url is not None:
+        if src.url == "":
+            log.info("ignition.config.url is empty: ignoring it")
+        else:
+            if src.device is not None or src.path is not None:
+                log.warning(
+                    "both ignition.config.url and ignition.config.device/path are given: "
+                    "using the URL"
+                )
+            log.info(f"fetching config from kernel command line URL {redact.url(src.url)}")
+            return fetcher.fetch(Resource(source=src.url), what="config")
+    if src.device is None and src.path is None:
+        return None
+    if src.device is None or src.path is None:
+        raise ConfigError(
+            'both "ignition.config.device" and "ignition.config.path" must be provided together'
+        )
+    return read_from_device(system, src.device, src.path)
+
+
+def read_from_device(system: System, label: str, path: str) -> bytes:
+    if not label or "/" in label or label in (".", ".."):
+        raise ConfigError(f'invalid device label "{label}": must be a single path component')
+    device = f"/dev/disk/by-label/{label}"
+    deadline = time.monotonic() + DEVICE_WAIT
+    system.log.info(f'waiting for device "{label}" ({device})')
+    while not os.path.exists(device):
+        if time.monotonic() >= deadline:
+            raise ConfigError(f'device "{label}" did not appear within timeout')
+        time.sleep(1)
+    clean = posixpath.normpath("/" + path).lstrip("/")
+    mnt = tempfile.mkdtemp(prefix="ignition-config-device-")
+    try:
+        system.runner.run(["mount", "-o", "ro", "-t", "auto", device, mnt])
+        try:
+            full = os.path.join(mnt, clean)
+            try:
+                with open(full, "rb") as fh:
+                    return fh.read()
+            except FileNotFoundError:
+                raise ConfigError(f'config file "{path}" not found on device "{label}"') from None
+            except OSError as exc:
+                raise ConfigError(f'couldn\'t read "{path}" on "{label}": {exc.strerror}') from None
+        finally:
+            umount(system, mnt)
+    finally:
+        with contextlib.suppress(OSError):
+            os.rmdir(mnt)
+
+
+def umount(system: System, target: str) -> None:
+    """``umount`` with 3 tries 1 s apart; "not mounted" counts as done (§3.8)."""
+    for attempt in range(UMOUNT_TRIES):
+        if not os.path.ismount(target):
+            return
+        try:
+            system.runner.run(["umount", target])
+            return
+        except Exception as exc:
+            if attempt == UMOUNT_TRIES - 1:
+                raise ConfigError(f"couldn't unmount {target}: {exc}") from None
+            time.sleep(1)

@@ -1,0 +1,210 @@
+"""Run one stage: the reference's ``internal/main.go`` + ``exec/engine.go`` (§3.0, §2.5).
+
+Per invocation: base configs → (fetch stages) user config from its sources, rendered and
+cached / (other stages) the cache → ``merge(base, user)`` → the stage. fetch-offline turns
+"needs the network" into the neednet flag file and success. The state file is saved only after
+a successful stage. On failure the stage's error is logged (never the config: the reference
+dumps the whole merged config, secrets included, §8 #11).
+
+Exit codes: 0 success, 1 stage failure, 2 usage, 3 fetcher/state could not be set up.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+
+from ignition import __version__
+from ignition.config.merge import merge
+from ignition.config.model import Config, empty_config
+from ignition.engine import cache
+from ignition.engine.acquire import acquire
+from ignition.engine.base import load_base
+from ignition.engine.state import FetchedConfig, State
+from ignition.errors import IgnitionError, StageError, UsageError
+from ignition.fetch import NeedsNetwork
+from ignition.fetch.fetcher import ResourceFetcher
+from ignition.log import Logger
+from ignition.stages import ORDER, StageContext, StageFn, load
+from ignition.system import System
+from ignition.system.paths import Paths
+
+FETCH_STAGES = ("fetch-offline", "fetch")
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SETUP = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    platform: str
+    stage: str
+    root: str = "/"
+    config_cache: str = "/run/ignition.json"
+    state_file: str = "/run/ignition/state"
+    neednet: str = "/run/ignition/neednet"
+    fetch_timeout: float | None = 120.0
+    dry_run: bool = False
+    plan_out: list[str] = field(default_factory=list)
+
+
+def run_stage(opts: RunOptions, log: Logger, paths: Paths | None = None) -> int:
+    log.info(f"Ignition {__version__} (pyignition)")
+    log.info(f"Stage: {opts.stage}")
+    if opts.stage not in ORDER:
+        log.crit(f"invalid stage {opts.stage!r}: known stages are {', '.join(ORDER)}")
+        return EXIT_USAGE
+    import providers
+
+    try:
+        provider = providers.get(opts.platform)
+    except UsageError as exc:
+        log.crit(str(exc))
+        return EXIT_USAGE
+    system = System.create(opts.root or "/", log, paths)
+    try:
+        fetcher = ResourceFetcher(log, offline=opts.stage == "fetch-offline")
+    except Exception as exc:
+        log.crit(f"failed to create fetcher: {exc}")
+        return EXIT_SETUP
+    try:
+        state = State.load(opts.state_file)
+    except (OSError, ValueError, TypeError) as exc:
+        log.crit(f"reading state: {exc}")
+        return EXIT_SETUP
+    from providers.base import ProviderContext
+
+    pctx = ProviderContext(fetcher, log, system.paths, opts.stage)
+    error: BaseException | None = None
+    try:
+        Engine(opts, system, provider, pctx, fetcher, state).run()
+    except NeedsNetwork as exc:
+        if opts.stage != "fetch-offline":
+            error = exc
+        else:
+            log.info(f"{exc}: signalling that networking is needed")
+            if not opts.dry_run:
+                write_flag(opts.neednet)
+    except (IgnitionError, OSError) as exc:
+        error = exc
+    try:
+        provider.status(pctx, opts.stage, error)
+    except Exception as exc:
+        log.err(f"POST Status error: {exc}")
+    if error is not None:
+        log.crit(f"Ignition failed: {error}")
+        return EXIT_FAILED
+    if not opts.dry_run:
+        try:
+            state.save(opts.state_file)
+        except OSError as exc:
+            log.crit(f"Ignition failed: writing state: {exc}")
+            return EXIT_FAILED
+    log.info("Ignition finished successfully")
+    return EXIT_OK
+
+
+def write_flag(path: str) -> None:
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "a"):
+        pass
+
+
+class Engine:
+    def __init__(
+        self,
+        opts: RunOptions,
+        system: System,
+        provider: object,
+        pctx: object,
+        fetcher: ResourceFetcher,
+        state: State,
+    ) -> None:
+        self.opts = opts
+        self.system = system
+        self.provider = provider
+        self.pctx = pctx
+        self.fetcher = fetcher
+        self.state = state
+        self.log = system.log
+
+    def run(self) -> None:
+        from providers.base import Provider, ProviderContext
+
+        assert isinstance(self.provider, Provider)
+        assert isinstance(self.pctx, ProviderContext)
+        opts = self.opts
+        base = load_base(self.system.paths, opts.platform, self.log)
+        self.provider.init(self.pctx)
+        if opts.stage in FETCH_STAGES:
+            self.state.fetched_configs = [FetchedConfig("base", "system", False)]
+            user = acquire(
+                self.system, self.provider, self.pctx, self.fetcher, self.state, opts.fetch_timeout
+            )
+            if not opts.dry_run:
+                cache.write(opts.config_cache, user)
+        else:
+            user = cache.read(opts.config_cache)
+        config: Config = merge(empty_config(), merge(base, user))
+        if opts.stage not in FETCH_STAGES:
+            self.fetcher.apply_config(config)
+        self.run_body(config)
+
+    def run_body(self, config: Config) -> None:
+        ctx = StageContext(
+            system=self.system,
+            config=config,
+            state=self.state,
+            fetcher=self.fetcher,
+            platform=self.opts.platform,
+            dry_run=self.opts.dry_run,
+            plan=self.opts.plan_out,
+        )
+        stage = self.opts.stage
+        with self.log.prefixed(stage):
+            try:
+                fn = stage_function(stage, config, self.log)
+                if fn is not None:
+                    fn(ctx)
+            except NeedsNetwork:
+                raise
+            except IgnitionError as exc:
+                self._report_failure(stage, config)
+                raise StageError(str(exc)) from exc
+            except OSError as exc:
+                self._report_failure(stage, config)
+                raise StageError(_os_error(exc)) from exc
+
+    def _report_failure(self, stage: str, config: Config) -> None:
+        """What the reference's "Full config:" dump is for, without the secrets: the shape."""
+        st = config.storage
+        sys.stderr.write(
+            f"{stage} failed\n"
+            f"config summary (values withheld): {len(st.files)} files, "
+            f"{len(st.directories)} directories, {len(st.links)} links, "
+            f"{len(config.systemd.units)} units, {len(config.passwd.users)} users, "
+            f"{len(config.passwd.groups)} groups, {len(st.disks)} disks, "
+            f"{len(st.filesystems)} filesystems\n"
+        )
+
+
+def stage_function(stage: str, config: Config, log: Logger) -> StageFn | None:
+    """The stage's function; None for a disks stage with nothing to do (the reference's
+    disks stage is a no-op without disks, raid, luks and filesystems, §3.3)."""
+    if stage == "disks":
+        st = config.storage
+        if not (st.disks or st.raid or st.luks or st.filesystems):
+            log.info("no disks, raid, luks or filesystems in the config: nothing to do")
+            return None
+    try:
+        return load(stage)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and exc.name.startswith(f"ignition.stages.{stage}"):
+            raise StageError(
+                f"the config needs the {stage} stage, which this build does not include"
+            ) from None
+        raise
+
+
+def _os_error(exc: OSError) -> str:
+    what = exc.strerror or str(exc)
+    return f"{what}: {exc.filename}" if exc.filename else what

@@ -1,0 +1,115 @@
+"""``ignition plan``: every action a config would take on this machine, touching nothing.
+
+    ignition plan [-platform=P] [-root=/] [-offline] [-log-to-stdout] [CONFIG|-]
+
+With CONFIG the config is read from that file (``-`` for stdin); without it, it is acquired
+the way the fetch stage would (kernel command line, system ``user.ign``, the platform), but
+nothing is cached. Base configs are merged as in a real run; referenced configs are fetched
+(reading is harmless) unless ``-offline``. Then each stage lists its actions in order;
+destructive ones (removing or replacing what exists) are marked ``[DESTRUCTIVE]``.
+Log lines go to stderr, the plan to stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.config.merge import merge
+from ignition.config.model import Config, empty_config
+from ignition.engine.acquire import acquire
+from ignition.engine.base import load_base
+from ignition.engine.engine import stage_function
+from ignition.engine.neednet import network_reason
+from ignition.engine.render import render
+from ignition.engine.state import State
+from ignition.engine.userdata import to_config
+from ignition.errors import IgnitionError
+from ignition.fetch.fetcher import ResourceFetcher
+from ignition.log import Logger, StreamSink
+from ignition.stages import StageContext
+from ignition.system import System
+
+PLANNED_STAGES = ("kargs", "disks", "mount", "files")
+
+
+def main(args: list[str]) -> int:
+    spec = GoFlags(
+        [
+            FlagSpec("platform", default="metal"),
+            FlagSpec("root", default="/"),
+            FlagSpec("offline", takes_value=False),
+            FlagSpec("log-to-stdout", takes_value=False),
+            FlagSpec("help", takes_value=False, aliases=("h",)),
+        ]
+    )
+    try:
+        opts, rest = spec.parse(args)
+    except UsageError as exc:
+        sys.stderr.write(f"{exc}\n{__doc__}")
+        return 2
+    if opts["help"] or len(rest) > 1:
+        sys.stderr.write(__doc__ or "")
+        return 0 if opts["help"] else 2
+    log = Logger(StreamSink(sys.stderr), debug=False)
+    try:
+        lines = make_plan(
+            log,
+            platform=str(opts["platform"]),
+            root=str(opts["root"]) or "/",
+            config_path=rest[0] if rest else None,
+            offline=bool(opts["offline"]),
+        )
+    except (IgnitionError, OSError) as exc:
+        log.crit(f"cannot plan: {exc}")
+        return 1
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    return 0
+
+
+def make_plan(
+    log: Logger, *, platform: str, root: str, config_path: str | None, offline: bool
+) -> list[str]:
+    import providers
+    from providers.base import ProviderContext
+
+    system = System.create(root, log)
+    fetcher = ResourceFetcher(log, offline=offline)
+    state = State()
+    provider = providers.get(platform)
+    pctx = ProviderContext(fetcher, log, system.paths, "plan")
+    base = load_base(system.paths, platform, log)
+    lines: list[str] = []
+    if config_path is not None:
+        user = _read_config(config_path, fetcher, state, log)
+        lines.append(f"fetch: config from {config_path}")
+    else:
+        user = acquire(system, provider, pctx, fetcher, state, 120.0)
+        sources = [c.source for c in state.fetched_configs if c.kind == "user"]
+        lines.append(f"fetch: config from {', '.join(sources) or 'nowhere (empty config)'}")
+    config: Config = merge(empty_config(), merge(base, user))
+    reason = network_reason(config)
+    lines.append(
+        "fetch: the config needs the network" + (f" ({reason})" if reason else ": no")
+        if reason
+        else "fetch: the config needs no network"
+    )
+    for stage in PLANNED_STAGES:
+        ctx = StageContext(system, config, state, fetcher, platform, dry_run=True)
+        with log.prefixed(stage):
+            fn = stage_function(stage, config, log)
+            if fn is not None:
+                fn(ctx)
+        lines.extend(ctx.plan)
+    return lines
+
+
+def _read_config(path: str, fetcher: ResourceFetcher, state: State, log: Logger) -> Config:
+    if path == "-":
+        raw = sys.stdin.buffer.read()
+    else:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    cfg = to_config(raw, source=path, log=log) or empty_config()
+    fetcher.apply_config(cfg)
+    return render(cfg, fetcher, state, log)

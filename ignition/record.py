@@ -1,0 +1,126 @@
+"""Immutable records that import fast.
+
+The config model has ~40 classes and every stage of the engine is a separate process in the
+initramfs: ``dataclasses`` needs about 1 ms per frozen class at import (plus ``inspect``),
+which is boot time. :func:`record` builds only what the model uses — a keyword ``__init__``
+(one small ``exec`` per class), equality, hashing, ``repr`` and write protection — and is
+declared with :func:`typing.dataclass_transform`, so mypy checks records exactly like frozen
+dataclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, dataclass_transform, overload
+
+T = TypeVar("T")
+
+
+class FrozenRecordError(AttributeError):
+    pass
+
+
+class _Factory:
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+
+@overload
+def field(*, default_factory: Callable[[], T]) -> T: ...
+@overload
+def field(*, default: T) -> T: ...
+def field(*, default_factory: Callable[[], Any] | None = None, default: Any = None) -> Any:
+    return _Factory(default_factory) if default_factory is not None else default
+
+
+def _eq(self: Any, other: Any) -> Any:
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    return self.__dict__ == other.__dict__
+
+
+def _hash(self: Any) -> int:
+    return hash(tuple(self.__dict__[n] for n in self.__record_fields__))
+
+
+def _repr(self: Any) -> str:
+    args = ", ".join(f"{n}={self.__dict__[n]!r}" for n in self.__record_fields__)
+    return f"{self.__class__.__name__}({args})"
+
+
+def _setattr(self: Any, name: str, value: Any) -> None:
+    raise FrozenRecordError(f"cannot assign to field {name!r}: records are immutable")
+
+
+@overload
+def record(cls: type[T], /) -> type[T]: ...
+@overload
+def record(*, frozen: bool = True) -> Callable[[type[T]], type[T]]: ...
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def record(cls: type[T] | None = None, /, *, frozen: bool = True) -> Any:
+    """Class decorator: ``@record`` (immutable) or ``@record(frozen=False)``."""
+    if cls is None:
+        return lambda c: _build(c, frozen=frozen)
+    return _build(cls, frozen=frozen)
+
+
+def _build(cls: type[T], *, frozen: bool) -> type[T]:
+    # not inspect.get_annotations: importing inspect is what this module avoids
+    names = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063
+    env: dict[str, Any] = {}
+    params, body = [], []
+    for n in names:
+        default = cls.__dict__.get(n)
+        if isinstance(default, _Factory):
+            env[f"_f_{n}"] = default.make
+            params.append(f"{n}=None")
+            body.append(f"    d['{n}'] = _f_{n}() if {n} is None else {n}")
+        else:
+            env[f"_d_{n}"] = default
+            params.append(f"{n}=_d_{n}")
+            body.append(f"    d['{n}'] = {n}")
+        if n in cls.__dict__:
+            delattr(cls, n)  # the instance dict holds the value
+    src = f"def __init__(self, {', '.join(params)}):\n    d = self.__dict__\n"
+    src += "\n".join(body) + "\n" if body else "    pass\n"
+    exec(src, env)
+    attrs: dict[str, Any] = {
+        "__init__": env["__init__"],
+        "__eq__": _eq,
+        "__repr__": _repr,
+        "__record_fields__": names,
+        "__match_args__": names,
+    }
+    if frozen:
+        attrs.update(__hash__=_hash, __setattr__=_setattr, __delattr__=_setattr)
+    else:
+        attrs["__hash__"] = None
+    for k, v in attrs.items():
+        setattr(cls, k, v)
+    return cls
+
+
+def fields(obj_or_cls: Any) -> tuple[str, ...]:
+    return obj_or_cls.__record_fields__  # type: ignore[no-any-return]
+
+
+def is_record(obj: Any) -> bool:
+    return hasattr(obj, "__record_fields__")
+
+
+def replace(obj: T, **changes: Any) -> T:
+    """A copy of ``obj`` with some fields changed (like :func:`dataclasses.replace`)."""
+    unknown = set(changes) - set(obj.__record_fields__)  # type: ignore[attr-defined]
+    if unknown:
+        raise TypeError(f"{type(obj).__name__} has no field(s) {', '.join(sorted(unknown))}")
+    new = object.__new__(type(obj))
+    d = new.__dict__
+    d.update(obj.__dict__)
+    d.update(changes)
+    return new
+
+
+def as_tuple(obj: Any) -> tuple[Any, ...]:
+    return tuple(obj.__dict__[n] for n in obj.__record_fields__)

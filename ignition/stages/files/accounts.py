@@ -1,0 +1,286 @@
+"""Users and groups in the target root (§3.6.1–3.6.3), with shadow-utils' ``--root``.
+
+Existence is read from the root's ``/etc/passwd`` and ``/etc/group`` (what NSS ``files``
+answers in the reference's chroot lookup). Tools and arguments are the reference's:
+``groupadd``/``groupmod``/``groupdel`` and ``useradd``/``usermod``/``userdel``, each with
+``--root <root>``; password hashes go through ``--password`` verbatim and are redacted from
+every log line and error (the reference logs them at DEBUG, §8 #11). SSH keys are written as
+the user (effective ids switched in a child process, umask 077), so a home directory the user
+controls cannot redirect the write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ignition.config.model import PasswdGroup, PasswdUser
+from ignition.errors import StageError
+from ignition.system.runner import CommandError
+
+if TYPE_CHECKING:
+    from ignition.stages import StageContext
+    from ignition.system import System
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    name: str
+    uid: int
+    gid: int
+    home: str
+
+
+def _read_db(system: System, path: str) -> Iterator[list[str]]:
+    try:
+        host = system.root.follow(path)
+        with open(host, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                line = line.rstrip("\n")
+                if line and not line.startswith(("#", "+", "-")):
+                    yield line.split(":")
+    except (FileNotFoundError, NotADirectoryError):
+        return
+
+
+def users(system: System) -> dict[str, Account]:
+    out: dict[str, Account] = {}
+    for f in _read_db(system, "/etc/passwd"):
+        if len(f) >= 6 and f[2].isdigit() and f[3].isdigit():
+            out.setdefault(f[0], Account(f[0], int(f[2]), int(f[3]), f[5]))
+    return out
+
+
+def groups(system: System) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for f in _read_db(system, "/etc/group"):
+        if len(f) >= 3 and f[2].isdigit():
+            out.setdefault(f[0], int(f[2]))
+    return out
+
+
+def group_argv(root: str, g: PasswdGroup, *, exists: bool) -> list[str]:
+    if g.should_exist is False:
+        return ["groupdel", "--root", root, g.name]
+    argv = ["groupmod" if exists else "groupadd", "--root", root]
+    if g.gid is not None:
+        argv += ["--gid", str(g.gid)]
+    if g.password_hash:
+        argv += ["--password", g.password_hash]
+    if g.system and not exists:
+        argv.append("--system")
+    return [*argv, g.name]
+
+
+def useradd_argv(root: str, u: PasswdUser) -> list[str]:
+    argv = ["useradd", "--root", root]
+    if u.home_dir:
+        argv += ["--home-dir", u.home_dir]
+    argv.append("--no-create-home" if u.no_create_home else "--create-home")
+    if u.no_user_group:
+        argv.append("--no-user-group")
+    if u.system:
+        argv.append("--system")
+    if u.no_log_init:
+        argv.append("--no-log-init")
+    argv += ["--password", u.password_hash or "*"]
+    return [*argv, *_common_user_args(u), u.name]
+
+
+def usermod_argv(root: str, u: PasswdUser) -> list[str]:
+    argv = ["usermod", "--root", root]
+    if u.home_dir:
+        argv += ["--home", u.home_dir, "--move-home"]
+    if u.password_hash is not None:
+        argv += ["--password", u.password_hash or "*"]
+    return [*argv, *_common_user_args(u), u.name]
+
+
+def _common_user_args(u: PasswdUser) -> list[str]:
+    argv: list[str] = []
+    if u.uid is not None:
+        argv += ["--uid", str(u.uid)]
+    if u.gecos:
+        argv += ["--comment", u.gecos]
+    if u.primary_group:
+        argv += ["--gid", u.primary_group]
+    if u.groups:
+        argv += ["--groups", ",".join(u.groups)]
+    if u.shell:
+        argv += ["--shell", u.shell]
+    return argv
+
+
+def _secrets(*hashes: str | None) -> tuple[str, ...]:
+    return tuple(h for h in hashes if h and h != "*")
+
+
+def _run(ctx: StageContext, argv: list[str], secrets: tuple[str, ...], what: str) -> None:
+    try:
+        ctx.system.runner.run(argv, secrets=secrets)
+    except CommandError as exc:
+        raise StageError(f"{what}: {exc}") from None
+
+
+def plan_groups(ctx: StageContext, plan: object) -> None:
+    from ignition.stages.files.plan import Plan
+
+    assert isinstance(plan, Plan)
+    root = str(ctx.system.root.root)
+    existing = groups(ctx.system)
+    for g in ctx.config.passwd.groups:
+        exists = g.name in existing
+        if g.should_exist is False and not exists:
+            continue
+        argv = group_argv(root, g, exists=exists)
+        secrets = _secrets(g.password_hash)
+        verb = {"groupdel": "delete", "groupmod": "modify", "groupadd": "create"}[argv[0]]
+
+        def act(
+            argv: list[str] = argv, secrets: tuple[str, ...] = secrets, n: str = g.name
+        ) -> None:
+            _run(ctx, argv, secrets, f'failed to {argv[0]} group "{n}"')
+
+        plan.add("ensureGroups", f'{verb} group "{g.name}"', act, destructive=verb == "delete")
+
+
+def plan_users(ctx: StageContext, plan: object) -> None:
+    from ignition.stages.files.plan import Plan
+
+    assert isinstance(plan, Plan)
+    root = str(ctx.system.root.root)
+    existing = users(ctx.system)
+    for u in ctx.config.passwd.users:
+        exists = u.name in existing
+        if u.should_exist is False:
+            if exists:
+                argv = ["userdel", "--remove", "--root", root, u.name]
+                plan.add(
+                    "ensureUsers",
+                    f'delete user "{u.name}" and its home directory',
+                    partial(_run, ctx, argv, (), f'failed to delete user "{u.name}"'),
+                    destructive=True,
+                )
+            continue
+        argv = usermod_argv(root, u) if exists else useradd_argv(root, u)
+        verb = "modify" if exists else "create"
+        plan.add(
+            "ensureUsers",
+            f'{verb} user "{u.name}"',
+            partial(_ensure_user, ctx, u, argv),
+            destructive=exists and bool(u.home_dir),
+        )
+        if u.ssh_authorized_keys:
+            plan.add(
+                "ensureUsers",
+                f'write {len(u.ssh_authorized_keys)} SSH keys for user "{u.name}"',
+                partial(write_ssh_keys, ctx, u),
+            )
+
+
+def _ensure_user(ctx: StageContext, u: PasswdUser, argv: list[str]) -> None:
+    root = str(ctx.system.root.root)
+    _run(ctx, argv, _secrets(u.password_hash), f'failed to {argv[0]} user "{u.name}"')
+    if not u.no_create_home:
+        _own_notated_dirs(ctx, u.name)
+    if u.password_hash is not None:
+        pw = u.password_hash or "*"
+        _run(
+            ctx,
+            ["usermod", "--root", root, "--password", pw, u.name],
+            _secrets(u.password_hash),
+            f'failed to set password for user "{u.name}"',
+        )
+
+
+def _own_notated_dirs(ctx: StageContext, name: str) -> None:
+    """Directories the mount stage created inside the home belong to the user (0700)."""
+    acct = users(ctx.system).get(name)
+    if acct is None or not ctx.state.notated_directories:
+        return
+    home = acct.home.rstrip("/") or "/"
+    for d in ctx.state.notated_directories:
+        if d == home or d.startswith(home + "/"):
+            host = ctx.system.root.join(d)
+            os.lchown(host, acct.uid, acct.gid)
+            os.chmod(host, 0o700)
+
+
+def write_ssh_keys(ctx: StageContext, u: PasswdUser) -> None:
+    acct = users(ctx.system).get(u.name)
+    if acct is None:
+        raise StageError(f'cannot write SSH keys: user "{u.name}" does not exist in the root')
+    home = ctx.system.root.follow(acct.home or "/")
+    data = "\n".join(u.ssh_authorized_keys)
+    if not data.endswith("\n"):
+        data += "\n"
+    if ctx.system.paths.write_authorized_keys_fragment:
+        target = home / ".ssh" / "authorized_keys.d" / "ignition"
+    else:
+        target = home / ".ssh" / "authorized_keys"
+    with ctx.system.log.op(f'adding ssh keys to user "{u.name}"'):
+        _write_as(acct.uid, acct.gid, home, target, data.encode())
+    logical = ctx.system.root.relative(target)
+    ctx.system.log.structured(
+        f"wrote ssh authorized keys file for user: {u.name}",
+        {
+            "MESSAGE_ID": "225067b87bbd4a0cb6ab151f82fa364b",
+            "IGNITION_USER_NAME": u.name,
+            "IGNITION_PATH": logical,
+        },
+    )
+
+
+def _write_as(uid: int, gid: int, home: Path, target: Path, data: bytes) -> None:
+    """Create the key file's directories (0700) and the file (0600) with the user's ids."""
+    if os.geteuid() != 0 or uid == 0:
+        _write_keys(home, target, data)  # unprivileged (tests) or root's own keys
+        return
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: drop to the user, write, report
+        code = 0
+        try:
+            os.close(r)
+            os.setgroups([])
+            os.setresgid(gid, gid, gid)
+            os.setresuid(uid, uid, uid)
+            _write_keys(home, target, data)
+        except BaseException as exc:
+            with contextlib.suppress(BaseException):
+                os.write(w, f"{type(exc).__name__}: {getattr(exc, 'strerror', '') or exc}".encode())
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(w)
+    with os.fdopen(r, "rb") as fh:
+        msg = fh.read().decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise StageError(f"writing SSH keys to {target.name}: {msg or 'failed'}")
+
+
+def _write_keys(home: Path, target: Path, data: bytes) -> None:
+    old = os.umask(0o077)
+    try:
+        _write_keys_masked(home, target, data)
+    finally:
+        os.umask(old)
+
+
+def _write_keys_masked(home: Path, target: Path, data: bytes) -> None:
+    for d in [p for p in reversed(target.parents) if home in p.parents]:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(d, 0o700)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)

@@ -1,0 +1,93 @@
+"""``/etc/.ignition-result.json`` (§3.6.9) and provider output files (§3.6.8).
+
+The result file records the boot that provisioned the machine and whether a user config was
+given. On a rerun the old report is nested as ``previousReport`` with a warning, unless the
+distro's ``is-live-image`` hook says this is a live image (then it is silently replaced).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import stat
+from typing import TYPE_CHECKING, Any
+
+from ignition.config import codec
+from ignition.config.model import File
+from ignition.errors import StageError
+from ignition.stages.files.fsops import RootFS, write_atomic
+from ignition.system.runner import CommandError
+from ignition.urls import URLError, decode_data_url
+
+if TYPE_CHECKING:
+    from ignition.stages import StageContext
+    from ignition.stages.files.plan import Plan
+
+RESULT_FILE = "/etc/.ignition-result.json"
+RERUN_WARNING = (
+    "Ignition has already run on this system. Unexpected behavior may occur. "
+    "Ignition is not designed to run more than once per system."
+)
+
+
+def plan_result(ctx: StageContext, plan: Plan, fs: RootFS) -> None:
+    plan.add("createResultFile", f'write "{RESULT_FILE}"', lambda: write_result(ctx, fs))
+
+
+def write_result(ctx: StageContext, fs: RootFS) -> None:
+    try:
+        with open(ctx.system.paths.boot_id, encoding="ascii") as fh:
+            boot_id = fh.read().strip()
+    except OSError:
+        boot_id = ""
+    now = datetime.datetime.now(datetime.UTC).astimezone().isoformat(timespec="seconds")
+    result: dict[str, Any] = {
+        "provisioningBootID": boot_id,
+        "provisioningDate": now.replace("+00:00", "Z"),
+        "userConfigProvided": any(c.kind == "user" for c in ctx.state.fetched_configs),
+    }
+    with fs.at(RESULT_FILE) as at:
+        st = at.lstat()
+        if st is not None and stat.S_ISREG(st.st_mode):
+            previous = _read(at.fd, at.name)
+            if not _is_live_image(ctx):
+                ctx.system.log.warning(RERUN_WARNING)
+                result["previousReport"] = previous
+        data = json.dumps(result, indent=2) + "\n"
+        write_atomic(at, data.encode(), mode=0o600)
+
+
+def _read(dir_fd: int, name: str) -> Any:
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dir_fd)
+    with os.fdopen(fd, "rb") as fh:
+        raw = fh.read()
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+def _is_live_image(ctx: StageContext) -> bool:
+    try:
+        ctx.system.runner.run(["is-live-image"])
+    except CommandError:
+        return False
+    return True
+
+
+def plan_provider_files(ctx: StageContext, plan: Plan, fs: RootFS) -> None:
+    """Files a provider left in the state for this stage (Hyper-V KVP pools: 0600)."""
+    for raw in ctx.state.provider_output_files:
+        f = codec.decode(File, raw)
+        try:
+            data = decode_data_url(f.contents.source or "data:,").data
+        except URLError as exc:
+            raise StageError(f'provider output file "{f.path}": {exc}') from None
+        mode = f.mode if f.mode is not None else 0o600
+
+        def act(path: str = f.path, data: bytes = data, mode: int = mode) -> None:
+            with fs.at(path) as at:
+                write_atomic(at, data, mode=mode)
+
+        plan.add("createProviderOutputFiles", f'write provider file "{f.path}"', act)

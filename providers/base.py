@@ -1,0 +1,56 @@
+"""The provider protocol: what a platform (``--platform``/``ignition.platform.id``) supplies.
+
+A provider returns the raw user-data bytes, or ``None`` for "this platform has no config"
+(the reference's ``ErrEmpty``: not an error). Detecting, parsing and validating are the
+engine's job, so cloud-config and scripts work on every platform. All retry, timeout, TLS and
+decompression logic lives in the shared fetcher (:attr:`ProviderContext.fetcher`), which
+providers use for their metadata services (extra headers, extra retried status codes, a PUT
+for tokens, own timeouts: :class:`ignition.fetch.FetchOptions`).
+
+Optional hooks, with the reference's defaults: :meth:`Provider.init` runs at the start of every
+stage (AWS: region hint); :meth:`Provider.status` reports a stage's outcome (Equinix Metal);
+:meth:`Provider.delete_config` backs ``ignition-rmcfg``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from ignition.errors import IgnitionError
+
+if TYPE_CHECKING:
+    from ignition.fetch.fetcher import ResourceFetcher
+    from ignition.log import Logger
+    from ignition.system.paths import Paths
+
+
+class ProviderError(IgnitionError):
+    """The platform could not be asked (fatal: the reference does not fall through)."""
+
+
+@dataclass
+class ProviderContext:
+    fetcher: ResourceFetcher  # offline in fetch-offline: network fetches raise NeedsNetwork
+    log: Logger
+    paths: Paths
+    stage: str
+
+
+class Provider:
+    """Base class with the reference's defaults for the optional hooks."""
+
+    name: ClassVar[str] = ""
+
+    def fetch_config(self, ctx: ProviderContext) -> bytes | None:
+        """Raw user data, or None when the platform has none."""
+        raise NotImplementedError
+
+    def init(self, ctx: ProviderContext) -> None:
+        """Prepare the fetcher (credentials, region hints); runs at the start of every stage."""
+
+    def status(self, ctx: ProviderContext, stage: str, error: BaseException | None) -> None:
+        """Report the outcome of a stage to the platform (failures here are only logged)."""
+
+    def delete_config(self, ctx: ProviderContext) -> None:
+        raise ProviderError("cannot delete config on this platform")
