@@ -7,7 +7,8 @@ is also formatted as a filesystem, a RAID member that is also a LUKS device, ...
 two would silently destroy the other.
 
 ``ignition plan`` (``ctx.dry_run``) runs the same decisions read-only and lists every action in
-``ctx.plan``, destructive ones first-worded ``DESTROY``.
+``ctx.plan`` (``disks: ...``), destructive ones marked ``[DESTRUCTIVE]``, refusals as
+``disks: would fail: ...``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ignition.stages import StageContext
     from ignition.system import System
 
-DESTROY = "DESTROY"
+DESTRUCTIVE = "  [DESTRUCTIVE]"  # the marker `ignition plan` documents for every stage
 
 
 @dataclass
@@ -44,14 +44,14 @@ class DisksRun:
         return self.ctx.dry_run
 
     def plan(self, line: str, *, destroy: bool = False) -> None:
-        self.ctx.plan.append(f"{DESTROY} {line}" if destroy else line)
+        self.ctx.plan.append(f"disks: {line}{DESTRUCTIVE if destroy else ''}")
 
     def refuse(self, message: str) -> None:
         """A refusal: raised in a real run; in a dry run recorded and planning goes on."""
         if not self.dry_run:
             raise StageError(message)
         self.problems.append(message)
-        self.ctx.plan.append(f"FAIL {message}")
+        self.ctx.plan.append(f"disks: would fail: {message}")
 
     def devices_for(self, paths: Sequence[str], what: str) -> dict[str, str]:
         """Wait for ``paths`` and alias them (the reference's ``waitOnDevicesAndCreateAliases``);

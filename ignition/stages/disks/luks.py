@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ignition.errors import StageError
+from ignition.errors import IgnitionError, StageError
 from ignition.system import blkid, devices
 from ignition.system.runner import CommandError
 
@@ -158,7 +158,7 @@ def create_volume(run: DisksRun, v: Luks, device: str) -> None:
     if v.key_file.source:
         try:
             key = run.ctx.fetcher.fetch(v.key_file, what="key file")
-        except Exception as exc:  # fetch errors are scheme-specific; the message is secret-free
+        except (IgnitionError, OSError) as exc:  # fetch errors carry no secrets
             raise StageError(f"failed to fetch the key file of {v.name!r}: {exc}") from None
         generated = False
     else:

@@ -356,9 +356,9 @@ def partition_disk(run: DisksRun, disk: Disk, device: str) -> None:
         if active:
             run.refuse(f'refusing to wipe active disk "{device}" ({"; ".join(active.values())})')
             return
-        if run.dry_run:
-            run.plan(f"wipe partition table of {device}", destroy=True)
         current = read_table(device, require_gpt=False)
+        if run.dry_run:
+            run.plan(f"wipe partition table of {device}", destroy=bool(current.table_type))
         table = blkid.PartitionTable(current.sector_size, "")
         try:
             plan = plan_disk(run, device, disk, table, active, clear=True)

@@ -13,7 +13,7 @@ import pytest
 from ignition.stages import StageContext
 from ignition.stages.disks import run_with
 from ignition.stages.disks.context import DisksRun
-from tests.unit.disks.support import DataFetcher, ListSink, make_context
+from tests.unit.disks.support import ListSink, make_context
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -38,12 +38,9 @@ class Stage:
         *,
         version: str = "3.4.0",
         dry_run: bool = False,
-        fetcher: DataFetcher | None = None,
         timeout: float = 2.0,
     ) -> DisksRun:
-        self.ctx, self.sink = make_context(
-            self.tmp_path, storage, version=version, dry_run=dry_run, fetcher=fetcher
-        )
+        self.ctx, self.sink = make_context(self.tmp_path, storage, version=version, dry_run=dry_run)
         self.result = run_with(self.ctx, timeout=timeout)
         return self.result
 

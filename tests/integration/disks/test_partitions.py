@@ -378,5 +378,5 @@ def test_dry_run_plans_without_writing(loopdev: Loop, stage: Stage) -> None:
     assert table(dev) == before
     assert stage.writes() == []
     assert stage.ctx is not None
-    assert stage.ctx.plan[0] == f"DESTROY wipe partition table of {dev}"
+    assert stage.ctx.plan[0] == f"disks: wipe partition table of {dev}  [DESTRUCTIVE]"
     assert not os.path.exists(stage.tmp_path / "dev_aliases")  # no alias created either

@@ -62,8 +62,8 @@ def test_mdadm_command_line(loopdev: Loop, stage: Stage) -> None:
     )
     assert stage.ctx is not None
     assert stage.ctx.plan == [
-        f"DESTROY create raid1 array /dev/md/md0 from {a}, {b}, {c} "
-        "(mdadm --create overwrites the members)"
+        f"disks: create raid1 array /dev/md/md0 from {a}, {b}, {c} "
+        "(mdadm --create overwrites the members)  [DESTRUCTIVE]"
     ]
     from ignition.config.model import Raid
     from ignition.stages.disks.raid import mdadm_argv

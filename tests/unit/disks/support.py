@@ -1,5 +1,6 @@
-"""Helpers shared by the disks tests: building a stage context from a config text, a fetcher
-for ``data:`` URLs, a log that keeps its lines, and reading tables back independently."""
+"""Helpers shared by the disks tests: building a stage context from a config text (with the
+real fetcher: ``data:`` URLs need no network), a log that keeps its lines, and reading tables
+back independently."""
 
 from __future__ import annotations
 
@@ -11,13 +12,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ignition.config.model import Resource
 from ignition.config.parse import parse
 from ignition.engine.state import State
+from ignition.fetch.fetcher import ResourceFetcher
 from ignition.log import Level, Logger
 from ignition.stages import StageContext
 from ignition.system import System
-from ignition.urls import decode_data_url
 
 
 class ListSink:
@@ -31,25 +31,6 @@ class ListSink:
         return "\n".join(m for _, m in self.lines)
 
 
-class DataFetcher:
-    """Serves ``data:`` URLs; ``adverts`` maps a URL to the body ``fetch_url`` returns."""
-
-    def __init__(self, adverts: Mapping[str, bytes] | None = None) -> None:
-        self.adverts = dict(adverts or {})
-        self.fetched: list[str] = []
-
-    def fetch(self, resource: Resource, *, what: str = "resource") -> bytes:
-        assert resource.source is not None
-        self.fetched.append(resource.source)
-        return decode_data_url(resource.source).data
-
-    def fetch_url(self, url: str, *, headers: dict[str, str] | None = None) -> bytes:
-        self.fetched.append(url)
-        if url not in self.adverts:
-            raise OSError(f"no route to {url}")
-        return self.adverts[url]
-
-
 def config_text(storage: dict[str, Any], version: str = "3.4.0") -> bytes:
     return json.dumps({"ignition": {"version": version}, "storage": storage}).encode()
 
@@ -60,7 +41,7 @@ def make_context(
     *,
     version: str = "3.4.0",
     dry_run: bool = False,
-    fetcher: DataFetcher | None = None,
+    fetcher: ResourceFetcher | None = None,
 ) -> tuple[StageContext, ListSink]:
     result = parse(config_text(storage, version))
     assert result.config is not None, result.report
@@ -69,9 +50,10 @@ def make_context(
     root.mkdir(exist_ok=True)
     system = System.scratch(root, Logger(sink))
     system.paths = dataclasses.replace(system.paths, dev_aliases=str(tmp_path / "dev_aliases"))
-    ctx = StageContext(
-        system, result.config, State(), fetcher or DataFetcher(), "file", dry_run=dry_run
-    )
+    if fetcher is None:
+        fetcher = ResourceFetcher(system.log)
+        fetcher.apply_config(result.config)
+    ctx = StageContext(system, result.config, State(), fetcher, "file", dry_run=dry_run)
     return ctx, sink
 
 

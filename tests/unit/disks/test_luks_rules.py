@@ -3,20 +3,51 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+
+import pytest
 
 from ignition.config.model import Clevis, ClevisCustom, Luks, Resource, Tang
 from ignition.stages.disks.context import DisksRun
 from ignition.stages.disks.crypttab import crypttab_line
 from ignition.stages.disks.luks import clevis_binding, format_argv, key_data_url, open_argv
 from ignition.urls import decode_data_url
-from tests.unit.disks.support import DataFetcher, make_context
+from tests.unit.disks.support import make_context
 
 ADV = b'{"payload": "e30", "signatures": []}'
 
 
-def run_for(tmp_path: Path, fetcher: DataFetcher) -> DisksRun:
-    ctx, _ = make_context(tmp_path, {}, fetcher=fetcher)
+@pytest.fixture
+def tang() -> Iterator[tuple[str, list[str]]]:
+    """A Tang stand-in on loopback serving ``/adv``; yields (url, requested paths)."""
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(200 if self.path == "/adv" else 404)
+            self.end_headers()
+            if self.path == "/adv":
+                self.wfile.write(ADV)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def run_for(tmp_path: Path) -> DisksRun:
+    ctx, _ = make_context(tmp_path, {})
     return DisksRun(ctx)
 
 
@@ -41,27 +72,29 @@ def test_format_and_open_arguments() -> None:
     ]  # fmt: skip
 
 
-def test_sss_config_with_offline_and_online_tang_and_tpm(tmp_path: Path) -> None:
-    fetcher = DataFetcher({"http://tang.example/adv": ADV})
+def test_sss_config_with_offline_and_online_tang_and_tpm(
+    tmp_path: Path, tang: tuple[str, list[str]]
+) -> None:
+    url, seen = tang
     v = Luks(
         name="root",
         device="/dev/x",
         clevis=Clevis(
             tang=(
-                Tang(url="http://tang.example", thumbprint="thp1"),
+                Tang(url=url, thumbprint="thp1"),
                 Tang(url="http://offline.example", thumbprint="thp2", advertisement=ADV.decode()),
             ),
             tpm2=True,
             threshold=2,
         ),
     )
-    b = clevis_binding(run_for(tmp_path, fetcher), v)
+    b = clevis_binding(run_for(tmp_path), v)
     assert b.pin == "sss"
     assert json.loads(b.config) == {
         "t": 2,
         "pins": {
             "tang": [
-                {"url": "http://tang.example", "thp": "thp1", "adv": json.loads(ADV)},
+                {"url": url, "thp": "thp1", "adv": json.loads(ADV)},
                 {"url": "http://offline.example", "thp": "thp2", "adv": json.loads(ADV)},
             ],
             "tpm2": {},
@@ -69,11 +102,11 @@ def test_sss_config_with_offline_and_online_tang_and_tpm(tmp_path: Path) -> None
     }
     # one online Tang server + the TPM reach the threshold of 2: unlocking is proven at once
     assert b.verify
-    assert fetcher.fetched == ["http://tang.example/adv"]
+    assert seen == ["/adv"]  # only the server without an advertisement was asked
 
 
 def test_tpm_only_omits_tang_and_custom_pins_pass_through(tmp_path: Path) -> None:
-    run = run_for(tmp_path, DataFetcher())
+    run = run_for(tmp_path)
     b = clevis_binding(run, Luks(name="r", device="/d", clevis=Clevis(tpm2=True)))
     assert json.loads(b.config) == {"t": 1, "pins": {"tpm2": {}}}
     custom = Clevis(custom=ClevisCustom(pin="tpm2", config='{"pcr_ids":"7"}', needs_network=False))

@@ -47,10 +47,12 @@ def test_plan_lists_every_decision_and_touches_nothing(tmp_path: Path) -> None:
             {
                 "device": str(img),
                 "partitions": [
-                    {"number": 1, "label": "EFI"},  # keep
+                    # (with a partition configured absent, validation wants every start and
+                    # size given and non-zero)
+                    {"number": 1, "label": "EFI", "startMiB": 1, "sizeMiB": 32},  # keep
                     {"number": 6, "shouldExist": False, "wipePartitionEntry": True},  # delete
-                    {"number": 9, "label": "ROOT", "sizeMiB": 0, "resize": True},  # grow to fill
-                    {"label": "data", "sizeMiB": 16},  # number 0
+                    {"number": 9, "startMiB": 65, "sizeMiB": 100, "resize": True},  # grow
+                    {"label": "data", "startMiB": 33, "sizeMiB": 16},  # number 0
                     {"number": 12, "shouldExist": False},  # nothing
                 ],
             }
@@ -60,12 +62,12 @@ def test_plan_lists_every_decision_and_touches_nothing(tmp_path: Path) -> None:
     run_with(ctx, timeout=0.1)
     dev = str(img)
     assert ctx.plan == [
-        f"keep partition 1 of {dev} (matches)",
-        f'DESTROY delete partition 6 ("OEM", 65536 sectors) of {dev}',
-        f"resize partition 9 of {dev} from 131072 to 391135 sectors",  # to the end of the disk
-        f"partition 12 of {dev}: absent as configured",
+        f"disks: keep partition 1 of {dev} (matches)",
+        f'disks: delete partition 6 ("OEM", 65536 sectors) of {dev}  [DESTRUCTIVE]',
+        f"disks: resize partition 9 of {dev} from 131072 to 204800 sectors",
+        f"disks: partition 12 of {dev}: absent as configured",
         # number 0: the lowest number neither in use nor configured (6 is configured absent)
-        f'create partition 2 on {dev}: start 67584, size 32768 sectors, label "data"',
+        f'disks: create partition 2 on {dev}: start 67584, size 32768 sectors, label "data"',
     ]
     assert digest(img) == before
 
@@ -79,7 +81,7 @@ def test_plan_reports_what_the_run_would_refuse(tmp_path: Path) -> None:
                 "device": str(img),
                 "partitions": [
                     {"number": 6, "shouldExist": False},
-                    {"number": 9, "sizeMiB": 2},
+                    {"number": 9, "startMiB": 65, "sizeMiB": 2},
                 ],
             }
         ]
@@ -89,8 +91,10 @@ def test_plan_reports_what_the_run_would_refuse(tmp_path: Path) -> None:
         run_with(ctx, timeout=0.1)
     assert "2 problems" in str(err.value)
     assert ctx.plan == [
-        "FAIL partition 6 exists but is specified as nonexistant and wipePartitionEntry is false",
-        "FAIL partition 9 didn't match: size did not match (specified 4096, got 131072)",
+        "disks: would fail: partition 6 exists but is specified as nonexistant "
+        "and wipePartitionEntry is false",
+        "disks: would fail: partition 9 didn't match: size did not match "
+        "(specified 4096, got 131072)",
     ]
 
 
@@ -105,9 +109,9 @@ def test_plan_wipe_table_and_filesystems(tmp_path: Path) -> None:
     }
     ctx, _ = make_context(tmp_path, storage, dry_run=True)
     run_with(ctx, timeout=0.1)
-    assert ctx.plan[0] == f"DESTROY wipe partition table of {img}"
-    assert ctx.plan[1].startswith(f"create partition 1 on {img}: start 2048, size 522207 sectors")
+    assert ctx.plan[0] == f"disks: wipe partition table of {img}  [DESTRUCTIVE]"
+    assert ctx.plan[1].startswith(f"disks: create partition 1 on {img}: start 2048, size 522207")
     assert ctx.plan[2] == (
-        'create ext4 filesystem on /dev/disk/by-partlabel/only (label "x") '
+        'disks: create ext4 filesystem on /dev/disk/by-partlabel/only (label "x") '
         "(device created by an earlier step)"
     )
