@@ -108,6 +108,7 @@ class Wanted:
     should_exist: bool
     wipe_entry: bool
     resize: bool
+    auto_number: bool = False  # configured with number 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +156,7 @@ def wanted_partitions(parts: tuple[Partition, ...], table: blkid.PartitionTable)
                 should_exist=p.should_exist is not False,
                 wipe_entry=bool(p.wipe_partition_entry),
                 resize=bool(p.resize),
+                auto_number=p.number == 0,
             )
         )
     creating = {w.number for w in out if w.should_exist}
@@ -380,6 +382,14 @@ def partition_disk(run: DisksRun, disk: Disk, device: str) -> None:
 
     for d in plan.decisions:
         n = d.wanted.number
+        if d.action is Action.CREATE and d.wanted.auto_number and d.wanted.label:
+            same = [e.number for e in table.partitions if e.label == d.wanted.label]
+            if same:
+                # the reference creates another one (a second boot duplicates it); say so
+                log.warning(
+                    f'partition {n} (number 0) gets the label "{d.wanted.label}" that partition '
+                    f"{same[0]} already has; give it a number to reuse that partition instead"
+                )
         match d.action:
             case Action.NOTHING:
                 log.info(

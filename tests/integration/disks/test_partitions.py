@@ -380,3 +380,14 @@ def test_dry_run_plans_without_writing(loopdev: Loop, stage: Stage) -> None:
     assert stage.ctx is not None
     assert stage.ctx.plan[0] == f"disks: wipe partition table of {dev}  [DESTRUCTIVE]"
     assert not os.path.exists(stage.tmp_path / "dev_aliases")  # no alias created either
+
+
+def test_number_zero_twice_duplicates_like_the_reference_and_warns(
+    loopdev: Loop, stage: Stage
+) -> None:
+    dev = loopdev(64)
+    config = {"disks": [{"device": dev, "partitions": [{"label": "data-twice", "sizeMiB": 8}]}]}
+    stage(config)
+    stage(config)
+    assert [v[2] for v in table(dev).values()] == ["data-twice", "data-twice"]
+    assert 'gets the label "data-twice" that partition 1 already has' in stage.sink.text()
