@@ -4,9 +4,11 @@ dm-crypt (this project's CI host has neither: those parts are skipped there with
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,9 +32,21 @@ def dm_crypt_unavailable() -> str | None:
 
 
 @pytest.fixture(autouse=True)
-def _cryptsetup() -> None:
+def _cryptsetup() -> Iterator[None]:
+    """Skip without cryptsetup. libdevmapper creates /dev/mapper/control on first use even where
+    the kernel has no device-mapper; remove it again then, since tools (the conformance runner
+    among them) take that node as proof that LUKS volumes can be opened."""
     if shutil.which("cryptsetup") is None:
         pytest.skip("cryptsetup is not installed (./dev setup installs cryptsetup-bin)")
+    had_node = os.path.exists("/dev/mapper/control")
+    had_dir = os.path.isdir("/dev/mapper")
+    yield
+    if not had_node and not os.path.exists("/sys/class/misc/device-mapper"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink("/dev/mapper/control")
+        if not had_dir:
+            with contextlib.suppress(OSError):
+                os.rmdir("/dev/mapper")
 
 
 def volume(dev: str, **extra: object) -> dict[str, object]:
