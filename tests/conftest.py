@@ -72,6 +72,7 @@ def loopdev(tmp_path: Any) -> Any:
     """``loopdev(size_mib=64, sector_size=512) -> "/dev/loopN"``: a sparse image in tmp_path
     attached with partition scanning. Everything is unmounted and detached afterwards, also
     when the test fails."""
+    import re
     import subprocess
 
     why = loopdev_unavailable()
@@ -94,7 +95,13 @@ def loopdev(tmp_path: Any) -> Any:
     for dev in reversed(made):
         # unmount whatever a failed test left mounted from this device or its partitions
         with open("/proc/self/mounts") as fh:
-            mounted = [line.split()[1] for line in fh if line.split()[0].startswith(dev)]
+            mounted = [
+                line.split()[1]
+                for line in fh
+                if re.fullmatch(
+                    re.escape(dev) + r"(p\d+)?", line.split()[0]
+                )  # not loop10 for loop1
+            ]
         for target in reversed(mounted):
             subprocess.run(["umount", "-l", target], check=False, capture_output=True)
         subprocess.run(["losetup", "--detach", dev], check=False, capture_output=True)
