@@ -167,11 +167,15 @@ def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     rows: dict[str, list[float]] = {"stage": [], "cli": [], "reference sequence": []}
     counts: dict[str, tuple[int, int]] = {}
+    kinds = list(rows)
     for i in range(args.runs):
-        for kind in rows:
+        # rotate the order, and flush dirty pages first: sgdisk calls sync(), so whatever the
+        # previous run (or anything else on the machine) left unwritten would be billed to it
+        for kind in kinds[i % 3 :] + kinds[: i % 3]:
             with tempfile.TemporaryDirectory(prefix="disks-bench-") as d:
                 tmp = Path(d)
                 loop = Loop(tmp)
+                os.sync()
                 try:
                     if kind == "stage":
                         took, calls, settles = run_stage(loop.dev, tmp)

@@ -121,30 +121,24 @@ def block_devices() -> list[str]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceProperties:
-    node: str
-    LABEL: str = ""
-    UUID: str = ""
-    PARTLABEL: str = ""
-    PARTUUID: str = ""
-
-    def get(self, key: str) -> str:
-        value: str = getattr(self, key)
-        return value
+FS_KEYS = ("LABEL", "UUID")  # from the filesystem superblock
+PART_KEYS = ("PARTLABEL", "PARTUUID")  # from the disk's partition table
 
 
-def probe_properties(node: str) -> DeviceProperties:
-    """What udev's rules would put into by-label/by-uuid/by-partlabel/by-partuuid for ``node``."""
+def probe_properties(node: str, key: str) -> dict[str, str]:
+    """What udev's rules would put into the by-* link kind of ``key`` for ``node``: only the
+    probe that answers it runs (superblocks for LABEL/UUID, the partition entry otherwise)."""
+    if key in FS_KEYS:
+        try:
+            fs = blkid.probe_filesystem(node)
+        except blkid.ProbeError:
+            return {"LABEL": "", "UUID": ""}
+        return {"LABEL": fs.label, "UUID": fs.uuid}
     try:
-        fs = blkid.probe_filesystem(node)
+        name, uuid = blkid.probe_partition_entry(node)
     except blkid.ProbeError:
-        fs = blkid.FilesystemInfo()
-    try:
-        partlabel, partuuid = blkid.probe_partition_entry(node)
-    except blkid.ProbeError:
-        partlabel, partuuid = "", ""
-    return DeviceProperties(node, fs.label, fs.uuid, partlabel, partuuid)
+        name, uuid = "", ""
+    return {"PARTLABEL": name, "PARTUUID": uuid}
 
 
 @dataclass
@@ -152,15 +146,20 @@ class Lookup:
     """Finding device nodes for configured paths, with or without udev."""
 
     udev: bool
-    # probe results of one scan, so that repeated polls of a missing link stay cheap
-    _scan: list[DeviceProperties] = field(default_factory=list)
+    # probe results of one scan (node → key → value), so repeated polls stay cheap
+    _scan: dict[str, dict[str, str]] = field(default_factory=dict)
     _scanned_at: float = -1.0
 
-    def rescan(self, *, min_interval: float) -> None:
+    def rescan(self, key: str, *, min_interval: float) -> dict[str, str]:
+        """node → value of ``key`` for every block device (probing only what ``key`` needs)."""
         now = time.monotonic()
         if self._scanned_at < 0 or now - self._scanned_at >= min_interval:
-            self._scan = [probe_properties(n) for n in block_devices()]
+            self._scan = {n: {} for n in block_devices()}
             self._scanned_at = now
+        for node, props in self._scan.items():
+            if key not in props:
+                props.update(probe_properties(node, key))
+        return {node: props[key] for node, props in self._scan.items()}
 
     def find(self, path: str) -> str | None:
         """The device node ``path`` designates now, or None. Raises on an ambiguous link."""
@@ -171,9 +170,9 @@ class Lookup:
         query = link_query(path)
         if query is None:
             return None
-        self.rescan(min_interval=0.2)
         key, want = query
-        hits = [p.node for p in self._scan if p.get(key) and _same(key, p.get(key), want)]
+        values = self.rescan(key, min_interval=0.2)
+        hits = [node for node, have in values.items() if have and _same(key, have, want)]
         if len(hits) > 1:
             raise DeviceError(
                 f"{path}: {len(hits)} devices have {key}={want!r} ({', '.join(hits)}); "
@@ -203,11 +202,11 @@ class Lookup:
                 )
             return f"{path}: no such device"
         key, want = query
-        self.rescan(min_interval=0.0)
-        seen = sorted({p.get(key) for p in self._scan if p.get(key)})
+        values = self.rescan(key, min_interval=0.0)
+        seen = sorted({v for v in values.values() if v})
         return (
             f"{path}: no udev daemon, so looked for {key}={want!r} on "
-            f"{len(self._scan)} block devices; found {key} "
+            f"{len(values)} block devices; found {key} "
             + (", ".join(repr(s) for s in seen) if seen else "on none of them")
         )
 
