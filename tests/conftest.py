@@ -86,3 +86,63 @@ def _no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
+
+
+# -- loop devices (root only) ---------------------------------------------------------------------
+
+LOOP_TOOLS = ("losetup", "sgdisk", "partx", "wipefs", "mkfs.ext4")
+
+
+def loopdev_unavailable() -> str | None:
+    """Why loop-device tests cannot run here, or None."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0:
+        return "needs root (losetup, mount)"
+    if not os.path.exists("/dev/loop-control"):
+        return "no loop device support (/dev/loop-control missing)"
+    missing = [t for t in LOOP_TOOLS if shutil.which(t) is None]
+    if missing:
+        return f"missing disk tools: {', '.join(missing)} (./dev setup installs them)"
+    return None
+
+
+@pytest.fixture
+def loopdev(tmp_path: Any) -> Any:
+    """``loopdev(size_mib=64, sector_size=512) -> "/dev/loopN"``: a sparse image in tmp_path
+    attached with partition scanning. Everything is unmounted and detached afterwards, also
+    when the test fails."""
+    import re
+    import subprocess
+
+    why = loopdev_unavailable()
+    if why:
+        pytest.skip(why)
+    made: list[str] = []
+
+    def make(size_mib: int = 64, sector_size: int = 512) -> str:
+        img = tmp_path / f"disk{len(made)}.img"
+        with open(img, "wb") as fh:
+            fh.truncate(size_mib * 1024 * 1024)
+        argv = ["losetup", "--find", "--show", "--partscan", str(img)]
+        if sector_size != 512:
+            argv[1:1] = ["--sector-size", str(sector_size)]
+        dev = subprocess.run(argv, check=True, capture_output=True, text=True).stdout.strip()
+        made.append(dev)
+        return dev
+
+    yield make
+    for dev in reversed(made):
+        # unmount whatever a failed test left mounted from this device or its partitions
+        with open("/proc/self/mounts") as fh:
+            mounted = [
+                line.split()[1]
+                for line in fh
+                if re.fullmatch(
+                    re.escape(dev) + r"(p\d+)?", line.split()[0]
+                )  # not loop10 for loop1
+            ]
+        for target in reversed(mounted):
+            subprocess.run(["umount", "-l", target], check=False, capture_output=True)
+        subprocess.run(["losetup", "--detach", dev], check=False, capture_output=True)

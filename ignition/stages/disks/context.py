@@ -1,0 +1,88 @@
+"""What every step of the disks stage shares: the stage context, device lookup and aliases,
+udev, and the dry-run plan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ignition.errors import StageError
+from ignition.system import devices
+
+if TYPE_CHECKING:
+    from ignition.log import Logger
+    from ignition.stages import StageContext
+    from ignition.system import System
+
+DESTRUCTIVE = "  [DESTRUCTIVE]"  # the marker `ignition plan` documents for every stage
+
+
+@dataclass
+class DisksRun:
+    ctx: StageContext
+    timeout: float = devices.DEVICE_TIMEOUT
+    lookup: devices.Lookup = field(init=False)
+    udev: devices.Udev = field(init=False)
+    problems: list[str] = field(default_factory=list)  # dry run: what the real run would refuse
+
+    def __post_init__(self) -> None:
+        running = devices.udev_running()
+        self.lookup = devices.Lookup(udev=running)
+        self.udev = devices.Udev(self.ctx.system, running)
+
+    @property
+    def system(self) -> System:
+        return self.ctx.system
+
+    @property
+    def log(self) -> Logger:
+        return self.ctx.system.log
+
+    @property
+    def dry_run(self) -> bool:
+        return self.ctx.dry_run
+
+    def plan(self, line: str, *, destroy: bool = False) -> None:
+        self.ctx.plan.append(f"disks: {line}{DESTRUCTIVE if destroy else ''}")
+
+    def refuse(self, message: str) -> None:
+        """A refusal: raised in a real run; in a dry run recorded and planning goes on."""
+        if not self.dry_run:
+            raise StageError(message)
+        self.problems.append(message)
+        self.ctx.plan.append(f"disks: would fail: {message}")
+
+    def devices_for(self, paths: Sequence[str], what: str) -> dict[str, str]:
+        """Wait for ``paths`` and alias them (the reference's ``waitOnDevicesAndCreateAliases``);
+        return path → the path tools should be given (the alias).
+
+        In a dry run nothing waits and nothing is created: present devices map to their node,
+        absent ones (e.g. partitions still to be created) are left out.
+        """
+        unique = list(dict.fromkeys(paths))
+        if self.dry_run:
+            found = {}
+            for p in unique:
+                try:
+                    node = self.lookup.find(p)
+                except devices.DeviceError as exc:
+                    self.refuse(str(exc))
+                    continue
+                if node is not None:
+                    found[p] = node
+            return found
+        with self.log.op(f"waiting for devices [{' '.join(unique)}]"):
+            try:
+                nodes = devices.wait_for(unique, lookup=self.lookup, timeout=self.timeout)
+            except devices.DeviceError as exc:
+                raise StageError(f"failed to wait on {what} devs: {exc}") from None
+        out = {}
+        for p in unique:
+            try:
+                alias, target = devices.create_alias(self.system.paths.dev_aliases, p, nodes[p])
+            except (devices.DeviceError, OSError) as exc:
+                raise StageError(f"failed to create device alias for {p!r}: {exc}") from None
+            self.log.info(f'created device alias for "{p}": "{alias}" -> "{target}"')
+            out[p] = alias
+        return out
