@@ -23,6 +23,8 @@ USAGE = """Usage:
     \toutput format: text (as the reference) or json (default "text")
   -legacy
     \taccept spec 1 and 2.x configs (Flatcar), translated to spec 3
+  -platform string
+    \twarn when the config exceeds that platform's user-data size limit
   -version
     \tprint the version of {prog}
 """
@@ -36,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             FlagSpec("version", takes_value=False),
             FlagSpec("legacy", takes_value=False),
             FlagSpec("format", default="text", choices=("text", "json")),
+            FlagSpec("platform"),
             FlagSpec("help", takes_value=False, aliases=("h",)),
         ]
     )
@@ -66,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
             reason = reason[0].lower() + reason[1:]
         sys.stderr.write(f"couldn't read config: open {name}: {reason}\n")
         return 1
+    if opts["platform"]:  # providers: user-data size limit (providers/limits.py)
+        from providers.limits import check
+
+        warning = check(str(opts["platform"]), raw)
+        if warning is not None:
+            sys.stderr.write(f"warning: {warning}\n")
     return validate_bytes(
         raw, out=sys.stdout, err=sys.stderr, fmt=str(opts["format"]), legacy=bool(opts["legacy"])
     )
