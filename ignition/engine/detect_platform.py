@@ -19,7 +19,12 @@ from providers import hostroot
 DMI = "/sys/class/dmi/id"
 AZURE_ASSET_TAG = "7783-7084-3265-9085-8269-3286-77"
 OPENSTACK_PRODUCTS = ("OpenStack Nova", "OpenStack Compute")
-OPENSTACK_ASSET_TAGS = ("OpenTelekomCloud", "SAP CCloud VM", "HUAWEICLOUD", "Samsung Cloud Platform")
+OPENSTACK_ASSET_TAGS = (
+    "OpenTelekomCloud",
+    "SAP CCloud VM",
+    "HUAWEICLOUD",
+    "Samsung Cloud Platform",
+)
 
 
 @dataclass(frozen=True)
@@ -68,19 +73,26 @@ RULES: list[tuple[str, str, Callable[[Facts], bool]]] = [
     (
         "gcp",
         "product is Google Compute Engine",
-        lambda f: f.product_name in ("Google Compute Engine", "Google")
-        or f.product_serial.startswith("GoogleCloud-"),
+        lambda f: (
+            f.product_name in ("Google Compute Engine", "Google")
+            or f.product_serial.startswith("GoogleCloud-")
+        ),
     ),
     (
         "openstack",
         "product or asset tag is OpenStack's",
-        lambda f: f.product_name in OPENSTACK_PRODUCTS
-        or f.chassis_asset_tag in OPENSTACK_ASSET_TAGS,
+        lambda f: (
+            f.product_name in OPENSTACK_PRODUCTS or f.chassis_asset_tag in OPENSTACK_ASSET_TAGS
+        ),
     ),
     ("digitalocean", "vendor is DigitalOcean", lambda f: f.sys_vendor == "DigitalOcean"),
     ("vmware", "vendor is VMware", lambda f: f.sys_vendor.startswith("VMware")),
     # our additions: the platforms' own SMBIOS strings
-    ("oraclecloud", "asset tag is OracleCloud.com", lambda f: f.chassis_asset_tag == "OracleCloud.com"),
+    (
+        "oraclecloud",
+        "asset tag is OracleCloud.com",
+        lambda f: f.chassis_asset_tag == "OracleCloud.com",
+    ),
     ("aliyun", "vendor is Alibaba Cloud", lambda f: f.sys_vendor == "Alibaba Cloud"),
     ("hetzner", "vendor is Hetzner", lambda f: f.sys_vendor == "Hetzner"),
     ("vultr", "vendor is Vultr", lambda f: f.sys_vendor == "Vultr"),

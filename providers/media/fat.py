@@ -84,11 +84,11 @@ class FatVolume:
     def _chain(self, cluster: int, size: int | None) -> bytes:
         end = {12: 0xFF8, 16: 0xFFF8, 32: 0x0FFFFFF8}[self.bits]
         out = bytearray()
-        walked = 0
+        seen: set[int] = set()
         while 2 <= cluster < end and (size is None or len(out) < size):
-            walked += 1
-            if walked > MAX_CLUSTERS_WALKED or len(out) > MAX_FILE:
-                raise MediaError("FAT cluster chain too long (loop?)")
+            if cluster in seen or len(seen) > MAX_CLUSTERS_WALKED or len(out) > MAX_FILE:
+                raise MediaError("FAT cluster chain loops or is too long")
+            seen.add(cluster)
             offset = self.data_offset + (cluster - 2) * self.cluster_size
             out += read_at(self.fh, offset, self.cluster_size)
             cluster = self._next(cluster)

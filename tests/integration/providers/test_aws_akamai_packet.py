@@ -10,8 +10,10 @@ import json
 from tests.integration.providers.harness import Machine, config_for
 from tests.integration.providers.standin import Answer, StandIn
 
-TOKEN, USER_DATA, REGION = "/latest/api/token", "/2019-10-01/user-data", (
-    "/latest/meta-data/placement/region"
+TOKEN, USER_DATA, REGION = (
+    "/latest/api/token",
+    "/2019-10-01/user-data",
+    ("/latest/meta-data/placement/region"),
 )
 TOKEN_HDR = {"X-aws-ec2-metadata-token": "tok-123"}
 

@@ -43,7 +43,9 @@ def _health(server: StandIn) -> ET.Element:
 
 
 def _medium(tmp: Path, files: dict[str, bytes], style: str = "udf") -> Path:
-    return images.iso(tmp, "rd_rdfe_stable", {"ovf-env.xml": b"<Environment/>", **files}, style=style)
+    return images.iso(
+        tmp, "rd_rdfe_stable", {"ovf-env.xml": b"<Environment/>", **files}, style=style
+    )
 
 
 def _attach(machine: Machine, image: Path, name: str = "sr0") -> None:
@@ -129,9 +131,7 @@ def test_imds_error_is_fatal_and_reported(machine: Machine, server: StandIn) -> 
     assert "fetch stage failed" in (health.findtext(".//Description") or "")
 
 
-def test_invalid_config_is_reported_without_its_content(
-    machine: Machine, server: StandIn
-) -> None:
+def test_invalid_config_is_reported_without_its_content(machine: Machine, server: StandIn) -> None:
     secret = b'{"ignition": {"version": "3.4.0"}, "passwd": "hunter2-secret"'
     server.route("GET", IMDS, Answer(200, base64.b64encode(secret)))
     _wireserver(server)

@@ -112,7 +112,9 @@ def test_config_2_platform_drive_without_file(machine: Machine, tmp_path: Path) 
     ("label", "file"), [("cidata", "user-data"), ("config-2", OS_PATH)], ids=["nocloud", "cd"]
 )
 def test_kubevirt_either_drive(label: str, file: str, machine: Machine, tmp_path: Path) -> None:
-    machine.drive(label, images.iso(tmp_path, label, {file: config_for("kubevirt")}, style="xorriso"))
+    machine.drive(
+        label, images.iso(tmp_path, label, {file: config_for("kubevirt")}, style="xorriso")
+    )
     assert machine.run("kubevirt").got("kubevirt")
 
 

@@ -74,7 +74,8 @@ RPCTOOL = """\
 store={store}
 case "$1" in
   "info-get guestinfo."*) k=${{1#info-get guestinfo.}}
-     if [ -f "$store/$k" ]; then cat "$store/$k"; echo; else echo "No value found" >&2; exit 1; fi ;;
+     [ -f "$store/$k" ] || {{ echo "No value found" >&2; exit 1; }}
+     cat "$store/$k"; echo ;;
   "info-set guestinfo."*) rest=${{1#info-set guestinfo.}}; k=${{rest%% *}}
      printf '%s' "${{rest#* }}" > "$store/$k" ;;
   *) exit 2 ;;
@@ -177,7 +178,8 @@ store={store}
 [ "$1" = guestproperty ] || exit 2
 case "$2" in
   get) f="$store/$(echo "$3" | tr / _)"
-       if [ -f "$f" ]; then printf 'Value: '; cat "$f"; echo; else echo "No value set!"; exit 2; fi ;;
+       [ -f "$f" ] || {{ echo "No value set!"; exit 2; }}
+       printf 'Value: '; cat "$f"; echo ;;
   delete) rm -f "$store/$(echo "$3" | tr / _)" ;;
   *) exit 2 ;;
 esac
@@ -213,7 +215,9 @@ def test_virtualbox_without_device_or_tool_fails(machine: Machine) -> None:
 
 
 def test_applehv(machine: Machine, server: StandIn) -> None:
-    server.route("GET", "/", Answer(200, config_for("applehv"), require={"Accept": "application/json"}))
+    server.route(
+        "GET", "/", Answer(200, config_for("applehv"), require={"Accept": "application/json"})
+    )
     assert machine.run("applehv", origin=server.origin).got("applehv")
     server.route("GET", "/", Answer(200, b""))
     assert machine.run("applehv", origin=server.origin).empty()
