@@ -46,6 +46,8 @@ def path(p: str) -> str:
             if links > MAX_LINKS:
                 raise OSError(40, "too many levels of symbolic links", p)
             target = os.readlink(full)
+            if target.startswith(base + "/"):  # a link made with the tree's real path
+                target = target[len(base) :]
             if target.startswith("/"):
                 resolved = ""
             parts = [x for x in target.split("/") if x and x != "."] + parts

@@ -39,9 +39,11 @@ def test_host_root_resolves_links_inside_the_root(
     (tmp_path / "dev/disk/by-label/abs").symlink_to("/dev/sr0")
     (tmp_path / "dev/disk/by-label/rel").symlink_to("../../sr0")
     (tmp_path / "dev/disk/by-label/loop").symlink_to("loop")
+    (tmp_path / "dev/disk/by-label/real").symlink_to(tmp_path / "dev/sr0")
     monkeypatch.setenv(hostroot.ENV, str(tmp_path))
     assert hostroot.read_bytes("/dev/disk/by-label/abs") == b"medium"
     assert hostroot.read_bytes("/dev/disk/by-label/rel") == b"medium"
+    assert hostroot.read_bytes("/dev/disk/by-label/real") == b"medium"
     assert hostroot.path("/../../dev/sr0") == f"{tmp_path}/dev/sr0"  # cannot climb out
     assert hostroot.read_bytes("/dev/nothing") is None
     with pytest.raises(OSError, match="symbolic links"):
