@@ -63,6 +63,8 @@ def read_device(path: str) -> Pools:
             if not poller.poll(POLL_MS):
                 break
             msg = bytearray(os.read(fd, MSG_SIZE))
+            if not msg:
+                break  # the device went away
             if len(msg) < 16:
                 continue
             op, pool = msg[0], msg[1]

@@ -60,6 +60,16 @@ def exists(p: str) -> bool:
     return os.path.exists(path(p))
 
 
+def is_char_device(p: str) -> bool:
+    """A real kernel interface (``/dev/vmbus/hv_kvp``, ``/dev/vboxguest``), not a stand-in file."""
+    import stat
+
+    try:
+        return stat.S_ISCHR(os.stat(path(p)).st_mode)
+    except OSError:
+        return False
+
+
 def read_bytes(p: str) -> bytes | None:
     """The file's bytes, or None when it does not exist."""
     try:

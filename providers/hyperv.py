@@ -26,7 +26,7 @@ class HypervProvider(Provider):
     def fetch_config(self, ctx: ProviderContext) -> bytes | None:
         if not hostroot.exists("/sys/bus/vmbus/drivers/hv_utils"):
             hostroot.modprobe("hv_utils")
-        if hostroot.exists(_kvp.DEVICE):
+        if hostroot.is_char_device(_kvp.DEVICE):
             ctx.log.info(f"reading KVP pools from {_kvp.DEVICE}")
             try:
                 pools = _kvp.read_device(hostroot.path(_kvp.DEVICE))

@@ -52,7 +52,7 @@ class _Tool:
 
 
 def _open() -> _Device | _Tool:
-    if hostroot.exists(_vboxguest.DEVICE):
+    if hostroot.is_char_device(_vboxguest.DEVICE):
         try:
             return _Device()
         except OSError as exc:

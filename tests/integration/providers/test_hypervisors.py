@@ -284,3 +284,9 @@ def test_state_records_the_provider(machine: Machine) -> None:
         "fetchedConfigs"
     ]
     assert json.dumps(res.state).count("MLNX") == 0
+
+
+def test_hyperv_stand_in_device_file_is_not_the_kernel_device(machine: Machine) -> None:
+    machine.put("/dev/vmbus/hv_kvp", b"")  # a regular file: the pool files are read instead
+    _pool(machine, [("ignition.config", config_for("hyperv").decode())])
+    assert machine.run("hyperv").got("hyperv")

@@ -19,7 +19,7 @@ from providers import _kvp
 def test_pools_reach_the_files_stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     host = tmp_path / "host"
     (host / "dev/vmbus").mkdir(parents=True)
-    (host / "dev/vmbus/hv_kvp").write_bytes(b"")  # the device node (read_device replaced)
+    (host / "dev/vmbus/hv_kvp").write_bytes(b"")  # stands in for the character device
     root = tmp_path / "root"
     root.mkdir()
     cfg = '{"ignition":{"version":"3.4.0"}}'
@@ -27,8 +27,9 @@ def test_pools_reach_the_files_stage(tmp_path: Path, monkeypatch: pytest.MonkeyP
     driver = tmp_path / "run.py"
     driver.write_text(
         "import sys\n"
-        "from providers import _kvp\n"
+        "from providers import _kvp, hostroot\n"
         f"_kvp.read_device = lambda path: {pools!r}\n"
+        "hostroot.is_char_device = lambda p: p == _kvp.DEVICE\n"
         "from ignition.cli import main\n"
         "raise SystemExit(main(sys.argv[1:]))\n"
     )
