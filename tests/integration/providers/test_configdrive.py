@@ -147,3 +147,16 @@ def test_proxmoxve_only_cloud_config_is_no_config(machine: Machine, tmp_path: Pa
     files = {"user-data": b"#cloud-config\n{}\n"}
     machine.drive("cidata", images.iso(tmp_path, "cidata", files))
     assert machine.run("proxmoxve").empty()
+
+
+def test_damaged_drive_is_an_error(machine: Machine, tmp_path: Path) -> None:
+    big = config_for("nutanix") + b" " * 20000
+    image = images.iso(tmp_path, "config-2", {OS_PATH: big})
+    data = image.read_bytes()
+    cut = tmp_path / "cut.iso"
+    cut.write_bytes(data[: data.index(big[:64]) + 100])
+    machine.drive("config-2", cut)
+    res = machine.run("nutanix")
+    assert res.code == 1
+    assert 'config drive "config-2"' in res.out
+    assert res.cache is None

@@ -290,3 +290,10 @@ def test_hyperv_stand_in_device_file_is_not_the_kernel_device(machine: Machine) 
     machine.put("/dev/vmbus/hv_kvp", b"")  # a regular file: the pool files are read instead
     _pool(machine, [("ignition.config", config_for("hyperv").decode())])
     assert machine.run("hyperv").got("hyperv")
+
+
+def test_zvm_reader_failure_is_an_error(machine: Machine) -> None:
+    machine.tool("vmur", "echo 'vmur: Reader device 000c not online' >&2; exit 1\n")
+    res = machine.run("zvm")
+    assert res.code == 1
+    assert "z/VM reader" in res.out
