@@ -20,7 +20,7 @@ from providers.base import ProviderContext, ProviderError
 DEFAULT_ADDRESS = "168.63.129.16"
 VERSION = "2012-11-30"
 HEADERS = {"x-ms-agent-name": "pyignition", "x-ms-version": VERSION}
-REQUEST_WAIT = 30.0
+REQUEST_WAIT = 15.0  # per request; Afterburn gives up after about as long (5 tries)
 MAX_REASON = 512
 
 

@@ -16,7 +16,7 @@ from providers._simple import UserDataProvider
 from providers.base import ProviderContext, ProviderError
 
 METADATA_URL = "https://metadata.packet.net/metadata"
-REPORT_WAIT = 30.0
+REPORT_WAIT = 15.0
 
 
 class PacketProvider(UserDataProvider):
