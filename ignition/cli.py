@@ -24,6 +24,7 @@ from ignition.stages import ORDER
 USAGE = """Usage of ignition:
   ignition -platform=NAME -stage=STAGE [flags]
   ignition plan [flags] [CONFIG|-]
+  ignition detect                        print the platform id found in DMI facts
   -config-cache string
     \twhere to cache the config (default "/run/ignition.json")
   -dry-run
@@ -35,7 +36,7 @@ USAGE = """Usage of ignition:
   -neednet string
     \tflag file fetch-offline writes if networking is needed (default "/run/ignition/neednet")
   -platform value
-    \tcurrent platform. {platforms}
+    \tcurrent platform ("auto": from DMI facts). {platforms}
   -root string
     \troot of the filesystem (default "/")
   -stage value
@@ -107,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         from ignition.plan import main as plan_main
 
         return plan_main(args[1:])
+    if args[:1] == ["detect"]:  # providers: name the platform from DMI facts
+        from ignition.engine.detect_platform import main as detect_main
+
+        return detect_main(args[1:])
     try:
         opts, rest = flags().parse(args)
         timeout = parse_duration(str(opts["fetch-timeout"]))
@@ -128,6 +133,15 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     import providers
 
+    if opts["platform"] == "auto":  # providers: ignition.platform.id=auto, only when asked
+        from ignition.engine.detect_platform import detect
+
+        found, reason = detect()
+        if found is None:
+            sys.stderr.write(f"platform auto: {reason}\n")
+            return 2
+        sys.stderr.write(f"platform auto: {found} ({reason})\n")
+        opts["platform"] = found
     if str(opts["platform"]) not in providers.PROVIDERS:
         sys.stderr.write(
             f'invalid value "{opts["platform"]}" for flag -platform: '

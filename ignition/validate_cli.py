@@ -25,6 +25,8 @@ USAGE = """Usage:
     \tfor Butane YAML input: exit according to the Butane verdict
   -legacy
     \taccept spec 1 and 2.x configs (Flatcar), translated to spec 3
+  -platform string
+    \twarn when the config exceeds that platform's user-data size limit
   -version
     \tprint the version of {prog}
 """
@@ -39,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             FlagSpec("legacy", takes_value=False),
             FlagSpec("butane", takes_value=False),
             FlagSpec("format", default="text", choices=("text", "json")),
+            FlagSpec("platform"),
             FlagSpec("help", takes_value=False, aliases=("h",)),
         ]
     )
@@ -70,6 +73,12 @@ def main(argv: list[str] | None = None) -> int:
         op = "read" if isinstance(exc, IsADirectoryError) else "open"  # Go opens directories
         sys.stderr.write(f"couldn't read config: {op} {name}: {reason}\n")
         return 1
+    if opts["platform"]:  # providers: user-data size limit (providers/limits.py)
+        from providers.limits import check
+
+        warning = check(str(opts["platform"]), raw)
+        if warning is not None:
+            sys.stderr.write(f"warning: {warning}\n")
     if _is_butane(raw):
         if not opts["butane"] and opts["format"] == "text":
             # what Ignition sees first (it rejects YAML), as the reference prints it

@@ -16,8 +16,37 @@ from providers.base import Provider, ProviderContext, ProviderError
 __all__ = ["PROVIDERS", "Provider", "ProviderContext", "ProviderError", "get", "names"]
 
 PROVIDERS: dict[str, str] = {
+    "akamai": "providers.akamai:AkamaiProvider",
+    "aliyun": "providers.aliyun:AliyunProvider",
+    "applehv": "providers.applehv:ApplehvProvider",
+    "aws": "providers.aws:AwsProvider",
+    "azure": "providers.azure:AzureProvider",
+    "azurestack": "providers.azurestack:AzurestackProvider",
+    "brightbox": "providers.brightbox:BrightboxProvider",
+    "cloudstack": "providers.cloudstack:CloudstackProvider",
+    "digitalocean": "providers.digitalocean:DigitaloceanProvider",
+    "exoscale": "providers.exoscale:ExoscaleProvider",
     "file": "providers.file:FileProvider",
+    "gcp": "providers.gcp:GcpProvider",
+    "hetzner": "providers.hetzner:HetznerProvider",
+    "hyperv": "providers.hyperv:HypervProvider",
+    "ibmcloud": "providers.ibmcloud:IbmcloudProvider",
+    "kubevirt": "providers.kubevirt:KubevirtProvider",
     "metal": "providers.metal:MetalProvider",
+    "nutanix": "providers.nutanix:NutanixProvider",
+    "nvidiabluefield": "providers.nvidiabluefield:NvidiabluefieldProvider",
+    "openstack": "providers.openstack:OpenstackProvider",
+    "oraclecloud": "providers.oraclecloud:OraclecloudProvider",
+    "packet": "providers.packet:PacketProvider",
+    "powervs": "providers.powervs:PowervsProvider",
+    "proxmoxve": "providers.proxmoxve:ProxmoxveProvider",
+    "qemu": "providers.qemu:QemuProvider",
+    "scaleway": "providers.scaleway:ScalewayProvider",
+    "upcloud": "providers.upcloud:UpcloudProvider",
+    "virtualbox": "providers.virtualbox:VirtualboxProvider",
+    "vmware": "providers.vmware:VmwareProvider",
+    "vultr": "providers.vultr:VultrProvider",
+    "zvm": "providers.zvm:ZvmProvider",
 }
 
 

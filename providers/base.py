@@ -8,14 +8,17 @@ providers use for their metadata services (extra headers, extra retried status c
 for tokens, own timeouts: :class:`ignition.fetch.FetchOptions`).
 
 Optional hooks, with the reference's defaults: :meth:`Provider.init` runs at the start of every
-stage (AWS: region hint); :meth:`Provider.status` reports a stage's outcome (Equinix Metal);
-:meth:`Provider.delete_config` backs ``ignition-rmcfg``.
+stage (AWS: IMDSv2 token, region hint); :meth:`Provider.status` reports a stage's outcome
+(Equinix Metal, and Azure's report-ready); :meth:`Provider.delete_config` backs
+``ignition-rmcfg`` (VMware, VirtualBox). A provider that leaves files for the files stage
+(Hyper-V KVP pool files) appends them to :attr:`ProviderContext.output_files`, which the engine
+stores in the state's ``providerOutputFiles``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ignition.errors import IgnitionError
 
@@ -35,6 +38,9 @@ class ProviderContext:
     log: Logger
     paths: Paths
     stage: str
+    fetch_timeout: float | None = 120.0  # -fetch-timeout: bounds waits for the network
+    # spec File objects (JSON) for the files stage, kept in the state (Hyper-V KVP pools)
+    output_files: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Provider:

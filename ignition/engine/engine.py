@@ -72,10 +72,12 @@ def run_stage(opts: RunOptions, log: Logger, paths: Paths | None = None) -> int:
         return EXIT_SETUP
     from providers.base import ProviderContext
 
-    pctx = ProviderContext(fetcher, log, system.paths, opts.stage)
+    pctx = ProviderContext(fetcher, log, system.paths, opts.stage, opts.fetch_timeout)
     error: BaseException | None = None
     try:
         Engine(opts, system, provider, pctx, fetcher, state).run()
+        if pctx.output_files:  # provider hook: files for the files stage (Hyper-V KVP)
+            state.provider_output_files = list(pctx.output_files)
     except NeedsNetwork as exc:
         if opts.stage != "fetch-offline":
             error = exc

@@ -57,6 +57,8 @@ class FetchOptions:
     header_timeout: float | None = None  # overrides timeouts.httpResponseHeaders
     max_size: int | None = None  # refuse bodies larger than this (bytes, after decompression)
     quiet_url: bool = False  # never log the URL (it carries a secret)
+    # bind a random local port in 1..N (Scaleway's metadata only answers privileged ports)
+    source_port_max: int | None = None
 
 
 class Fetcher(Protocol):

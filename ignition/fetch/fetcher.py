@@ -164,6 +164,7 @@ class ResourceFetcher:
                 header_timeout=header or None,
                 cancel=self.cancel,
                 quiet_url=opts.quiet_url,
+                source_port_max=opts.source_port_max,
             )
         elif u.scheme == "tftp":
             from ignition.fetch import tftp

@@ -123,6 +123,7 @@ class HttpClient:
         header_timeout: float | None,
         cancel: threading.Event | None = None,
         quiet_url: bool = False,
+        source_port_max: int | None = None,
     ) -> None:
         """Fetch into ``sink`` with retries; ``sink`` holds the complete body on return."""
         deadline = time.monotonic() + total_timeout if total_timeout else None
@@ -136,7 +137,7 @@ class HttpClient:
             self.log.info(f"{method} {shown}: attempt #{attempt}")
             try:
                 self._attempt(url, sink, headers, method, body, retry_codes,
-                              deadline, header_timeout)  # fmt: skip
+                              deadline, header_timeout, source_port_max)  # fmt: skip
                 return
             except _Retry:
                 pass
@@ -159,11 +160,14 @@ class HttpClient:
         retry_codes: frozenset[int],
         deadline: float | None,
         header_timeout: float | None,
+        source_port_max: int | None = None,
     ) -> None:
         current = url
         hdrs = merged_headers(headers)
         for _ in range(MAX_REDIRECTS + 1):
-            resp = self._send(current, method, body, hdrs, deadline, header_timeout)
+            resp = self._send(
+                current, method, body, hdrs, deadline, header_timeout, source_port_max
+            )
             try:
                 if resp.status in (301, 302, 303, 307, 308) and resp.headers.get("Location"):
                     # Go follows the redirect; the reference's hook drops the headers the
@@ -190,6 +194,7 @@ class HttpClient:
         headers: Mapping[str, str],
         deadline: float | None,
         header_timeout: float | None,
+        source_port_max: int | None = None,
     ) -> urllib3.BaseHTTPResponse:
         parts = urlsplit(url)
         proxy = self.proxy.proxy_for(parts.scheme, parts.hostname or "", parts.port)
@@ -199,8 +204,9 @@ class HttpClient:
             left = max(deadline - time.monotonic(), 0.001)
             connect = min(CONNECT_TIMEOUT, left)
             read = min(read, left) if read else left
+        manager = self._manager(proxy) if not source_port_max else _bound(source_port_max)
         try:
-            return self._manager(proxy).request(
+            return manager.request(
                 method,
                 url,
                 body=body,
@@ -233,7 +239,7 @@ class HttpClient:
             raise _Retry
         if status == 404:
             raise NotFound("resource not found")
-        if status not in (200, 204):
+        if status not in (200, 204) and not (method != "GET" and 200 <= status < 300):
             raise FetchError(f"failed to fetch resource: {status} {_status_text(status)}")
         sink.reset()
         _relax_body_timeout(resp, deadline)
@@ -246,6 +252,15 @@ class HttpClient:
             self.log.info(f"{method} error: body: {_describe(exc)}")
             sink.reset()
             raise _Retry from None
+
+
+def _bound(port_max: int) -> urllib3.PoolManager:
+    """A one-off pool whose connection binds a random local port in 1..``port_max`` (a new
+    port on every attempt, so a port in use only costs one retry)."""
+    import random
+
+    port = random.randint(1, port_max)
+    return urllib3.PoolManager(source_address=("", port), retries=False, maxsize=1)
 
 
 def _relax_body_timeout(resp: urllib3.BaseHTTPResponse, deadline: float | None) -> None:

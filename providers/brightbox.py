@@ -1,0 +1,11 @@
+"""``brightbox``: OpenStack's sources and semantics (providers.md §1a)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from providers.openstack import OpenstackProvider
+
+
+class BrightboxProvider(OpenstackProvider):
+    name: ClassVar[str] = "brightbox"

@@ -1,0 +1,54 @@
+"""``gcp`` (Google Compute Engine): the instance attribute ``user-data``, asked with the
+``Metadata-Flavor: Google`` header the server requires; 404 is "no config" (providers.md §4.2).
+Only that attribute is read, as the reference does (cloud-init also honours
+``user-data-encoding``).
+
+``gs://`` resources (providers.md §2.5): when the instance's default service account has a
+scope that can read Cloud Storage, requests carry ``Authorization: Bearer <token>`` from the
+metadata server; otherwise they go anonymously. The token is asked only when a ``gs://`` URL is
+actually fetched."""
+
+from __future__ import annotations
+
+import json
+from typing import ClassVar
+
+from ignition.errors import FetchError
+from providers import _imds
+from providers._simple import UserDataProvider
+from providers.base import ProviderContext
+
+ACCOUNT = "http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default"
+STORAGE_SCOPES = (
+    "https://www.googleapis.com/auth/devstorage.read_only",
+    "https://www.googleapis.com/auth/devstorage.read_write",
+    "https://www.googleapis.com/auth/devstorage.full_control",
+    "https://www.googleapis.com/auth/cloud-platform",
+)
+TOKEN_WAIT = 15.0
+
+
+class GcpProvider(UserDataProvider):
+    name: ClassVar[str] = "gcp"
+    url: ClassVar[str] = "http://169.254.169.254/computeMetadata/v1/instance/attributes/user-data"
+    headers: ClassVar[dict[str, str]] = {"Metadata-Flavor": "Google"}
+
+    def init(self, ctx: ProviderContext) -> None:
+        ctx.fetcher.cloud.gcs_token = lambda: storage_token(ctx)
+
+
+def storage_token(ctx: ProviderContext) -> str | None:
+    """The default service account's access token, if it may read Cloud Storage."""
+    headers = {"Metadata-Flavor": "Google"}
+    try:
+        scopes = _imds.fetch(ctx, f"{ACCOUNT}/scopes", headers=headers, total_timeout=TOKEN_WAIT)
+        if not set(scopes.decode("utf-8", "replace").split()) & set(STORAGE_SCOPES):
+            return None
+        raw = _imds.fetch(ctx, f"{ACCOUNT}/token", headers=headers, total_timeout=TOKEN_WAIT)
+        token = json.loads(raw).get("access_token")
+    except (FetchError, ValueError, AttributeError) as exc:
+        ctx.log.info(
+            f"no service-account token for Cloud Storage ({type(exc).__name__}): anonymous"
+        )
+        return None
+    return token if isinstance(token, str) and token else None

@@ -1,0 +1,18 @@
+"""``ibmcloud`` (IBM Cloud VPC): NoCloud drive ``cidata``, file ``/user-data``; no drive after
+30 s is "no config" (providers.md §1a, §4.11)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from providers import configdrive
+from providers.base import Provider, ProviderContext
+
+DRIVE_WAIT = 30.0
+
+
+class IbmcloudProvider(Provider):
+    name: ClassVar[str] = "ibmcloud"
+
+    def fetch_config(self, ctx: ProviderContext) -> bytes | None:
+        return configdrive.fetch(ctx, [(configdrive.CIDATA, "user-data")], timeout=DRIVE_WAIT)

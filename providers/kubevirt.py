@@ -1,0 +1,24 @@
+"""``kubevirt``: NoCloud (``cidata`` → ``/user-data``) or ConfigDrive (``config-2`` →
+``/openstack/latest/user_data``), whichever appears; waits indefinitely; a drive without the
+file is "no config" (providers.md §1a, §4.11)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from providers import configdrive
+from providers.base import Provider, ProviderContext
+
+
+class KubevirtProvider(Provider):
+    name: ClassVar[str] = "kubevirt"
+
+    def fetch_config(self, ctx: ProviderContext) -> bytes | None:
+        return configdrive.fetch(
+            ctx,
+            [
+                (configdrive.CIDATA, "user-data"),
+                (configdrive.CONFIG_2, "openstack/latest/user_data"),
+            ],
+            timeout=None,
+        )

@@ -1,0 +1,20 @@
+"""``powervs`` (IBM Power Virtual Server): config drive ``config-2``,
+``/openstack/latest/user_data``; the reference waits for the drive indefinitely; a drive
+without the file is "no config"
+(providers.md §1a, §2.4)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from providers import configdrive
+from providers.base import Provider, ProviderContext
+
+
+class PowervsProvider(Provider):
+    name: ClassVar[str] = "powervs"
+
+    def fetch_config(self, ctx: ProviderContext) -> bytes | None:
+        return configdrive.fetch(
+            ctx, [(configdrive.CONFIG_2, "openstack/latest/user_data")], timeout=None
+        )
