@@ -39,6 +39,14 @@ done
             status=$(systemctl show -P ExecMainStatus "$unit" 2>/dev/null)
             result=$(systemctl show -P Result "$unit" 2>/dev/null)
             echo "    the unit ended with result \"${result:-unknown}\" (exit status ${status:-unknown}) and logged no error"
+            # an engine crash: name the exception (its message only for a missing module or
+            # library, which holds no data from the config)
+            last=$(journalctl -b -q --no-pager -o cat "_SYSTEMD_UNIT=$unit" SYSLOG_IDENTIFIER=ignition 2>/dev/null |
+                grep -E '^[A-Za-z_.]*(Error|Exception)(:|$)' | tail -n 1)
+            case $last in
+                ImportError:* | ModuleNotFoundError:*) echo "    $last" ;;
+                ?*) echo "    ${last%%:*}" ;;
+            esac
         fi
     done
     echo "The boot stops here: no Ignition stage after the failed one ran."

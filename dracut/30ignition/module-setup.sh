@@ -61,7 +61,7 @@ depends() {
 installkernel() {
     # the config's filesystems, LUKS and RAID, whatever the build host uses
     hostonly='' instmods ext4 xfs vfat nls_cp437 nls_iso8859_1 dm_crypt raid0 raid1 raid10 raid456 \
-        md_mod qemu_fw_cfg virtio_blk virtio_pci virtio_net virtio_scsi
+        md_mod qemu_fw_cfg virtio_blk virtio_pci virtio_net virtio_scsi virtio_rng
     if [[ -x "$(command -v mkfs.btrfs)" ]]; then
         hostonly='' instmods btrfs
     fi
@@ -78,8 +78,14 @@ _pyi_install_python() {
     fi
     inst_binary "$py" || return 1
     ln_r "$py" /usr/bin/python3
-    mapfile -t list <"$stage/stdlib.list"
+    mapfile -t list < <(grep -v '\.so$' "$stage/stdlib.list")
     inst_multiple "${list[@]}" || return 1
+    # extension modules one by one, so that dracut-install also brings their libraries
+    # (libssl for _ssl, ...): inst_multiple resolves ELF dependencies of executables only
+    mapfile -t list < <(grep '\.so$' "$stage/stdlib.list")
+    for src in "${list[@]}"; do
+        inst_library "$src" || return 1
+    done
     mkdir -p "$initdir/usr/lib/pyignition"
     cp -a "$stage/lib/." "$initdir/usr/lib/pyignition/"
     # ELF extensions of the copied packages: let dracut-install bring their libraries

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,11 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Env:
     k = vm.kernel()
     REPORT.append(f"kernel {k.version}: {k.seconds:.1f} s (0 = cached, unpacked, not installed)")
     work = tmp_path_factory.mktemp("e2e-build")
+    reuse = os.environ.get("PYIGNITION_E2E_IMAGE")  # developers: skip the build, boot this image
+    if reuse:
+        path = Path(reuse)
+        REPORT.append(f"reusing {path} ({path.stat().st_size / 1e6:.2f} MB): not built")
+        return Env(k, vm.Image(path, path.stat().st_size, 0.0, ""), work)
     image = vm.build_initramfs(k, work / "initramfs.img", work)
     REPORT.append(
         f"initramfs with the ignition module: {image.size / 1e6:.2f} MB, "

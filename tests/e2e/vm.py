@@ -446,6 +446,7 @@ def boot(
 ) -> Boot:
     argv: list[str] = [QEMU, "-m", "1024", "-smp", "1", "-nographic", "-no-reboot"]
     argv += ["-accel", "tcg", "-kernel", str(k.vmlinuz), "-initrd", str(initrd)]
+    argv += ["-device", "virtio-rng-pci"]  # as on a real hypervisor: no wait for entropy
     for d in disks:
         argv += ["-drive", f"file={d},if=virtio,format=raw"]
     if http_port is not None:

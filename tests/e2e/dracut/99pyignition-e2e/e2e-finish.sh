@@ -1,5 +1,6 @@
 #!/bin/sh
-# Dump what the host checks, between markers, to the console; the unit then powers off.
+# Dump what the host checks, between markers, to the console; on success the unit then powers
+# off ("e2e-finish emergency": the emergency path, where rd.emergency=poweroff does that).
 exec >/dev/console 2>&1
 echo "E2E-JOURNAL-BEGIN"
 if grep -qw e2e.journal=json /proc/cmdline; then
@@ -17,4 +18,8 @@ done
 if [ -d /sysroot/etc ] && grep -q ' /sysroot ' /proc/mounts; then
     echo "E2E-SYSROOT mounted"
 fi
-echo "E2E-FINISHED"
+if [ "${1:-}" = emergency ]; then
+    echo "E2E-EMERGENCY"
+else
+    echo "E2E-FINISHED"
+fi

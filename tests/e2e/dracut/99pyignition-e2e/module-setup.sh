@@ -17,5 +17,7 @@ depends() {
 install() {
     inst_script "$moddir/e2e-finish.sh" /usr/libexec/e2e-finish
     inst_simple "$moddir/e2e-finish.service" "$systemdsystemunitdir/e2e-finish.service"
+    inst_simple "$moddir/e2e-emergency.service" "$systemdsystemunitdir/e2e-emergency.service"
     $SYSTEMCTL -q --root "$initdir" add-wants initrd-switch-root.target e2e-finish.service
+    $SYSTEMCTL -q --root "$initdir" add-wants emergency.target e2e-emergency.service
 }
