@@ -80,17 +80,17 @@ _pyi_install_python() {
     ln_r "$py" /usr/bin/python3
     mapfile -t list < <(grep -v '\.so$' "$stage/stdlib.list")
     inst_multiple "${list[@]}" || return 1
-    # extension modules one by one, so that dracut-install also brings their libraries
-    # (libssl for _ssl, ...): inst_multiple resolves ELF dependencies of executables only
+    # extension modules with their libraries (libssl for _ssl, ...): dracut's lazy resolution
+    # looks at executables only, and these are mode 0644
     mapfile -t list < <(grep '\.so$' "$stage/stdlib.list")
     for src in "${list[@]}"; do
-        inst_library "$src" || return 1
+        DRACUT_RESOLVE_DEPS=1 inst_library "$src" || return 1
     done
     mkdir -p "$initdir/usr/lib/pyignition"
     cp -a "$stage/lib/." "$initdir/usr/lib/pyignition/"
     # ELF extensions of the copied packages: let dracut-install bring their libraries
     while IFS=$'\t' read -r src dst; do
-        [[ -n $src ]] && inst_binary "$src" "$dst"
+        [[ -n $src ]] && DRACUT_RESOLVE_DEPS=1 inst_binary "$src" "$dst"
     done <"$stage/elf.list"
     # libraries the engine loads with ctypes (libblkid probing, pyudev), found through ldconfig
     inst_libdir_file libblkid.so.1 libudev.so.1

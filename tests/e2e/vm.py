@@ -105,7 +105,8 @@ class Kernel:
     version: str
     vmlinuz: Path
     moddir: Path  # <root>/lib/modules/<version>
-    seconds: float  # time spent getting it now (0 when cached)
+    seconds: float  # time spent getting it now (download + unpack, or only the look-up)
+    cached: bool
 
 
 def kernel(cache: Path = CACHE) -> Kernel:
@@ -113,6 +114,10 @@ def kernel(cache: Path = CACHE) -> Kernel:
     started = time.monotonic()
     deps = run(["apt-cache", "depends", KERNEL_META_PACKAGE], check=False).stdout.decode()
     m = re.search(r"Depends: (linux-image-(\S+))", deps)
+    if m is None:  # no package lists yet on this machine
+        run(["apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=600"])
+        deps = run(["apt-cache", "depends", KERNEL_META_PACKAGE], check=False).stdout.decode()
+        m = re.search(r"Depends: (linux-image-(\S+))", deps)
     if m is None:
         raise RuntimeError(
             f"apt-cache does not know {KERNEL_META_PACKAGE} (run apt-get update first)"
@@ -120,7 +125,8 @@ def kernel(cache: Path = CACHE) -> Kernel:
     package, version = m.group(1), m.group(2)
     root = cache / package
     done = root / ".unpacked"
-    if not done.exists():
+    cached = done.exists()
+    if not cached:
         cache.mkdir(parents=True, exist_ok=True)
         for old in cache.glob(f"{package}_*.deb"):
             old.unlink()
@@ -133,7 +139,8 @@ def kernel(cache: Path = CACHE) -> Kernel:
         deb.unlink()
         done.touch()
     moddir = root / "lib" / "modules" / version
-    return Kernel(version, root / "boot" / f"vmlinuz-{version}", moddir, time.monotonic() - started)
+    vmlinuz = root / "boot" / f"vmlinuz-{version}"
+    return Kernel(version, vmlinuz, moddir, time.monotonic() - started, cached)
 
 
 # ---------------------------------------------------------------------------------------------
