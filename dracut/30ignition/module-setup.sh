@@ -67,6 +67,16 @@ installkernel() {
     fi
 }
 
+# _pyi_inst_elf SRC DST: a shared object and every library it links (ldd's answer)
+_pyi_inst_elf() {
+    local lib
+    inst_simple "$1" "$2" || return 1
+    while read -r lib; do
+        [[ -e $lib ]] && inst_library "$lib"
+    done < <(ldd "$1" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p')
+    return 0
+}
+
 _pyi_install_python() {
     local py=$pyignition_python stage list src dst
     stage=$(mktemp -d "${DRACUT_TMPDIR:-/tmp}/pyignition.XXXXXX") || return 1
@@ -80,17 +90,17 @@ _pyi_install_python() {
     ln_r "$py" /usr/bin/python3
     mapfile -t list < <(grep -v '\.so$' "$stage/stdlib.list")
     inst_multiple "${list[@]}" || return 1
-    # extension modules with their libraries (libssl for _ssl, ...): dracut's lazy resolution
-    # looks at executables only, and these are mode 0644
+    # extension modules with their libraries (libssl for _ssl, ...): dracut resolves the
+    # libraries of executables only, and these are mode 0644
     mapfile -t list < <(grep '\.so$' "$stage/stdlib.list")
     for src in "${list[@]}"; do
-        DRACUT_RESOLVE_DEPS=1 inst_library "$src" || return 1
+        _pyi_inst_elf "$src" "$src" || return 1
     done
     mkdir -p "$initdir/usr/lib/pyignition"
     cp -a "$stage/lib/." "$initdir/usr/lib/pyignition/"
     # ELF extensions of the copied packages: let dracut-install bring their libraries
     while IFS=$'\t' read -r src dst; do
-        [[ -n $src ]] && DRACUT_RESOLVE_DEPS=1 inst_binary "$src" "$dst"
+        [[ -n $src ]] && { _pyi_inst_elf "$src" "$dst" || return 1; }
     done <"$stage/elf.list"
     # libraries the engine loads with ctypes (libblkid probing, pyudev), found through ldconfig
     inst_libdir_file libblkid.so.1 libudev.so.1
