@@ -13,17 +13,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 __all__ = [
+    "AliasMapping",
+    "AliasScalar",
+    "AliasSequence",
     "MappingNode",
     "Node",
     "ScalarNode",
     "SequenceNode",
     "YamlSyntaxError",
     "compose_first",
+    "compose_first_located",
     "position",
     "resolve_bool",
     "resolve_float",
@@ -137,3 +142,83 @@ def resolve_float(node: ScalarNode) -> float | None:
     if _FLOAT.fullmatch(text):
         return float(text.replace("_", ""))
     return None
+
+
+# ----------------------------------------------------------------------- aliases with positions
+
+
+class AliasScalar(ScalarNode):
+    """An alias (``*name``) to a scalar: the anchored node's content at the alias's position."""
+
+
+class AliasSequence(SequenceNode):
+    """An alias to a sequence, positioned where the alias is written."""
+
+
+class AliasMapping(MappingNode):
+    """An alias to a mapping, positioned where the alias is written."""
+
+
+class _AliasComposer(yaml.composer.Composer):
+    """PyYAML's composer returns the anchored node itself for an alias, so every diagnostic
+    about an aliased value would point at the anchor; this one keeps the alias's own marks."""
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        parser: Any = self  # the Parser half of the loader this class is mixed into
+        if parser.check_event(yaml.AliasEvent):
+            event = parser.peek_event()
+            target = self.anchors.get(event.anchor)
+            if target is not None:
+                parser.get_event()
+                if isinstance(target, ScalarNode):
+                    return AliasScalar(
+                        target.tag, target.value, event.start_mark, event.end_mark, target.style
+                    )
+                if isinstance(target, SequenceNode):
+                    return AliasSequence(target.tag, target.value, event.start_mark, event.end_mark)
+                return AliasMapping(target.tag, target.value, event.start_mark, event.end_mark)
+        node: Node | None = super().compose_node(parent, index)
+        return node
+
+
+class _AliasLoader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    _AliasComposer,
+    yaml.constructor.SafeConstructor,
+    yaml.resolver.Resolver,
+):
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        _AliasComposer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+
+def compose_first_located(text: str) -> Node | None:
+    """Like :func:`compose_first`, but an alias is a copy of its anchored node positioned at
+    the alias (an ``Alias*`` node). Uses the pure-Python parser only when the text may hold
+    an alias, so large alias-free documents keep libyaml's speed."""
+    if "*" not in text:
+        return compose_first(text)
+    try:
+        loader = _AliasLoader(text)
+    except yaml.reader.ReaderError as exc:  # checked while the loader reads its first chunk
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - before.rfind("\n")
+        raise YamlSyntaxError(str(exc.reason), line, col) from None
+    try:
+        node: Node | None = loader.get_node() if loader.check_node() else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        msg = exc.problem or exc.context or "invalid YAML"
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        raise YamlSyntaxError(msg, line, col) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(str(exc), 1, 1) from None
+    finally:
+        loader.dispose()
+    return node

@@ -69,7 +69,9 @@ def detect(raw: bytes) -> UserData:
     if not stripped:
         return UserData(Kind.EMPTY, data, gzipped)
     first_line = stripped.split(b"\n", 1)[0].rstrip(b"\r")
-    if first_line.rstrip() == b"#cloud-config":
+    # Any letter case, as canonical cloud-init reads it; the cloud-config frontend warns when
+    # the header is not exactly coreos-cloudinit's.
+    if first_line.rstrip().lower() == b"#cloud-config":
         return UserData(Kind.CLOUD_CONFIG, data, gzipped)
     if stripped.startswith(b"#!"):
         return UserData(Kind.SCRIPT, data, gzipped)

@@ -127,6 +127,14 @@ def _disk(r: Report, p: Path, d: model.Disk) -> None:
         labels.add(part.label)
     for j, part in enumerate(parts):
         _partition(r, (*p, "partitions", j), part)
+    # a partition to delete next to one positioned or sized "0" (fill) is ambiguous
+    gone = any(q.should_exist is False for q in parts)
+    zero = any(q.should_exist is not False and (not q.start_mib or not q.size_mib) for q in parts)
+    if gone and zero:
+        r.error(
+            (*p, "partitions"),
+            "shouldExist is false for a partition and other partition(s) has start or size 0",
+        )
 
 
 def _overlapping(parts: tuple[model.Partition, ...]) -> int | None:

@@ -1,0 +1,235 @@
+"""The validator's *weak* decode: the document as untyped Go values.
+
+coreos-cloudinit decodes a document twice: into ``map[interface{}]interface{}`` (scalars
+resolved by go-yaml: ``0644`` → 420, ``yes`` → true; key names as written) and into its typed
+structs (:mod:`cloudinit.typed`). Each weak value becomes a :class:`WNode` with the
+reference's scanned line number, our true position and its path (keys normalised ``-`` → ``_``,
+list indices as in the document). Alias resolution and its limits are shared by both decodes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from cloudinit import gofmt
+from cloudinit.goyaml import GoKind, NodeKind, ResolveError, YDoc, YNode, is_merge_key, resolve
+from cloudinit.refline import Cursor, Lines
+from ignition.record import field, record
+from ignition.report import Path
+
+Pos = tuple[int, int]
+MAX_EXPANSION = 200_000  # nodes visited through aliases: refuses "billion laughs" documents
+
+
+class DecodeError(Exception):
+    """go-yaml gives up on the document (reported by the reference on line 1)."""
+
+    def __init__(self, message: str, pos: Pos) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+
+@record
+class WNode:
+    name: str  # the reference's node name: the key as written, "-" → "_"; "parent[i]" for items
+    kind: GoKind
+    value: object  # scalar value (str, int, float, bool) or None
+    children: tuple[WNode, ...]
+    ref_line: int  # what the reference prints (0: its scan found nothing)
+    path: Path
+    pos: Pos  # where the value starts
+    key_pos: Pos  # where its key (or list item) starts; the value's position for the root
+
+    def child(self, name: str) -> WNode | None:
+        for c in self.children:
+            if c.name == name:
+                return c
+        return None
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    def go_string(self) -> str:
+        """``reflect.Value.String()``: the text of a string, ``<T Value>`` for other kinds."""
+        if self.kind is GoKind.STRING:
+            assert isinstance(self.value, str)
+            return self.value
+        return _GO_TYPE_VALUE[self.kind]
+
+
+_GO_TYPE_VALUE = {
+    GoKind.INVALID: "<invalid Value>",
+    GoKind.INT: "<int Value>",
+    GoKind.FLOAT: "<float64 Value>",
+    GoKind.BOOL: "<bool Value>",
+    GoKind.MAP: "<map[interface {}]interface {} Value>",
+    GoKind.SLICE: "<[]interface {} Value>",
+    GoKind.STRUCT: "<struct Value>",
+}
+
+
+@record
+class Duplicate:
+    path: Path
+    pos: Pos  # the later key (whose value is used)
+    first: Pos
+
+
+@record(frozen=False)
+class Walk:
+    """Shared state of one decode: alias resolution and its limits, findings for notes."""
+
+    doc: YDoc
+    visited: int = 0
+    active: set[str] = field(default_factory=set)
+    duplicates: list[Duplicate] = field(default_factory=list)
+
+    def deref(self, node: YNode) -> Iterator[YNode]:
+        """Yield the node an alias stands for (once), guarding against cycles and bombs."""
+        self.visited += 1
+        if self.visited > MAX_EXPANSION:
+            raise DecodeError("document too large after expanding aliases", node.pos)
+        if node.kind is not NodeKind.ALIAS:
+            yield node
+            return
+        target = self.doc.anchors.get(node.value)
+        if target is None:
+            raise DecodeError(f"unknown anchor '{node.value}' referenced", node.pos)
+        if node.value in self.active:
+            raise DecodeError(f"anchor '{node.value}' value contains itself", node.pos)
+        self.active.add(node.value)
+        try:
+            yield from self.deref(target)
+        finally:
+            self.active.discard(node.value)
+
+
+def normalize(name: str) -> str:
+    return name.replace("-", "_")
+
+
+# ------------------------------------------------------------------------------------ weak
+
+
+@record
+class _Entry:
+    key: object
+    key_node: YNode
+    value: YNode
+
+
+def _key_identity(kind: GoKind, value: object) -> object:
+    if kind is GoKind.FLOAT and isinstance(value, float) and math.isnan(value):
+        return object()  # NaN never equals itself: every NaN key is a new map entry in Go
+    return (kind, value)
+
+
+def _map_entries(w: Walk, node: YNode, path: Path) -> list[_Entry]:
+    """A mapping's entries as a Go map holds them: merges applied, the last duplicate wins."""
+    out: dict[object, _Entry] = {}
+    first_pos: dict[object, Pos] = {}
+    _fill_map(w, node, path, out, first_pos)
+    return list(out.values())
+
+
+def _fill_map(
+    w: Walk, node: YNode, path: Path, out: dict[object, _Entry], first_pos: dict[object, Pos]
+) -> None:
+    for k, v in node.pairs:
+        if is_merge_key(k):
+            for src in merge_sources(w, v):
+                _fill_map(w, src, path, out, first_pos)
+            continue
+        key_node = next(w.deref(k))
+        if key_node.kind is not NodeKind.SCALAR:
+            raise DecodeError("invalid map key: a mapping or list cannot be a key", k.pos)
+        try:
+            kind, value = resolve(key_node)
+        except ResolveError as exc:
+            raise DecodeError(str(exc), k.pos) from None
+        ident = _key_identity(kind, value)
+        if ident in first_pos:
+            w.duplicates.append(
+                Duplicate((*path, _path_key(key_node, value)), k.pos, first_pos[ident])
+            )
+        else:
+            first_pos[ident] = k.pos
+        out.pop(ident, None)
+        out[ident] = _Entry(value, k, v)
+
+
+def merge_sources(w: Walk, v: YNode) -> list[YNode]:
+    msg = "map merge requires map or sequence of maps as the value"
+    target = next(w.deref(v))
+    if target.kind is NodeKind.MAPPING:
+        return [target]
+    if target.kind is NodeKind.SEQUENCE:
+        out = []
+        for item in reversed(target.items):  # earlier maps take precedence: applied last
+            m = next(w.deref(item))
+            if m.kind is not NodeKind.MAPPING:
+                raise DecodeError(msg, item.pos)
+            out.append(m)
+        return out
+    raise DecodeError(msg, v.pos)
+
+
+def _path_key(key_node: YNode, value: object) -> str:
+    return normalize(value) if isinstance(value, str) else key_node.value
+
+
+def weak_tree(doc: YDoc, text: str) -> tuple[WNode, list[Duplicate]]:
+    """The validator's node tree (before coercion). Raises :class:`DecodeError`."""
+    w = Walk(doc)
+    cursor = Cursor(Lines(text))
+    root = doc.root
+    if root is None:
+        return WNode("", GoKind.MAP, None, (), 0, (), (1, 1), (1, 1)), w.duplicates
+    top = next(w.deref(root))
+    if top.kind is not NodeKind.MAPPING:
+        # go-yaml cannot put a list or a scalar into the map: it leaves it empty, silently.
+        return WNode("", GoKind.MAP, None, (), 0, (), top.pos, top.pos), w.duplicates
+    node = _weak(w, root, "", cursor, (), 0, root.pos)
+    return node, w.duplicates
+
+
+def _weak(
+    w: Walk, node: YNode, raw_name: str, cursor: Cursor, path: Path, ref_line: int, key_pos: Pos
+) -> WNode:
+    for n in w.deref(node):
+        name = normalize(raw_name)
+        if n.kind is NodeKind.SCALAR:
+            try:
+                kind, value = resolve(n)
+            except ResolveError as exc:
+                raise DecodeError(str(exc), n.pos) from None
+            return WNode(name, kind, value, (), ref_line, path, n.pos, key_pos)
+        kids: list[WNode] = []
+        if n.kind is NodeKind.MAPPING:
+            for e in _map_entries(w, n, path):
+                cname = gofmt.sprint_s(e.key)
+                found_at, ok = cursor.find_key(cname)
+                kids.append(
+                    _weak(
+                        w,
+                        e.value,
+                        cname,
+                        found_at,
+                        (*path, _path_key(e.key_node, e.key)),
+                        found_at.number if ok else 0,
+                        e.key_node.pos,
+                    )
+                )
+            return WNode(name, GoKind.MAP, None, tuple(kids), ref_line, path, n.pos, key_pos)
+        c = cursor
+        for i, item in enumerate(n.items):
+            c, ok = c.find_elem()
+            kids.append(
+                _weak(w, item, f"{raw_name}[{i}]", c, (*path, i), c.number if ok else 0, item.pos)
+            )
+            c = c.next()
+        return WNode(name, GoKind.SLICE, None, tuple(kids), ref_line, path, n.pos, key_pos)
+    raise AssertionError("unreachable")  # pragma: no cover

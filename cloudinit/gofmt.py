@@ -1,0 +1,111 @@
+"""Go's text formatting where coreos-cloudinit's messages and generated files depend on it.
+
+The reference builds its report lines with ``%q`` (``unrecognized key "x"``), ``%v`` (``invalid
+value 0999``) and ``%s`` of map keys (``%!s(int=123)``), and its drop-ins with ``%v`` of typed
+values (``ETCD_ELECTION_TIMEOUT=1000``, ``FLEET_ENGINE_RECONCILE_INTERVAL=2``). Reproducing the
+exact text keeps scripts that grep the reference's output working.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from decimal import Decimal
+
+# Go's unicode.IsSpace (strings.TrimSpace, strings.TrimRightFunc(s, unicode.IsSpace)).
+GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"  # noqa: E501
+
+
+def _printable(ch: str) -> bool:
+    """Go's strconv.IsPrint: letters, marks, numbers, punctuation, symbols and ASCII space."""
+    if ch == " ":
+        return True
+    return unicodedata.category(ch)[0] in "LMNPS"
+
+
+def quote(s: str) -> str:
+    """``%q`` of a Go string (``strconv.Quote``). Undecodable bytes (kept as surrogate escapes
+    by this package) print as ``\\xNN``, as Go prints invalid UTF-8."""
+    out = ['"']
+    for ch in s:
+        o = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif 0xDC80 <= o <= 0xDCFF:
+            out.append(f"\\x{o - 0xDC00:02x}")
+        elif _printable(ch):
+            out.append(ch)
+        elif ch in "\a\b\f\n\r\t\v":
+            out.append(
+                {
+                    "\a": "\\a",
+                    "\b": "\\b",
+                    "\f": "\\f",
+                    "\n": "\\n",
+                    "\r": "\\r",
+                    "\t": "\\t",
+                    "\v": "\\v",
+                }[ch]
+            )
+        elif o < 0x20 or o == 0x7F:
+            out.append(f"\\x{o:02x}")
+        elif o < 0x10000:
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(f"\\U{o:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def format_float(f: float) -> str:
+    """``%v`` of a float64: ``strconv.FormatFloat(f, 'g', -1, 64)``."""
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "+Inf" if f > 0 else "-Inf"
+    if f == 0:
+        return "-0" if math.copysign(1.0, f) < 0 else "0"
+    sign, digits, exp = Decimal(repr(f)).normalize().as_tuple()
+    assert isinstance(exp, int)
+    ds = "".join(map(str, digits))
+    point = len(ds) + exp  # position of the decimal point relative to the digit string
+    x = point - 1
+    neg = "-" if sign else ""
+    # Shortest 'g' switches to exponent form below 1e-4 and from 1e6 on (Go uses a fixed
+    # precision of 6 for this decision when formatting the shortest representation).
+    eprec = 6
+    if x < -4 or x >= eprec:
+        mant = ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
+        esign = "-" if x < 0 else "+"
+        return f"{neg}{mant}e{esign}{abs(x):02d}"
+    if point <= 0:
+        return f"{neg}0.{'0' * -point}{ds}"
+    if point >= len(ds):
+        return f"{neg}{ds}{'0' * (point - len(ds))}"
+    return f"{neg}{ds[:point]}.{ds[point:]}"
+
+
+def format_value(v: object) -> str:
+    """``%v`` of a decoded scalar (string, int, float64, bool)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return format_float(v)
+    return str(v)
+
+
+def sprint_s(v: object) -> str:
+    """``%s`` of a YAML map key: strings as is; other types print Go's bad-verb form."""
+    if isinstance(v, str):
+        return v
+    if v is None:
+        return "%!s(<nil>)"
+    if isinstance(v, bool):
+        return f"%!s(bool={format_value(v)})"
+    if isinstance(v, int):
+        return f"%!s(int={v})"
+    if isinstance(v, float):
+        return f"%!s(float64={format_float(v)})"
+    return f"%!s({v!r})"

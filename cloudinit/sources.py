@@ -1,0 +1,123 @@
+"""Where ``coreos-cloudinit`` reads user data from (its ``-from-*`` flags); the CLI's I/O.
+
+The reference polls every configured source until one is available (up to five minutes, so a
+typo in ``-from-file`` hangs a boot for five minutes); here a source that cannot be read is an
+immediate, clear error. Sources that need a metadata service (EC2, GCE, DigitalOcean, Packet,
+CloudSigma, VMware) belong to pyignition's providers and are refused until those land.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+
+PROC_CMDLINE = "/proc/cmdline"
+CMDLINE_FLAGS = ("cloud-config-url", "cloud_config_url")
+HTTP_TIMEOUT = 10.0
+HTTP_ATTEMPTS = 4
+
+
+class SourceError(Exception):
+    pass
+
+
+class NotYet(SourceError):
+    """A source pyignition does not read yet."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserData:
+    data: bytes
+    name: str  # how diagnostics name it: a file name or URL
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    kind: str  # the reference's datasource type name ("local-file", "url", ...)
+    name: str
+    read: Callable[[], bytes]
+
+    def fetch(self) -> UserData:
+        return UserData(self.read(), self.name)
+
+
+def from_file(path: str) -> Source:
+    def read() -> bytes:
+        try:
+            return FsPath(path).read_bytes()
+        except OSError as exc:
+            raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+    return Source("local-file", path, read)
+
+
+def from_config_drive(root: str) -> Source:
+    return from_file(str(FsPath(root) / "openstack" / "latest" / "user_data"))
+
+
+def from_waagent(root: str) -> Source:
+    return from_file(str(FsPath(root) / "CustomData"))
+
+
+def from_url(url: str, *, sleep: Callable[[float], None] = time.sleep) -> Source:
+    return Source("url", url, lambda: http_get(url, sleep=sleep))
+
+
+def from_proc_cmdline(cmdline: str = PROC_CMDLINE) -> Source:
+    def read() -> bytes:
+        try:
+            text = FsPath(cmdline).read_text(errors="replace")
+        except OSError as exc:
+            raise SourceError(f"cannot read {cmdline}: {exc.strerror or exc}") from None
+        url = cmdline_url(text)
+        if url is None:
+            raise SourceError(f"{cmdline} has no cloud-config-url= argument")
+        return http_get(url)
+
+    return Source("proc-cmdline", cmdline, read)
+
+
+def cmdline_url(text: str) -> str | None:
+    """The value of the last ``cloud-config-url=`` kernel argument."""
+    found = None
+    for word in text.split():
+        name, eq, value = word.partition("=")
+        if eq and name in CMDLINE_FLAGS:
+            found = value
+    return found
+
+
+def http_get(url: str, *, sleep: Callable[[float], None] = time.sleep) -> bytes:
+    """GET with the reference's client rules: network errors and 5xx are retried (backoff
+    from 100 ms), any 4xx means there is no user data there."""
+    import requests  # only the URL sources pay for importing requests
+
+    delay = 0.1
+    last = ""
+    for attempt in range(HTTP_ATTEMPTS):
+        try:
+            resp = requests.get(url, timeout=HTTP_TIMEOUT)
+        except requests.RequestException as exc:
+            last = f"cannot fetch {url}: {type(exc).__name__}"
+        else:
+            if resp.status_code < 400:
+                return resp.content
+            if resp.status_code < 500:
+                raise SourceError(f"no user data at {url} (HTTP {resp.status_code})")
+            last = f"cannot fetch {url}: HTTP {resp.status_code}"
+        if attempt + 1 < HTTP_ATTEMPTS:
+            sleep(delay)
+            delay = min(delay * 2, 5.0)
+    raise SourceError(last)
+
+
+def not_yet(flag: str) -> Source:
+    def read() -> bytes:
+        raise NotYet(
+            f"-{flag} is not supported yet: it needs pyignition's metadata providers; "
+            "fetch the user data yourself and pass -from-file"
+        )
+
+    return Source(flag, flag, read)

@@ -1,0 +1,7 @@
+"""Butane- and ct-compatible transpilers: YAML in, Ignition JSON out, one report.
+
+Pure library: :func:`transpiler.butane.translate` and :func:`transpiler.ct.translate` take
+the input bytes plus a :class:`transpiler.localfiles.FilesDir` accessor and return a
+:class:`transpiler.result.Result`. Commands live in :mod:`transpiler.cli_butane` and
+:mod:`transpiler.cli_ct`.
+"""

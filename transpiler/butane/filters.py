@@ -1,0 +1,62 @@
+"""Variant field filters: Ignition fields a variant cannot use, checked on the output and
+reported at the YAML they came from (so sugar that generates a forbidden field is caught)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ignition.report import Path
+from transpiler.butane.context import Ctx
+
+UNSUPPORTED = "{} is not supported in this spec version"
+UNSUPPORTED_PL = "{} are not supported in this spec version"
+
+
+def _walk(out: dict[str, Any], *keys: str) -> Iterator[tuple[Path, Any]]:
+    """Every value at ``keys`` ("*" = each list item)."""
+    items: list[tuple[Path, Any]] = [((), out)]
+    for k in keys:
+        nxt: list[tuple[Path, Any]] = []
+        for p, v in items:
+            if k == "*":
+                if isinstance(v, list):
+                    nxt.extend(((*p, i), x) for i, x in enumerate(v))
+            elif isinstance(v, dict) and k in v:
+                nxt.append(((*p, k), v[k]))
+        items = nxt
+    yield from items
+
+
+def check(ctx: Ctx, out: dict[str, Any]) -> None:
+    spec = ctx.spec
+    errors: list[tuple[Path, str]] = []
+    if spec.variant in ("r4e", "fiot"):
+        errors += [
+            (p, "kernel argument customization is not supported in this spec version")
+            for p, _ in _walk(out, "kernelArguments")
+        ]
+        for key, what in (
+            ("disks", "disk customization"),
+            ("filesystems", "filesystem customization"),
+            ("luks", "luks"),
+            ("raid", "raid"),
+        ):
+            errors += [(p, UNSUPPORTED.format(what)) for p, _ in _walk(out, "storage", key)]
+    elif spec.variant == "flatcar":
+        if spec.base_at_least("v0_8_exp"):
+            errors += [
+                (p, "cex is not currently supported on the target platform")
+                for p, _ in _walk(out, "storage", "luks", "*", "cex")
+            ]
+        else:
+            errors += [
+                (p, UNSUPPORTED.format("clevis"))
+                for p, _ in _walk(out, "storage", "luks", "*", "clevis")
+            ]
+    elif spec.openshift:
+        from transpiler.butane.openshift import filter_errors
+
+        errors += filter_errors(ctx, out)
+    for p, msg in errors:
+        ctx.report.error(ctx.ts.source(p), msg)

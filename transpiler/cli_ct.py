@@ -1,0 +1,126 @@
+"""``ct``: the Container Linux Config Transpiler's command line (Go ``flag`` syntax, exit 0/1/2,
+usage on stderr, compact output without a trailing newline, ``-pretty`` with one)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from ignition import __version__
+from ignition.cliargs import FlagSpec, GoFlags, UsageError
+
+USAGE = """Usage of {prog}:
+  -files-dir string
+    \tDirectory to read local files from.
+  -help
+    \tPrint help and exit.
+  -in-file string
+    \tPath to the container linux config. Standard input unless specified otherwise.
+  -out-file string
+    \tPath to the resulting Ignition config. Standard output unless specified otherwise.
+  -platform string
+    \tPlatform to target. Accepted values: [azure digitalocean ec2 gce packet openstack-metadata vagrant-virtualbox cloudstack-configdrive custom].
+  -pretty
+    \tIndent the resulting Ignition config.
+  -strict
+    \tFail if any warnings are encountered.
+  -version
+    \tPrint the version and exit.
+"""  # noqa: E501
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    prog = "ct"
+    flags = GoFlags(
+        [
+            FlagSpec("files-dir"),
+            FlagSpec("help", takes_value=False, aliases=("h",)),
+            FlagSpec("in-file"),
+            FlagSpec("out-file"),
+            FlagSpec("platform", default=""),
+            FlagSpec("pretty", takes_value=False),
+            FlagSpec("strict", takes_value=False),
+            FlagSpec("version", takes_value=False),
+        ]
+    )
+    err = sys.stderr
+    try:
+        opts, _rest = flags.parse(args)  # positional arguments are ignored, as ct does
+    except UsageError as exc:
+        err.write(f"{exc}\n" + USAGE.format(prog=prog))
+        return 2
+    if opts["help"]:
+        err.write(USAGE.format(prog=prog))
+        return 0
+    if opts["version"]:
+        sys.stdout.write(f"ct {__version__} (pyignition)\n")
+        return 0
+    from transpiler.ct.sugar import PLATFORMS
+
+    platform = str(opts["platform"] or "")
+    if platform and platform not in PLATFORMS:
+        err.write("error: unsupported platform\n")
+        return 1
+    in_file = opts["in-file"]
+    try:
+        if in_file:
+            with open(str(in_file), "rb") as fh:
+                raw = fh.read()
+        else:
+            raw = sys.stdin.buffer.read()
+    except OSError as exc:
+        err.write(f"Failed to open: open {in_file}: {_reason(exc)}\n")
+        return 1
+    return run(raw, opts, str(in_file or "<stdin>"), platform, err=err)
+
+
+def _reason(exc: OSError) -> str:
+    r = exc.strerror or str(exc)
+    return r[:1].lower() + r[1:]
+
+
+def run(raw: bytes, opts: dict[str, object], name: str, platform: str, *, err: TextIO) -> int:
+    from transpiler.ct.convert import translate
+    from transpiler.jsonout import dumps
+    from transpiler.localfiles import OsFilesDir
+    from transpiler.render import Source, context_only, ct_entry
+
+    files_dir = opts["files-dir"]
+    files = OsFilesDir(str(files_dir)) if files_dir else None
+    res = translate(raw, files=files, platform=platform)
+    src = Source(raw.decode("utf-8", errors="replace").replace("\r\n", "\n"), name)
+    strict = bool(opts["strict"])
+    err.write("".join(ct_entry(d, src, res.hints.get(i)) for i, d in enumerate(res.parse)))
+    if res.parse_failed or (strict and len(res.parse)):
+        if res.error is not None:
+            err.write(f"error: {res.error}\n")
+            if res.error_pos is not None:
+                err.write(context_only(src, *res.error_pos))
+        err.write("Failed to parse config\n")
+        return 1
+    if res.error is not None:
+        err.write(f"error: {res.error}\n")
+        return 1
+    err.write("".join(ct_entry(d, src) for d in res.convert))
+    if res.convert.is_fatal or (strict and len(res.convert)):
+        return 1
+    assert res.output is not None
+    text = dumps(res.output, pretty=bool(opts["pretty"]))
+    if opts["pretty"]:
+        text += "\n"
+    out_file = opts["out-file"]
+    if out_file:
+        try:
+            with open(str(out_file), "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            err.write(f"Failed to create: open {out_file}: {_reason(exc)}\n")
+            return 1
+        return 0
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
