@@ -62,6 +62,9 @@ installkernel() {
     # the config's filesystems, LUKS and RAID, whatever the build host uses
     hostonly='' instmods ext4 xfs vfat nls_cp437 nls_iso8859_1 dm_crypt raid0 raid1 raid10 raid456 \
         md_mod qemu_fw_cfg virtio_blk virtio_pci virtio_net virtio_scsi virtio_rng
+    # dm-crypt's default cipher (aes-xts-plain64) and cryptsetup's kernel crypto API backend
+    hostonly='' instmods xts ecb cbc aes_generic aesni_intel sha256_generic sha512_generic \
+        af_alg algif_skcipher algif_hash
     if [[ -x "$(command -v mkfs.btrfs)" ]]; then
         hostonly='' instmods btrfs
     fi
