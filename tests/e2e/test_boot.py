@@ -332,7 +332,13 @@ def test_fw_cfg_disks_luks_raid_files_users_units(e2e: Env, tmp_path: Path) -> N
                 }
             ],
             "luks": [
-                {"name": "vault", "device": "/dev/disk/by-partlabel/VAULT", "label": "vault-luks"}
+                {
+                    "name": "vault",
+                    "device": "/dev/disk/by-partlabel/VAULT",
+                    "label": "vault-luks",
+                    # argon2 (the default) costs ~15 s of TCG time for format + open
+                    "options": ["--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000"],
+                }
             ],
             "filesystems": [
                 {
