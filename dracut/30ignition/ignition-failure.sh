@@ -47,6 +47,11 @@ done
                 ImportError:* | ModuleNotFoundError:*) echo "    $last" ;;
                 ?*) echo "    ${last%%:*}" ;;
             esac
+            # exit status 2 is a usage error (no or unknown platform, ...): the CLI's own message
+            if [ "$status" = 2 ]; then
+                journalctl -b -q --no-pager -o cat "_SYSTEMD_UNIT=$unit" SYSLOG_IDENTIFIER=ignition 2>/dev/null |
+                    grep -v '^Ignition\|^Stage:' | head -n 1 | sed 's/^/    /'
+            fi
         fi
     done
     echo "The boot stops here: no Ignition stage after the failed one ran."

@@ -34,7 +34,7 @@ _pyi_settings() {
 # Tools the stages run; the optional ones serve only some configs.
 _PYI_TOOLS=(sgdisk partx wipefs blkid lsblk udevadm mount umount mkfs.ext4 mke2fs systemctl)
 # what the generator and the helper scripts call
-_PYI_SHELL_TOOLS=(cat ln mkdir rm sed grep tail sort tr journalctl)
+_PYI_SHELL_TOOLS=(cat ln mkdir rm sed grep head tail sort tr journalctl)
 _PYI_OPTIONAL_TOOLS=(
     mkfs.xfs mkfs.fat mkfs.vfat mkfs.btrfs mkswap cryptsetup mdadm dmsetup
     useradd usermod userdel groupadd groupmod groupdel

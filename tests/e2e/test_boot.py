@@ -8,7 +8,8 @@ a. fw_cfg (``qemu`` platform): partitions, ext4/xfs/vfat, LUKS, RAID 1, files, l
    with an SSH key, an enabled unit with a drop-in;
 b. PXE style: ``ignition.config.url`` on the command line (``metal``), a remote file with a hash;
 c. an invalid config: emergency target, the located error on the console, disks untouched;
-d. secrets (password hash, file contents): nowhere in the console log or the journal.
+d. secrets (password hash, file contents): nowhere in the console log or the journal;
+and a boot without ``ignition.firstboot``: no stage runs, nothing is written.
 """
 
 from __future__ import annotations
@@ -274,6 +275,30 @@ def test_secrets_never_reach_the_console_or_the_journal(e2e: Env, tmp_path: Path
             urllib.parse.quote(secret),
         }:
             assert form not in boot.console, f"secret found on the console: {form[:12]}..."
+
+
+# ---------------------------------------------------------------------------------------------
+# not the first boot
+
+
+def test_without_firstboot_no_stage_runs(e2e: Env, tmp_path: Path) -> None:
+    root = new_root(tmp_path)
+    before = vm.sha256(root)
+    boot = vm.boot(
+        e2e.kernel,
+        e2e.image.path,
+        [root],
+        "root=/dev/vda ignition.platform.id=metal",
+        tmp_path / "console.log",
+    )
+    record_boot("subsequent (no ignition.firstboot)", boot)
+    console = vm.plain(boot.console)
+    assert not boot.timed_out, console[-6000:]
+    assert boot.finished, console[-6000:]
+    assert "Reached target ignition-subsequent.target" in console, console[-6000:]
+    assert "Starting ignition-" not in console
+    assert "ignition[" not in boot.journal  # the engine never ran
+    assert vm.sha256(root) == before
 
 
 # ---------------------------------------------------------------------------------------------

@@ -226,6 +226,19 @@ def test_generator_platform(tmp_path: Path, cmdline: str, platform: str) -> None
     assert env == f"PLATFORM_ID={platform}\n"
 
 
+def test_kargs_helper_stub_refuses() -> None:
+    """The stub keeps the helper's contract on the failing side: kernelArguments in a config
+    fail the kargs stage (exit 1, a message) instead of being ignored."""
+    proc = subprocess.run(
+        ["sh", MODULE / "ignition-kargs-helper.sh", "--should-exist", "quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "not supported by this Linux distribution" in proc.stderr
+
+
 # ---------------------------------------------------------------------------------------------
 # shellcheck
 
