@@ -280,6 +280,30 @@ def ext4_stat(image: Path, path: str) -> Inode | None:
     )
 
 
+def ext4_tree(image: Path, top: str = "/") -> dict[str, bytes | None]:
+    """Every path below ``top`` with its contents (None for directories and other non-files)."""
+    out: dict[str, bytes | None] = {}
+    todo = [top.rstrip("/") or "/"]
+    while todo:
+        d = todo.pop()
+        listing = run(["debugfs", "-R", f"ls -p {d}", image]).stdout.decode(errors="replace")
+        for line in listing.splitlines():
+            fields = line.strip("/").split("/")
+            if len(fields) < 5 or fields[4] in (".", ".."):
+                continue
+            mode, name = int(fields[1], 8), fields[4]
+            path = f"{d.rstrip('/')}/{name}"
+            if mode & 0o170000 == 0o040000:
+                out[path] = None
+                if name != "lost+found":
+                    todo.append(path)
+            elif mode & 0o170000 == 0o100000:
+                out[path] = ext4_read(image, path)
+            else:
+                out[path] = None
+    return out
+
+
 def ext4_read(image: Path, path: str) -> bytes | None:
     if ext4_stat(image, path) is None:
         return None
