@@ -68,6 +68,8 @@ installkernel() {
     if [[ -x "$(command -v mkfs.btrfs)" ]]; then
         hostonly='' instmods btrfs
     fi
+    # platforms: Hyper-V KVP (hyperv), vsock (applehv), config drives (iso9660, udf)
+    hostonly='' instmods hv_utils vsock vmw_vsock_virtio_transport isofs udf
 }
 
 # _pyi_inst_elf SRC DST: a shared object and every library it links (ldd's answer)
@@ -131,6 +133,8 @@ install() {
     inst_multiple -o /etc/mke2fs.conf
     # mdadm: /dev/md/NAME links (not the incremental assembly rules: Ignition creates arrays)
     inst_rules 63-md-raid-arrays.rules 01-md-raid-creating.rules
+    # config drives (openstack, ibmcloud, kubevirt, ...) appear as CD-ROMs
+    inst_rules 60-cdrom_id.rules
 
     _pyi_install_python || return 1
 
