@@ -1,0 +1,264 @@
+"""The dracut module without booting: unit ordering against the engine's stage order, the
+reference's unit contract (ignition.md §5.3), the generator's decisions (§5.2), shellcheck."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import subprocess
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from ignition.stages import ORDER
+
+REPO = Path(__file__).resolve().parents[2]
+MODULE = REPO / "dracut" / "30ignition"
+E2E_MODULE = Path(__file__).resolve().parent / "dracut" / "99pyignition-e2e"
+
+# stage -> the unit that runs it; umount is ignition-mount.service's ExecStop
+STAGE_UNITS = {
+    "fetch-offline": "ignition-fetch-offline.service",
+    "fetch": "ignition-fetch.service",
+    "kargs": "ignition-kargs.service",
+    "disks": "ignition-disks.service",
+    "mount": "ignition-mount.service",
+    "files": "ignition-files.service",
+}
+
+
+def parse_unit(path: Path) -> dict[str, list[str]]:
+    """``Key`` -> values (in order; space-separated lists split), all sections together."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";", "[")):
+            continue
+        key, _, value = line.partition("=")
+        if key in ("After", "Before", "Requires", "Wants", "Conflicts"):
+            out[key].extend(value.split())
+        else:
+            out[key].append(value)
+    return out
+
+
+def units() -> dict[str, dict[str, list[str]]]:
+    return {p.name: parse_unit(p) for p in sorted(MODULE.glob("*.service"))} | {
+        p.name: parse_unit(p) for p in sorted(MODULE.glob("*.target"))
+    }
+
+
+def ordered_before(all_units: dict[str, dict[str, list[str]]]) -> dict[str, set[str]]:
+    """unit -> every unit it is (transitively) ordered before."""
+    edges: dict[str, set[str]] = defaultdict(set)
+    for name, u in all_units.items():
+        for other in u.get("Before", []):
+            edges[name].add(other)
+        for other in u.get("After", []):
+            edges[other].add(name)
+    closure: dict[str, set[str]] = {}
+    for start in list(edges):
+        seen: set[str] = set()
+        todo = [start]
+        while todo:
+            for nxt in edges.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        closure[start] = seen
+    return closure
+
+
+def test_every_stage_has_its_unit_and_runs_that_stage() -> None:
+    all_units = units()
+    assert set(STAGE_UNITS) | {"umount"} == set(ORDER)
+    for stage, unit in STAGE_UNITS.items():
+        assert unit in all_units, unit
+        (start,) = all_units[unit]["ExecStart"]
+        assert f"--stage={stage} " in start + " ", start
+        assert "--platform=${PLATFORM_ID}" in start
+        assert "--root=/sysroot" in start
+    (stop,) = all_units["ignition-mount.service"]["ExecStop"]
+    assert "--stage=umount" in stop
+
+
+def test_unit_ordering_matches_the_stage_order() -> None:
+    before = ordered_before(units())
+    runs = [STAGE_UNITS[s] for s in ORDER if s != "umount"]
+    for earlier, later in itertools.pairwise(runs):
+        assert later in before.get(earlier, set()), f"{earlier} is not ordered before {later}"
+    # no cycle: a stage unit is never (transitively) before itself or an earlier one
+    for i, unit in enumerate(runs):
+        for earlier in runs[: i + 1]:
+            assert earlier not in before.get(unit, set()), f"{unit} is ordered before {earlier}"
+    # the network comes up after fetch-offline decides it is needed and before anything uses it
+    assert "ignition-neednet.service" in before["ignition-fetch-offline.service"]
+    assert "ignition-fetch.service" in before["ignition-neednet.service"]
+    # the reference's anchors in the boot
+    assert "sysroot.mount" in before["ignition-disks.service"]
+    assert "initrd-root-device.target" in before["ignition-disks.service"]
+    assert "ignition-mount.service" in before["initrd-root-fs.target"]
+    assert "initrd-parse-etc.service" in before["ignition-files.service"]
+    assert "ignition-mount.service" in before["ignition-remount-sysroot.service"]
+    assert "ignition-complete.target" in before["ignition-diskful.target"]
+    assert "initrd.target" in before["ignition-complete.target"]
+
+
+def test_stage_units_share_the_reference_contract() -> None:
+    all_units = units()
+    for unit in [*STAGE_UNITS.values(), "ignition-neednet.service"]:
+        u = all_units[unit]
+        assert u["ConditionPathExists"][0] == "/etc/initrd-release", unit
+        assert u["DefaultDependencies"] == ["false"], unit
+        assert "ignition-complete.target" in u["Before"], unit
+        assert u["OnFailure"] == ["emergency.target"], unit
+        assert u["OnFailureJobMode"] == ["isolate"], unit
+        assert u["Type"] == ["oneshot"], unit
+        assert u["RemainAfterExit"] == ["yes"], unit
+    for unit in STAGE_UNITS.values():
+        assert all_units[unit]["EnvironmentFile"] == ["/run/ignition.env"], unit
+    fetch = all_units["ignition-fetch.service"]
+    assert set(fetch["ConditionPathExists"]) >= {"/run/ignition/neednet", "!/run/ignition.json"}
+    assert all_units["ignition-kargs.service"]["MountFlags"] == ["slave"]
+    disks = all_units["ignition-disks.service"]
+    assert "systemd-udevd.service" in disks["Requires"]
+    assert "systemd-udevd.service" in disks["After"]
+    mount = all_units["ignition-mount.service"]
+    assert "initrd-root-fs.target" in mount["Requires"]
+    remount = all_units["ignition-remount-sysroot.service"]
+    assert remount["ConditionPathIsReadWrite"] == ["!/sysroot"]
+    assert remount["OnFailure"] == ["emergency.target"]
+    for target in ("complete", "diskful", "subsequent", "diskful-subsequent"):
+        t = all_units[f"ignition-{target}.target"]
+        assert t["ConditionPathExists"] == ["/etc/initrd-release"]
+        assert {"emergency.target", "initrd-switch-root.target"} <= set(t["Conflicts"])
+
+
+def test_module_setup_requires_every_stage_unit() -> None:
+    text = (MODULE / "module-setup.sh").read_text()
+    m = re.search(r"add-requires ignition-complete\.target((?:\s|\\)+[^|]*?)\|\| return 1", text)
+    assert m is not None
+    required = set(m.group(1).replace("\\", " ").split())
+    assert required == set(STAGE_UNITS.values())
+    assert re.search(
+        r"add-requires ignition-diskful\.target\s*\\?\s*ignition-remount-sysroot", text
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# generator
+
+
+def generate(tmp_path: Path, cmdline: str, *, live: bool = False) -> tuple[set[str], str]:
+    (tmp_path / "cmdline").write_text(cmdline + "\n")
+    out = tmp_path / "units"
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "IGNITION_GENERATOR_CMDLINE": str(tmp_path / "cmdline"),
+        "IGNITION_GENERATOR_ENV_FILE": str(tmp_path / "run" / "ignition.env"),
+    }
+    if live:
+        bindir = tmp_path / "bin"
+        bindir.mkdir()
+        hook = bindir / "is-live-image"
+        hook.write_text("#!/bin/sh\nexit 0\n")
+        hook.chmod(0o755)
+        env["PATH"] = f"{bindir}:{env['PATH']}"
+    subprocess.run(["sh", MODULE / "ignition-generator", out], env=env, check=True)
+    links = (
+        {str(p.relative_to(out)) for p in out.rglob("*") if p.is_symlink()}
+        if out.exists()
+        else set()
+    )
+    return links, (tmp_path / "run" / "ignition.env").read_text()
+
+
+FIRST = {
+    "initrd.target.requires/ignition-complete.target",
+    "ignition-complete.target.requires/ignition-diskful.target",
+}
+LATER = {
+    "initrd.target.requires/ignition-subsequent.target",
+    "ignition-subsequent.target.requires/ignition-diskful-subsequent.target",
+}
+
+
+@pytest.mark.parametrize(
+    ("cmdline", "expected"),
+    [
+        ("root=/dev/vda ignition.firstboot", FIRST),
+        ("ignition.firstboot=1", FIRST),
+        ("ignition.firstboot=yes quiet", FIRST),
+        ("root=/dev/vda", LATER),
+        ("ignition.firstboot=0", LATER),
+        ("ignition.firstboot=off", LATER),
+        ("ignition.firstboot=no", LATER),
+        ("ignition.firstboot=", LATER),
+        ("ignition.firstboot ignition.firstboot=0", LATER),  # the last one wins
+        ("ignition.firstboot=0 ignition.firstboot", FIRST),
+        ("xignition.firstboot", LATER),
+    ],
+)
+def test_generator_first_boot(tmp_path: Path, cmdline: str, expected: set[str]) -> None:
+    links, _ = generate(tmp_path, cmdline)
+    assert links == expected
+
+
+def test_generator_live_image_skips_the_diskful_target(tmp_path: Path) -> None:
+    links, _ = generate(tmp_path, "ignition.firstboot", live=True)
+    assert links == {"initrd.target.requires/ignition-complete.target"}
+
+
+@pytest.mark.parametrize(
+    ("cmdline", "platform"),
+    [
+        ("ignition.platform.id=qemu", "qemu"),
+        ("ignition.platform.id=metal ignition.platform.id=aws", "aws"),
+        ('ignition.platform.id="metal"', "metal"),
+        ("root=/dev/vda", ""),
+    ],
+)
+def test_generator_platform(tmp_path: Path, cmdline: str, platform: str) -> None:
+    _, env = generate(tmp_path, cmdline)
+    assert env == f"PLATFORM_ID={platform}\n"
+
+
+def test_kargs_helper_stub_refuses() -> None:
+    """The stub keeps the helper's contract on the failing side: kernelArguments in a config
+    fail the kargs stage (exit 1, a message) instead of being ignored."""
+    proc = subprocess.run(
+        ["sh", MODULE / "ignition-kargs-helper.sh", "--should-exist", "quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "not supported by this Linux distribution" in proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# shellcheck
+
+
+def shell_files() -> list[tuple[Path, str]]:
+    files: list[tuple[Path, str]] = [(REPO / "dracut" / "install.sh", "sh")]
+    for d in (MODULE, E2E_MODULE):
+        for p in sorted(d.iterdir()):
+            if p.name == "module-setup.sh":
+                files.append((p, "bash"))
+            elif p.suffix == ".sh" or p.name == "ignition-generator":
+                files.append((p, "sh"))
+    return files
+
+
+def test_shell_files_pass_shellcheck() -> None:
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck is not installed (./dev setup installs it)")
+    for path, shell in shell_files():
+        proc = subprocess.run(
+            ["shellcheck", "-s", shell, path], capture_output=True, text=True, check=False
+        )
+        assert proc.returncode == 0, f"{path}:\n{proc.stdout}{proc.stderr}"
