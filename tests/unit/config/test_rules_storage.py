@@ -220,21 +220,14 @@ def test_disks(case: Case) -> None:
     check_case(case)
 
 
-# The reference's check (partitionsMixZeroesAndNonexistence, as the 2.x rule here implements
-# it) looks at partition *numbers*: a number-0 partition next to a shouldExist:false one. The
-# 3.x rule looks at startMiB/sizeMiB instead; the two cases below tell them apart.
-ZEROES_DIFFER = pytest.mark.xfail(
-    strict=True,
-    reason="3.x 'shouldExist is false ...' rule tests start/size 0, the reference number 0",
-)
+# The reference's check (partitionsMixZeroesAndNonexistence) looks at partition *numbers*: a
+# number-0 partition next to a shouldExist:false one, whatever the message says of start/size.
 
 
-@ZEROES_DIFFER
 def test_deleted_partition_next_to_numbered_one_without_start() -> None:
     check_case(Case("", V36, disk({"number": 3, "shouldExist": False}, {"number": 4})))
 
 
-@ZEROES_DIFFER
 def test_deleted_partition_next_to_placed_one_without_number() -> None:
     check_case(
         Case(
