@@ -17,10 +17,10 @@ stores in the state's ``providerOutputFiles``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ignition.errors import IgnitionError
+from ignition.record import field, record
 
 if TYPE_CHECKING:
     from ignition.fetch.fetcher import ResourceFetcher
@@ -32,7 +32,7 @@ class ProviderError(IgnitionError):
     """The platform could not be asked (fatal: the reference does not fall through)."""
 
 
-@dataclass
+@record(frozen=False)
 class ProviderContext:
     fetcher: ResourceFetcher  # offline in fetch-offline: network fetches raise NeedsNetwork
     log: Logger

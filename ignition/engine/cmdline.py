@@ -14,12 +14,12 @@ import os
 import posixpath
 import tempfile
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ignition import redact
 from ignition.config.model import Resource
 from ignition.errors import ConfigError
+from ignition.record import record
 
 if TYPE_CHECKING:
     from ignition.fetch.fetcher import ResourceFetcher
@@ -30,7 +30,7 @@ DEVICE_WAIT = 30.0
 UMOUNT_TRIES = 3
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CmdlineSource:
     url: str | None = None
     device: str | None = None

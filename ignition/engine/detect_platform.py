@@ -12,8 +12,8 @@ describe a machine with a tree.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from ignition.record import record
 from providers import hostroot
 
 DMI = "/sys/class/dmi/id"
@@ -27,7 +27,7 @@ OPENSTACK_ASSET_TAGS = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Facts:
     sys_vendor: str
     product_name: str

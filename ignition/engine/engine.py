@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 
 from ignition import __version__
 from ignition.config.merge import merge
@@ -25,6 +24,7 @@ from ignition.errors import IgnitionError, StageError, UsageError
 from ignition.fetch import NeedsNetwork
 from ignition.fetch.fetcher import ResourceFetcher
 from ignition.log import Logger
+from ignition.record import field, record
 from ignition.stages import ORDER, StageContext, StageFn, load
 from ignition.system import System
 from ignition.system.paths import Paths
@@ -33,7 +33,7 @@ FETCH_STAGES = ("fetch-offline", "fetch")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SETUP = 0, 1, 2, 3
 
 
-@dataclass(frozen=True)
+@record
 class RunOptions:
     platform: str
     stage: str

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
+from ignition.record import field, record
 
-@dataclass
+
+@record(frozen=False)
 class FetchedConfig:
     kind: str  # "base" | "user"
     source: str
@@ -24,7 +25,7 @@ class FetchedConfig:
         return {"kind": self.kind, "source": self.source, "referenced": self.referenced}
 
 
-@dataclass
+@record(frozen=False)
 class State:
     fetched_configs: list[FetchedConfig] = field(default_factory=list)
     luks_persist_key_files: dict[str, str] = field(default_factory=dict)  # name -> data URL

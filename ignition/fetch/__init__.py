@@ -12,10 +12,10 @@ providers compare against these types, never against message strings.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from ignition.errors import FetchError, NotFound
+from ignition.record import field, record
 
 if TYPE_CHECKING:
     from ignition.config.model import Resource
@@ -43,7 +43,7 @@ class TimedOut(FetchError):
     """``timeouts.httpTotal`` (or a provider's own limit) expired before a body arrived."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FetchOptions:
     """How to fetch one URL. Providers use the extra knobs (method, body, retry codes...)."""
 

@@ -12,11 +12,11 @@ import io
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
 from ignition.errors import FetchError
 from ignition.fetch import FetchOptions, NeedsNetwork
+from ignition.record import field, record
 
 if TYPE_CHECKING:
     from ignition.config.model import Config, Resource
@@ -39,7 +39,7 @@ def needs_network(url: str | None) -> bool:
     return url[:5].lower() != "data:"
 
 
-@dataclass
+@record(frozen=False)
 class CloudOptions:
     """Platform hints that providers set (the providers issue plugs in here)."""
 
@@ -49,7 +49,7 @@ class CloudOptions:
     gcs_endpoint: str = GCS_ENDPOINT
 
 
-@dataclass
+@record(frozen=False)
 class ResourceFetcher:
     log: Logger
     offline: bool = False

@@ -16,10 +16,11 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from ignition.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProxySettings:
     http_proxy: str = ""
     https_proxy: str = ""

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from ignition.record import field, record
 
 if TYPE_CHECKING:
     from ignition.config.model import Config
@@ -32,7 +33,7 @@ STAGES: dict[str, str] = {
 }
 
 
-@dataclass
+@record(frozen=False)
 class StageContext:
     system: System
     config: Config  # merged (base configs + user config), newest spec

@@ -12,9 +12,9 @@ Tests build one with :meth:`System.scratch` on a temporary directory (or with lo
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from ignition.log import Logger
+from ignition.record import field, record
 from ignition.system.paths import Paths
 from ignition.system.root import TargetRoot
 from ignition.system.runner import CommandError, Completed, Runner
@@ -22,7 +22,7 @@ from ignition.system.runner import CommandError, Completed, Runner
 __all__ = ["CommandError", "Completed", "Paths", "Runner", "System", "TargetRoot"]
 
 
-@dataclass
+@record(frozen=False)
 class System:
     root: TargetRoot
     log: Logger

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from ignition.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Paths:
     kernel_cmdline: str = "/proc/cmdline"
     # system config dirs in priority order: runtime > local > system

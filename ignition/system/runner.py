@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 
 from ignition import redact
 from ignition.log import Logger
+from ignition.record import field, record
 
 OUTPUT_LIMIT = 4096  # bytes of stdout/stderr kept in an error message
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Completed:
     argv: tuple[str, ...]
     returncode: int
@@ -31,7 +31,7 @@ class Completed:
         return self.stdout.decode("utf-8", "replace")
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class CommandError(Exception):
     display: list[str]  # argv with secrets redacted
     returncode: int
@@ -51,7 +51,7 @@ class CommandError(Exception):
         return out
 
 
-@dataclass
+@record(frozen=False)
 class Runner:
     log: Logger
     env: Mapping[str, str] | None = None

@@ -14,13 +14,13 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ignition.config.model import PasswdGroup, PasswdUser
 from ignition.errors import StageError
+from ignition.record import record
 from ignition.system.runner import CommandError
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ignition.system import System
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Account:
     name: str
     uid: int

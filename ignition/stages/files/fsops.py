@@ -16,17 +16,17 @@ import os
 import shutil
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from ignition.errors import StageError
+from ignition.record import record
 from ignition.system.root import TargetRoot
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 COPY_CHUNK = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class At:
     """An open parent directory and the name of the node in it."""
 

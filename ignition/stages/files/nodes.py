@@ -15,13 +15,13 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ignition.config.model import Directory, File, Link, NodeGroup, NodeUser
 from ignition.errors import StageError
+from ignition.record import record
 from ignition.stages.files import accounts
 from ignition.stages.files.fsops import (
     At,
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from ignition.stages.files.staging import Staged
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     kind: str  # "directory" | "file" | "link" | "hard link"
     node: File | Directory | Link

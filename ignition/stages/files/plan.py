@@ -9,10 +9,11 @@ verified, are the actions run. ``ignition plan``/``--dry-run`` prints the same a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+from ignition.record import field, record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Action:
     step: str  # the reference's log prefix: "ensureUsers", "createFiles", ...
     text: str  # e.g. 'write file "/etc/motd" (0644, root:root)'
@@ -25,7 +26,7 @@ class Action:
         return f"files: {self.step}: {self.text}{mark}"
 
 
-@dataclass
+@record(frozen=False)
 class Plan:
     actions: list[Action] = field(default_factory=list)
 

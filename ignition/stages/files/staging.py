@@ -13,7 +13,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ignition import redact
@@ -21,12 +20,13 @@ from ignition.config.model import File, Resource
 from ignition.errors import FetchError
 from ignition.fetch import parallel
 from ignition.fetch.fetcher import needs_network
+from ignition.record import field, record
 
 if TYPE_CHECKING:
     from ignition.stages import StageContext
 
 
-@dataclass
+@record(frozen=False)
 class Staged:
     """Verified bodies: a staged file's path (network sources) or the bytes (data: URLs,
     which live in the config already)."""

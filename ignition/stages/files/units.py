@@ -17,10 +17,10 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
+from ignition.record import field, record
 from ignition.stages.files.fsops import RootFS, write_atomic
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ PRESET_FILE = "/etc/systemd/system-preset/20-ignition.preset"
 INSTALL_DIR_SUFFIXES = (".wants", ".requires", ".upholds")
 
 
-@dataclass
+@record(frozen=False)
 class Preset:
     unit: str  # the unit, or the template of instances
     enabled: bool

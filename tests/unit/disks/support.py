@@ -4,7 +4,7 @@ back independently."""
 
 from __future__ import annotations
 
-import dataclasses
+from ignition import record
 import json
 import os
 import subprocess
@@ -49,7 +49,7 @@ def make_context(
     root = tmp_path / "root"
     root.mkdir(exist_ok=True)
     system = System.scratch(root, Logger(sink))
-    system.paths = dataclasses.replace(system.paths, dev_aliases=str(tmp_path / "dev_aliases"))
+    system.paths = record.replace(system.paths, dev_aliases=str(tmp_path / "dev_aliases"))
     if fetcher is None:
         fetcher = ResourceFetcher(system.log)
         fetcher.apply_config(result.config)
