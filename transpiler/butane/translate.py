@@ -192,9 +192,28 @@ def _validate_output(ctx: Ctx, out: dict[str, Any]) -> None:
     from ignition.config.parse import validate_tree
 
     _, report = validate_tree(out, ctx.spec.ignition)
+    _zeroes_with_should_not_exist(report, out)
     for d in report:
         path = ctx.ts.source(d.path) if d.path is not None else None
         ctx.report.entries.append(replace(d, path=path))
+
+
+def _zeroes_with_should_not_exist(report: Report, out: dict[str, Any]) -> None:
+    """The rule Butane's vendored Ignition still has (dropped from Ignition's 3.x in 2.27): a
+    partition configured absent next to a number-0 one (the message speaks of start/size)."""
+    storage = out.get("storage")
+    disks = storage.get("disks") if isinstance(storage, dict) else None
+    for i, disk in enumerate(disks if isinstance(disks, list) else ()):
+        parts = disk.get("partitions") if isinstance(disk, dict) else None
+        if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
+            continue
+        if any(p.get("shouldExist") is False for p in parts) and any(
+            not p.get("number") for p in parts
+        ):
+            report.error(
+                ("storage", "disks", i, "partitions"),
+                "shouldExist is false for a partition and other partition(s) has start or size 0",
+            )
 
 
 def _locate(report: Report, decoded: Decoded) -> None:

@@ -183,12 +183,12 @@ def _disks(r: Report, storage: Tree) -> None:
                 if number in numbers:
                     r.error(pp, "partition numbers collide")
                 numbers[number] = j
-            elif has_absent and p.get("shouldExist") is not False:
-                r.error(
-                    pp,
-                    "shouldExist is false for a partition and other partition(s) has start or "
-                    "size 0",
-                )
+        if has_absent and any(not p.get("number") for p in parts):
+            # partitionsMixZeroesAndNonexistence: on the disk's partitions, about numbers
+            r.error(
+                (*dp, "partitions"),
+                "shouldExist is false for a partition and other partition(s) has start or size 0",
+            )
         if uses_sectors and uses_mib:
             r.error((*dp, "partitions"), "cannot mix MBs and sectors within a disk")
 

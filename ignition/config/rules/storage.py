@@ -127,15 +127,9 @@ def _disk(r: Report, p: Path, d: model.Disk) -> None:
         labels.add(part.label)
     for j, part in enumerate(parts):
         _partition(r, (*p, "partitions", j), part)
-    # the reference's partitionsMixZeroesAndNonexistence: any number-0 partition next to a
-    # partition to delete (its message speaks of start/size, the check is on numbers)
-    gone = any(q.should_exist is False for q in parts)
-    zero = any(not q.number for q in parts)
-    if gone and zero:
-        r.error(
-            (*p, "partitions"),
-            "shouldExist is false for a partition and other partition(s) has start or size 0",
-        )
+    # (no partitionsMixZeroesAndNonexistence here: Ignition 2.27 dropped it from the 3.x specs
+    # to allow "delete N, then create a number-0 partition that lands on N"; the 2.x rules and
+    # Butane, which vendors an older Ignition, keep it)
 
 
 def _overlapping(parts: tuple[model.Partition, ...]) -> int | None:

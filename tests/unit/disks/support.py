@@ -4,7 +4,6 @@ back independently."""
 
 from __future__ import annotations
 
-from ignition import record
 import json
 import os
 import subprocess
@@ -12,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ignition import record
 from ignition.config.parse import parse
 from ignition.engine.state import State
 from ignition.fetch.fetcher import ResourceFetcher
