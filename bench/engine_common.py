@@ -42,7 +42,8 @@ def precompile() -> None:
             compileall.compile_dir(top / pkg, quiet=1)
 
 
-def run_stages(work: Path, config: dict[str, Any], stages: tuple[str, ...] = STAGES) -> None:
+def run_stages(work: Path, config: dict[str, Any], stages: tuple[str, ...] = STAGES) -> float:
+    """Runs and prints every stage; returns the total wall seconds."""
     precompile()
     root = work / "root"
     root.mkdir(exist_ok=True)
@@ -76,3 +77,4 @@ def run_stages(work: Path, config: dict[str, Any], stages: tuple[str, ...] = STA
         f"{'all stages':<16} {total * 1000:8.0f} ms  {total_cpu * 1000:8.0f} ms  "
         f"{peak / 1024:7.1f} MiB peak"
     )
+    return total

@@ -3,11 +3,14 @@
     python bench/engine_stages.py
 
 Target: under 0.7 s for all stages together on the project machine (the reference needs
-about 2 s). Prints wall time and peak memory per stage process next to ``python -c pass``.
+about 2 s). Prints wall time and peak memory per stage process next to ``python -c pass``,
+three runs with the scratch root on tmpfs (/dev/shm: the engine's own cost) and three on the
+machine's disk (adds this VM's file-creation cost, 0.1-0.5 ms per file), then the best of each.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -40,9 +43,19 @@ def config() -> dict[str, Any]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
-        print("1,000 files + 100 units (data: URLs), every stage a separate process")
-        run_stages(Path(tmp), config())
+    places = [("tmpfs", "/dev/shm"), ("disk", tempfile.gettempdir())]
+    best: dict[str, float] = {}
+    for name, where in places:
+        if not os.path.isdir(where):
+            continue
+        for run in range(1, 4):
+            with tempfile.TemporaryDirectory(prefix="bench-engine-", dir=where) as tmp:
+                print(f"1,000 files + 100 units (data: URLs), every stage a separate process; "
+                      f"root on {name} ({where}), run {run}")  # fmt: skip
+                took = run_stages(Path(tmp), config())
+                best[name] = min(best.get(name, took), took)
+    for name, took in best.items():
+        print(f"best of 3, root on {name}: all stages {took * 1000:.0f} ms (target 700 ms)")
 
 
 if __name__ == "__main__":

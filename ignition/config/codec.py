@@ -34,23 +34,26 @@ def _zero(tp: Any) -> Any:
     return None
 
 
-def _decoder_for(tp: Any) -> Decoder:
+def _decoder_for(tp: Any) -> Decoder | None:
+    """How to decode a value of type ``tp``; None when the JSON value is used as it is."""
     origin = get_origin(tp)
     if origin is tuple:
         item = get_args(tp)[0]
         item_dec = _decoder_for(item)
         zero = _zero(item)
+        if item_dec is None:
+            return lambda v: tuple(zero if x is None else x for x in v)
         return lambda v: tuple(zero if x is None else item_dec(x) for x in v)
     if origin in (typing.Union, types.UnionType):
         inner = next(a for a in get_args(tp) if a is not type(None))
         return _decoder_for(inner)
     if is_record(tp):
         return lambda v: decode(tp, v)
-    return lambda v: v
+    return None
 
 
 @cache
-def _plan(cls: Any) -> dict[str, tuple[str, Decoder]]:
+def _plan(cls: Any) -> dict[str, tuple[str, Decoder | None]]:
     hints = typing.get_type_hints(cls, vars(model))
     return {json_name(name): (name, _decoder_for(hints[name])) for name in fields(cls)}
 
@@ -65,7 +68,7 @@ def decode(cls: type[T], tree: dict[str, Any]) -> T:
         if entry is None:
             continue
         name, dec = entry
-        kwargs[name] = dec(value)
+        kwargs[name] = value if dec is None else dec(value)
     return cls(**kwargs)
 
 
@@ -73,16 +76,34 @@ def decode_config(tree: dict[str, Any]) -> model.Config:
     return decode(model.Config, tree)
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+@cache
+def _keys(cls: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((name, json_name(name)) for name in fields(cls))
+
+
 def encode(obj: Any, *, omit_empty: bool = False) -> Any:
     """Model → JSON tree. With ``omit_empty``, unset fields, empty lists and empty objects are
     left out (the compact form Butane prints); otherwise every field is present."""
+    cls = obj.__class__
+    if cls in _SCALARS:
+        return obj
+    if cls is tuple:
+        return [encode(x, omit_empty=omit_empty) for x in obj]
     if is_record(obj) and not isinstance(obj, type):
+        # this runs for every node of the config cache each stage writes: keys are cached per
+        # class and scalars skip the recursion
+        d = obj.__dict__
         out: dict[str, Any] = {}
-        for name in fields(obj):
-            value = encode(getattr(obj, name), omit_empty=omit_empty)
+        for name, key in _keys(cls):
+            value = d[name]
+            if value.__class__ not in _SCALARS:
+                value = encode(value, omit_empty=omit_empty)
             if omit_empty and (value is None or value == [] or value == {}):
                 continue
-            out[json_name(name)] = value
+            out[key] = value
         return out
     if isinstance(obj, tuple):
         return [encode(x, omit_empty=omit_empty) for x in obj]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
-import tempfile
 import time
 from typing import TYPE_CHECKING
 
@@ -96,6 +95,8 @@ def read_from_device(system: System, label: str, path: str) -> bytes:
             raise ConfigError(f'device "{label}" did not appear within timeout')
         time.sleep(1)
     clean = posixpath.normpath("/" + path).lstrip("/")
+    import tempfile  # here: only a config device needs it (~9 ms of start-up)
+
     mnt = tempfile.mkdtemp(prefix="ignition-config-device-")
     try:
         system.runner.run(["mount", "-o", "ro", "-t", "auto", device, mnt])
