@@ -22,7 +22,6 @@ Usage: ``bench/disks_bench.py [--runs N]``.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import shutil
@@ -81,6 +80,7 @@ class Loop:
 
 
 def run_stage(dev: str, tmp: Path) -> tuple[float, int, int]:
+    from ignition import record
     from ignition.config.parse import parse
     from ignition.engine.state import State
     from ignition.fetch.fetcher import ResourceFetcher
@@ -96,7 +96,7 @@ def run_stage(dev: str, tmp: Path) -> tuple[float, int, int]:
     result = parse(config(dev))
     assert result.config is not None
     system = System.scratch(tmp, Logger(Quiet()))
-    system.paths = dataclasses.replace(system.paths, dev_aliases=str(tmp / "aliases"))
+    system.paths = record.replace(system.paths, dev_aliases=str(tmp / "aliases"))
     ctx = StageContext(system, result.config, State(), ResourceFetcher(system.log), "file")
     start = time.perf_counter()
     r = run_with(ctx)
