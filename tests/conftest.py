@@ -6,6 +6,7 @@ tests create themselves); any other connect() fails the test at once.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 from typing import Any
@@ -146,3 +147,25 @@ def loopdev(tmp_path: Any) -> Any:
         for target in reversed(mounted):
             subprocess.run(["umount", "-l", target], check=False, capture_output=True)
         subprocess.run(["losetup", "--detach", dev], check=False, capture_output=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_stale_mapper_node() -> Any:
+    """cryptsetup (libdevmapper) creates /dev/mapper/control when it is missing, also on a
+    kernel without device-mapper; left behind, it makes other tools on the host believe dm is
+    there. Remove it after the session when this session created it on such a kernel."""
+    import os
+
+    node = "/dev/mapper/control"
+    existed = os.path.exists(node)
+    yield
+    if existed or not os.path.exists(node):
+        return
+    try:
+        with open("/proc/misc") as fh:
+            has_dm = any(line.split()[-1] == "device-mapper" for line in fh if line.split())
+    except OSError:
+        return
+    if not has_dm:
+        with contextlib.suppress(OSError):
+            os.unlink(node)
