@@ -44,7 +44,8 @@ def test_usage_errors_exit_2(m: Machine) -> None:
     assert "'--platform' must be provided" in run("-stage", "files").stderr
     bad = run("--platform=nowhere", "--stage=files")
     assert bad.returncode == 2
-    assert "file, metal" in bad.stderr
+    assert "Supported platforms: akamai," in bad.stderr
+    assert "file, gcp" in bad.stderr
     assert run("-platform", "file", "-stage", "nope").returncode == 2
     assert run("-bogus").returncode == 2
     assert run("-fetch-timeout", "2x", "-platform", "file", "-stage", "fetch").returncode == 2

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.unit.config.helpers import Case, E, W, cases_param, check_case, positions
 
 V30, V31, V32, V33, V34, V35, V36, V37 = (
