@@ -72,7 +72,7 @@ def test_https_uses_only_https_proxy() -> None:
 def test_provider_registry() -> None:
     assert providers.get("metal").name == "metal"
     assert providers.names() == sorted(providers.PROVIDERS)
-    with pytest.raises(UsageError, match="known platforms are akamai, .*, file, gcp, .*, zvm$"):
+    with pytest.raises(UsageError, match=r"known platforms are akamai, .*, file, gcp, .*, zvm$"):
         providers.get("nowhere")
 
 
