@@ -42,6 +42,9 @@ def diagnostic(d: Diagnostic, file: str | None = None) -> str:
 # A Go- or Python-quoted string in a message: "..." with escapes, or '...'.
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
 _INVALID_VALUE = "invalid value "
+ENCODINGS = frozenset(
+    ("b64", "base64", "gz", "gzip", "gz+base64", "gzip+base64", "gz+b64", "gzip+b64")
+)
 
 
 def redacted(d: Diagnostic, file: str | None = None) -> str:
@@ -53,8 +56,8 @@ def redacted(d: Diagnostic, file: str | None = None) -> str:
     def hide(m: re.Match[str]) -> str:
         text = m.group(0)
         inner = text[1:-1]
-        if inner in keys or (len(inner) == 1 and not inner.isalnum()):
-            return text  # a key name, or YAML punctuation like '-'
+        if inner in keys or inner in ENCODINGS or (len(inner) == 1 and not inner.isalnum()):
+            return text  # a key name, an encoding's name, or YAML punctuation like '-'
         return SECRET
 
     message = _QUOTED.sub(hide, d.message)

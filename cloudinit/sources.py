@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, TypeVar
 
+from ignition import redact
+
 if TYPE_CHECKING:
     from ignition.log import Logger
     from providers.base import InstanceMetadata, Provider
@@ -178,9 +180,8 @@ def from_provider(flag: str, platform: str, base: str | None, log: Logger) -> So
         p, ctx = provider()
         return _provided(lambda: p.metadata(ctx))
 
-    return Source(
-        flag, f"{platform} metadata service ({base or 'its own address'})", read, metadata
-    )
+    where = redact.url(base) if base else "its own address"
+    return Source(flag, f"{platform} metadata service ({where})", read, metadata)
 
 
 def _provided(ask: Callable[[], T]) -> T:

@@ -80,7 +80,9 @@ def test_a_base_url_moves_the_service_and_keeps_its_paths(
     pctx.metadata_base = f"{server.origin}/prefix/"
     server.route("PUT", "/prefix/latest/api/token", Answer(404))
     server.route("GET", "/prefix/2009-04-04/meta-data/local-ipv4", Answer(200, b"10.9.8.7"))
-    assert providers.get("aws").metadata(pctx).private_ipv4 == "10.9.8.7"
+    md = providers.get("aws").metadata(pctx)
+    assert md is not None
+    assert md.private_ipv4 == "10.9.8.7"
 
 
 def test_gcp_hostname_and_first_interface(ctx: tuple[ProviderContext, StandIn]) -> None:
@@ -103,7 +105,9 @@ def test_gcp_bad_address_is_dropped_with_a_warning_naming_the_attribute(
     pctx, server = ctx
     base = "/computeMetadata/v1/instance/network-interfaces/0"
     server.route("GET", f"{base}/access-configs/0/external-ip", Answer(200, b"secret-thing"))
-    assert providers.get("gcp").metadata(pctx).public_ipv4 == ""
+    md = providers.get("gcp").metadata(pctx)
+    assert md is not None
+    assert md.public_ipv4 == ""
     assert "external-ip is not an IP address" in sink.text
     assert "secret-thing" not in sink.text
 
