@@ -11,18 +11,19 @@ document's values.
 Flatcar's way (no config here; coreos-cloudinit runs the user data after boot) stays one
 kernel argument away: ``pyignition.cloudconfig=defer`` (docs/deviations.md C27).
 
-Imported only when user data is cloud-config: ``cloudinit`` is never loaded otherwise.
+This module is light (every fetch stage imports it); ``cloudinit`` is imported only when the
+user data is cloud-config.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ignition.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from cloudinit.convert import Conversion
     from ignition.config.detect import UserData
     from ignition.config.model import Config
@@ -32,18 +33,22 @@ if TYPE_CHECKING:
 KARG = "pyignition.cloudconfig"
 APPLY, DEFER = "apply", "defer"
 
-MetadataSource = Callable[[], "InstanceMetadata | None"]
 
-
-@dataclass(frozen=True)
 class CloudConfigUse:
     """What to do with user data that is cloud-config (None in ``to_config``: Flatcar's "not
     a config", for base and referenced configs, which must be Ignition)."""
 
-    mode: str = APPLY  # the kernel argument's value, checked when cloud-config arrives
-    metadata: MetadataSource | None = None  # the provider's, asked only when needed
-    env: Mapping[str, str] | None = None  # COREOS_* fallbacks (coreos-cloudinit's CLI only)
-    source_kind: str = "user data"  # how the log names what it converts
+    __slots__ = ("env", "metadata", "mode")
+
+    def __init__(
+        self,
+        mode: str = APPLY,
+        metadata: Callable[[], InstanceMetadata | None] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.mode = mode  # the kernel argument's value, checked when cloud-config arrives
+        self.metadata = metadata  # the provider's, asked only when needed
+        self.env = env  # COREOS_* fallbacks (coreos-cloudinit's CLI only)
 
     def applies(self) -> bool:
         if self.mode not in (APPLY, DEFER):
@@ -60,11 +65,17 @@ def to_config(ud: UserData, *, source: str, log: Logger, use: CloudConfigUse) ->
     """The Ignition config equivalent to the cloud-config user data ``ud``.
 
     Raises :class:`ConfigError` (one line, located) when the conversion has errors."""
-    from cloudinit.convert import convert
-    from cloudinit.metadata import Metadata
+    try:
+        from cloudinit.convert import convert
+        from cloudinit.metadata import Metadata
+    except ImportError as exc:
+        raise ConfigError(
+            f"user data from {source} is {ud.describe()}, and this installation lacks the "
+            f"cloud-config frontend ({exc.name}) to apply it"
+        ) from None
 
     log.info(
-        f"{use.source_kind} from {source} is {ud.describe()}: "
+        f"user data from {source} is {ud.describe()}: "
         "applying it via conversion to an Ignition config"
     )
     instance = use.metadata() if use.metadata is not None else None
