@@ -2,9 +2,10 @@
 
 Files, units and users are in place; on a booted systemd the units take effect now, as they
 did with coreos-cloudinit: systemd reloads, enabled units are enabled, the host name is set,
-networkd restarts when network units were written, and the units that carry ``coreos.units``
-commands and ``#!`` scripts start. Without a running systemd (a container, a chroot) all of
-that waits for the next boot, which says so.
+networkd restarts when network units were written, update-engine and locksmithd restart when
+``coreos.update`` asks (locksmithd stops when masked), and the units that carry
+``coreos.units`` commands and ``#!`` scripts start. Without a running systemd (a container, a
+chroot) all of that waits for the next boot, which says so.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from ignition.log import Logger
 SYSTEMD_RUNNING = "/run/systemd/system"  # systemd's own test (sd_booted)
 NETWORK_DIR = "/etc/systemd/network/"
 HOSTNAME = "/etc/hostname"
+UPDATE_CONF = "/etc/coreos/update.conf"
+LOCKSMITH = "locksmithd.service"
 
 Run = Callable[[list[str]], object]
 
@@ -31,13 +34,16 @@ def activate(cfg: Config, log: Logger, run: Run | None = None) -> None:
         from ignition.system.runner import Runner
 
         run = Runner(log).run
-    wrote_hostname = any(f.path == HOSTNAME for f in cfg.storage.files)
-    for argv in commands(cfg, hostname() if wrote_hostname else ""):
+    written = {f.path for f in cfg.storage.files}
+    name = read(HOSTNAME).strip() if HOSTNAME in written else ""
+    update = read(UPDATE_CONF) if UPDATE_CONF in written else ""
+    for argv in commands(cfg, name, {ln.partition("=")[0] for ln in update.splitlines()}):
         run(argv)
 
 
-def commands(cfg: Config, name: str) -> list[list[str]]:
-    """The commands, in order, for the config just applied and the host name it wrote."""
+def commands(cfg: Config, name: str, update_keys: set[str]) -> list[list[str]]:
+    """The commands, in order, for the config just applied, the host name and the
+    update.conf keys it wrote."""
     out = [["systemctl", "daemon-reload"]]
     enabled = [u.name for u in cfg.systemd.units if u.enabled]
     if enabled:
@@ -47,6 +53,11 @@ def commands(cfg: Config, name: str) -> list[list[str]]:
     paths = [n.path for n in cfg.storage.files] + [n.path for n in cfg.storage.links]
     if any(p.startswith(NETWORK_DIR) for p in paths):
         out.append(["systemctl", "restart", "systemd-networkd.service"])
+    if update_keys & {"GROUP", "SERVER"}:
+        out.append(["systemctl", "restart", "--no-block", "update-engine.service"])
+    if "REBOOT_STRATEGY" in update_keys:
+        masked = any(u.name == LOCKSMITH and u.mask for u in cfg.systemd.units)
+        out.append(["systemctl", "stop" if masked else "restart", "--no-block", LOCKSMITH])
     start = [u.name for u in cfg.systemd.units if u.name == COMMANDS_UNIT or runs_script(u)]
     if start:
         out.append(["systemctl", "start", "--no-block", *start])
@@ -58,9 +69,10 @@ def runs_script(u: Unit) -> bool:
     return f"ExecStart=/bin/bash {SCRIPTS_DIR}/" in (u.contents or "")
 
 
-def hostname(path: str = HOSTNAME) -> str:
+def read(path: str) -> str:
+    """A file the config just wrote to the running system ("" if it cannot be read)."""
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read().strip()
+            return fh.read()
     except OSError:
         return ""

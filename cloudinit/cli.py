@@ -111,8 +111,12 @@ _PROVIDER_FLAGS = {
     "from-packet-metadata": "packet",
     "from-vmware-guestinfo": "vmware",
 }
-_DEFAULTS = {"convert-netconf": "", "workspace": "/var/lib/coreos-cloudinit"}
-_DEFAULTS["ssh-key-name"] = "coreos-cloudinit"
+# accepted, not used: applying keeps the engine's places (docs/deviations.md C29)
+_DEFAULTS = {
+    "convert-netconf": "",
+    "workspace": "/var/lib/coreos-cloudinit",
+    "ssh-key-name": "coreos-cloudinit",
+}
 
 
 def _flags() -> GoFlags:

@@ -581,3 +581,49 @@ def test_coreos_cloudinit_oem_digitalocean_through_the_provider(
     assert (root / "etc/hostname").read_text() == "droplet-9\n"
     assert (root / "etc/environment").read_text() == "COREOS_PRIVATE_IPV4=10.136.0.9\n"
     assert "platform metadata: hostname, private_ipv4, 1 SSH keys" in log
+
+
+@needs_root
+def test_coreos_cloudinit_from_configdrive_takes_host_name_and_keys_from_meta_data(
+    tmp_path: Path,
+) -> None:
+    latest = tmp_path / "drive/openstack/latest"
+    latest.mkdir(parents=True)
+    (latest / "user_data").write_bytes(b"#cloud-config\nwrite_files:\n  - path: /etc/x\n")
+    meta = {"hostname": "vm-7", "public_keys": {"ops": KEY_OPS}}
+    (latest / "meta_data.json").write_text(json.dumps(meta))
+    root = scratch_root(tmp_path / "root")
+    rc, log = cloudinit("-from-configdrive", str(tmp_path / "drive"), "-root", str(root))
+    assert rc == 0, log
+    assert (root / "etc/hostname").read_text() == "vm-7\n"
+    assert (root / "home/core/.ssh/authorized_keys.d/ignition").read_text() == KEY_OPS + "\n"
+    assert (root / "etc/x").read_bytes() == b""
+
+
+APPLY = str(Path(sys.executable).parent / "ignition-apply")
+
+
+def test_ignition_apply_takes_cloud_config_too(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    ud = tmp_path / "user-data"
+    ud.write_bytes(b"#cloud-config\nwrite_files:\n  - path: /etc/motd\n    content: hi\n")
+    p = subprocess.run(
+        [APPLY, "-root", str(root), str(ud)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert (root / "etc/motd").read_text() == "hi"
+    assert "applying it via conversion to an Ignition config" in p.stdout
+    users = tmp_path / "users"
+    users.write_bytes(b"#cloud-config\nusers:\n  - name: bob\n")
+    p = subprocess.run(
+        [APPLY, "-root", str(root), str(users)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert p.returncode == 1
+    assert "cannot apply: passwd.users" in p.stdout  # coreos-cloudinit is the one for users

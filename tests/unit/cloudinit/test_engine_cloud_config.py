@@ -134,6 +134,7 @@ def _live_config() -> Config:
             files=(
                 File(path="/etc/hostname", contents=Resource(source="data:,n1%0A")),
                 File(path="/etc/systemd/network/00-eth0.network"),
+                File(path="/etc/coreos/update.conf"),
             )
         ),
         systemd=Systemd(
@@ -147,6 +148,18 @@ def _live_config() -> Config:
     )
 
 
+def test_locksmith_follows_the_reboot_strategy() -> None:
+    masked = Config(systemd=Systemd(units=(Unit(name="locksmithd.service", mask=True),)))
+    assert activate.commands(masked, "", {"REBOOT_STRATEGY"})[-1] == [
+        "systemctl",
+        "stop",
+        "--no-block",
+        "locksmithd.service",
+    ]
+    assert activate.commands(Config(), "", {"REBOOT_STRATEGY"})[-1][1] == "restart"
+    assert activate.commands(Config(), "", set()) == [["systemctl", "daemon-reload"]]
+
+
 def test_live_activation_does_what_coreos_cloudinit_did_over_dbus(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, logger: Logger, log_sink: ListSink
 ) -> None:
@@ -156,7 +169,8 @@ def test_live_activation_does_what_coreos_cloudinit_did_over_dbus(
     assert ran == []
     assert "take effect at the next boot" in log_sink.text
     monkeypatch.setattr(activate, "SYSTEMD_RUNNING", str(tmp_path))
-    monkeypatch.setattr(activate, "hostname", lambda: "n1")
+    written = {"/etc/hostname": "n1\n", "/etc/coreos/update.conf": "GROUP=beta\n"}
+    monkeypatch.setattr(activate, "read", written.__getitem__)
     activate.activate(_live_config(), logger, ran.append)
     enabled = ["docker-tcp.socket", "coreos-cloudinit-commands.service"]
     assert ran == [
@@ -164,6 +178,7 @@ def test_live_activation_does_what_coreos_cloudinit_did_over_dbus(
         ["systemctl", "enable", *enabled, "coreos-cloudinit-setup.sh.service"],
         ["hostnamectl", "set-hostname", "n1"],
         ["systemctl", "restart", "systemd-networkd.service"],
+        ["systemctl", "restart", "--no-block", "update-engine.service"],
         [
             "systemctl",
             "start",
