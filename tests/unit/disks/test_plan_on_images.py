@@ -47,12 +47,12 @@ def test_plan_lists_every_decision_and_touches_nothing(tmp_path: Path) -> None:
             {
                 "device": str(img),
                 "partitions": [
-                    # (with a partition configured absent, validation wants every start and
-                    # size given and non-zero)
+                    # (with a partition configured absent, validation wants every number
+                    # given: the reference's partitionsMixZeroesAndNonexistence)
                     {"number": 1, "label": "EFI", "startMiB": 1, "sizeMiB": 32},  # keep
                     {"number": 6, "shouldExist": False, "wipePartitionEntry": True},  # delete
                     {"number": 9, "startMiB": 65, "sizeMiB": 100, "resize": True},  # grow
-                    {"label": "data", "startMiB": 33, "sizeMiB": 16},  # number 0
+                    {"number": 2, "label": "data", "startMiB": 33, "sizeMiB": 16},  # create
                     {"number": 12, "shouldExist": False},  # nothing
                 ],
             }
@@ -65,9 +65,9 @@ def test_plan_lists_every_decision_and_touches_nothing(tmp_path: Path) -> None:
         f"disks: keep partition 1 of {dev} (matches)",
         f'disks: delete partition 6 ("OEM", 65536 sectors) of {dev}  [DESTRUCTIVE]',
         f"disks: resize partition 9 of {dev} from 131072 to 204800 sectors",
-        f"disks: partition 12 of {dev}: absent as configured",
-        # number 0: the lowest number neither in use nor configured (6 is configured absent)
+        # (number 0 taking the lowest free number, after the others: test_decisions.py)
         f'disks: create partition 2 on {dev}: start 67584, size 32768 sectors, label "data"',
+        f"disks: partition 12 of {dev}: absent as configured",
     ]
     assert digest(img) == before
 
