@@ -73,6 +73,7 @@ class _File:
     user: model.NodeUser
     group: model.NodeGroup
     origins: dict[str, Origin]  # "" for the entry, then "path", "mode", "contents", ...
+    append: bool = False  # added to what the file holds (or created), never replacing it
 
 
 @record(frozen=False)
@@ -147,6 +148,7 @@ class Builder:
         *,
         user: model.NodeUser | None = None,
         group: model.NodeGroup | None = None,
+        append: bool = False,
     ) -> None:
         old = self.files.pop(path, None) or self.links.pop(path, None)
         if old is not None:
@@ -156,7 +158,13 @@ class Builder:
                 f"one at {_where(_origin_of(old))}",
             )
         self.files[path] = _File(
-            path, contents, mode, user or model.NodeUser(), group or model.NodeGroup(), origins
+            path,
+            contents,
+            mode,
+            user or model.NodeUser(),
+            group or model.NodeGroup(),
+            origins,
+            append,
         )
 
     def add_link(self, path: str, target: str, origin: Origin) -> None:
@@ -218,16 +226,20 @@ class Builder:
         files = []
         for i, f in enumerate(self.files.values()):
             base: Path = ("storage", "files", i)
-            files.append(
-                model.File(
-                    path=f.path,
-                    overwrite=True,
-                    mode=f.mode,
-                    user=f.user,
-                    group=f.group,
-                    contents=model.Resource(source=data_url(f.contents)),
+            body = model.Resource(source=data_url(f.contents))
+            if f.append:  # existing mode and owner kept
+                files.append(model.File(path=f.path, append=(body,)))
+            else:
+                files.append(
+                    model.File(
+                        path=f.path,
+                        overwrite=True,
+                        mode=f.mode,
+                        user=f.user,
+                        group=f.group,
+                        contents=body,
+                    )
                 )
-            )
             for key, o in f.origins.items():
                 origins[_sub(base, key)] = o
         links = []

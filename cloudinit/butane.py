@@ -111,7 +111,11 @@ def _user(conv: Conversion, i: int, u: model.PasswdUser) -> Commented:
 
 
 def _file(conv: Conversion, i: int, f: model.File) -> Commented:
-    out: dict[str, object] = {"path": f.path, "overwrite": True}
+    out: dict[str, object] = {"path": f.path}
+    if f.append:
+        out["append"] = [_contents(a.source or "data:,") for a in f.append]
+        return _commented(conv, ("storage", "files", i), out)
+    out["overwrite"] = True
     if f.mode is not None:
         out["mode"] = Octal(f.mode)
     for key, node in (("user", f.user), ("group", f.group)):

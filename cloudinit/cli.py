@@ -7,14 +7,18 @@ usage text, exit 2. Additions: every report line is followed by where it really 
 (``at FILE:LINE:COL (path)``), entries are sorted by line, silent behaviour is reported as
 ``note:`` lines (which never change the exit status), and ``-format json``.
 
-Applying cloud-config (without ``-validate``) goes through pyignition's engine, and that step
-is not wired in yet: such a request fails with a clear message instead of pretending.
+Without ``-validate`` the user data is applied (:mod:`cloudinit.apply`): converted as the
+engine converts it at first boot, then applied by ``ignition-apply``'s machinery to ``/`` (as
+root) or to ``-root DIR``. The metadata-service flags and ``-oem`` map onto pyignition's
+providers (:func:`cloudinit.sources.from_provider`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Mapping
 from typing import TextIO
 
 from cloudinit import render, sources
@@ -24,6 +28,7 @@ from cloudinit.userdata import PartKind, split
 from cloudinit.validate import Kind, Validation, validate
 from ignition import __version__
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.log import Level, Logger, StreamSink
 from ignition.report import Diagnostic
 
 PROG = "coreos-cloudinit"
@@ -42,15 +47,26 @@ USAGE = f"""Usage of {PROG}:
   -from-waagent string
     \tread user data from this Azure agent directory (CustomData)
   -from-ec2-metadata string, -from-gce-metadata string, -from-digitalocean-metadata string,
-  -from-packet-metadata string, -from-cloudsigma-metadata, -from-vmware-guestinfo,
-  -from-metadata-service, -oem string
-    \tmetadata services: accepted, not supported yet (they need pyignition's providers)
+  -from-packet-metadata string
+    \tread user data and metadata from this metadata service (pyignition's aws, gcp,
+    \tdigitalocean and packet providers, their service at this URL)
+  -from-metadata-service
+    \tthe EC2 metadata service at its own address (deprecated: use -from-ec2-metadata)
+  -from-vmware-guestinfo
+    \tread user data and metadata from VMware guestinfo (the vmware provider)
+  -from-cloudsigma-metadata
+    \tCloudSigma's server context: not supported (pyignition has no provider for it)
+  -oem string
+    \tthe sources of an OEM: digitalocean, ec2-compat, gce, rackspace-onmetal, azure,
+    \tcloudsigma, packet, vmware
   -format string
     \treport format: text or json (default "text")
   -root string
-    \tapply to this root directory instead of / (applying is not available yet)
-  -ignore-failure, -convert-netconf string, -workspace string, -ssh-key-name string
-    \taccepted for compatibility; used when applying
+    \tapply to this root directory instead of the running system (default "/")
+  -ignore-failure
+    \texit with status 0 when the user data cannot be applied
+  -convert-netconf string, -workspace string, -ssh-key-name string
+    \taccepted for compatibility; a value other than the default is ignored with a warning
   -version
     \tprint the version and exit
 """
@@ -71,15 +87,36 @@ _SOURCE_SWITCHES = (
     "from-proc-cmdline",
     "from-vmware-guestinfo",
 )
-_OEMS = (
-    "digitalocean",
-    "ec2-compat",
-    "rackspace-onmetal",
-    "azure",
-    "cloudsigma",
-    "packet",
-    "vmware",
-)
+# The reference's -oem table: each OEM sets these flags (Flatcar's fork adds gce).
+_OEM_FLAGS: dict[str, dict[str, str | bool]] = {
+    "digitalocean": {"from-digitalocean-metadata": "http://169.254.169.254/"},
+    "ec2-compat": {
+        "from-ec2-metadata": "http://169.254.169.254/",
+        "from-configdrive": "/media/configdrive",
+    },
+    "gce": {"from-gce-metadata": "http://metadata.google.internal/"},
+    "rackspace-onmetal": {"from-configdrive": "/media/configdrive", "convert-netconf": "debian"},
+    "azure": {"from-waagent": "/var/lib/waagent"},
+    "cloudsigma": {"from-cloudsigma-metadata": True},
+    "packet": {"from-packet-metadata": "https://metadata.packet.net/"},
+    "vmware": {"from-vmware-guestinfo": True, "convert-netconf": "vmware"},
+}
+_OEMS = tuple(_OEM_FLAGS)
+# metadata-service flags → pyignition provider (a URL flag's value is where it answers)
+_PROVIDER_FLAGS = {
+    "from-metadata-service": "aws",
+    "from-ec2-metadata": "aws",
+    "from-gce-metadata": "gcp",
+    "from-digitalocean-metadata": "digitalocean",
+    "from-packet-metadata": "packet",
+    "from-vmware-guestinfo": "vmware",
+}
+# accepted, not used: applying keeps the engine's places (docs/deviations.md C29)
+_DEFAULTS = {
+    "convert-netconf": "",
+    "workspace": "/var/lib/coreos-cloudinit",
+    "ssh-key-name": "coreos-cloudinit",
+}
 
 
 def _flags() -> GoFlags:
@@ -92,9 +129,7 @@ def _flags() -> GoFlags:
         FlagSpec("help", takes_value=False, aliases=("h",)),
         FlagSpec("format", default="text", choices=("text", "json")),
         FlagSpec("oem", default=""),
-        FlagSpec("convert-netconf", default=""),
-        FlagSpec("workspace", default="/var/lib/coreos-cloudinit"),
-        FlagSpec("ssh-key-name", default="coreos-cloudinit"),
+        *(FlagSpec(name, default=value) for name, value in _DEFAULTS.items()),
         FlagSpec("root", default="/"),
     ]
     return GoFlags(specs)
@@ -124,7 +159,9 @@ def run(args: list[str], *, out: TextIO, err: TextIO) -> int:
     if oem and oem not in _OEMS:
         out.write(f"Invalid option to -oem: {oem!r}. Supported options: {list(_OEMS)!r}\n")
         return 2
-    chosen = _sources(opts)
+    opts.update(_OEM_FLAGS.get(oem, {}))  # as the reference: the OEM's flags win
+    log = Logger(StreamSink(err) if not opts["validate"] else _Quiet(err))
+    chosen = _sources(opts, log)
     if not chosen:
         out.write(
             "Provide at least one of --from-file, --from-configdrive, --from-ec2-metadata, "
@@ -134,12 +171,18 @@ def run(args: list[str], *, out: TextIO, err: TextIO) -> int:
         )
         return 2
     if not opts["validate"]:
-        err.write(
-            f"{PROG}: applying cloud-config is not available yet: pyignition applies it "
-            "through its provisioning engine, and that step is not wired in yet; use -validate "
-            "to check user data, or ignition-convert to turn it into Butane or Ignition\n"
+        from cloudinit.apply import apply_user_data
+
+        for name, default in _DEFAULTS.items():
+            if opts[name] != default:
+                log.warning(f"-{name} is not supported: ignored (see docs/deviations.md C29)")
+        return apply_user_data(
+            chosen,
+            log,
+            root=str(opts["root"]),
+            ignore_failure=bool(opts["ignore-failure"]),
+            env=os.environ,
         )
-        return 1
     try:
         user_data = _fetch(chosen)
     except sources.SourceError as exc:
@@ -148,40 +191,46 @@ def run(args: list[str], *, out: TextIO, err: TextIO) -> int:
     return report(user_data.data, user_data.name, fmt=str(opts["format"]), err=err, out=out)
 
 
-def _sources(opts: dict[str, object]) -> list[sources.Source]:
+def _sources(opts: dict[str, object], log: Logger) -> list[sources.Source]:
     """The configured sources, in the reference's order (``getDatasources``)."""
-    oem = str(opts["oem"])
     out: list[sources.Source] = []
+
+    def provider(flag: str) -> None:
+        value = opts[flag]
+        if value:
+            base = value if isinstance(value, str) else None
+            out.append(sources.from_provider(flag, _PROVIDER_FLAGS[flag], base, log))
+
     if opts["from-file"]:
         out.append(sources.from_file(str(opts["from-file"])))
     if opts["from-url"]:
         out.append(sources.from_url(str(opts["from-url"])))
-    drive = opts["from-configdrive"] or (
-        "/media/configdrive" if oem in ("ec2-compat", "rackspace-onmetal") else None
-    )
-    if drive:
-        out.append(sources.from_config_drive(str(drive)))
-    for flag in (
-        "from-metadata-service",
-        "from-ec2-metadata",
-        "from-gce-metadata",
-        "from-cloudsigma-metadata",
-        "from-digitalocean-metadata",
-    ):
-        if opts[flag]:
-            out.append(sources.not_yet(flag))
-    if oem in ("ec2-compat", "digitalocean", "cloudsigma", "packet", "vmware"):
-        out.append(sources.not_yet(f"oem {oem}"))
-    waagent = opts["from-waagent"] or ("/var/lib/waagent" if oem == "azure" else None)
-    if waagent:
-        out.append(sources.from_waagent(str(waagent)))
-    if opts["from-packet-metadata"]:
-        out.append(sources.not_yet("from-packet-metadata"))
+    if opts["from-configdrive"]:
+        out.append(sources.from_config_drive(str(opts["from-configdrive"])))
+    provider("from-metadata-service")
+    provider("from-ec2-metadata")
+    provider("from-gce-metadata")
+    if opts["from-cloudsigma-metadata"]:
+        out.append(sources.not_yet("from-cloudsigma-metadata"))
+    provider("from-digitalocean-metadata")
+    if opts["from-waagent"]:
+        out.append(sources.from_waagent(str(opts["from-waagent"])))
+    provider("from-packet-metadata")
     if opts["from-proc-cmdline"]:
         out.append(sources.from_proc_cmdline())
-    if opts["from-vmware-guestinfo"]:
-        out.append(sources.not_yet("from-vmware-guestinfo"))
+    provider("from-vmware-guestinfo")
     return out
+
+
+class _Quiet:
+    """-validate prints report lines only: a source's own log shows warnings and worse."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.sink = StreamSink(stream)
+
+    def write(self, level: Level, message: str, fields: Mapping[str, str] | None = None) -> None:
+        if level <= Level.WARNING:
+            self.sink.write(level, message, fields)
 
 
 def _fetch(chosen: list[sources.Source]) -> sources.UserData:

@@ -112,7 +112,7 @@ def convert(raw: bytes, *, metadata: Metadata | None = None, name: str | None = 
         elif part.kind is PartKind.UNKNOWN:
             what = f"MIME part {part.number} ({part.media_type})" if part.number else "user data"
             b.error(doc.origin(()), f"{what} is neither #cloud-config nor a #! script")
-    to_ignition.finish(b, sh, hostname=md.hostname, ssh_keys=md.ssh_public_keys)
+    to_ignition.finish(b, sh, md)
     draft, origins = b.build()
     _ignition_rules(b, draft, origins)
     b.report.sort()

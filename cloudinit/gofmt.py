@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from decimal import Decimal
 
 # Go's unicode.IsSpace (strings.TrimSpace, strings.TrimRightFunc(s, unicode.IsSpace)).
 GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"  # noqa: E501
@@ -67,12 +66,9 @@ def format_float(f: float) -> str:
         return "+Inf" if f > 0 else "-Inf"
     if f == 0:
         return "-0" if math.copysign(1.0, f) < 0 else "0"
-    sign, digits, exp = Decimal(repr(f)).normalize().as_tuple()
-    assert isinstance(exp, int)
-    ds = "".join(map(str, digits))
-    point = len(ds) + exp  # position of the decimal point relative to the digit string
+    ds, point = shortest_digits(f)
     x = point - 1
-    neg = "-" if sign else ""
+    neg = "-" if f < 0 else ""
     # Shortest 'g' switches to exponent form below 1e-4 and from 1e6 on (Go uses a fixed
     # precision of 6 for this decision when formatting the shortest representation).
     eprec = 6
@@ -85,6 +81,19 @@ def format_float(f: float) -> str:
     if point >= len(ds):
         return f"{neg}{ds}{'0' * (point - len(ds))}"
     return f"{neg}{ds[:point]}.{ds[point:]}"
+
+
+def shortest_digits(f: float) -> tuple[str, int]:
+    """The shortest round-trip digits of ``abs(f)`` (non-zero, finite), without leading or
+    trailing zeros, and where the decimal point goes: ``0.<digits> * 10**point``. Read from
+    ``repr`` (Python's shortest representation, as Go's); no ``decimal`` module, whose C
+    extension would add megabytes to the initramfs."""
+    mant, _, e = repr(abs(f)).partition("e")
+    whole, _, frac = mant.partition(".")
+    digits = whole + frac
+    stripped = digits.lstrip("0")
+    point = len(whole) + (int(e) if e else 0) - (len(digits) - len(stripped))
+    return stripped.rstrip("0"), point
 
 
 def format_value(v: object) -> str:

@@ -48,6 +48,26 @@ class Metadata:
             private_ipv6=get("private_ipv6"),
         )
 
+    @staticmethod
+    def of(instance: object | None, env: Mapping[str, str] | None = None) -> Metadata:
+        """A provider's :class:`providers.base.InstanceMetadata` (same fields); addresses it
+        lacks come from ``env``'s ``COREOS_*`` variables when given (the reference's order)."""
+        fallback = Metadata.from_environ(env or {})
+
+        def get(name: str) -> str:
+            value = getattr(instance, name, "") if instance is not None else ""
+            return value if isinstance(value, str) and value else fallback.address(name)
+
+        keys = getattr(instance, "ssh_public_keys", ()) if instance is not None else ()
+        return Metadata(
+            hostname=str(getattr(instance, "hostname", "") or ""),
+            public_ipv4=get("public_ipv4"),
+            private_ipv4=get("private_ipv4"),
+            public_ipv6=get("public_ipv6"),
+            private_ipv6=get("private_ipv6"),
+            ssh_public_keys=tuple(k for k in keys if isinstance(k, str)),
+        )
+
     def address(self, name: str) -> str:
         value = getattr(self, name)
         assert isinstance(value, str)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from ignition.record import replace
+from ignition.redact import SECRET
 from ignition.report import Diagnostic, Path
 
 
@@ -33,3 +37,31 @@ def diagnostic(d: Diagnostic, file: str | None = None) -> str:
     if not d.path:
         return f"{head}: {d.severity}: {d.message}"
     return f"{head}: {d.severity}: {yaml_path(d.path)}: {d.message}"
+
+
+# A Go- or Python-quoted string in a message: "..." with escapes, or '...'.
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
+_INVALID_VALUE = "invalid value "
+ENCODINGS = frozenset(
+    ("b64", "base64", "gz", "gzip", "gz+base64", "gzip+base64", "gz+b64", "gzip+b64")
+)
+
+
+def redacted(d: Diagnostic, file: str | None = None) -> str:
+    """:func:`diagnostic` without the document's values, for logs: quoted text that is not a
+    key of the entry's path, and what follows ``invalid value``, become ``<redacted>``. Key
+    names stay (the path shows them anyway); values may be secrets."""
+    keys = {str(p) for p in d.path or () if isinstance(p, str)}
+
+    def hide(m: re.Match[str]) -> str:
+        text = m.group(0)
+        inner = text[1:-1]
+        if inner in keys or inner in ENCODINGS or (len(inner) == 1 and not inner.isalnum()):
+            return text  # a key name, an encoding's name, or YAML punctuation like '-'
+        return SECRET
+
+    message = _QUOTED.sub(hide, d.message)
+    head, found, _ = message.partition(_INVALID_VALUE)
+    if found:
+        message = head + _INVALID_VALUE + SECRET
+    return diagnostic(replace(d, message=message), file)

@@ -1,9 +1,11 @@
-"""Where ``coreos-cloudinit`` reads user data from (its ``-from-*`` flags); the CLI's I/O.
+"""Where ``coreos-cloudinit`` reads user data and metadata from (its ``-from-*`` flags).
 
 The reference polls every configured source until one is available (up to five minutes, so a
 typo in ``-from-file`` hangs a boot for five minutes); here a source that cannot be read is an
-immediate, clear error. Sources that need a metadata service (EC2, GCE, DigitalOcean, Packet,
-CloudSigma, VMware) belong to pyignition's providers and are refused until those land.
+immediate, clear error. The metadata services are pyignition's providers (``providers/``):
+``-from-ec2-metadata URL`` is the ``aws`` provider with its service at URL, and so on; they
+give the user data and the machine's metadata (host name, addresses, SSH keys). CloudSigma's
+server context has no provider and is refused.
 """
 
 from __future__ import annotations
@@ -12,11 +14,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path as FsPath
+from typing import TYPE_CHECKING, TypeVar
+
+from ignition import redact
+
+if TYPE_CHECKING:
+    from ignition.log import Logger
+    from providers.base import InstanceMetadata, Provider
+
+T = TypeVar("T")
 
 PROC_CMDLINE = "/proc/cmdline"
 CMDLINE_FLAGS = ("cloud-config-url", "cloud_config_url")
 HTTP_TIMEOUT = 10.0
 HTTP_ATTEMPTS = 4
+PROVIDER_TIMEOUT = 120.0  # bounds a provider's waits for its service
 
 
 class SourceError(Exception):
@@ -38,6 +50,8 @@ class Source:
     kind: str  # the reference's datasource type name ("local-file", "url", ...)
     name: str
     read: Callable[[], bytes]
+    # the machine's metadata from the same source (None: this source has none)
+    metadata: Callable[[], InstanceMetadata | None] = lambda: None
 
     def fetch(self) -> UserData:
         return UserData(self.read(), self.name)
@@ -54,7 +68,22 @@ def from_file(path: str) -> Source:
 
 
 def from_config_drive(root: str) -> Source:
-    return from_file(str(FsPath(root) / "openstack" / "latest" / "user_data"))
+    """``openstack/latest/user_data``, and ``meta_data.json``'s host name and keys."""
+    user_data = from_file(str(FsPath(root) / "openstack" / "latest" / "user_data"))
+    meta = FsPath(root) / "openstack" / "latest" / "meta_data.json"
+
+    def metadata() -> InstanceMetadata | None:
+        from providers.openstack import parse_metadata
+
+        try:
+            raw = meta.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise SourceError(f"cannot read {meta}: {exc.strerror or exc}") from None
+        return _provided(lambda: parse_metadata(raw))
+
+    return Source("configdrive", user_data.name, user_data.read, metadata)
 
 
 def from_waagent(root: str) -> Source:
@@ -116,8 +145,52 @@ def http_get(url: str, *, sleep: Callable[[float], None] = time.sleep) -> bytes:
 def not_yet(flag: str) -> Source:
     def read() -> bytes:
         raise NotYet(
-            f"-{flag} is not supported yet: it needs pyignition's metadata providers; "
+            f"-{flag} is not supported: pyignition has no provider for it; "
             "fetch the user data yourself and pass -from-file"
         )
 
     return Source(flag, flag, read)
+
+
+def from_provider(flag: str, platform: str, base: str | None, log: Logger) -> Source:
+    """A metadata service through pyignition's provider ``platform``; ``base`` (the flag's
+    URL) is where its service answers, its paths kept."""
+    from providers.base import ProviderContext
+
+    state: dict[str, tuple[Provider, ProviderContext]] = {}
+
+    def provider() -> tuple[Provider, ProviderContext]:
+        if not state:
+            import providers
+            from ignition.fetch.fetcher import ResourceFetcher
+            from ignition.system.paths import Paths
+
+            fetcher = ResourceFetcher(log, offline=False)
+            fetcher.total_timeout = PROVIDER_TIMEOUT
+            paths = Paths.from_env()
+            ctx = ProviderContext(fetcher, log, paths, "fetch", PROVIDER_TIMEOUT, base)
+            state["p"] = (providers.get(platform), ctx)
+        return state["p"]
+
+    def read() -> bytes:
+        p, ctx = provider()
+        return _provided(lambda: p.fetch_config(ctx)) or b""
+
+    def metadata() -> InstanceMetadata | None:
+        p, ctx = provider()
+        return _provided(lambda: p.metadata(ctx))
+
+    where = redact.url(base) if base else "its own address"
+    return Source(flag, f"{platform} metadata service ({where})", read, metadata)
+
+
+def _provided(ask: Callable[[], T]) -> T:
+    """A provider's answer; its failures (fetch, timeout, bad data) as a SourceError."""
+    from ignition.errors import IgnitionError
+
+    try:
+        return ask()
+    except IgnitionError as exc:
+        raise SourceError(str(exc)) from None
+    except OSError as exc:
+        raise SourceError(exc.strerror or str(exc)) from None

@@ -15,6 +15,7 @@ import re
 
 from cloudinit import files, services, units
 from cloudinit.builder import Builder, Doc, Origin, Shared
+from cloudinit.metadata import VARIABLES, Metadata
 from cloudinit.model import CloudConfig, User
 from ignition.config import model
 from ignition.record import replace
@@ -23,6 +24,7 @@ from ignition.report import Path
 COMMANDS_UNIT = "coreos-cloudinit-commands.service"
 SCRIPTS_DIR = "/var/lib/coreos-cloudinit/scripts"
 SYSTEMCTL = "/usr/bin/systemctl"
+ENVIRONMENT = "/etc/environment"
 _HOSTNAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
 
 
@@ -50,9 +52,10 @@ def add_document(b: Builder, sh: Shared, doc: Doc, cfg: CloudConfig) -> None:
         locksmith.mask, locksmith.mask_origin = True, o
 
 
-def finish(b: Builder, sh: Shared, *, hostname: str, ssh_keys: tuple[str, ...]) -> None:
-    """What depends on every document: hostname, /etc/hosts, core's keys, unit commands."""
-    name, origin = sh.hostname if sh.hostname else (hostname, None)
+def finish(b: Builder, sh: Shared, md: Metadata) -> None:
+    """What depends on every document: hostname, /etc/hosts, core's keys, unit commands,
+    /etc/environment."""
+    name, origin = sh.hostname if sh.hostname else (md.hostname, None)
     if name:
         if len(name) > 64 or not _HOSTNAME.fullmatch(name):
             b.error(
@@ -78,7 +81,8 @@ def finish(b: Builder, sh: Shared, *, hostname: str, ssh_keys: tuple[str, ...]) 
             b.add_file(
                 services.ETC_HOSTS, services.etc_hosts(name).encode(), 0o644, {"": sh.etc_hosts}
             )
-    _core_keys(b, sh, ssh_keys)
+    _core_keys(b, sh, md.ssh_public_keys)
+    _environment(b, md)
     if sh.commands:
         lines = [f"ExecStart={SYSTEMCTL} --no-block {cmd} {unit}" for cmd, unit, _ in sh.commands]
         text = (
@@ -91,6 +95,19 @@ def finish(b: Builder, sh: Shared, *, hostname: str, ssh_keys: tuple[str, ...]) 
         u = b.unit(COMMANDS_UNIT, o)
         b.set_contents(u, text, o)
         u.enabled, u.enabled_origin = True, o
+
+
+def _environment(b: Builder, md: Metadata) -> None:
+    """The addresses as ``COREOS_*`` variables in /etc/environment, unless the user data
+    writes that file itself (coreos-cloudinit's default environment file, §2.9). Appended:
+    the lines a file already holds stay, and a later line wins for its readers."""
+    if ENVIRONMENT in b.files:
+        return
+    names = sorted(f"COREOS_{v.upper()}" for v in VARIABLES if md.address(v))
+    if not names:
+        return
+    text = "".join(f"{n}={md.address(n.removeprefix('COREOS_').lower())}\n" for n in names)
+    b.add_file(ENVIRONMENT, text.encode(), 0o644, {"": Origin(("(metadata)",))}, append=True)
 
 
 def add_script(b: Builder, sh: Shared, doc: Doc, script: bytes, name: str) -> None:

@@ -17,6 +17,7 @@ import sys
 
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
 from ignition.config.model import Config, empty_config
+from ignition.engine.cloudconfig import CloudConfigUse
 from ignition.engine.render import render
 from ignition.engine.state import State
 from ignition.engine.userdata import to_config
@@ -34,12 +35,12 @@ def in_container() -> bool:
     )
 
 
-def unsupported(cfg: Config) -> list[str]:
+def unsupported(cfg: Config, *, accounts: bool = False) -> list[str]:
     out = []
     st = cfg.storage
     for name, present in (
-        ("passwd.users", bool(cfg.passwd.users)),
-        ("passwd.groups", bool(cfg.passwd.groups)),
+        ("passwd.users", bool(cfg.passwd.users) and not accounts),
+        ("passwd.groups", bool(cfg.passwd.groups) and not accounts),
         ("storage.disks", bool(st.disks)),
         ("storage.raid", bool(st.raid)),
         ("storage.luks", bool(st.luks)),
@@ -103,13 +104,27 @@ def apply_config(
     else:
         with open(path, "rb") as fh:
             raw = fh.read()
+    cfg = to_config(raw, source=path, log=log, cloud_config=CloudConfigUse()) or empty_config()
+    apply(cfg, log, root=root, offline=offline, ignore_unsupported=ignore_unsupported)
+
+
+def apply(
+    cfg: Config,
+    log: Logger,
+    *,
+    root: str,
+    offline: bool = False,
+    ignore_unsupported: bool = False,
+    accounts: bool = False,
+) -> None:
+    """Render ``cfg`` and apply what a running system takes (``accounts``: users and groups
+    too) to ``root`` through the files stage. Shared by ``coreos-cloudinit``."""
     fetcher = ResourceFetcher(log, offline=offline)
     state = State()
-    cfg = to_config(raw, source=path, log=log) or empty_config()
     fetcher.apply_config(cfg)
     cfg = render(cfg, fetcher, state, log)
     fetcher.apply_config(cfg)
-    skipped = unsupported(cfg)
+    skipped = unsupported(cfg, accounts=accounts)
     if skipped and not ignore_unsupported:
         raise IgnitionError(
             f"config has sections ignition-apply cannot apply: {', '.join(skipped)} "
@@ -120,6 +135,6 @@ def apply_config(
     from ignition.stages.files import run
 
     system = System.create(root, log)
-    ctx = StageContext(system, cfg, state, fetcher, "", live=True)
+    ctx = StageContext(system, cfg, state, fetcher, "", live=True, accounts=accounts)
     with log.prefixed("files"):
         run(ctx)

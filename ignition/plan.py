@@ -19,6 +19,7 @@ from ignition.config.merge import merge
 from ignition.config.model import Config, empty_config
 from ignition.engine.acquire import acquire
 from ignition.engine.base import load_base
+from ignition.engine.cloudconfig import CloudConfigUse
 from ignition.engine.engine import stage_function
 from ignition.engine.neednet import network_reason
 from ignition.engine.render import render
@@ -110,6 +111,6 @@ def _read_config(path: str, fetcher: ResourceFetcher, state: State, log: Logger)
     else:
         with open(path, "rb") as fh:
             raw = fh.read()
-    cfg = to_config(raw, source=path, log=log) or empty_config()
+    cfg = to_config(raw, source=path, log=log, cloud_config=CloudConfigUse()) or empty_config()
     fetcher.apply_config(cfg)
     return render(cfg, fetcher, state, log)

@@ -35,8 +35,14 @@ def origin() -> str | None:
     return value
 
 
-def endpoint(url: str) -> str:
-    """``url`` itself, or with scheme/host/port taken from the test origin."""
+def endpoint(url: str, base: str | None = None) -> str:
+    """``url`` itself, or moved under ``base`` (a service at another address, path prefix
+    kept: coreos-cloudinit's ``-from-ec2-metadata URL``), then with scheme/host/port taken
+    from the test origin."""
+    if base:
+        src, dst = urlsplit(url), urlsplit(base)
+        path = dst.path.rstrip("/") + (src.path or "/")
+        url = urlunsplit((dst.scheme, dst.netloc, path, src.query, ""))
     o = origin()
     if o is None:
         return url
@@ -67,7 +73,7 @@ def fetch(
         header_timeout=header_timeout,
         source_port_max=source_port_max,
     )
-    return ctx.fetcher.fetch_url(endpoint(url), opts)
+    return ctx.fetcher.fetch_url(endpoint(url, ctx.metadata_base), opts)
 
 
 def user_data(
@@ -112,7 +118,7 @@ def wait_for_service(ctx: ProviderContext, url: str, *, limit: float | None) -> 
 
     from ignition.fetch import NeedsNetwork, TimedOut
 
-    target = urlsplit(endpoint(url))
+    target = urlsplit(endpoint(url, ctx.metadata_base))
     if ctx.fetcher.offline:
         raise NeedsNetwork(f"{target.scheme}://{target.hostname} requires networking")
     host = target.hostname or ""

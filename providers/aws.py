@@ -11,6 +11,8 @@
 - Init (every stage): the token, then the region for S3 (15 s, default ``us-east-1``), and S3
   may use the instance role.
 - User data 404 is "no config".
+- Metadata for cloud-config (coreos-cloudinit's EC2 datasource, same paths): ``hostname``
+  (first word, first label), ``local-ipv4``, ``public-ipv4`` and the ``public-keys``.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from typing import ClassVar
 
 from ignition.errors import FetchError, NotFound
 from ignition.fetch import NeedsNetwork, TimedOut
-from providers import _imds
-from providers.base import Provider, ProviderContext, ProviderError
+from providers import _imds, _instance
+from providers.base import InstanceMetadata, Provider, ProviderContext, ProviderError
 
 BASE = "http://169.254.169.254"
 TOKEN_URL = f"{BASE}/latest/api/token"
 USER_DATA_URL = f"{BASE}/2019-10-01/user-data"
 REGION_URL = f"{BASE}/latest/meta-data/placement/region"
+META = f"{BASE}/2009-04-04/meta-data"  # coreos-cloudinit's API version
 TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds"
 TOKEN_HEADER = "X-aws-ec2-metadata-token"
 TOKEN_TTL = "21600"
@@ -108,3 +111,23 @@ class AwsProvider(Provider):
                 ) from None
             raise
         return data or None
+
+    def metadata(self, ctx: ProviderContext) -> InstanceMetadata:
+        headers = self._headers(ctx)
+
+        def get(name: str) -> str:
+            return _instance.optional(ctx, f"{META}/{name}", headers)
+
+        keys = []
+        for line in get("public-keys").splitlines():  # "0=my-key" lines
+            index, eq, _ = line.partition("=")
+            if not eq or not index.strip().isdigit():
+                raise ProviderError("the metadata's public-keys list is malformed")
+            keys.append(get(f"public-keys/{index.strip()}/openssh-key"))
+        words = get("hostname").split()
+        return InstanceMetadata(
+            hostname=words[0].split(".")[0] if words else "",
+            private_ipv4=_instance.address(ctx, get("local-ipv4"), "local-ipv4", 4),
+            public_ipv4=_instance.address(ctx, get("public-ipv4"), "public-ipv4", 4),
+            ssh_public_keys=_instance.keys(keys),
+        )

@@ -8,11 +8,13 @@ providers use for their metadata services (extra headers, extra retried status c
 for tokens, own timeouts: :class:`ignition.fetch.FetchOptions`).
 
 Optional hooks, with the reference's defaults: :meth:`Provider.init` runs at the start of every
-stage (AWS: IMDSv2 token, region hint); :meth:`Provider.status` reports a stage's outcome
-(Equinix Metal, and Azure's report-ready); :meth:`Provider.delete_config` backs
-``ignition-rmcfg`` (VMware, VirtualBox). A provider that leaves files for the files stage
-(Hyper-V KVP pool files) appends them to :attr:`ProviderContext.output_files`, which the engine
-stores in the state's ``providerOutputFiles``.
+stage (AWS: IMDSv2 token, region hint); :meth:`Provider.metadata` describes the machine for
+cloud-config user data (asked only when the user data is cloud-config);
+:meth:`Provider.status` reports a stage's outcome (Equinix Metal, and Azure's report-ready);
+:meth:`Provider.delete_config` backs ``ignition-rmcfg`` (VMware, VirtualBox). A provider that
+leaves files for the files stage (Hyper-V KVP pool files) appends them to
+:attr:`ProviderContext.output_files`, which the engine stores in the state's
+``providerOutputFiles``.
 """
 
 from __future__ import annotations
@@ -39,8 +41,36 @@ class ProviderContext:
     paths: Paths
     stage: str
     fetch_timeout: float | None = 120.0  # -fetch-timeout: bounds waits for the network
+    # coreos-cloudinit's -from-ec2-metadata URL (etc.): the metadata service lives there
+    metadata_base: str | None = None
     # spec File objects (JSON) for the files stage, kept in the state (Hyper-V KVP pools)
     output_files: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InstanceMetadata:
+    """What the platform says about this machine, as coreos-cloudinit's datasources did: the
+    host name, the addresses ``$private_ipv4`` and friends stand for, and SSH keys for
+    ``core``. An empty string is "not known"."""
+
+    hostname: str = ""
+    public_ipv4: str = ""
+    private_ipv4: str = ""
+    public_ipv6: str = ""
+    private_ipv6: str = ""
+    ssh_public_keys: tuple[str, ...] = ()
+
+    def known(self) -> list[str]:
+        """The names of the fields that have a value (what logs may say: never the values)."""
+        names = [n for n in ADDRESS_FIELDS if getattr(self, n)]
+        if self.hostname:
+            names.insert(0, "hostname")
+        if self.ssh_public_keys:
+            names.append(f"{len(self.ssh_public_keys)} SSH keys")
+        return names
+
+
+ADDRESS_FIELDS = ("public_ipv4", "private_ipv4", "public_ipv6", "private_ipv6")
 
 
 class Provider:
@@ -54,6 +84,10 @@ class Provider:
 
     def init(self, ctx: ProviderContext) -> None:
         """Prepare the fetcher (credentials, region hints); runs at the start of every stage."""
+
+    def metadata(self, ctx: ProviderContext) -> InstanceMetadata | None:
+        """The machine's metadata, or None when the platform offers none."""
+        return None
 
     def status(self, ctx: ProviderContext, stage: str, error: BaseException | None) -> None:
         """Report the outcome of a stage to the platform (failures here are only logged)."""

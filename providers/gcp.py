@@ -6,7 +6,11 @@ Only that attribute is read, as the reference does (cloud-init also honours
 ``gs://`` resources (providers.md §2.5): when the instance's default service account has a
 scope that can read Cloud Storage, requests carry ``Authorization: Bearer <token>`` from the
 metadata server; otherwise they go anonymously. The token is asked only when a ``gs://`` URL is
-actually fetched."""
+actually fetched.
+
+Metadata for cloud-config (coreos-cloudinit's GCE datasource): ``instance/hostname`` and the
+first interface's internal and external IPv4 addresses; SSH keys stay with Google's guest
+agent, as they did."""
 
 from __future__ import annotations
 
@@ -14,9 +18,9 @@ import json
 from typing import ClassVar
 
 from ignition.errors import FetchError
-from providers import _imds
+from providers import _imds, _instance
 from providers._simple import UserDataProvider
-from providers.base import ProviderContext
+from providers.base import InstanceMetadata, ProviderContext
 
 ACCOUNT = "http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default"
 STORAGE_SCOPES = (
@@ -26,6 +30,7 @@ STORAGE_SCOPES = (
     "https://www.googleapis.com/auth/cloud-platform",
 )
 TOKEN_WAIT = 15.0
+INSTANCE = "http://169.254.169.254/computeMetadata/v1/instance"
 
 
 class GcpProvider(UserDataProvider):
@@ -35,6 +40,19 @@ class GcpProvider(UserDataProvider):
 
     def init(self, ctx: ProviderContext) -> None:
         ctx.fetcher.cloud.gcs_token = lambda: storage_token(ctx)
+
+    def metadata(self, ctx: ProviderContext) -> InstanceMetadata:
+        def get(name: str) -> str:
+            return _instance.optional(ctx, f"{INSTANCE}/{name}", self.headers)
+
+        nic = "network-interfaces/0"
+        return InstanceMetadata(
+            hostname=get("hostname"),
+            private_ipv4=_instance.address(ctx, get(f"{nic}/ip"), f"{nic}/ip", 4),
+            public_ipv4=_instance.address(
+                ctx, get(f"{nic}/access-configs/0/external-ip"), "external-ip", 4
+            ),
+        )
 
 
 def storage_token(ctx: ProviderContext) -> str | None:

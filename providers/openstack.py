@@ -6,16 +6,17 @@ for the network at once, as the reference does (the service is the common case).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import partial
 from typing import ClassVar
 
 from ignition.fetch import NeedsNetwork
-from providers import _imds, _race, configdrive, hostroot
-from providers.base import Provider, ProviderContext
+from providers import _imds, _instance, _race, configdrive, hostroot
+from providers.base import InstanceMetadata, Provider, ProviderContext, ProviderError
 
 PATH = "/openstack/latest/user_data"
-IPV4 = f"http://169.254.169.254{PATH}"
+META_PATH = "/openstack/latest/meta_data.json"
 
 
 def ipv6_interfaces() -> list[str]:
@@ -33,10 +34,27 @@ def ipv6_interfaces() -> list[str]:
     return up
 
 
-def service_urls() -> list[str]:
+def service_urls(path: str = PATH) -> list[str]:
+    v4 = f"http://169.254.169.254{path}"
     if _imds.origin() is not None:  # every endpoint is the stand-in: one is enough
-        return [IPV4]
-    return [IPV4] + [f"http://[fe80::a9fe:a9fe%25{i}]{PATH}" for i in ipv6_interfaces()]
+        return [v4]
+    return [v4] + [f"http://[fe80::a9fe:a9fe%25{i}]{path}" for i in ipv6_interfaces()]
+
+
+def parse_metadata(raw: bytes | None) -> InstanceMetadata:
+    """``meta_data.json``: ``hostname`` and the ``public_keys`` map (name → key)."""
+    if not raw:
+        return InstanceMetadata()
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        raise ProviderError("meta_data.json is not JSON") from None
+    hostname = _instance.field(doc, "hostname")
+    keys = _instance.field(doc, "public_keys")
+    return InstanceMetadata(
+        hostname=hostname if isinstance(hostname, str) else "",
+        ssh_public_keys=_instance.keys(keys.values() if isinstance(keys, dict) else []),
+    )
 
 
 class OpenstackProvider(Provider):
@@ -47,3 +65,10 @@ class OpenstackProvider(Provider):
             raise NeedsNetwork("the OpenStack metadata service requires networking")
         asks: list[Callable[[], bytes]] = [partial(_imds.fetch, ctx, u) for u in service_urls()]
         return _race.race(ctx, configdrive.CONFIG_2, PATH, asks)
+
+    def metadata(self, ctx: ProviderContext) -> InstanceMetadata:
+        if ctx.fetcher.offline:
+            raise NeedsNetwork("the OpenStack metadata service requires networking")
+        urls = service_urls(META_PATH)
+        asks: list[Callable[[], bytes]] = [partial(_imds.fetch, ctx, u) for u in urls]
+        return parse_metadata(_race.race(ctx, configdrive.CONFIG_2, META_PATH, asks))

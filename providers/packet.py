@@ -4,6 +4,9 @@
 Status hook: after every stage, POST ``{"state": "running"|"failed", "message": ...}`` to the
 ``phone_home_url`` from ``/metadata`` with ``/phone-home`` replaced by ``/events``. A failing
 report is only logged (the engine catches it).
+
+Metadata for cloud-config (coreos-cloudinit's Packet datasource): ``/metadata``'s
+``hostname``, ``ssh_keys`` and ``network.addresses`` (public/private, by address family).
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
-from providers import _imds
+from providers import _imds, _instance
 from providers._simple import UserDataProvider
-from providers.base import ProviderContext, ProviderError
+from providers.base import InstanceMetadata, ProviderContext, ProviderError
 
 METADATA_URL = "https://metadata.packet.net/metadata"
 REPORT_WAIT = 15.0
@@ -24,6 +27,29 @@ class PacketProvider(UserDataProvider):
     url: ClassVar[str] = "https://metadata.packet.net/userdata"
     headers: ClassVar[dict[str, str]] = {"Accept": "*/*"}
     not_found_is_empty: ClassVar[bool] = False
+
+    def metadata(self, ctx: ProviderContext) -> InstanceMetadata:
+        doc = _instance.json_document(ctx, METADATA_URL, self.headers)
+        found: dict[str, str] = {}
+        blocks = _instance.field(doc, "network", "addresses")
+        for block in blocks if isinstance(blocks, list) else []:
+            if not isinstance(block, dict):
+                continue
+            family = 4 if block.get("address_family") == 4 else 6
+            side = "public" if block.get("public") is True else "private"
+            value = _instance.address(ctx, block.get("address"), "network address", family)
+            if value:  # the last of each kind wins, as in coreos-cloudinit
+                found[f"{side}_ipv{family}"] = value
+        keys = _instance.field(doc, "ssh_keys")
+        hostname = _instance.field(doc, "hostname")
+        return InstanceMetadata(
+            hostname=hostname if isinstance(hostname, str) else "",
+            public_ipv4=found.get("public_ipv4", ""),
+            private_ipv4=found.get("private_ipv4", ""),
+            public_ipv6=found.get("public_ipv6", ""),
+            private_ipv6=found.get("private_ipv6", ""),
+            ssh_public_keys=_instance.keys(keys if isinstance(keys, list) else []),
+        )
 
     def status(self, ctx: ProviderContext, stage: str, error: BaseException | None) -> None:
         if ctx.fetcher.offline:

@@ -10,6 +10,8 @@
   like every host path, else RPCI over the backdoor port as the reference does. Detection: DMI
   says VMware; otherwise the platform is not VMware and there is no config (the reference's
   "no provider"). amd64 only, as in the reference.
+- Metadata for cloud-config (coreos-cloudinit's VMware datasource): ``hostname`` and the
+  addresses of ``interface.N.ip.M.address`` by ``interface.N.role`` (public/private).
 - ``ignition-rmcfg``: the data is overwritten with ``e30K`` (``{}``), the encoding set to
   ``base64``, and both are pruned from the OVF environment (properties cannot be deleted).
 """
@@ -24,13 +26,14 @@ import xml.etree.ElementTree as ET
 from typing import ClassVar
 
 from ignition.config.model import Resource
-from providers import hostroot
-from providers.base import Provider, ProviderContext, ProviderError
+from providers import _instance, hostroot
+from providers.base import InstanceMetadata, Provider, ProviderContext, ProviderError
 
 DATA_KEYS = ("ignition.config.data", "coreos.config.data")
 URL_KEYS = ("ignition.config.url", "coreos.config.url")
 OVF_NS = "http://schemas.dmtf.org/ovf/environment/1"
 EMPTY_CONFIG_B64 = "e30K"
+MAX_INTERFACES = 16  # guestinfo has no list length: stop at the first gap, or here
 
 
 def is_vmware() -> bool:
@@ -137,6 +140,42 @@ class VmwareProvider(Provider):
                 return ctx.fetcher.fetch(Resource(source=values[key]), what="config") or None
         ctx.log.info("no config in guestinfo: no config")
         return None
+
+    def metadata(self, ctx: ProviderContext) -> InstanceMetadata | None:
+        if not is_vmware():
+            return None
+        gi = self.guestinfo
+        ovfenv = gi.get("ovfenv")
+        defaults = ovf_properties(ovfenv) if ovfenv else {}
+
+        def get(key: str) -> str:
+            value = gi.get(key)
+            return (value if value is not None else defaults.get(key, "")).strip()
+
+        found: dict[str, str] = {}
+        for i in range(MAX_INTERFACES):
+            role = get(f"interface.{i}.role")
+            if role not in ("", "public", "private"):
+                raise ProviderError(f"guestinfo.interface.{i}.role is not public or private")
+            addresses: list[str] = []
+            while len(addresses) < MAX_INTERFACES:
+                value = get(f"interface.{i}.ip.{len(addresses)}.address")
+                if not value:
+                    break
+                addresses.append(value)
+            if not addresses and not get(f"interface.{i}.name") and not get(f"interface.{i}.mac"):
+                break
+            for a, value in enumerate(addresses):
+                ip = _instance.address(ctx, value, f"interface.{i}.ip.{a}.address")
+                if ip and role:
+                    found[f"{role}_ipv{6 if ':' in ip else 4}"] = ip
+        return InstanceMetadata(
+            hostname=get("hostname"),
+            public_ipv4=found.get("public_ipv4", ""),
+            private_ipv4=found.get("private_ipv4", ""),
+            public_ipv6=found.get("public_ipv6", ""),
+            private_ipv6=found.get("private_ipv6", ""),
+        )
 
     def delete_config(self, ctx: ProviderContext) -> None:
         gi = self.guestinfo

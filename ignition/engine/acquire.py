@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import base64
 import os
+from functools import partial
 from typing import TYPE_CHECKING
 
 from ignition.config.model import Config, Resource, empty_config
 from ignition.config.versions import LATEST
 from ignition.engine import cmdline
+from ignition.engine.cloudconfig import CloudConfigUse, mode_from_cmdline
 from ignition.engine.render import render
 from ignition.engine.state import FetchedConfig
 from ignition.engine.userdata import log_report, to_config
@@ -72,7 +74,13 @@ def acquire(
 ) -> Config:
     log = system.log
     raw, source = fetch_user_config(system, provider, pctx, fetcher, fetch_timeout)
-    cfg = to_config(raw, source=source, log=log) if raw else None
+    cfg = (
+        to_config(
+            raw, source=source, log=log, cloud_config=cloud_config_use(system, provider, pctx)
+        )
+        if raw
+        else None
+    )
     if cfg is None:
         log.info(
             "not a config (empty): provider config was empty, continuing with empty cache config"
@@ -95,6 +103,13 @@ def acquire(
         fetcher.apply_config(rendered)
         validate_rendered(rendered, log)
     return inline_cas(rendered, fetcher.cas)
+
+
+def cloud_config_use(system: System, provider: Provider, pctx: ProviderContext) -> CloudConfigUse:
+    """Cloud-config user data is applied, with the platform's metadata (unless the kernel
+    command line says ``pyignition.cloudconfig=defer``)."""
+    args = cmdline.read_args(system.paths.kernel_cmdline)
+    return CloudConfigUse(mode_from_cmdline(args), partial(provider.metadata, pctx))
 
 
 def validate_rendered(cfg: Config, log: object) -> None:

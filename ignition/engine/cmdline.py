@@ -45,14 +45,19 @@ def parse_cmdline(text: str) -> dict[str, str]:
     return out
 
 
-def read_source(path: str) -> CmdlineSource:
+def read_args(path: str) -> dict[str, str]:
+    """The kernel arguments in ``path`` (none when the file does not exist)."""
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
-            args = parse_cmdline(fh.read())
+            return parse_cmdline(fh.read())
     except FileNotFoundError:
-        return CmdlineSource()
+        return {}
     except OSError as exc:
         raise ConfigError(f"couldn't read kernel command line {path}: {exc.strerror}") from None
+
+
+def read_source(path: str) -> CmdlineSource:
+    args = read_args(path)
     url = None
     for key in URL_KEYS:
         if key in args:

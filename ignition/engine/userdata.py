@@ -1,9 +1,11 @@
 """Raw user data → config: the one place that decides what a blob of bytes is.
 
 Ignition JSON (any spec version) is parsed; Butane YAML is transpiled when the transpiler is
-installed; ``#cloud-config``, ``#!`` scripts and MIME multipart are *not Ignition configs*:
-Flatcar treats them as "no config" so coreos-cloudinit can run them (§1.8.2, §8 #23). Nothing
-here logs the data itself, only its digest and the report's findings.
+installed; ``#cloud-config``, ``#!`` scripts and MIME multipart are converted to an Ignition
+config when the caller says how (:mod:`ignition.engine.cloudconfig`: the user config of the
+fetch stages, ``ignition-apply``, ``coreos-cloudinit``), else they are *not Ignition configs*
+(Flatcar's "no config", §1.8.2, §8 #23; base and referenced configs). Nothing here logs the
+data itself, only its digest and the report's findings.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from ignition.errors import ConfigError
 
 if TYPE_CHECKING:
     from ignition.config.model import Config
+    from ignition.engine.cloudconfig import CloudConfigUse
     from ignition.log import Logger
     from ignition.report import Report
 
 
-def to_config(raw: bytes, *, source: str, log: Logger) -> Config | None:
-    """The config in ``raw`` (newest spec), or None when it holds no Ignition config."""
+def to_config(
+    raw: bytes, *, source: str, log: Logger, cloud_config: CloudConfigUse | None = None
+) -> Config | None:
+    """The config in ``raw`` (newest spec), or None when it holds no config to apply."""
     log.debug(f"parsing config with SHA512: {redact.digest(raw)}")
     try:
         ud = detect(raw)
@@ -31,24 +36,35 @@ def to_config(raw: bytes, *, source: str, log: Logger) -> Config | None:
     if ud.kind is Kind.EMPTY:
         return None
     if ud.kind in (Kind.CLOUD_CONFIG, Kind.SCRIPT, Kind.MULTIPART):
-        not_ignition(ud, source=source, log=log)
-        return None
+        return not_ignition(ud, source=source, log=log, use=cloud_config)
     data = ud.data
     if ud.kind is Kind.BUTANE:
         data = transpile(data, source=source, log=log)
     return parse_ignition(data, source=source, log=log)
 
 
-def not_ignition(ud: UserData, *, source: str, log: Logger) -> None:
-    """Cloud-config and scripts: the single call site the cloud-config work will extend.
+def not_ignition(
+    ud: UserData, *, source: str, log: Logger, use: CloudConfigUse | None
+) -> Config | None:
+    """Cloud-config, scripts and multipart: converted and applied when ``use`` says so.
 
-    Flatcar's behaviour: such user data is not an Ignition config, Ignition continues with an
-    empty one, and coreos-cloudinit runs it on the booted system.
+    Otherwise Flatcar's behaviour: such user data is not an Ignition config, Ignition
+    continues with an empty one, and coreos-cloudinit runs it on the booted system.
     """
-    log.info(
-        f"user data from {source} is {ud.describe()}, not an Ignition config: "
-        "continuing without one (coreos-cloudinit handles it after boot)"
-    )
+    if use is None:
+        log.info(f"config from {source} is {ud.describe()}, not an Ignition config")
+        return None
+    if not use.applies():
+        from ignition.engine.cloudconfig import KARG
+
+        log.info(
+            f"user data from {source} is {ud.describe()}, not an Ignition config: "
+            f"continuing without one ({KARG}=defer: coreos-cloudinit handles it after boot)"
+        )
+        return None
+    from ignition.engine import cloudconfig
+
+    return cloudconfig.to_config(ud, source=source, log=log, use=use)
 
 
 def transpile(data: bytes, *, source: str, log: Logger) -> bytes:

@@ -43,6 +43,7 @@ class StageContext:
     dry_run: bool = False  # `ignition plan`: describe actions, touch nothing
     plan: list[str] = field(default_factory=list)  # actions described in a dry run
     live: bool = False  # ignition-apply: only the parts that make sense on a running system
+    accounts: bool = False  # with live: users and groups too (coreos-cloudinit applies them)
 
 
 StageFn = Callable[[StageContext], None]

@@ -9,12 +9,14 @@ a. fw_cfg (``qemu`` platform): partitions, ext4/xfs/vfat, LUKS, RAID 1, files, l
 b. PXE style: ``ignition.config.url`` on the command line (``metal``), a remote file with a hash;
 c. an invalid config: emergency target, the located error on the console, disks untouched;
 d. secrets (password hash, file contents): nowhere in the console log or the journal;
+e. cloud-config user data (a Flatcar node's): converted and applied at first boot;
 and a boot without ``ignition.firstboot``: no stage runs, nothing is written.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import re
@@ -275,6 +277,77 @@ def test_secrets_never_reach_the_console_or_the_journal(e2e: Env, tmp_path: Path
             urllib.parse.quote(secret),
         }:
             assert form not in boot.console, f"secret found on the console: {form[:12]}..."
+
+
+# ---------------------------------------------------------------------------------------------
+# e. cloud-config
+
+
+def test_cloud_config_user_data_is_applied_at_first_boot(e2e: Env, tmp_path: Path) -> None:
+    nonce = secrets.token_hex(8)
+    password_hash = "$6$e2esalt$" + hashlib.sha512(nonce.encode()).hexdigest()[:86]
+    payload = f"gzipped {nonce}\n".encode()
+    cloud_config = "\n".join(
+        [
+            "#cloud-config",
+            "hostname: flatcar-node-1",
+            "users:",
+            "  - name: ops",
+            f"    passwd: {password_hash}",
+            "    groups: [wheel]",
+            "ssh_authorized_keys:",
+            f"  - {SSH_KEY}",
+            "write_files:",
+            "  - path: /etc/cc/payload",
+            "    encoding: gzip+base64",
+            '    permissions: "0600"',
+            f"    content: {base64.b64encode(gzip.compress(payload)).decode()}",
+            "coreos:",
+            "  etcd2:",
+            "    name: node-1",
+            "    listen-client-urls: http://0.0.0.0:2379",
+            "  units:",
+            "    - name: cc-hello.service",
+            "      enable: true",
+            "      command: start",
+            "      content: |",
+            *(f"        {line}" for line in UNIT.splitlines()),
+            "",
+        ]
+    ).encode()
+    root = new_root(tmp_path)
+    with vm.http_server({"/user-data": cloud_config}) as server:
+        boot = vm.boot(
+            e2e.kernel,
+            e2e.image.path,
+            [root],
+            cmdline("ignition.platform.id=metal", f"ignition.config.url={URL}/user-data"),
+            tmp_path / "console.log",
+            http_port=server.server_address[1],
+        )
+    record_boot("e (cloud-config user data)", boot)
+    assert_booted_ok(boot)
+    assert "applying it via conversion to an Ignition config" in ignition_messages(boot)
+    assert vm.ext4_read(root, "/etc/hostname") == b"flatcar-node-1\n"
+    assert vm.ext4_read(root, "/etc/cc/payload") == payload
+    st = vm.ext4_stat(root, "/etc/cc/payload")
+    assert st is not None
+    assert st.mode & 0o7777 == 0o600
+    shadow = vm.ext4_read(root, "/etc/shadow")
+    assert shadow is not None
+    assert f"ops:{password_hash}:".encode() in shadow
+    keys = vm.ext4_read(root, "/home/core/.ssh/authorized_keys.d/ignition")
+    assert keys == (SSH_KEY + "\n").encode()
+    etcd = vm.ext4_read(root, "/etc/systemd/system/etcd2.service.d/20-cloudinit.conf")
+    assert etcd is not None
+    assert b'Environment="ETCD_NAME=node-1"' in etcd
+    unit = vm.ext4_read(root, "/etc/systemd/system/cc-hello.service")
+    assert unit is not None
+    assert b"ExecStart=/bin/true" in unit
+    preset = vm.ext4_read(root, "/etc/systemd/system-preset/20-ignition.preset")
+    assert preset == b"enable cc-hello.service\nenable coreos-cloudinit-commands.service\n"
+    for secret in (password_hash, nonce):
+        assert secret not in boot.console
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ class Machine:
     """A work dir holding config.ign, the cache, state, neednet flag and system config dirs."""
 
     tmp: Path
+    platform: str = "file"
 
     @property
     def root(self) -> Path:
@@ -77,7 +78,7 @@ class Machine:
             "-m",
             "ignition",
             "-platform",
-            "file",
+            self.platform,
             "-stage",
             stage,
             "-root",

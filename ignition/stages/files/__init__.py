@@ -6,7 +6,7 @@ output files, the result file, relabelling. Everything is planned first (paths r
 conflicts and existing nodes checked, owner names known) and every body fetched and verified
 into private staging files; only then does the stage act. ``ignition plan`` / ``--dry-run``
 print the plan instead. ``ignition-apply`` (``ctx.live``) runs only the parts that make sense on
-a running system: nodes and units.
+a running system: nodes and units (and accounts for ``coreos-cloudinit``: ``ctx.accounts``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def build_plan(
     ctx: StageContext, fs: RootFS, staged: dict[int, Staged]
 ) -> tuple[Plan, nodes.Owners]:
     plan = Plan()
-    if not ctx.live:
+    if not ctx.live or ctx.accounts:
         accounts.plan_groups(ctx, plan)
         accounts.plan_users(ctx, plan)
     owners = nodes.Owners(ctx)

@@ -104,16 +104,34 @@ def test_an_unreadable_file_fails_at_once(tmp_path: Path) -> None:
     assert "cannot read" in err
 
 
-def test_applying_is_refused_until_the_engine_does_it(broken: Path) -> None:
+def test_applying_a_broken_document_is_a_located_error(broken: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    rc, out, err = _run("-from-file", str(broken), "-root", str(root))
+    assert (rc, out) == (1, "")
+    assert f"{broken}:7:16: error: coreos.units[0].command: invalid value <redacted>" in err
+    assert "begin" not in err  # a value of the document: never logged
+    assert list(root.iterdir()) == []
+    rc, _, err = _run("-from-file", str(broken), "-root", str(root), "-ignore-failure")
+    assert rc == 0
+    assert "-ignore-failure" in err
+
+
+def test_cloudsigma_has_no_provider() -> None:
+    rc, _, err = _run("-validate", "-from-cloudsigma-metadata")
+    assert rc == 1
+    assert "-from-cloudsigma-metadata is not supported: pyignition has no provider" in err
+
+
+def test_applying_to_the_running_system_needs_root(
+    broken: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
     rc, _, err = _run("-from-file", str(broken))
     assert rc == 1
-    assert "applying cloud-config is not available yet" in err
-
-
-def test_metadata_services_are_not_supported_yet() -> None:
-    rc, _, err = _run("-validate", "-from-ec2-metadata", "http://169.254.169.254/")
-    assert rc == 1
-    assert "-from-ec2-metadata is not supported yet" in err
+    assert "applying to the running system (/) needs root" in err
 
 
 def test_unknown_flags_and_oems() -> None:

@@ -1,0 +1,121 @@
+"""Cloud-config user data applied by the engine (cloud-config.md §1, §4; issue 7).
+
+A ``#cloud-config`` document, a ``#!`` script or a MIME multipart message of those is
+converted by :func:`cloudinit.convert.convert` into an Ignition config, which the later stages
+apply like any other: files, units, users under the target root at first boot. The machine's
+metadata (host name, the addresses ``$private_ipv4`` and friends stand for, SSH keys) comes
+from the platform's provider, asked only for such user data. What cannot be expressed is a
+located error and nothing is applied; diagnostics are logged with their place, never with the
+document's values.
+
+Flatcar's way (no config here; coreos-cloudinit runs the user data after boot) stays one
+kernel argument away: ``pyignition.cloudconfig=defer`` (docs/deviations.md C27).
+
+This module is light (every fetch stage imports it); ``cloudinit`` is imported only when the
+user data is cloud-config.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ignition.errors import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from cloudinit.convert import Conversion
+    from ignition.config.detect import UserData
+    from ignition.config.model import Config
+    from ignition.log import Logger
+    from providers.base import InstanceMetadata
+
+KARG = "pyignition.cloudconfig"
+APPLY, DEFER = "apply", "defer"
+
+
+class CloudConfigUse:
+    """What to do with user data that is cloud-config (None in ``to_config``: Flatcar's "not
+    a config", for base and referenced configs, which must be Ignition)."""
+
+    __slots__ = ("env", "metadata", "mode")
+
+    def __init__(
+        self,
+        mode: str = APPLY,
+        metadata: Callable[[], InstanceMetadata | None] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.mode = mode  # the kernel argument's value, checked when cloud-config arrives
+        self.metadata = metadata  # the provider's, asked only when needed
+        self.env = env  # COREOS_* fallbacks (coreos-cloudinit's CLI only)
+
+    def applies(self) -> bool:
+        if self.mode not in (APPLY, DEFER):
+            raise ConfigError(f"{KARG}={self.mode!r} is not valid: use {APPLY} or {DEFER}")
+        return self.mode == APPLY
+
+
+def mode_from_cmdline(args: Mapping[str, str]) -> str:
+    """``pyignition.cloudconfig=apply|defer`` (the last one wins; default apply)."""
+    return args.get(KARG, APPLY).strip().lower()
+
+
+def to_config(ud: UserData, *, source: str, log: Logger, use: CloudConfigUse) -> Config:
+    """The Ignition config equivalent to the cloud-config user data ``ud``.
+
+    Raises :class:`ConfigError` (one line, located) when the conversion has errors."""
+    try:
+        from cloudinit.convert import convert
+        from cloudinit.metadata import Metadata
+    except ImportError as exc:
+        raise ConfigError(
+            f"user data from {source} is {ud.describe()}, and this installation lacks the "
+            f"cloud-config frontend ({exc.name}) to apply it"
+        ) from None
+
+    log.info(
+        f"user data from {source} is {ud.describe()}: "
+        "applying it via conversion to an Ignition config"
+    )
+    instance = use.metadata() if use.metadata is not None else None
+    if instance is not None:
+        known = instance.known()
+        log.info(f"platform metadata: {', '.join(known) if known else 'nothing'}")
+    md = Metadata.of(instance, use.env)
+    conv = convert(ud.data, metadata=md, name=source)
+    log_conversion(conv, source, log)
+    if conv.config is None:
+        raise ConfigError(failure_line(conv, source))
+    summarize(conv.config, log)
+    return conv.config
+
+
+def log_conversion(conv: Conversion, source: str, log: Logger) -> None:
+    from cloudinit.render import redacted
+
+    for d in conv.report:
+        text = redacted(d, source)
+        if d.is_error:
+            log.crit(text)
+        elif d.severity == "warning":
+            log.warning(text)
+        else:
+            log.info(text)
+
+
+def failure_line(conv: Conversion, source: str) -> str:
+    """One line: how many errors, and the first one with its place."""
+    from cloudinit.render import redacted
+
+    errors = conv.report.errors
+    more = f" (and {len(errors) - 1} more, logged above)" if len(errors) > 1 else ""
+    return f"cloud-config from {source} cannot be applied: {redacted(errors[0], source)}{more}"
+
+
+def summarize(cfg: Config, log: Logger) -> None:
+    st = cfg.storage
+    log.info(
+        f"cloud-config converted: {len(st.files)} files, {len(st.links)} links, "
+        f"{len(cfg.systemd.units)} units, {len(cfg.passwd.users)} users"
+    )
