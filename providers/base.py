@@ -47,7 +47,7 @@ class ProviderContext:
     output_files: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@record
 class InstanceMetadata:
     """What the platform says about this machine, as coreos-cloudinit's datasources did: the
     host name, the addresses ``$private_ipv4`` and friends stand for, and SSH keys for
