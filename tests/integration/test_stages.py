@@ -44,8 +44,8 @@ def test_usage_errors_exit_2(m: Machine) -> None:
     assert "'--platform' must be provided" in run("-stage", "files").stderr
     bad = run("--platform=nowhere", "--stage=files")
     assert bad.returncode == 2
-    assert "Supported platforms: akamai, " in bad.stderr
-    assert ", metal, " in bad.stderr
+    assert "Supported platforms: akamai," in bad.stderr
+    assert "file, gcp" in bad.stderr
     assert run("-platform", "file", "-stage", "nope").returncode == 2
     assert run("-bogus").returncode == 2
     assert run("-fetch-timeout", "2x", "-platform", "file", "-stage", "fetch").returncode == 2
@@ -167,11 +167,14 @@ def test_invalid_base_d_is_fatal(m: Machine) -> None:
     assert m.stage("fetch").code == 1
 
 
-def test_cloud_config_user_data_is_not_an_ignition_config(m: Machine) -> None:
+def test_cloud_config_is_left_to_coreos_cloudinit_with_the_flatcar_karg(m: Machine) -> None:
+    (m.tmp / "cmdline").write_text("quiet pyignition.cloudconfig=defer\n")
     m.write_config("#cloud-config\nhostname: x\n")
     runs = m.all_stages()
     assert [r.code for r in runs] == [0] * 6
     assert "#cloud-config document, not an Ignition config" in runs[0].out
+    assert "coreos-cloudinit handles it after boot" in runs[0].out
+    assert not (m.root / "etc/hostname").exists()
     result = json.loads((m.root / "etc/.ignition-result.json").read_text())
     assert result["userConfigProvided"] is False
 

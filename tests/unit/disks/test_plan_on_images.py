@@ -47,7 +47,7 @@ def test_plan_lists_every_decision_and_touches_nothing(tmp_path: Path) -> None:
             {
                 "device": str(img),
                 "partitions": [
-                    # (next to a partition configured absent, validation refuses number 0)
+                    # (number-0 partitions: test_decisions.py)
                     {"number": 1, "label": "EFI", "startMiB": 1, "sizeMiB": 32},  # keep
                     {"number": 6, "shouldExist": False, "wipePartitionEntry": True},  # delete
                     {"number": 9, "startMiB": 65, "sizeMiB": 100, "resize": True},  # grow
