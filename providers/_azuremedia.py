@@ -77,22 +77,10 @@ def ovf_hostname(kinds: Collection[str]) -> str:
     """The ``HostName`` of the medium's ``ovf-env.xml`` (looked for once, no waiting: the
     medium has been there since the fetch stage), "" when there is none. The document also
     holds the admin password and custom data: nothing of it is logged."""
+    from providers._ovfenv import hostname_of
+
     found = _find(kinds, "ovf-env.xml")
     return hostname_of(found[1] or b"") if found is not None else ""
-
-
-def hostname_of(ovf_env: bytes) -> str:
-    """``HostName`` in any namespace (``wa:``/``ns1:`` prefixes vary between generators)."""
-    from xml.etree import ElementTree
-
-    try:
-        root = ElementTree.fromstring(ovf_env)
-    except ElementTree.ParseError:
-        return ""
-    for el in root.iter():
-        if el.tag.rpartition("}")[2] == "HostName":
-            return (el.text or "").strip()
-    return ""
 
 
 def wait_custom_data(ctx: ProviderContext, kinds: Collection[str]) -> bytes | None:

@@ -625,6 +625,39 @@ def test_coreos_cloudinit_from_configdrive_takes_host_name_and_keys_from_meta_da
     assert (root / "etc/x").read_bytes() == b""
 
 
+@pytest.mark.parametrize(
+    ("ovf", "hostname"),
+    [
+        (
+            b'<Environment xmlns:wa="http://schemas.microsoft.com/windowsazure">'
+            b"<wa:ProvisioningSection><LinuxProvisioningConfigurationSet>"
+            b"<HostName>az-vm-3</HostName><UserPassword>hunter2</UserPassword>"
+            b"</LinuxProvisioningConfigurationSet></wa:ProvisioningSection></Environment>",
+            "az-vm-3\n",
+        ),
+        (b"<Environment/>", None),  # no HostName: not known, no /etc/hostname
+        (None, None),  # no ovf-env.xml at all
+    ],
+)
+def test_coreos_cloudinit_from_waagent_takes_the_host_name_from_ovf_env(
+    tmp_path: Path, ovf: bytes | None, hostname: str | None
+) -> None:
+    agent = tmp_path / "waagent"
+    agent.mkdir()
+    (agent / "CustomData").write_bytes(b"#cloud-config\nwrite_files:\n  - path: /etc/x\n")
+    if ovf is not None:
+        (agent / "ovf-env.xml").write_bytes(ovf)
+    root = tmp_path / "root"
+    root.mkdir()
+    rc, log = cloudinit("-from-waagent", str(agent), "-root", str(root))
+    assert rc == 0, log
+    assert (root / "etc/x").read_bytes() == b""
+    etc_hostname = root / "etc/hostname"
+    assert (etc_hostname.read_text() if etc_hostname.exists() else None) == hostname
+    assert "'waagent'" in log
+    assert "hunter2" not in log
+
+
 APPLY = str(Path(sys.executable).parent / "ignition-apply")
 
 

@@ -324,7 +324,7 @@ def test_azurestack_host_name_from_the_medium_only(
     ],
 )
 def test_ovf_env_host_name(ovf: bytes, name: str) -> None:
-    from providers._azuremedia import hostname_of
+    from providers._ovfenv import hostname_of
 
     assert hostname_of(ovf) == name
 
