@@ -95,7 +95,7 @@ def _apply(
     use = cloudconfig.CloudConfigUse(metadata=lambda: instance, env=env)
     try:
         cfg = cloudconfig.to_config(ud, source=user_data.name, log=log, use=use)
-        apply(cfg, log, root=root, accounts=True)
+        apply(cfg, log, root=root, accounts=True, environment=use.environment)
     except (IgnitionError, OSError) as exc:
         return f"coreos-cloudinit failed: {exc}"
     if os.path.abspath(root) == "/":

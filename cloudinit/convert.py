@@ -69,6 +69,7 @@ class Conversion:
     origins: dict[Path, Origin]  # output JSON path → where it comes from in the user data
     draft: model.Config = field(default_factory=model.empty_config)  # best effort, always
     multipart: bool = False
+    environment: to_ignition.Env = ()  # the COREOS_* variables for /etc/environment
 
     @property
     def ok(self) -> bool:
@@ -83,12 +84,19 @@ class Conversion:
         return None
 
 
-def convert(raw: bytes, *, metadata: Metadata | None = None, name: str | None = None) -> Conversion:
+def convert(
+    raw: bytes,
+    *,
+    metadata: Metadata | None = None,
+    name: str | None = None,
+    environment_file: bool = True,
+) -> Conversion:
     """Convert user data (cloud-config, script or multipart) for the engine to apply.
 
     ``metadata`` is what the provider knows about the machine (addresses for ``$private_ipv4``
     and friends, hostname and SSH keys, merged as coreos-cloudinit merges them); ``name``
-    names the user data in diagnostics (a file name or URL).
+    names the user data in diagnostics (a file name or URL). ``environment_file=False``
+    leaves the ``COREOS_*`` variables out of the config (the engine merges them in place).
     """
     md = metadata or Metadata()
     b = Builder(file=name)
@@ -112,12 +120,12 @@ def convert(raw: bytes, *, metadata: Metadata | None = None, name: str | None = 
         elif part.kind is PartKind.UNKNOWN:
             what = f"MIME part {part.number} ({part.media_type})" if part.number else "user data"
             b.error(doc.origin(()), f"{what} is neither #cloud-config nor a #! script")
-    to_ignition.finish(b, sh, md)
+    env = to_ignition.finish(b, sh, md, environment_file=environment_file)
     draft, origins = b.build()
     _ignition_rules(b, draft, origins)
     b.report.sort()
     ok = not b.report.is_fatal
-    return Conversion(draft if ok else None, b.report, origins, draft, parts.multipart)
+    return Conversion(draft if ok else None, b.report, origins, draft, parts.multipart, env)
 
 
 def _cloud_config(b: Builder, sh: Shared, part: Part, md: Metadata) -> None:

@@ -87,7 +87,25 @@ def from_config_drive(root: str) -> Source:
 
 
 def from_waagent(root: str) -> Source:
-    return from_file(str(FsPath(root) / "CustomData"))
+    """``CustomData`` as WALinuxAgent wrote it, and the host name of its ``ovf-env.xml``. The
+    reference also read addresses from ``SharedConfig.xml``; that format is not specified
+    here, so the addresses come from the ``COREOS_*`` variables (docs/deviations.md C7)."""
+    user_data = from_file(str(FsPath(root) / "CustomData"))
+    ovf = FsPath(root) / "ovf-env.xml"
+
+    def metadata() -> InstanceMetadata | None:
+        from providers._ovfenv import hostname_of
+        from providers.base import InstanceMetadata
+
+        try:
+            raw = ovf.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise SourceError(f"cannot read {ovf}: {exc.strerror or exc}") from None
+        return InstanceMetadata(hostname=hostname_of(raw))
+
+    return Source("waagent", user_data.name, user_data.read, metadata)
 
 
 def from_url(url: str, *, sleep: Callable[[float], None] = time.sleep) -> Source:

@@ -25,6 +25,7 @@ COMMANDS_UNIT = "coreos-cloudinit-commands.service"
 SCRIPTS_DIR = "/var/lib/coreos-cloudinit/scripts"
 SYSTEMCTL = "/usr/bin/systemctl"
 ENVIRONMENT = "/etc/environment"
+Env = tuple[tuple[str, str], ...]  # (COREOS_NAME, value), sorted by name
 _HOSTNAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
 
 
@@ -52,9 +53,10 @@ def add_document(b: Builder, sh: Shared, doc: Doc, cfg: CloudConfig) -> None:
         locksmith.mask, locksmith.mask_origin = True, o
 
 
-def finish(b: Builder, sh: Shared, md: Metadata) -> None:
+def finish(b: Builder, sh: Shared, md: Metadata, *, environment_file: bool = True) -> Env:
     """What depends on every document: hostname, /etc/hosts, core's keys, unit commands,
-    /etc/environment."""
+    /etc/environment (returned: the ``COREOS_*`` variables; also as an appended file when
+    ``environment_file``)."""
     name, origin = sh.hostname if sh.hostname else (md.hostname, None)
     if name:
         if len(name) > 64 or not _HOSTNAME.fullmatch(name):
@@ -82,7 +84,7 @@ def finish(b: Builder, sh: Shared, md: Metadata) -> None:
                 services.ETC_HOSTS, services.etc_hosts(name).encode(), 0o644, {"": sh.etc_hosts}
             )
     _core_keys(b, sh, md.ssh_public_keys)
-    _environment(b, md)
+    env = _environment(b, md, as_file=environment_file)
     if sh.commands:
         lines = [f"ExecStart={SYSTEMCTL} --no-block {cmd} {unit}" for cmd, unit, _ in sh.commands]
         text = (
@@ -95,19 +97,22 @@ def finish(b: Builder, sh: Shared, md: Metadata) -> None:
         u = b.unit(COMMANDS_UNIT, o)
         b.set_contents(u, text, o)
         u.enabled, u.enabled_origin = True, o
+    return env
 
 
-def _environment(b: Builder, md: Metadata) -> None:
-    """The addresses as ``COREOS_*`` variables in /etc/environment, unless the user data
-    writes that file itself (coreos-cloudinit's default environment file, §2.9). Appended:
-    the lines a file already holds stay, and a later line wins for its readers."""
+def _environment(b: Builder, md: Metadata, *, as_file: bool) -> Env:
+    """The addresses as ``COREOS_*`` variables for /etc/environment, unless the user data
+    writes that file itself (coreos-cloudinit's default environment file, §2.9). The engine
+    merges them in place at apply time (re-runs stay idempotent); as a file (Butane output,
+    applied once) they are appended: the lines a file holds stay, a later line wins."""
     if ENVIRONMENT in b.files:
-        return
-    names = sorted(f"COREOS_{v.upper()}" for v in VARIABLES if md.address(v))
-    if not names:
-        return
-    text = "".join(f"{n}={md.address(n.removeprefix('COREOS_').lower())}\n" for n in names)
-    b.add_file(ENVIRONMENT, text.encode(), 0o644, {"": Origin(("(metadata)",))}, append=True)
+        return ()
+    env = tuple((f"COREOS_{v.upper()}", md.address(v)) for v in sorted(VARIABLES) if md.address(v))
+    if env and as_file:
+        text = "".join(f"{n}={v}\n" for n, v in env)
+        o = Origin(("(metadata)",))
+        b.add_file(ENVIRONMENT, text.encode(), 0o644, {"": o}, append=True)
+    return env
 
 
 def add_script(b: Builder, sh: Shared, doc: Doc, script: bytes, name: str) -> None:

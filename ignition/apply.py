@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
 from ignition.config.model import Config, empty_config
@@ -104,8 +105,16 @@ def apply_config(
     else:
         with open(path, "rb") as fh:
             raw = fh.read()
-    cfg = to_config(raw, source=path, log=log, cloud_config=CloudConfigUse()) or empty_config()
-    apply(cfg, log, root=root, offline=offline, ignore_unsupported=ignore_unsupported)
+    use = CloudConfigUse()
+    cfg = to_config(raw, source=path, log=log, cloud_config=use) or empty_config()
+    apply(
+        cfg,
+        log,
+        root=root,
+        offline=offline,
+        ignore_unsupported=ignore_unsupported,
+        environment=use.environment,
+    )
 
 
 def apply(
@@ -116,11 +125,13 @@ def apply(
     offline: bool = False,
     ignore_unsupported: bool = False,
     accounts: bool = False,
+    environment: Mapping[str, str] | None = None,
 ) -> None:
     """Render ``cfg`` and apply what a running system takes (``accounts``: users and groups
-    too) to ``root`` through the files stage. Shared by ``coreos-cloudinit``."""
+    too) to ``root`` through the files stage. Shared by ``coreos-cloudinit``. ``environment``:
+    cloud-config's ``COREOS_*`` variables, merged into ``/etc/environment``."""
     fetcher = ResourceFetcher(log, offline=offline)
-    state = State()
+    state = State(cloud_config_environment=dict(environment or {}))
     fetcher.apply_config(cfg)
     cfg = render(cfg, fetcher, state, log)
     fetcher.apply_config(cfg)

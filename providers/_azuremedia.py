@@ -56,15 +56,31 @@ def _disc_ok(device: str) -> bool:
 
 def find_custom_data(kinds: Collection[str]) -> tuple[str, bytes | None] | None:
     """(device, CustomData.bin or None) of the first medium with ``ovf-env.xml``."""
+    return _find(kinds, "CustomData.bin")
+
+
+def _find(kinds: Collection[str], name: str) -> tuple[str, bytes | None] | None:
+    """(device, the file ``name`` or None) of the first medium with ``ovf-env.xml``."""
     for device in candidates():
         if not _disc_ok(device):
             continue
         with contextlib.suppress(OSError, media.MediaError), open(device, "rb") as fh:
             vol = media.probe(fh)
-            if vol is None or vol.kind not in kinds or vol.read("ovf-env.xml") is None:
+            ovf = vol.read("ovf-env.xml") if vol is not None and vol.kind in kinds else None
+            if vol is None or ovf is None:
                 continue
-            return device, vol.read("CustomData.bin")
+            return device, ovf if name == "ovf-env.xml" else vol.read(name)
     return None
+
+
+def ovf_hostname(kinds: Collection[str]) -> str:
+    """The ``HostName`` of the medium's ``ovf-env.xml`` (looked for once, no waiting: the
+    medium has been there since the fetch stage), "" when there is none. The document also
+    holds the admin password and custom data: nothing of it is logged."""
+    from providers._ovfenv import hostname_of
+
+    found = _find(kinds, "ovf-env.xml")
+    return hostname_of(found[1] or b"") if found is not None else ""
 
 
 def wait_custom_data(ctx: ProviderContext, kinds: Collection[str]) -> bytes | None:

@@ -17,18 +17,31 @@ from providers import _imds
 from providers.base import ProviderContext, ProviderError
 
 
-def optional(ctx: ProviderContext, url: str, headers: Mapping[str, str] | None = None) -> str:
+def optional(
+    ctx: ProviderContext,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    retry_codes: frozenset[int] = frozenset(),
+) -> str:
     """The attribute's text (stripped), "" when the service has none."""
     try:
-        return _imds.fetch(ctx, url, headers=headers).decode("utf-8", "replace").strip()
+        raw = _imds.fetch(ctx, url, headers=headers, retry_codes=retry_codes)
     except NotFound:
         return ""
+    return raw.decode("utf-8", "replace").strip()
 
 
-def json_document(ctx: ProviderContext, url: str, headers: Mapping[str, str] | None = None) -> Any:
+def json_document(
+    ctx: ProviderContext,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    source_port_max: int | None = None,
+) -> Any:
     """A JSON metadata document; {} when the service has none."""
     try:
-        raw = _imds.fetch(ctx, url, headers=headers)
+        raw = _imds.fetch(ctx, url, headers=headers, source_port_max=source_port_max)
     except NotFound:
         return {}
     try:

@@ -10,6 +10,10 @@ wireserver (providers.md §4.3).
    after files, for a config that fetch-offline already had) and a
    *ProvisioningFailed* with the reason when a stage fails (:mod:`providers._wireserver`), so
    the VM never sits in "provisioning" (docs/deviations.md P5).
+
+Metadata for cloud-config: IMDS ``compute/name`` (the host name, as Afterburn reads it) and
+the first interface's private and public IPv4 address (IMDS ``network``); the host name from
+the provisioning medium's ``ovf-env.xml`` when IMDS has none.
 """
 
 from __future__ import annotations
@@ -18,12 +22,17 @@ from typing import ClassVar
 
 from ignition.fetch import NeedsNetwork
 from providers import _azuremedia, _imds, _wireserver
-from providers.base import Provider, ProviderContext
+from providers.base import InstanceMetadata, Provider, ProviderContext
 
 IMDS_URL = (
     "http://169.254.169.254/metadata/instance/compute/userData?api-version=2021-01-01&format=text"
 )
 RETRY_CODES = frozenset({404, 410, 429})
+_INSTANCE = "http://169.254.169.254/metadata/instance/"
+_TEXT = "?api-version=2017-08-01&format=text"
+NAME_URL = f"{_INSTANCE}compute/name{_TEXT}"
+IPV4_URL = f"{_INSTANCE}network/interface/0/ipv4/ipAddress/0/{{}}IpAddress{_TEXT}"
+METADATA_RETRY = frozenset({410, 429})  # 404: the field is not there
 MEDIA_KINDS = ("udf", "iso9660")  # the reference: udf only; ISO 9660 is read too (harmless)
 READY_AFTER = ("fetch", "files")  # files: when fetch-offline already had the config
 
@@ -42,6 +51,24 @@ class AzureProvider(Provider):
             return _imds.b64decode(data, "IMDS user data") or None
         ctx.log.info("IMDS has no user data: looking for custom data on the provisioning medium")
         return _azuremedia.wait_custom_data(ctx, self.media_kinds)
+
+    def metadata(self, ctx: ProviderContext) -> InstanceMetadata:
+        from providers import _instance  # only for cloud-config user data (boot time)
+
+        def get(url: str) -> str:
+            return _instance.optional(
+                ctx, url, headers={"Metadata": "true"}, retry_codes=METADATA_RETRY
+            )
+
+        def ipv4(side: str) -> str:
+            return _instance.address(ctx, get(IPV4_URL.format(side)), f"{side} IPv4", 4)
+
+        hostname = get(NAME_URL)
+        if not hostname:
+            hostname = _azuremedia.ovf_hostname(self.media_kinds)
+        return InstanceMetadata(
+            hostname=hostname, private_ipv4=ipv4("private"), public_ipv4=ipv4("public")
+        )
 
     def status(self, ctx: ProviderContext, stage: str, error: BaseException | None) -> None:
         if ctx.fetcher.offline:

@@ -1,7 +1,8 @@
 """``azurestack``: custom data from the provisioning medium only (UDF or ISO 9660 with
 ``ovf-env.xml``), waiting for it forever; no ``CustomData.bin`` is "no config" (providers.md
 §1a). Reports to the wireserver like ``azure``: Ready after the files stage (Azure Stack needs
-no network to fetch, so the fetch stage usually does not run)."""
+no network to fetch, so the fetch stage usually does not run). Metadata for cloud-config: the
+host name of the medium's ``ovf-env.xml`` (Azure Stack has no IMDS here)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import ClassVar
 
 from providers import _azuremedia
 from providers.azure import AzureProvider
-from providers.base import ProviderContext
+from providers.base import InstanceMetadata, ProviderContext
 
 
 class AzurestackProvider(AzureProvider):
@@ -17,3 +18,6 @@ class AzurestackProvider(AzureProvider):
 
     def fetch_config(self, ctx: ProviderContext) -> bytes | None:
         return _azuremedia.wait_custom_data(ctx, self.media_kinds)
+
+    def metadata(self, ctx: ProviderContext) -> InstanceMetadata:
+        return InstanceMetadata(hostname=_azuremedia.ovf_hostname(self.media_kinds))

@@ -74,13 +74,9 @@ def acquire(
 ) -> Config:
     log = system.log
     raw, source = fetch_user_config(system, provider, pctx, fetcher, fetch_timeout)
-    cfg = (
-        to_config(
-            raw, source=source, log=log, cloud_config=cloud_config_use(system, provider, pctx)
-        )
-        if raw
-        else None
-    )
+    use = cloud_config_use(system, provider, pctx)
+    cfg = to_config(raw, source=source, log=log, cloud_config=use) if raw else None
+    state.cloud_config_environment = use.environment
     if cfg is None:
         log.info(
             "not a config (empty): provider config was empty, continuing with empty cache config"

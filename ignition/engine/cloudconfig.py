@@ -38,7 +38,7 @@ class CloudConfigUse:
     """What to do with user data that is cloud-config (None in ``to_config``: Flatcar's "not
     a config", for base and referenced configs, which must be Ignition)."""
 
-    __slots__ = ("env", "metadata", "mode")
+    __slots__ = ("env", "environment", "metadata", "mode")
 
     def __init__(
         self,
@@ -49,6 +49,8 @@ class CloudConfigUse:
         self.mode = mode  # the kernel argument's value, checked when cloud-config arrives
         self.metadata = metadata  # the provider's, asked only when needed
         self.env = env  # COREOS_* fallbacks (coreos-cloudinit's CLI only)
+        # out: the COREOS_* variables the files stage merges into /etc/environment (state)
+        self.environment: dict[str, str] = {}
 
     def applies(self) -> bool:
         if self.mode not in (APPLY, DEFER):
@@ -83,11 +85,12 @@ def to_config(ud: UserData, *, source: str, log: Logger, use: CloudConfigUse) ->
         known = instance.known()
         log.info(f"platform metadata: {', '.join(known) if known else 'nothing'}")
     md = Metadata.of(instance, use.env)
-    conv = convert(ud.data, metadata=md, name=source)
+    conv = convert(ud.data, metadata=md, name=source, environment_file=False)
     log_conversion(conv, source, log)
     if conv.config is None:
         raise ConfigError(failure_line(conv, source))
     summarize(conv.config, log)
+    use.environment = dict(conv.environment)
     return conv.config
 
 

@@ -32,6 +32,8 @@ class State:
     notated_directories: list[str] = field(default_factory=list)  # root-relative, by mount
     provider_output_files: list[dict[str, Any]] = field(default_factory=list)  # JSON File objects
     luks_persist_volume_key_files: dict[str, str] = field(default_factory=dict)
+    # cloud-config's COREOS_* addresses, merged into /etc/environment by the files stage
+    cloud_config_environment: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str) -> State:
@@ -46,6 +48,7 @@ class State:
             notated_directories=list(data.get("notatedDirectories") or []),
             provider_output_files=list(data.get("providerOutputFiles") or []),
             luks_persist_volume_key_files=dict(data.get("luksPersistVolumeKeyFiles") or {}),
+            cloud_config_environment=dict(data.get("cloudConfigEnvironment") or {}),
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -55,6 +58,7 @@ class State:
             "notatedDirectories": self.notated_directories or None,
             "providerOutputFiles": self.provider_output_files or None,
             "luksPersistVolumeKeyFiles": self.luks_persist_volume_key_files or None,
+            "cloudConfigEnvironment": self.cloud_config_environment or None,
         }
 
     def save(self, path: str) -> None:

@@ -546,6 +546,31 @@ def test_coreos_cloudinit_from_file_with_root(tmp_path: Path) -> None:
     assert "Ignition config" in p.stderr  # "applying it via conversion to an Ignition config"
 
 
+def test_coreos_cloudinit_twice_merges_the_addresses_into_etc_environment_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    envfile = root / "etc/environment"
+    envfile.write_text("PATH=/usr/bin\nCOREOS_PUBLIC_IPV4=192.0.2.99\n# keep me\nLANG=C")
+    envfile.chmod(0o640)
+    ud = tmp_path / "cloud-config.yml"
+    ud.write_bytes(b"#cloud-config\nwrite_files:\n  - path: /etc/ip\n    content: $private_ipv4\n")
+    for name in [k for k in os.environ if k.startswith("COREOS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("COREOS_PRIVATE_IPV4", "192.168.7.2")
+    monkeypatch.setenv("COREOS_PUBLIC_IPV4", "198.51.100.2")
+    for _ in range(2):
+        rc, log = cloudinit("-from-file", str(ud), "-root", str(root))
+        assert rc == 0, log
+    assert envfile.read_text() == (
+        "PATH=/usr/bin\nCOREOS_PUBLIC_IPV4=198.51.100.2\n# keep me\nLANG=C\n"
+        "COREOS_PRIVATE_IPV4=192.168.7.2\n"
+    )
+    assert envfile.stat().st_mode & 0o7777 == 0o640
+    assert (root / "etc/ip").read_text() == "192.168.7.2"
+
+
 @needs_root
 def test_coreos_cloudinit_from_ec2_metadata_on_loopback(tmp_path: Path, server: StandIn) -> None:
     aws(server, doc("#cloud-config\nwrite_files:\n  - path: /etc/ip\n    content: $private_ipv4\n"))
@@ -598,6 +623,39 @@ def test_coreos_cloudinit_from_configdrive_takes_host_name_and_keys_from_meta_da
     assert (root / "etc/hostname").read_text() == "vm-7\n"
     assert (root / "home/core/.ssh/authorized_keys.d/ignition").read_text() == KEY_OPS + "\n"
     assert (root / "etc/x").read_bytes() == b""
+
+
+@pytest.mark.parametrize(
+    ("ovf", "hostname"),
+    [
+        (
+            b'<Environment xmlns:wa="http://schemas.microsoft.com/windowsazure">'
+            b"<wa:ProvisioningSection><LinuxProvisioningConfigurationSet>"
+            b"<HostName>az-vm-3</HostName><UserPassword>hunter2</UserPassword>"
+            b"</LinuxProvisioningConfigurationSet></wa:ProvisioningSection></Environment>",
+            "az-vm-3\n",
+        ),
+        (b"<Environment/>", None),  # no HostName: not known, no /etc/hostname
+        (None, None),  # no ovf-env.xml at all
+    ],
+)
+def test_coreos_cloudinit_from_waagent_takes_the_host_name_from_ovf_env(
+    tmp_path: Path, ovf: bytes | None, hostname: str | None
+) -> None:
+    agent = tmp_path / "waagent"
+    agent.mkdir()
+    (agent / "CustomData").write_bytes(b"#cloud-config\nwrite_files:\n  - path: /etc/x\n")
+    if ovf is not None:
+        (agent / "ovf-env.xml").write_bytes(ovf)
+    root = tmp_path / "root"
+    root.mkdir()
+    rc, log = cloudinit("-from-waagent", str(agent), "-root", str(root))
+    assert rc == 0, log
+    assert (root / "etc/x").read_bytes() == b""
+    etc_hostname = root / "etc/hostname"
+    assert (etc_hostname.read_text() if etc_hostname.exists() else None) == hostname
+    assert "'waagent'" in log
+    assert "hunter2" not in log
 
 
 APPLY = str(Path(sys.executable).parent / "ignition-apply")

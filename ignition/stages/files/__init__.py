@@ -1,7 +1,8 @@
 """The files stage (§3.6): accounts, files, directories, links, units, results.
 
 Order as the reference: groups, users, then files/directories/symlinks (by depth) and hard
-links, then units and the preset file, ``/etc/crypttab`` (disks engineer's module), provider
+links, then units and the preset file, cloud-config's ``COREOS_*`` lines in
+``/etc/environment`` (also live), ``/etc/crypttab`` (disks engineer's module), provider
 output files, the result file, relabelling. Everything is planned first (paths resolved,
 conflicts and existing nodes checked, owner names known) and every body fetched and verified
 into private staging files; only then does the stage act. ``ignition plan`` / ``--dry-run``
@@ -16,7 +17,7 @@ import importlib
 from ignition.config.model import File
 from ignition.errors import StageError
 from ignition.stages import StageContext
-from ignition.stages.files import accounts, nodes, relabel, result, units
+from ignition.stages.files import accounts, environment, nodes, relabel, result, units
 from ignition.stages.files.fsops import RootFS
 from ignition.stages.files.plan import Action, Plan
 from ignition.stages.files.staging import Staged, Staging
@@ -36,6 +37,7 @@ def build_plan(
     nodes.check_names(ctx, entries)
     nodes.plan_nodes(ctx, plan, fs, owners, entries, staged)
     units.plan_units(ctx, plan, fs)
+    environment.plan_environment(ctx, plan, fs)
     if not ctx.live:
         if ctx.config.storage.luks:
             plan.add("createCrypttabEntries", "write /etc/crypttab entries and key files",

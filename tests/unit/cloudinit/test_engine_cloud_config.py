@@ -18,6 +18,7 @@ from ignition.engine.userdata import to_config
 from ignition.errors import ConfigError
 from ignition.log import Logger
 from ignition.report import Diagnostic, Severity
+from ignition.stages.files.environment import merge
 from providers.base import InstanceMetadata
 from tests.conftest import ListSink
 
@@ -125,6 +126,30 @@ def test_environment_file_holds_the_addresses_unless_the_user_writes_it() -> Non
     (env,) = conv.config.storage.files
     assert env.contents.source == "data:,A%3D1"
     assert convert(b"#cloud-config\n").config == convert(b"").config  # no addresses: no file
+
+
+def test_the_engine_takes_the_environment_as_variables_not_as_an_appended_file() -> None:
+    md = Metadata(private_ipv4="10.0.0.2", public_ipv4="203.0.113.2")
+    conv = convert(b"#cloud-config\n", metadata=md, environment_file=False)
+    assert conv.config is not None
+    assert conv.config.storage.files == ()
+    assert conv.environment == (
+        ("COREOS_PRIVATE_IPV4", "10.0.0.2"),
+        ("COREOS_PUBLIC_IPV4", "203.0.113.2"),
+    )
+    own = b"#cloud-config\nwrite_files:\n  - path: /etc/environment\n    content: A=1\n"
+    assert convert(own, metadata=md, environment_file=False).environment == ()
+
+
+def test_merge_replaces_names_in_place_drops_repeats_and_appends_the_missing() -> None:
+    old = "A=1\nCOREOS_PUBLIC_IPV4=old\nB=2\nCOREOS_PUBLIC_IPV4=older\nC=3"
+    env = {"COREOS_PRIVATE_IPV4": "10.0.0.2", "COREOS_PUBLIC_IPV4": "203.0.113.2"}
+    merged = merge(old, env)
+    assert merged == (
+        "A=1\nCOREOS_PUBLIC_IPV4=203.0.113.2\nB=2\nC=3\nCOREOS_PRIVATE_IPV4=10.0.0.2\n"
+    )
+    assert merge(merged, env) == merged
+    assert merge("", env) == "COREOS_PRIVATE_IPV4=10.0.0.2\nCOREOS_PUBLIC_IPV4=203.0.113.2\n"
 
 
 def _live_config() -> Config:

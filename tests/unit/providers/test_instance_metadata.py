@@ -229,3 +229,134 @@ def test_vmware_guestinfo_roles(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     gi.values["interface.0.role"] = "dmz"
     with pytest.raises(ProviderError, match="role is not public or private"):
         VmwareProvider(gi).metadata(pctx)
+
+
+AZ = "/metadata/instance/"
+AZ_TEXT = "?api-version=2017-08-01&format=text"
+AZ_IPV4 = f"{AZ}network/interface/0/ipv4/ipAddress/0/"
+AZ_HEADER = {"Metadata": "true"}
+OVF_ENV = (
+    b'<?xml version="1.0" encoding="utf-8"?><Environment '
+    b'xmlns="http://schemas.dmtf.org/ovf/environment/1" '
+    b'xmlns:wa="http://schemas.microsoft.com/windowsazure"><wa:ProvisioningSection>'
+    b"<LinuxProvisioningConfigurationSet><HostName>from-ovf</HostName>"
+    b"<UserName>core</UserName><UserPassword>hunter2</UserPassword>"
+    b"</LinuxProvisioningConfigurationSet></wa:ProvisioningSection></Environment>"
+)
+
+
+def _azure_medium(host: Path, ovf: bytes) -> None:
+    """The provisioning medium as /dev/sr0 of a host tree (a real UDF image)."""
+    from tests.integration.providers import images
+
+    image = images.iso(host.parent, "rd_rdfe_stable", {"ovf-env.xml": ovf}, style="udf")
+    (host / "sys/class/block/sr0").mkdir(parents=True)
+    (host / "sys/class/block/sr0/dev").write_text("11:0\n")
+    (host / "dev").mkdir()
+    (host / "dev/sr0").write_bytes(image.read_bytes())
+
+
+def test_azure_imds_name_and_first_interface(
+    ctx: tuple[ProviderContext, StandIn], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pctx, server = ctx
+    _azure_medium(tmp_path / "host", OVF_ENV)
+    monkeypatch.setenv("PYIGNITION_HOST_ROOT", str(tmp_path / "host"))
+    for path, body in (
+        (f"{AZ}compute/name{AZ_TEXT}", b"vm-az-1"),
+        (f"{AZ_IPV4}privateIpAddress{AZ_TEXT}", b"10.1.0.4"),
+        (f"{AZ_IPV4}publicIpAddress{AZ_TEXT}", b"20.61.0.7\n"),
+    ):
+        server.route("GET", path, Answer(200, body, require=AZ_HEADER, missing_status=400))
+    md = providers.get("azure").metadata(pctx)
+    assert md == InstanceMetadata(
+        hostname="vm-az-1",  # IMDS wins over the medium
+        private_ipv4="10.1.0.4",
+        public_ipv4="20.61.0.7",
+    )
+
+
+def test_azure_without_imds_name_takes_the_ovf_host_name(
+    ctx: tuple[ProviderContext, StandIn],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    sink: ListSink,
+) -> None:
+    pctx, server = ctx
+    _azure_medium(tmp_path / "host", OVF_ENV)
+    monkeypatch.setenv("PYIGNITION_HOST_ROOT", str(tmp_path / "host"))
+    server.route("GET", f"{AZ}compute/name{AZ_TEXT}", Answer(200, b""))  # empty: not set
+    server.route("GET", f"{AZ_IPV4}privateIpAddress{AZ_TEXT}", Answer(200, b"10.1.0.5"))
+    # publicIpAddress: 404 (a Standard SKU public address is not in IMDS): not known
+    md = providers.get("azure").metadata(pctx)
+    assert md == InstanceMetadata(hostname="from-ovf", private_ipv4="10.1.0.5")
+    assert "hunter2" not in sink.text
+
+
+def test_azure_without_name_or_medium_has_no_host_name(
+    ctx: tuple[ProviderContext, StandIn], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pctx, server = ctx
+    monkeypatch.setenv("PYIGNITION_HOST_ROOT", str(tmp_path))  # no medium
+    server.route("GET", f"{AZ_IPV4}privateIpAddress{AZ_TEXT}", Answer(200, b"10.1.0.6"))
+    md = providers.get("azure").metadata(pctx)
+    assert md == InstanceMetadata(private_ipv4="10.1.0.6")
+    assert server.hits("GET", f"{AZ}compute/name{AZ_TEXT}")
+
+
+def test_azurestack_host_name_from_the_medium_only(
+    ctx: tuple[ProviderContext, StandIn], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pctx, server = ctx
+    _azure_medium(tmp_path / "host", OVF_ENV)
+    monkeypatch.setenv("PYIGNITION_HOST_ROOT", str(tmp_path / "host"))
+    assert providers.get("azurestack").metadata(pctx) == InstanceMetadata(hostname="from-ovf")
+    assert not server.hits("GET", f"{AZ}compute/name{AZ_TEXT}")
+
+
+@pytest.mark.parametrize(
+    ("ovf", "name"),
+    [
+        (OVF_ENV, "from-ovf"),
+        (b"<Environment><HostName> spaced </HostName></Environment>", "spaced"),
+        (b"<Environment/>", ""),
+        (b"<not xml", ""),
+    ],
+)
+def test_ovf_env_host_name(ovf: bytes, name: str) -> None:
+    from providers._ovfenv import hostname_of
+
+    assert hostname_of(ovf) == name
+
+
+SCW = "/conf?format=json"
+
+
+def test_scaleway_conf_from_a_privileged_port(ctx: tuple[ProviderContext, StandIn]) -> None:
+    pctx, server = ctx
+    doc = {
+        "hostname": "scw-node",
+        "private_ip": "10.64.0.3",
+        "public_ip": {"address": "51.15.0.9", "dynamic": False},
+        "ipv6": {"address": "2001:bc8::9", "netmask": "64"},
+        "ssh_public_keys": [{"key": KEY_A, "fingerprint": "x"}, {"key": KEY_B}],
+    }
+    server.route("GET", SCW, Answer(200, json.dumps(doc).encode()))
+    md = providers.get("scaleway").metadata(pctx)
+    assert md == InstanceMetadata(
+        hostname="scw-node",
+        private_ipv4="10.64.0.3",
+        public_ipv4="51.15.0.9",
+        public_ipv6="2001:bc8::9",
+        ssh_public_keys=(KEY_A, KEY_B),
+    )
+    (hit,) = server.hits("GET", SCW)
+    assert hit.client_port < 1024
+
+
+def test_scaleway_without_a_public_address_or_keys(ctx: tuple[ProviderContext, StandIn]) -> None:
+    pctx, server = ctx
+    doc = {"hostname": "scw-private", "private_ip": None, "public_ip": None, "ipv6": None}
+    server.route("GET", SCW, Answer(200, json.dumps(doc).encode()))
+    md = providers.get("scaleway").metadata(pctx)
+    assert md == InstanceMetadata(hostname="scw-private")

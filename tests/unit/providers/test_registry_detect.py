@@ -65,6 +65,19 @@ def test_only_the_selected_provider_is_imported() -> None:
         assert other not in loaded
 
 
+@pytest.mark.parametrize("name", ["azure", "azurestack", "scaleway"])
+def test_metadata_helpers_load_only_for_cloud_config(name: str) -> None:
+    """An Ignition config on these platforms never asks for metadata: its helpers stay out."""
+    code = (
+        f"import sys, providers; providers.get({name!r}); "
+        "print(sorted(m for m in sys.modules if m.startswith('providers.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = eval(out.stdout)
+    assert f"providers.{name}" in loaded
+    assert "providers._instance" not in loaded
+
+
 def _facts(**kw: str | bool) -> Facts:
     base: dict[str, str | bool] = dict(
         sys_vendor="",
