@@ -67,6 +67,16 @@ def from_file(path: str) -> Source:
     return Source("local-file", path, read)
 
 
+def _read_optional(path: FsPath) -> bytes | None:
+    """A metadata file's bytes; None when it does not exist."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
 def from_config_drive(root: str) -> Source:
     """``openstack/latest/user_data``, and ``meta_data.json``'s host name and keys."""
     user_data = from_file(str(FsPath(root) / "openstack" / "latest" / "user_data"))
@@ -75,12 +85,9 @@ def from_config_drive(root: str) -> Source:
     def metadata() -> InstanceMetadata | None:
         from providers.openstack import parse_metadata
 
-        try:
-            raw = meta.read_bytes()
-        except FileNotFoundError:
+        raw = _read_optional(meta)
+        if raw is None:
             return None
-        except OSError as exc:
-            raise SourceError(f"cannot read {meta}: {exc.strerror or exc}") from None
         return _provided(lambda: parse_metadata(raw))
 
     return Source("configdrive", user_data.name, user_data.read, metadata)
@@ -97,12 +104,9 @@ def from_waagent(root: str) -> Source:
         from providers._ovfenv import hostname_of
         from providers.base import InstanceMetadata
 
-        try:
-            raw = ovf.read_bytes()
-        except FileNotFoundError:
+        raw = _read_optional(ovf)
+        if raw is None:
             return None
-        except OSError as exc:
-            raise SourceError(f"cannot read {ovf}: {exc.strerror or exc}") from None
         return InstanceMetadata(hostname=hostname_of(raw))
 
     return Source("waagent", user_data.name, user_data.read, metadata)

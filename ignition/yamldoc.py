@@ -54,7 +54,11 @@ class YamlSyntaxError(Exception):
 
 def compose_first(text: str) -> Node | None:
     """The node tree of the first document (None for an empty stream)."""
-    loader = _Loader(text)
+    return _first_node(_Loader(text))
+
+
+def _first_node(loader: Any) -> Node | None:
+    """The loader's first document node; YAML errors become located :class:`YamlSyntaxError`."""
     try:
         node: Node | None = loader.get_node() if loader.check_node() else None
     except yaml.MarkedYAMLError as exc:
@@ -210,15 +214,4 @@ def compose_first_located(text: str) -> Node | None:
         before = text[: exc.position]
         line, col = before.count("\n") + 1, exc.position - before.rfind("\n")
         raise YamlSyntaxError(str(exc.reason), line, col) from None
-    try:
-        node: Node | None = loader.get_node() if loader.check_node() else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        msg = exc.problem or exc.context or "invalid YAML"
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        raise YamlSyntaxError(msg, line, col) from None
-    except yaml.YAMLError as exc:
-        raise YamlSyntaxError(str(exc), 1, 1) from None
-    finally:
-        loader.dispose()
-    return node
+    return _first_node(loader)

@@ -96,15 +96,9 @@ def to_config(ud: UserData, *, source: str, log: Logger, use: CloudConfigUse) ->
 
 def log_conversion(conv: Conversion, source: str, log: Logger) -> None:
     from cloudinit.render import redacted
+    from ignition.engine.userdata import log_report
 
-    for d in conv.report:
-        text = redacted(d, source)
-        if d.is_error:
-            log.crit(text)
-        elif d.severity == "warning":
-            log.warning(text)
-        else:
-            log.info(text)
+    log_report(conv.report, log, lambda d: redacted(d, source))
 
 
 def failure_line(conv: Conversion, source: str) -> str:

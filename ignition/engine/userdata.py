@@ -18,10 +18,12 @@ from ignition.config.detect import DecompressionError, Kind, UserData, detect
 from ignition.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ignition.config.model import Config
     from ignition.engine.cloudconfig import CloudConfigUse
     from ignition.log import Logger
-    from ignition.report import Report
+    from ignition.report import Diagnostic, Report
 
 
 def to_config(
@@ -109,12 +111,15 @@ def parse_ignition(data: bytes, *, source: str, log: Logger) -> Config:
     return result.config
 
 
-def log_report(report: Report, log: Logger) -> None:
+def log_report(
+    report: Report, log: Logger, render: Callable[[Diagnostic], str] | None = None
+) -> None:
     """Each entry at the reference's level (error → CRIT, warning → WARNING, info → INFO).
 
-    Entries name a path, a position and a rule, never a value, so they carry no secrets."""
+    Ignition's entries name a path, a position and a rule, never a value, so they carry no
+    secrets; reports that may quote values pass a redacting ``render``."""
     for d in report:
-        text = d.ignition_text()
+        text = d.ignition_text() if render is None else render(d)
         if d.is_error:
             log.crit(text)
         elif d.severity == "warning":

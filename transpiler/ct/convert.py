@@ -500,6 +500,11 @@ def _read(r: Report, files: FilesDir | None, rel: str, at: Path) -> bytes | None
         return None
 
 
+def _sugar_unit(name: str, dropin: str, contents: str) -> dict[str, Any]:
+    """An enabled unit with one drop-in: what each of ct's service sections becomes."""
+    return {"dropins": [{"contents": contents, "name": dropin}], "enable": True, "name": name}
+
+
 def _units(
     res: CtResult, cfg: dict[str, Any], out: dict[str, Any], ts: TranslationSet, platform: str
 ) -> None:
@@ -525,53 +530,16 @@ def _units(
         )
     if cfg.get("docker") is not None:
         flags = " ".join(cfg["docker"].get("flags", []))
-        units.append(
-            (
-                {
-                    "dropins": [
-                        {
-                            "contents": f'[Service]\nEnvironment="DOCKER_OPTS={flags}"',
-                            "name": "20-clct-docker.conf",
-                        }
-                    ],
-                    "enable": True,
-                    "name": "docker.service",
-                },
-                ("docker",),
-            )
-        )
+        contents = f'[Service]\nEnvironment="DOCKER_OPTS={flags}"'
+        units.append((_sugar_unit("docker.service", "20-clct-docker.conf", contents), ("docker",)))
     if cfg.get("etcd") is not None:
-        units.append(
-            (
-                {
-                    "dropins": [
-                        {
-                            "contents": sugar.etcd_dropin(cfg["etcd"], platform),
-                            "name": "20-clct-etcd-member.conf",
-                        }
-                    ],
-                    "enable": True,
-                    "name": "etcd-member.service",
-                },
-                ("etcd",),
-            )
-        )
+        contents = sugar.etcd_dropin(cfg["etcd"], platform)
+        unit = _sugar_unit("etcd-member.service", "20-clct-etcd-member.conf", contents)
+        units.append((unit, ("etcd",)))
     if cfg.get("flannel") is not None:
-        units.append(
-            (
-                {
-                    "dropins": [
-                        {
-                            "contents": sugar.flannel_dropin(cfg["flannel"], platform),
-                            "name": "20-clct-flannel.conf",
-                        }
-                    ],
-                    "enable": True,
-                    "name": "flanneld.service",
-                },
-                ("flannel",),
-            )
-        )
+        contents = sugar.flannel_dropin(cfg["flannel"], platform)
+        unit = _sugar_unit("flanneld.service", "20-clct-flannel.conf", contents)
+        units.append((unit, ("flannel",)))
     for i, u in enumerate(cfg.get("systemd", {}).get("units", [])):
         uu: dict[str, Any] = {}
         if "contents" in u:

@@ -6,27 +6,13 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from ignition.config.rules.units import content_error, has_install_section
+from ignition.config.rules.units import UNIT_EXTENSIONS, content_error, has_install_section
 from ignition.report import Path, Report
 from ignition.urls import URLError, parse_url
 from transpiler.translations import TranslationSet
 
 SCHEMES = ("http", "https", "s3", "tftp", "data", "oem", "")
 FORMATS = ("ext4", "btrfs", "xfs", "vfat", "swap")
-UNIT_EXTS = (
-    ".service",
-    ".socket",
-    ".device",
-    ".mount",
-    ".automount",
-    ".swap",
-    ".target",
-    ".path",
-    ".timer",
-    ".snapshot",
-    ".slice",
-    ".scope",
-)
 NO_INSTALL = 'unit "{}" is enabled, but has no install section so enable does nothing'
 HASHES = {"sha512": 128, "sha256": 64}
 
@@ -108,7 +94,7 @@ def _check(r: Report, out: dict[str, Any]) -> None:
                     r.error((*p, "contents", "compression"), "invalid compression method")
     for i, u in enumerate(out["systemd"].get("units", [])):
         p = ("systemd", "units", i)
-        if not u["name"].endswith(UNIT_EXTS):
+        if not u["name"].endswith(UNIT_EXTENSIONS):
             r.error((*p, "name"), "invalid systemd unit extension")
         text = u.get("contents")
         if text:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ignition.errors import StageError
-from ignition.system import devices
+from ignition.system import blkid, devices
 
 if TYPE_CHECKING:
     from ignition.log import Logger
@@ -86,3 +86,17 @@ class DisksRun:
             self.log.info(f'created device alias for "{p}": "{alias}" -> "{target}"')
             out[p] = alias
         return out
+
+
+def probe_signature(run: DisksRun, device: str) -> blkid.FilesystemInfo:
+    """The reference's ``readFilesystemInfo``: a safe probe; when several signatures are found,
+    probe again taking the first one and warn."""
+    try:
+        try:
+            return blkid.probe_filesystem(device)
+        except blkid.AmbivalentProbe as exc:
+            info = blkid.probe_filesystem(device, allow_ambivalent=True)
+            run.log.warning(str(exc))
+            return info
+    except blkid.ProbeError as exc:
+        raise StageError(str(exc)) from None

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from ignition.errors import StageError
+from ignition.stages.disks.context import probe_signature
 from ignition.system import blkid, devices
 from ignition.system.runner import CommandError
 
@@ -95,17 +96,8 @@ def mkfs_argv(fs: Filesystem, device: str) -> list[str] | None:
 
 
 def probe(run: DisksRun, fs: Filesystem, device: str) -> blkid.FilesystemInfo:
-    """The reference's ``readFilesystemInfo``: a safe probe; when several signatures are found,
-    probe again taking the first one and warn."""
     with run.log.op(f'determining filesystem type of "{fs.device}"'):
-        try:
-            try:
-                info = blkid.probe_filesystem(device)
-            except blkid.AmbivalentProbe as exc:
-                info = blkid.probe_filesystem(device, allow_ambivalent=True)
-                run.log.warning(str(exc))
-        except blkid.ProbeError as exc:
-            raise StageError(str(exc)) from None
+        info = probe_signature(run, device)
         run.log.info(
             f'found {info.type} filesystem at "{fs.device}" with uuid "{info.uuid}" '
             f'and label "{info.label}"'

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ignition.errors import IgnitionError, StageError
+from ignition.stages.disks.context import probe_signature
 from ignition.system import blkid, devices
 from ignition.system.runner import CommandError
 
@@ -95,14 +96,7 @@ def clevis_binding(run: DisksRun, v: Luks) -> ClevisBinding:
 
 def probe_volume(run: DisksRun, v: Luks, device: str) -> blkid.FilesystemInfo:
     with run.log.op(f'determining volume type of "{v.device}"'):
-        try:
-            try:
-                info = blkid.probe_filesystem(device)
-            except blkid.AmbivalentProbe as exc:
-                info = blkid.probe_filesystem(device, allow_ambivalent=True)
-                run.log.warning(str(exc))
-        except blkid.ProbeError as exc:
-            raise StageError(str(exc)) from None
+        info = probe_signature(run, device)
     run.log.info(
         f'found {info.type} at "{v.device}" with uuid "{info.uuid}" and label "{info.label}"'
     )
