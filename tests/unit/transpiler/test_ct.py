@@ -266,3 +266,15 @@ def test_update_conf_lines(yaml: str, conf: bytes) -> None:
 def test_update_sections_that_set_nothing_write_no_file() -> None:
     res = ct("locksmith: {}\nupdate:\n  group: ''\n")
     assert res.output is not None and res.output["storage"] == {}
+
+
+def test_flannel_versions_parse_like_etcd_versions() -> None:
+    assert (
+        ct("flannel:\n  version: 0.7.x\n").error == 'strconv.ParseInt: parsing "x": invalid syntax'
+    )
+    res = ct("flannel:\n  version: 00.07.1\n  kube_subnet_mgr: true\n")
+    drop = units(res)["flanneld.service"]["dropins"][0]["contents"]
+    assert 'Environment="FLANNEL_IMAGE_TAG=v0.7.1"' in drop
+    assert drop.endswith("--kube-subnet-mgr=true")
+    old = ct("flannel:\n  version: 0.5.0-rc.1\n")
+    assert [d.message for d in old.parse] == ["Flannel version specified is not valid (too old)"]
