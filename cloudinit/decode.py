@@ -20,6 +20,7 @@ from ignition.report import Path
 
 Pos = tuple[int, int]
 MAX_EXPANSION = 200_000  # nodes visited through aliases: refuses "billion laughs" documents
+MAX_KEY_TEXT = 1000  # characters of a mapping or list key printed in the "invalid map key" error
 
 
 class DecodeError(Exception):
@@ -145,7 +146,7 @@ def _fill_map(
             continue
         key_node = next(w.deref(k))
         if key_node.kind is not NodeKind.SCALAR:
-            raise DecodeError("invalid map key: a mapping or list cannot be a key", k.pos)
+            raise first_bad_key(w.doc)
         try:
             kind, value = resolve(key_node)
         except ResolveError as exc:
@@ -159,6 +160,46 @@ def _fill_map(
             first_pos[ident] = k.pos
         out.pop(ident, None)
         out[ident] = _Entry(value, k, v)
+
+
+def first_bad_key(doc: YDoc) -> DecodeError:
+    """go-yaml's error for the first mapping or list used as a mapping key, in its decode
+    order (each key, then its value, depth first), printed with Go's ``%v``."""
+    found = _find_bad_key(Walk(doc), doc.root)
+    assert found is not None  # only called once such a key was seen
+    return found
+
+
+def _find_bad_key(w: Walk, node: YNode | None) -> DecodeError | None:
+    for n in w.deref(node) if node is not None else ():
+        if n.kind is NodeKind.SEQUENCE:
+            return next(filter(None, (_find_bad_key(w, item) for item in n.items)), None)
+        for k, v in n.pairs if n.kind is NodeKind.MAPPING else ():
+            if is_merge_key(k):
+                found = next(filter(None, (_find_bad_key(w, m) for m in merge_sources(w, v))), None)
+            else:
+                key = next(w.deref(k))
+                if key.kind is not NodeKind.SCALAR:  # a bad key inside this one comes first
+                    found = _find_bad_key(w, key)
+                    text = "" if found else gofmt.format_v(_go_value(w, key), MAX_KEY_TEXT)
+                    return found or DecodeError(f"invalid map key: {text}", k.pos)
+                found = _find_bad_key(w, v)
+            if found is not None:
+                return found
+    return None
+
+
+def _go_value(w: Walk, node: YNode) -> object:
+    """The untyped Go value of ``node``: scalars resolved, maps as ``gofmt.GoMap``."""
+    n = next(w.deref(node))
+    if n.kind is NodeKind.SCALAR:
+        try:
+            return resolve(n)[1]
+        except ResolveError as exc:
+            raise DecodeError(str(exc), n.pos) from None
+    if n.kind is NodeKind.SEQUENCE:
+        return [_go_value(w, item) for item in n.items]
+    return gofmt.GoMap([(e.key, _go_value(w, e.value)) for e in _map_entries(w, n, ())])
 
 
 def merge_sources(w: Walk, v: YNode) -> list[YNode]:

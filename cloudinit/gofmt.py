@@ -1,7 +1,8 @@
 """Go's text formatting where coreos-cloudinit's messages and generated files depend on it.
 
 The reference builds its report lines with ``%q`` (``unrecognized key "x"``), ``%v`` (``invalid
-value 0999``) and ``%s`` of map keys (``%!s(int=123)``), and its drop-ins with ``%v`` of typed
+value 0999``, ``invalid map key: map[a:1]``) and ``%s`` of map keys (``%!s(int=123)``), and its
+drop-ins with ``%v`` of typed
 values (``ETCD_ELECTION_TIMEOUT=1000``, ``FLEET_ENGINE_RECONCILE_INTERVAL=2``). Reproducing the
 exact text keeps scripts that grep the reference's output working.
 """
@@ -118,3 +119,65 @@ def sprint_s(v: object) -> str:
     if isinstance(v, float):
         return f"%!s(float64={format_float(v)})"
     return f"%!s({v!r})"
+
+
+class GoMap(list[tuple[object, object]]):
+    """A decoded ``map[interface{}]interface{}``: its entries (keys are unique scalars)."""
+
+
+# fmt sorts map keys of different types by their type descriptors' addresses in the binary; the
+# linker lays those out by name, so by Go type name here. Keys of one type sort by value.
+_TYPE_ORDER = {bool: 0, float: 1, int: 2, str: 3}
+
+
+def _key_order(k: object) -> tuple[int, int, object]:
+    if k is None:
+        return (-1, 0, 0)
+    if isinstance(k, float) and math.isnan(k):
+        return (_TYPE_ORDER[float], 0, 0)  # NaN sorts first among floats
+    return (_TYPE_ORDER.get(type(k), 4), 1, k)
+
+
+class _Full(Exception):
+    pass
+
+
+def format_v(v: object, limit: int = 1 << 20) -> str:
+    """``%v`` of an untyped decoded value: nested maps as ``map[k:v ...]`` (keys sorted as fmt
+    sorts them), lists as ``[a b]``, nil as ``<nil>``. Text beyond ``limit`` characters is cut
+    and marked with ``...`` (aliases can make a small document print gigabytes)."""
+    out: list[str] = []
+    size = 0
+
+    def emit(text: str) -> None:
+        nonlocal size
+        out.append(text)
+        size += len(text)
+        if size > limit:
+            raise _Full
+
+    def walk(x: object) -> None:
+        if x is None:
+            emit("<nil>")
+        elif isinstance(x, GoMap):
+            emit("map[")
+            for i, (k, y) in enumerate(sorted(x, key=lambda kv: _key_order(kv[0]))):
+                emit(" " if i else "")
+                walk(k)
+                emit(":")
+                walk(y)
+            emit("]")
+        elif isinstance(x, list):
+            emit("[")
+            for i, y in enumerate(x):
+                emit(" " if i else "")
+                walk(y)
+            emit("]")
+        else:
+            emit(format_value(x))
+
+    try:
+        walk(v)
+    except _Full:
+        return "".join(out)[:limit] + "..."
+    return "".join(out)

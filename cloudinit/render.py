@@ -41,7 +41,8 @@ def diagnostic(d: Diagnostic, file: str | None = None) -> str:
 
 # A Go- or Python-quoted string in a message: "..." with escapes, or '...'.
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
-_INVALID_VALUE = "invalid value "
+# what follows these is a value of the document, printed with Go's %v
+_VALUE_PREFIXES = ("invalid value ", "invalid map key: ")
 ENCODINGS = frozenset(
     ("b64", "base64", "gz", "gzip", "gz+base64", "gzip+base64", "gz+b64", "gzip+b64")
 )
@@ -49,7 +50,8 @@ ENCODINGS = frozenset(
 
 def redacted(d: Diagnostic, file: str | None = None) -> str:
     """:func:`diagnostic` without the document's values, for logs: quoted text that is not a
-    key of the entry's path, and what follows ``invalid value``, become ``<redacted>``. Key
+    key of the entry's path, and what follows ``invalid value`` or ``invalid map key:``, become
+    ``<redacted>``. Key
     names stay (the path shows them anyway); values may be secrets."""
     keys = {str(p) for p in d.path or () if isinstance(p, str)}
 
@@ -61,7 +63,8 @@ def redacted(d: Diagnostic, file: str | None = None) -> str:
         return SECRET
 
     message = _QUOTED.sub(hide, d.message)
-    head, found, _ = message.partition(_INVALID_VALUE)
-    if found:
-        message = head + _INVALID_VALUE + SECRET
+    for prefix in _VALUE_PREFIXES:
+        head, found, _ = message.partition(prefix)
+        if found:
+            message = head + prefix + SECRET
     return diagnostic(replace(d, message=message), file)

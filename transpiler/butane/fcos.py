@@ -18,6 +18,10 @@ PREP = "9E1A2D38-C612-4316-AA26-8B49521E5A8B"
 RESERVED_GUID = "8DA63339-0007-60C0-C436-083AC8230908"
 ESP = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 S390X = ("s390x-eckd", "s390x-zfcp", "s390x-virt")
+S390X_DEVICE = {"s390x-eckd": r"/dev/dasd[a-z]\Z", "s390x-zfcp": r"/dev/sd[a-z]\Z"}
+S390X_BAD_DEVICE = (
+    "device name must start with /dev/dasd on s390x-eckd layout or /dev/sd on s390x-zfcp layout"
+)
 
 
 def _layouts(minor: int) -> tuple[str, ...]:
@@ -55,16 +59,15 @@ def validate(ctx: Ctx, cfg: dict[str, Any]) -> None:
                 )
         if minor >= 6:
             device = luks.get("device")
-            if layout in ("s390x-eckd", "s390x-zfcp"):
+            if layout in S390X_DEVICE:
+                # both reported at the layout; the reference's pattern is not anchored at the
+                # start (Go's "$" is the end of the text)
                 if not device:
                     r.error(
-                        (*p, "luks", "device"),
-                        "device is required for layouts: s390x-eckd, s390x-zfcp",
+                        (*p, "layout"), "device is required for layouts: s390x-eckd, s390x-zfcp"
                     )
-                elif layout == "s390x-eckd" and not re.fullmatch(r"/dev/dasd[a-z]", device):
-                    r.error((*p, "luks", "device"), "device must match /dev/dasd[a-z]$")
-                elif layout == "s390x-zfcp" and not re.fullmatch(r"/dev/sd[a-z]", device):
-                    r.error((*p, "luks", "device"), "device must match /dev/sd[a-z]$")
+                elif not re.search(S390X_DEVICE[layout], device):
+                    r.error((*p, "layout"), S390X_BAD_DEVICE)
             cex = luks.get("cex", {}).get("enabled")
             if cex:
                 if layout not in S390X:

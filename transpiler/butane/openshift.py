@@ -7,11 +7,13 @@ from typing import Any
 import yaml
 
 from ignition.report import Path
+from ignition.urls import URLError, parse_url
 from transpiler.butane.context import Ctx
 from transpiler.butane.filters import UNSUPPORTED, UNSUPPORTED_PL, _walk
 
 ROLE = "machineconfiguration.openshift.io/role"
 CEX_KARG = "rd.luks.key=/etc/luks/cex.key"
+NOT_DATA_URL = "file contents source must be data URL in this spec version"
 
 
 def validate(ctx: Ctx, cfg: dict[str, Any], *, raw_output: bool) -> None:
@@ -45,6 +47,17 @@ def validate(ctx: Ctx, cfg: dict[str, Any], *, raw_output: bool) -> None:
             )
 
 
+def _remote(source: str | None) -> bool:
+    """A source the MCO cannot embed: any parseable URL whose scheme is not ``data`` (an
+    unparseable one is left to the Ignition checks)."""
+    if source is None:
+        return False
+    try:
+        return parse_url(source).scheme != "data"
+    except URLError:
+        return False
+
+
 def filter_errors(ctx: Ctx, out: dict[str, Any]) -> list[tuple[Path, str]]:
     minor = ctx.spec.openshift
     errs: list[tuple[Path, str]] = []
@@ -75,12 +88,11 @@ def filter_errors(ctx: Ctx, out: dict[str, Any]) -> list[tuple[Path, str]]:
             )
         contents = f.get("contents", {})
         if "httpHeaders" in contents:
-            errs.append(((*p, "contents", "httpHeaders"), UNSUPPORTED_PL.format("headers")))
-        src = contents.get("source")
-        if src is not None and not src.startswith("data:"):
             errs.append(
-                ((*p, "contents", "source"), "only data: URLs are supported in this spec version")
+                ((*p, "contents", "httpHeaders"), UNSUPPORTED_PL.format("file HTTP headers"))
             )
+        if _remote(contents.get("source")):
+            errs.append(((*p, "contents", "source"), NOT_DATA_URL))
         if minor <= 9 and contents.get("compression"):
             errs.append(((*p, "contents", "compression"), UNSUPPORTED.format("file compression")))
         mode = f.get("mode")

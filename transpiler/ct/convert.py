@@ -13,9 +13,17 @@ from typing import Any
 
 from ignition.record import replace
 from ignition.report import Path, Report
-from ignition.yamldoc import MappingNode, Node, ScalarNode, YamlSyntaxError, compose_first_located
-from transpiler.ct import sugar
+from ignition.yamldoc import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    YamlSyntaxError,
+    compose_first_located,
+    resolve_null,
+)
+from transpiler.ct import semver, sugar
 from transpiler.ct.schema import root
+from transpiler.ct.semver import Semver, SemverError
 from transpiler.dataurl import percent
 from transpiler.localfiles import FilesDir, LocalFileError
 from transpiler.shapes import Decoded, Shape, decode
@@ -28,6 +36,11 @@ TOO_NEW = (
 NO_FILES_DIR = (
     "local files require setting the --files-dir flag to the directory that contains the file"
 )
+DEPRECATED_ETCD = {
+    "ca_file": "etcd's ca_file is deprecated and dropped; use trusted_ca_file and client_cert_auth",
+    "peer_ca_file": "etcd's peer_ca_file is deprecated and dropped; use peer_trusted_ca_file and "
+    "peer_client_cert_auth",
+}
 TYPE_GUIDS = {
     "raid_containing_root": "be9067b9-ea49-4f15-b4f6-f36f8c9e1818",
     "linux_filesystem_data": "0fc63daf-8483-4772-8e79-3d69d8477de4",
@@ -48,19 +61,26 @@ class CtResult:
     translations: TranslationSet = field(default_factory=TranslationSet)
 
 
-def _scan_version(node: Node | None, section: str) -> tuple[str | None, Node | None]:
-    if not isinstance(node, MappingNode):
-        return None, None
+def _versions(
+    node: MappingNode,
+) -> tuple[dict[str, Semver | None], SemverError | None, Node | None]:
+    """The etcd and flannel versions, parsed in document order as the reference decodes them:
+    the first bad one stops everything. A null version is no version."""
+    found: dict[str, Semver | None] = {"etcd": None, "flannel": None}
     for k, v in node.value:
-        if isinstance(k, ScalarNode) and k.value == section and isinstance(v, MappingNode):
-            for k2, v2 in v.value:
-                if (
-                    isinstance(k2, ScalarNode)
-                    and k2.value == "version"
-                    and isinstance(v2, ScalarNode)
-                ):
-                    return v2.value, v2
-    return None, None
+        if not (isinstance(k, ScalarNode) and k.value in found and isinstance(v, MappingNode)):
+            continue
+        for k2, v2 in v.value:
+            if not (isinstance(k2, ScalarNode) and k2.value == "version"):
+                continue
+            if isinstance(v2, ScalarNode) and not resolve_null(v2):
+                try:
+                    found[k.value] = semver.parse(v2.value)
+                except SemverError as exc:
+                    return found, exc, v2
+            else:
+                found[k.value] = None
+    return found, None, None
 
 
 def translate(raw: bytes, *, files: FilesDir | None, platform: str = "") -> CtResult:
@@ -86,17 +106,14 @@ def translate(raw: bytes, *, files: FilesDir | None, platform: str = "") -> CtRe
         )
         res.error_pos = (node.start_mark.line + 1, node.start_mark.column + 1)
         return res
-    sets: list[str | None] = []
-    for section, choose in (("etcd", sugar.etcd_set), ("flannel", sugar.flannel_set)):
-        version, vnode = _scan_version(node, section)
-        if version is not None and sugar.semver3(version) is None:
-            res.parse_failed = True
-            res.error = f"{version} is not in dotted-tri format"
-            assert vnode is not None
-            res.error_pos = (vnode.start_mark.line + 1, vnode.start_mark.column + 1)
-            return res
-        sets.append(choose(version))
-    shape = root(sets[0], sets[1])
+    versions, bad, vnode = _versions(node)
+    if bad is not None:
+        assert vnode is not None
+        res.parse_failed = True
+        res.error = str(bad)
+        res.error_pos = (vnode.start_mark.line + 1, vnode.start_mark.column + 1)
+        return res
+    shape = root(sugar.etcd_set(versions["etcd"]), sugar.flannel_set(versions["flannel"]))
     d = decode(node, shape)
     if d.errors:
         res.parse_failed = True
@@ -105,14 +122,14 @@ def translate(raw: bytes, *, files: FilesDir | None, platform: str = "") -> CtRe
         )
         res.error_pos = (d.errors[0].line, d.errors[0].column)
         return res
-    _parse_checks(res, d, shape)
+    _parse_checks(res, d, shape, versions)
     _locate(res.parse, d, set(d.unused) | {e.path for e in d.duplicates})
     if res.parse.is_fatal:
         res.parse_failed = True
         return res
     cfg = d.value
     try:
-        out, ts = _convert(res, cfg, files, platform)
+        out, ts = _convert(res, cfg, files, platform, versions)
     except sugar.SugarError as exc:
         res.error = str(exc)
         return res
@@ -144,7 +161,9 @@ def _fields_of(shape: Shape, path: Path) -> dict[str, Shape]:
     return s.fields if s is not None else {}
 
 
-def _parse_checks(res: CtResult, d: Decoded, shape: Shape) -> None:
+def _parse_checks(
+    res: CtResult, d: Decoded, shape: Shape, versions: dict[str, Semver | None]
+) -> None:
     r = res.parse
     for dup in d.duplicates:
         r.error(dup.path, f"duplicate key: {dup.text}")
@@ -155,6 +174,8 @@ def _parse_checks(res: CtResult, d: Decoded, shape: Shape) -> None:
         folded = [k for k in known if k.lower() == key.lower()]
         if folded:
             r.info(up, f"Did you mean {folded[0]} instead of {key}")
+        elif up[:-1] == ("etcd",) and key in DEPRECATED_ETCD:
+            res.hints[len(r.entries) - 1] = DEPRECATED_ETCD[key]
         else:
             close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
             if close:
@@ -201,37 +222,27 @@ def _parse_checks(res: CtResult, d: Decoded, shape: Shape) -> None:
                 ("passwd", "users", i),
                 "the create object has been deprecated in favor of user-level options",
             )
-    _sections(r, cfg)
+    _sections(r, cfg, versions)
 
 
-def _sections(r: Report, cfg: dict[str, Any]) -> None:
-    etcd = cfg.get("etcd")
-    if etcd is not None and "version" in etcd:
-        v = sugar.semver3(etcd["version"])
-        assert v is not None
+def _sections(r: Report, cfg: dict[str, Any], versions: dict[str, Semver | None]) -> None:
+    etcd, v = cfg.get("etcd"), versions["etcd"]
+    if etcd is not None and v is not None:
         at: Path = ("etcd", "version")
-        if v < (2, 3, 0):
+        if v.older_than(2, 3, 0):
             r.error(at, "Etcd version specified is not valid (too old)")
-        elif v[0] > 3:
+        elif (v.major == 2 and v.minor > 3) or (v.major == 3 and v.minor > 3):
+            r.warning(at, TOO_NEW.format("Etcd"))
+        elif v.major > 3:
             r.error(at, "Etcd version is not valid (too new)")
-        elif (v[0] == 2 and v[1] > 3) or (v[0] == 3 and v[1] > 3):
-            r.warning(
-                at,
-                TOO_NEW.format("Etcd"),
-            )
-    fl = cfg.get("flannel")
+    fl, v = cfg.get("flannel"), versions["flannel"]
     if fl is not None:
-        if "version" in fl:
-            v = sugar.semver3(fl["version"])
-            assert v is not None
+        if v is not None:
             at = ("flannel", "version")
-            if v < (0, 5, 0):
+            if v.older_than(0, 5, 0):
                 r.error(at, "Flannel version specified is not valid (too old)")
-            elif v[0] == 0 and v[1] > 7:
-                r.warning(
-                    at,
-                    TOO_NEW.format("Flannel"),
-                )
+            elif v.major == 0 and v.minor > 7:
+                r.warning(at, TOO_NEW.format("Flannel"))
         err = sugar.network_config_error(fl)
         if err:
             r.error(("flannel", "network_config"), err)
@@ -279,7 +290,11 @@ def mib(text: str) -> tuple[int, str | None]:
 
 
 def _convert(
-    res: CtResult, cfg: dict[str, Any], files: FilesDir | None, platform: str
+    res: CtResult,
+    cfg: dict[str, Any],
+    files: FilesDir | None,
+    platform: str,
+    versions: dict[str, Semver | None],
 ) -> tuple[dict[str, Any], TranslationSet]:
     ts = TranslationSet()
     out = _empty()
@@ -329,11 +344,11 @@ def _convert(
             if "type_guid" in part:
                 q["typeGuid"] = TYPE_GUIDS.get(part["type_guid"], part["type_guid"])
             parts.append(q)
-            ts.add_tree(
-                ("storage", "disks", i, "partitions", j),
-                q,
-                ("storage", "disks", i, "partitions", j),
-            )
+            pp: Path = ("storage", "disks", i, "partitions", j)
+            ts.add_tree(pp, q, pp)
+            # Ignition's field checks point at the field itself (ct's type_guid for typeGuid)
+            for k, k2 in (("guid", "guid"), ("typeGuid", "type_guid")):
+                ts.add((*pp, k), (*pp, k2))
         dd: dict[str, Any] = {"device": disk.get("device", "")}
         if parts:
             dd["partitions"] = parts
@@ -345,8 +360,11 @@ def _convert(
         rr = {k: raid[k] for k in ("devices", "level", "name", "options", "spares") if k in raid}
         ost.setdefault("raid", []).append(rr)
         ts.add_tree(("storage", "raid", i), rr, ("storage", "raid", i))
+        ts.add(("storage", "raid", i, "level"), ("storage", "raid", i, "level"))
     for i, fs in enumerate(st.get("filesystems", [])):
-        ff: dict[str, Any] = {"name": fs.get("name", "")}
+        # Ignition 2.3's field order (mount, name, path); an empty name is omitted, as the
+        # reference does for the anonymous filesystems of Flatcar's PXE examples.
+        ff: dict[str, Any] = {}
         if "mount" in fs:
             m = fs["mount"]
             mm: dict[str, Any] = {}
@@ -371,6 +389,8 @@ def _convert(
                     "mount",
                     _snake(k),
                 )
+        if fs.get("name"):
+            ff["name"] = fs["name"]
         if "path" in fs:
             ff["path"] = fs["path"]
         ost.setdefault("filesystems", []).append(ff)
@@ -421,7 +441,7 @@ def _convert(
         entry["target"] = lk.get("target", "")
         ost.setdefault("links", []).append(entry)
         _node_ts(ts, ("storage", "links", i), entry)
-    _units(res, cfg, out, ts, platform)
+    _units(cfg, out, ts, platform, versions)
     nw = cfg.get("networkd", {})
     for i, u in enumerate(nw.get("units", [])):
         uu: dict[str, Any] = {}
@@ -436,8 +456,8 @@ def _convert(
         ts.add_tree(("networkd", "units", i), uu, ("networkd", "units", i))
     _passwd(cfg, out, ts)
     update, lock = cfg.get("update"), cfg.get("locksmith")
-    if update is not None or lock is not None:
-        conf = sugar.update_conf(update, lock)
+    conf = sugar.update_conf(update, lock)
+    if conf:  # sections that set nothing write no file
         entry = {
             "filesystem": "root",
             "path": "/etc/coreos/update.conf",
@@ -506,7 +526,11 @@ def _sugar_unit(name: str, dropin: str, contents: str) -> dict[str, Any]:
 
 
 def _units(
-    res: CtResult, cfg: dict[str, Any], out: dict[str, Any], ts: TranslationSet, platform: str
+    cfg: dict[str, Any],
+    out: dict[str, Any],
+    ts: TranslationSet,
+    platform: str,
+    versions: dict[str, Semver | None],
 ) -> None:
     units: list[tuple[dict[str, Any], Path]] = []
     if platform in ("openstack-metadata", "cloudstack-configdrive"):
@@ -533,11 +557,11 @@ def _units(
         contents = f'[Service]\nEnvironment="DOCKER_OPTS={flags}"'
         units.append((_sugar_unit("docker.service", "20-clct-docker.conf", contents), ("docker",)))
     if cfg.get("etcd") is not None:
-        contents = sugar.etcd_dropin(cfg["etcd"], platform)
+        contents = sugar.etcd_dropin(cfg["etcd"], versions["etcd"], platform)
         unit = _sugar_unit("etcd-member.service", "20-clct-etcd-member.conf", contents)
         units.append((unit, ("etcd",)))
     if cfg.get("flannel") is not None:
-        contents = sugar.flannel_dropin(cfg["flannel"], platform)
+        contents = sugar.flannel_dropin(cfg["flannel"], versions["flannel"], platform)
         unit = _sugar_unit("flanneld.service", "20-clct-flannel.conf", contents)
         units.append((unit, ("flannel",)))
     for i, u in enumerate(cfg.get("systemd", {}).get("units", [])):

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from transpiler.ct.schema import CLI_NAMES, ETCD_SETS, FLANNEL_SETS
+from transpiler.ct.semver import Semver
 
 PLATFORMS = (
     "azure",
@@ -67,55 +68,31 @@ class SugarError(Exception):
     """A conversion error the reference reports without a position."""
 
 
-def semver3(text: str) -> tuple[int, int, int] | None:
-    m = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?", text)
-    return (int(m[1]), int(m[2]), int(m[3])) if m else None
-
-
-def etcd_set(version: str | None) -> str | None:
+def etcd_set(version: Semver | None) -> str | None:
+    """The option set ct picks by major and minor version (3.0 when none is given)."""
     if version is None:
         return "3.0"
-    v = semver3(version)
-    if v is None:
-        return None
-    if v[0] == 2 and v[1] >= 3:
+    if version.major == 2 and version.minor >= 3:
         return "2"
-    if v[0] == 3:
-        return {0: "3.0", 1: "3.1", 2: "3.2"}.get(v[1], "3.3")
+    if version.major == 3:
+        return {0: "3.0", 1: "3.1", 2: "3.2"}.get(version.minor, "3.3")
     return None
 
 
-def flannel_set(version: str | None) -> str | None:
+def flannel_set(version: Semver | None) -> str | None:
+    """The option set ct picks by major and minor version (0.6 when none is given)."""
     if version is None:
         return "0.6"
-    v = semver3(version)
-    if v is None or v[0] != 0:
+    if version.major != 0:
         return None
-    if v[1] == 5:
-        return "0.5"
-    if v[1] == 6:
-        return "0.6"
-    return "0.7" if v[1] >= 7 else None
+    return {5: "0.5", 6: "0.6"}.get(version.minor, "0.7" if version.minor >= 7 else None)
 
 
 def go_quote(s: str) -> str:
-    """Go's ``%q`` for printable text."""
-    out = ['"']
-    for ch in s:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    """Go's ``%q``."""
+    from cloudinit.gofmt import quote
+
+    return quote(s)
 
 
 def _templated(value: str, platform: str) -> tuple[str, bool]:
@@ -171,17 +148,17 @@ def _unit_body(
     return "\n".join(lines)
 
 
-def etcd_dropin(etcd: dict[str, Any], platform: str) -> str:
-    opts = ETCD_SETS.get(etcd_set(etcd.get("version")) or "", [])
+def etcd_dropin(etcd: dict[str, Any], version: Semver | None, platform: str) -> str:
+    opts = ETCD_SETS.get(etcd_set(version) or "", [])
     given = [(k, etcd[k], t.value) for k, t in opts if k in etcd]
-    env = [f"ETCD_IMAGE_TAG=v{etcd['version']}"] if "version" in etcd else []
+    env = [f"ETCD_IMAGE_TAG=v{version}"] if version is not None else []
     return _unit_body("/usr/lib/coreos/etcd-wrapper $ETCD_OPTS", given, env, platform)
 
 
-def flannel_dropin(fl: dict[str, Any], platform: str) -> str:
-    opts = FLANNEL_SETS.get(flannel_set(fl.get("version")) or "", [])
+def flannel_dropin(fl: dict[str, Any], version: Semver | None, platform: str) -> str:
+    opts = FLANNEL_SETS.get(flannel_set(version) or "", [])
     given = [(k, fl[k], t.value) for k, t in opts if k in fl]
-    env = [f"FLANNEL_IMAGE_TAG=v{fl['version']}"] if "version" in fl else []
+    env = [f"FLANNEL_IMAGE_TAG=v{version}"] if version is not None else []
     body = _unit_body("/usr/lib/coreos/flannel-wrapper $FLANNEL_OPTS", given, env, platform)
     if "network_config" in fl:
         parts = ["ExecStartPre=/usr/bin/etcdctl"]
@@ -211,13 +188,14 @@ def network_config_error(fl: dict[str, Any]) -> str | None:
 
 
 def update_conf(update: dict[str, Any] | None, lock: dict[str, Any] | None) -> str:
-    lines: list[str] = []
+    """``/etc/coreos/update.conf`` as the reference writes it: each line after the group is
+    *prefixed* with a newline, so a config without a group starts with an empty line."""
+    text = ""
     if update is not None:
         if update.get("group"):
-            lines.append(f"GROUP={update['group'].lower()}")
+            text = f"GROUP={update['group'].lower()}"
         if update.get("server"):
-            lines.append(f"SERVER={update['server']}")
-    text = "\n".join(lines)
+            text += f"\nSERVER={update['server']}"
     if lock:
         keys = (
             ("reboot_strategy", "REBOOT_STRATEGY"),

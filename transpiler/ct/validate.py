@@ -4,8 +4,10 @@ validator), with paths into the output for the TranslationSet to map back."""
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Any
 
+from ignition.config.rules.storage import NO_SPARES, RAID_LEVELS
 from ignition.config.rules.units import UNIT_EXTENSIONS, content_error, has_install_section
 from ignition.report import Path, Report
 from ignition.urls import URLError, parse_url
@@ -15,6 +17,8 @@ SCHEMES = ("http", "https", "s3", "tftp", "data", "oem", "")
 FORMATS = ("ext4", "btrfs", "xfs", "vfat", "swap")
 NO_INSTALL = 'unit "{}" is enabled, but has no install section so enable does nothing'
 HASHES = {"sha512": 128, "sha256": 64}
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+GUID_FORM = 'doesn\'t match the form "01234567-89AB-CDEF-EDCB-A98765432101"'
 
 
 def check(r: Report, out: dict[str, Any], ts: TranslationSet) -> None:
@@ -61,6 +65,7 @@ def _check(r: Report, out: dict[str, Any]) -> None:
             r, ("ignition", "security", "tls", "certificateAuthorities", i, "source"), ca["source"]
         )
     st = out["storage"]
+    _disks(r, st)
     names = {fs.get("name") for fs in st.get("filesystems", [])} | {"root"}
     for i, fs in enumerate(st.get("filesystems", [])):
         p: Path = ("storage", "filesystems", i)
@@ -121,3 +126,21 @@ def _check(r: Report, out: dict[str, Any]) -> None:
             err = content_error(u["contents"])
             if err:
                 r.error((*p, "contents"), err)
+
+
+def _disks(r: Report, st: dict[str, Any]) -> None:
+    """Ignition 2.3's partition GUID and RAID level checks (after ct's type_guid aliases)."""
+    for i, disk in enumerate(st.get("disks", [])):
+        for j, part in enumerate(disk.get("partitions", [])):
+            for key in ("guid", "typeGuid"):
+                if part.get(key) and not GUID.fullmatch(part[key]):
+                    r.error(("storage", "disks", i, "partitions", j, key), GUID_FORM)
+    for i, raid in enumerate(st.get("raid", [])):
+        level = raid.get("level", "")
+        if level not in RAID_LEVELS:
+            r.error(("storage", "raid", i, "level"), "unrecognized raid level")
+        elif level in NO_SPARES and raid.get("spares"):
+            r.error(
+                ("storage", "raid", i, "level"),
+                "spares unsupported for arrays with a level greater than 0",
+            )

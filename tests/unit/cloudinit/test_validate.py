@@ -6,6 +6,8 @@ import gzip
 
 import pytest
 
+from cloudinit.convert import convert
+from cloudinit.render import redacted
 from cloudinit.validate import Kind, validate
 
 BROKEN_NODE = b"""\
@@ -112,6 +114,45 @@ def test_yaml_errors_and_the_references_follow_up() -> None:
     assert v.entries[-1] == 'line 0: warning: incorrect type for "" (want struct)'
     assert v.entries[0].startswith("line 3: error: ")
     assert v.exit_code == 1
+
+
+@pytest.mark.parametrize(("body", "key", "pos"), [
+    (b"? {b: 2, a: 1}\n: x\n", "map[a:1 b:2]", (2, 3)),
+    (b"? [1, 2.5, x, ~, true, [y]]\n: x\n", "[1 2.5 x <nil> true [true]]", (2, 3)),  # y: bool
+    (b"? {o: {v: [0x10]}, m: ~}\n: x\n", "map[m:<nil> o:map[v:[16]]]", (2, 3)),
+    (b"? {2: b, 10: a, true: t, s: s, 1.5: f, ~: z}\n: x\n",
+     "map[<nil>:z true:t 1.5:f 2:b 10:a s:s]", (2, 3)),
+    (b"l: &x [1]\nm:\n  ? *x\n  : 3\n", "[1]", (4, 5)),
+    # Go decodes each key, then its value: a bad key in an earlier value comes first, and a
+    # bad key inside a key before that key
+    (b"users:\n  - name: a\n    ? [inner]\n    : 1\n? [outer]\n: 2\n", "[inner]", (4, 7)),
+    (b"? {[k]: 1}\n: x\n", "[k]", (2, 4)),
+])  # fmt: skip
+def test_a_mapping_or_list_as_a_key_gets_the_references_message(
+    body: bytes, key: str, pos: tuple[int, int]
+) -> None:
+    v = validate(b"#cloud-config\n" + body)
+    assert v.entries == [
+        f"line 1: error: invalid map key: {key}",
+        'line 0: warning: incorrect type for "" (want struct)',
+    ]
+    assert v.findings[0].pos == pos
+    assert v.exit_code == 1
+
+
+def test_a_key_printed_in_the_error_is_cut_and_kept_out_of_logs() -> None:
+    big = (
+        b"a: &a " + b"x" * 5000 + b"\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n? [*b, *b, *b]\n: 1\n"
+    )
+    v = validate(b"#cloud-config\n" + big)
+    [entry, _] = v.entries
+    assert entry.startswith("line 1: error: invalid map key: [[xxx")
+    assert entry.endswith("...")
+    assert len(entry) < 1100
+    [d] = convert(b"#cloud-config\n? {password: s3cret}\n: 1\n").report
+    logged = redacted(d, "ud")
+    assert logged.endswith("invalid map key: <redacted>")
+    assert "s3cret" not in logged
 
 
 def test_a_null_for_a_checked_key_crashes_the_reference_but_not_us() -> None:

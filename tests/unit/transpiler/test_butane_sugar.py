@@ -265,3 +265,67 @@ def test_unknown_key_has_did_you_mean_hint() -> None:
     r = butane(head() + "storage:\n  disks:\n    - device: /dev/sda\n      wipeTable: true\n")
     assert messages(r) == ["unused key wipeTable"]
     assert r.hints == {0: 'did you mean "wipe_table"?'}
+
+
+BAD_S390X_DEVICE = (
+    "device name must start with /dev/dasd on s390x-eckd layout or /dev/sd on s390x-zfcp layout"
+)
+
+
+@pytest.mark.parametrize(("layout", "device", "ok"), [
+    ("s390x-eckd", "/dev/sda", False),
+    ("s390x-eckd", "/dev/dasdaa", False),
+    ("s390x-eckd", "/dev/dasdb", True),
+    ("s390x-eckd", "/dev/disk/by-path/x/dev/dasdc", True),  # the reference's pattern is not anchored at the start
+    ("s390x-zfcp", "/dev/dasda", False),
+    ("s390x-zfcp", "/dev/sdb", True),
+])  # fmt: skip
+def test_s390x_boot_device_names(layout: str, device: str, ok: bool) -> None:
+    r = butane(
+        head("1.6.0")
+        + f"boot_device:\n  layout: {layout}\n  luks:\n    device: {device}\n    tpm2: true\n"
+    )
+    if ok:
+        assert r.output is not None and not r.report.errors
+        return
+    [d] = r.report.errors
+    assert (d.message, d.path) == (BAD_S390X_DEVICE, ("boot_device", "layout"))
+    assert (d.line, d.column) == (4, 11)
+
+
+def test_s390x_boot_device_required_at_the_layout() -> None:
+    r = butane(head("1.6.0") + "boot_device:\n  layout: s390x-zfcp\n  luks:\n    tpm2: true\n")
+    [d] = r.report.errors
+    assert d.message == "device is required for layouts: s390x-eckd, s390x-zfcp"
+    assert d.path == ("boot_device", "layout")
+
+
+@pytest.mark.parametrize(("version", "source", "ok"), [
+    ("4.14.0", "https://example.com/x", False),
+    ("4.8.0", "s3://bucket/x", False),
+    ("4.19.0", "DATA:,hello", True),  # the scheme is not case-sensitive
+    ("4.19.0", "data:,hello", True),
+])  # fmt: skip
+def test_openshift_remote_sources_get_the_references_message(
+    version: str, source: str, ok: bool
+) -> None:
+    meta = "metadata:\n  name: n\n  labels:\n    machineconfiguration.openshift.io/role: worker\n"
+    r = butane(
+        f"variant: openshift\nversion: {version}\n{meta}"
+        f"storage:\n  files:\n    - path: /etc/x\n      contents:\n        source: {source}\n"
+    )
+    if ok:
+        assert r.output is not None and not r.report.errors
+        return
+    [d] = r.report.errors
+    assert d.message == "file contents source must be data URL in this spec version"
+    assert d.path == ("storage", "files", 0, "contents", "source")
+
+
+def test_openshift_http_headers_message() -> None:
+    meta = "metadata:\n  name: n\n  labels:\n    machineconfiguration.openshift.io/role: worker\n"
+    r = butane(
+        f"variant: openshift\nversion: 4.14.0\n{meta}storage:\n  files:\n    - path: /etc/x\n"
+        "      contents:\n        source: data:,x\n        http_headers:\n          - name: a\n            value: b\n"
+    )
+    assert messages(r) == ["file HTTP headers are not supported in this spec version"]

@@ -137,3 +137,144 @@ def test_ignition_checks_are_positioned() -> None:
     res = ct("storage:\n  files:\n    - path: etc/x\n      mode: 0644\n")
     [d] = res.convert.errors
     assert (d.message, d.line, d.column) == ("path not absolute", 3, 13)
+
+
+def test_anonymous_filesystem_has_no_name() -> None:
+    res = ct(
+        "storage:\n  filesystems:\n    - mount:\n        device: /dev/disk/by-label/ROOT\n"
+        "        format: ext4\n        wipe_filesystem: true\n"
+    )
+    assert res.output is not None
+    [fs] = res.output["storage"]["filesystems"]
+    assert fs == {"mount": {"device": "/dev/disk/by-label/ROOT", "format": "ext4",
+                            "wipeFilesystem": True}}  # fmt: skip
+    assert not res.convert.errors
+
+
+@pytest.mark.parametrize(("part", "at"), [
+    ("type_guid: swap", (6, 22)),
+    ("type_guid: 0FC63DAF-8483-4772-8E79-3D69D8477DE", (6, 22)),
+    ("guid: '0fc63daf-8483-4772-8e79-3d69d8477de4\\n'", (6, 17)),
+])  # fmt: skip
+def test_partition_guids_must_be_guids_or_aliases(part: str, at: tuple[int, int]) -> None:
+    res = ct(
+        f"storage:\n  disks:\n    - device: /dev/sda\n      partitions:\n        - label: a\n          {part}\n"
+    )
+    [d] = res.convert.errors
+    assert d.message == 'doesn\'t match the form "01234567-89AB-CDEF-EDCB-A98765432101"'
+    assert (d.line, d.column) == at
+    assert not res.parse_failed
+
+
+def test_raid_level_must_be_known() -> None:
+    res = ct(
+        "storage:\n  raid:\n    - name: md0\n      level: raid7\n      devices: [/dev/sda1]\n"
+        "    - name: md1\n      level: stripe\n      spares: 1\n      devices: [/dev/sdb1]\n"
+        "    - name: md2\n      level: mirror\n      spares: 1\n      devices: [/dev/sdc1]\n"
+    )
+    assert [(d.message, d.line, d.column) for d in res.convert.errors] == [
+        ("unrecognized raid level", 4, 14),
+        ("spares unsupported for arrays with a level greater than 0", 7, 14),
+    ]
+
+
+def _etcd_dropin(res: CtResult) -> str:
+    return str(units(res)["etcd-member.service"]["dropins"][0]["contents"])
+
+
+@pytest.mark.parametrize(("version", "error"), [
+    ("3.3.x", 'strconv.ParseInt: parsing "x": invalid syntax'),
+    ("3.3.1.2", 'strconv.ParseInt: parsing "1.2": invalid syntax'),
+    ("v3.3.0", 'strconv.ParseInt: parsing "v3": invalid syntax'),
+    ("3..0", 'strconv.ParseInt: parsing "": invalid syntax'),
+    ("3.3", "3.3 is not in dotted-tri format"),
+    ("3.3-rc.1", "3.3 is not in dotted-tri format"),
+    ("", " is not in dotted-tri format"),
+    ("99999999999999999999.0.0", 'strconv.ParseInt: parsing "99999999999999999999": value out of range'),
+])  # fmt: skip
+def test_etcd_version_strings_parse_like_the_reference(version: str, error: str) -> None:
+    res = ct(f"etcd:\n  version: '{version}'\n  name: n\n")
+    assert res.parse_failed and res.error == error
+    assert res.error_pos == (2, 12)
+
+
+@pytest.mark.parametrize(("version", "tag", "flags", "entries"), [
+    # leading zeros are numbers; the image tag is the version printed back
+    ("03.3.01", "3.3.1", '--name="n" \\\n  --quota-backend-bytes=5', []),
+    ("3.3.0-rc.1+b.2", "3.3.0-rc.1+b.2", '--name="n" \\\n  --quota-backend-bytes=5', []),
+    ("3.2.0", "3.2.0", '--name="n"', ["Config has unrecognized key: quota_backend_bytes"]),
+    ("3.7.2", "3.7.2", '--name="n" \\\n  --quota-backend-bytes=5',
+     ["Etcd minor version specified is too new, only options available in the previous minor version will be accepted"]),
+    ("2.4.0", "2.4.0", '--name="n"',
+     ["Etcd minor version specified is too new, only options available in the previous minor version will be accepted",
+      "Config has unrecognized key: quota_backend_bytes"]),
+])  # fmt: skip
+def test_etcd_versions_pick_the_reference_option_set(
+    version: str, tag: str, flags: str, entries: list[str]
+) -> None:
+    res = ct(f"etcd:\n  version: {version}\n  name: n\n  quota_backend_bytes: 5\n")
+    assert sorted(d.message for d in res.parse) == sorted(entries)
+    drop = _etcd_dropin(res)
+    assert f'Environment="ETCD_IMAGE_TAG=v{tag}"' in drop
+    assert drop.endswith("$ETCD_OPTS \\\n  " + flags)
+
+
+def test_etcd_prerelease_of_oldest_version_is_too_old() -> None:
+    res = ct("etcd:\n  version: 2.3.0-rc.1\n  name: n\n")
+    assert res.parse_failed
+    assert [d.message for d in res.parse] == ["Etcd version specified is not valid (too old)"]
+
+
+def test_etcd_null_version_is_the_default_without_image_tag() -> None:
+    drop = _etcd_dropin(ct("etcd:\n  version:\n  metrics: basic\n  name: n\n"))
+    assert "ETCD_IMAGE_TAG" not in drop
+    assert drop.endswith('$ETCD_OPTS \\\n  --name="n"')  # 3.0 has no metrics option
+
+
+def test_first_bad_version_in_document_order_wins() -> None:
+    res = ct("flannel:\n  version: 0.x.0\netcd:\n  version: 3.y.0\n")
+    assert res.error == 'strconv.ParseInt: parsing "x": invalid syntax'
+
+
+@pytest.mark.parametrize("version", ["2.3.7", "3.0.0", "3.3.9"])
+def test_deprecated_etcd_ca_files_are_dropped_with_a_warning(version: str) -> None:
+    res = ct(
+        f"etcd:\n  version: {version}\n  ca_file: /ca.pem\n  peer_ca_file: /p.pem\n  cert_file: /c.pem\n"
+    )
+    assert [(d.message, d.line) for d in res.parse] == [
+        ("Config has unrecognized key: ca_file", 3),
+        ("Config has unrecognized key: peer_ca_file", 4),
+    ]
+    assert "trusted_ca_file" in res.hints[0]
+    drop = _etcd_dropin(res)
+    assert "ca-file" not in drop and drop.endswith('--cert-file="/c.pem"')
+
+
+@pytest.mark.parametrize(("yaml", "conf"), [
+    ("update:\n  server: https://u.example/\n", b"\nSERVER=https://u.example/"),
+    ("update:\n  group: stable\n  server: https://u.example/\n", b"GROUP=stable\nSERVER=https://u.example/"),
+    ("update:\n  server: https://u.example/\nlocksmith:\n  reboot_strategy: 'off'\n",
+     b'\nSERVER=https://u.example/\nREBOOT_STRATEGY="off"'),
+])  # fmt: skip
+def test_update_conf_lines(yaml: str, conf: bytes) -> None:
+    res = ct(yaml)
+    assert res.output is not None and not list(res.parse)
+    [f] = res.output["storage"]["files"]
+    assert f["contents"]["source"] == percent(conf)
+
+
+def test_update_sections_that_set_nothing_write_no_file() -> None:
+    res = ct("locksmith: {}\nupdate:\n  group: ''\n")
+    assert res.output is not None and res.output["storage"] == {}
+
+
+def test_flannel_versions_parse_like_etcd_versions() -> None:
+    assert (
+        ct("flannel:\n  version: 0.7.x\n").error == 'strconv.ParseInt: parsing "x": invalid syntax'
+    )
+    res = ct("flannel:\n  version: 00.07.1\n  kube_subnet_mgr: true\n")
+    drop = units(res)["flanneld.service"]["dropins"][0]["contents"]
+    assert 'Environment="FLANNEL_IMAGE_TAG=v0.7.1"' in drop
+    assert drop.endswith("--kube-subnet-mgr=true")
+    old = ct("flannel:\n  version: 0.5.0-rc.1\n")
+    assert [d.message for d in old.parse] == ["Flannel version specified is not valid (too old)"]
