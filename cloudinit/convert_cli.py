@@ -181,7 +181,8 @@ def _butane_to_ignition(m: Migration, files_dir: str) -> str | None:
         m.report.add(d.severity, None, f"Butane of the output, line {d.line}: {d.message}")
     if result.output is None or result.report.is_fatal:
         return None
-    return result.output if result.output.endswith("\n") else result.output + "\n"
+    text = result.output.decode("utf-8")
+    return text if text.endswith("\n") else text + "\n"
 
 
 def _strict_fail(report: Report, opts: dict[str, object]) -> bool:

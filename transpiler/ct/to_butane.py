@@ -12,12 +12,13 @@ original. What changes meaning is reported.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from cloudinit.migrate.result import Migration, header
 from cloudinit.render import yaml_path
 from cloudinit.yamlout import Commented, Octal, dump
-from ignition.config.legacy import rules
+from ignition.config.parse import parse
 from ignition.config.legacy.convert import PathMap
 from ignition.config.legacy.convert import convert as to_spec3
 from ignition.report import Diagnostic, Path, Report, Severity
@@ -64,13 +65,18 @@ class _Ctx:
         """The CLC path a spec 3 output path comes from."""
         return self.res.translations.source(self.pm(p3))
 
-    def node(self, path: Path) -> Node | None:
+    def node(self, path: Path, *, key: bool = False) -> Node | None:
+        """The node at ``path`` (with ``key``: the key node naming it, where there is one)."""
         node = self.root
-        for p in path:
+        for n, p in enumerate(path):
             if isinstance(node, MappingNode) and isinstance(p, str):
-                node = next(
-                    (v for k, v in node.value if isinstance(k, ScalarNode) and k.value == p), None
+                pair = next(
+                    (kv for kv in node.value if isinstance(kv[0], ScalarNode) and kv[0].value == p),
+                    None,
                 )
+                if pair is None:
+                    return None
+                node = pair[0] if key and n == len(path) - 1 else pair[1]
             elif isinstance(node, SequenceNode) and isinstance(p, int) and p < len(node.value):
                 node = node.value[p]
             else:
@@ -79,7 +85,7 @@ class _Ctx:
 
     def line(self, path: Path) -> int | None:
         for n in range(len(path), -1, -1):
-            node = self.node(path[:n])
+            node = self.node(path[:n], key=True)
             if node is not None:
                 return int(node.start_mark.line) + 1
         return None
@@ -113,8 +119,9 @@ def convert(
         return Migration(DIALECT, None, report)
     text = raw.decode("utf-8", errors="replace").replace("\r\n", "\n")
     ctx = _Ctx(res, compose_first_located(text), PathMap(), name)
-    found = rules.check(res.output, "2.3.0")
-    tree = to_spec3(res.output, "2.3.0", found, ctx.pm)
+    tree = to_spec3(res.output, "2.3.0", Report(), ctx.pm)
+    # Flatcar's reading of the 2.3 config: its 2.x rules, the translation, the 3.x rules
+    found = parse(json.dumps(res.output).encode(), legacy=True).report
     for d in found:
         src = res.translations.source(d.path) if d.path is not None else None
         if d.message.startswith("deprecated"):
@@ -160,10 +167,11 @@ def _ct_report(report: Report, res: CtResult, name: str) -> None:
 def _meaning(report: Report, ctx: _Ctx, out: dict[str, Any]) -> None:
     """What reads differently in spec 3 than in ct's spec 2.3 output."""
     cfg = ctx.res
-    for unit in out.get("systemd", {}).get("units", []):
+    for i, unit in enumerate(out.get("systemd", {}).get("units", [])):
         for d in unit.get("dropins", []):
             if "coreos-metadata.service" in d.get("contents", ""):
-                _add(report, ctx, Severity.WARNING, None,
+                src = cfg.translations.source(("systemd", "units", i))
+                _add(report, ctx, Severity.WARNING, src or None,
                      f"{unit['name']}: the generated drop-in reads the platform's addresses "
                      "from coreos-metadata.service (Afterburn), as ct's did")  # fmt: skip
                 break
