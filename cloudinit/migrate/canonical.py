@@ -210,7 +210,6 @@ def _convert(out: Out, variant: Variant, cfg: dict[str, object]) -> None:
             out.note(Severity.ERROR, at, f"{key}: not a cloud-init key: not carried over", key=True)
     users.finish()
     reported = {d.path[0] for d in out.report if d.path}
-    for key in sorted(GROUPED & set(cfg) - reported):
-        out.note(Severity.INFO, (key,), USED_WITH.get(key, "read with the keys it belongs to"),
-                 key=True)  # fmt: skip
+    for key in sorted(set(USED_WITH) & set(cfg) - reported):
+        out.note(Severity.INFO, (key,), USED_WITH[key], key=True)
 

@@ -45,7 +45,7 @@ def _decode(out: Out, at: Path, entry: dict[str, object]) -> tuple[bytes, bool] 
         return None
     try:
         if encoding in _B64 or encoding in _GZ_B64:
-            data = base64.b64decode(data, validate=False)
+            data = base64.b64decode(b"".join(data.split()), validate=True)
         if encoding in _GZ or encoding in _GZ_B64:
             gunzip(data)  # checked completely now, kept compressed in the Butane
             return data, True

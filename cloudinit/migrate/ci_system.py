@@ -42,7 +42,8 @@ def hostname(out: Out, variant: Variant, cfg: dict[str, object]) -> None:
                 "/etc/hostname is how the host name is given",
             )
         else:
-            add_file(out, "/etc/hostname", name + "\n", out.source(at))
+            keys = [k for k in ("hostname", "fqdn") if k in cfg]
+            add_file(out, "/etc/hostname", name + "\n", "; ".join(out.source((k,)) for k in keys))
     _etc_hosts(out, cfg.get("manage_etc_hosts"), short, fqdn)
 
 
