@@ -153,7 +153,9 @@ def run(args: list[str], *, stdin: object, out: TextIO, err: TextIO) -> int:
     return 1 if failed else 0
 
 
-def _migrate(raw: bytes, label: str, dialect: str, variant: str, opts: dict[str, object]) -> Migration:
+def _migrate(
+    raw: bytes, label: str, dialect: str, variant: str, opts: dict[str, object]
+) -> Migration:
     if dialect == CT:
         from transpiler.ct.to_butane import convert as ct_convert
         from transpiler.localfiles import OsFilesDir

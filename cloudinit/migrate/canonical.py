@@ -41,10 +41,28 @@ SIMPLE: dict[str, Handler] = {
 }
 # Keys read together by a handler below (not dispatched one by one).
 GROUPED = frozenset(
-    "hostname fqdn prefer_fqdn_over_hostname preserve_hostname create_hostname_file "
-    "manage_etc_hosts locale locale_configfile manage_resolv_conf resolv_conf users user "
-    "groups chpasswd ssh_authorized_keys disk_setup fs_setup mounts mount_default_fields "
-    "device_aliases".split()
+    [
+        "hostname",
+        "fqdn",
+        "prefer_fqdn_over_hostname",
+        "preserve_hostname",
+        "create_hostname_file",
+        "manage_etc_hosts",
+        "locale",
+        "locale_configfile",
+        "manage_resolv_conf",
+        "resolv_conf",
+        "users",
+        "user",
+        "groups",
+        "chpasswd",
+        "ssh_authorized_keys",
+        "disk_setup",
+        "fs_setup",
+        "mounts",
+        "mount_default_fields",
+        "device_aliases",
+    ]
 )
 # What a grouped key did, when nothing else was said about it.
 USED_WITH = {
@@ -212,4 +230,3 @@ def _convert(out: Out, variant: Variant, cfg: dict[str, object]) -> None:
     reported = {d.path[0] for d in out.report if d.path}
     for key in sorted(set(USED_WITH) & set(cfg) - reported):
         out.note(Severity.INFO, (key,), USED_WITH[key], key=True)
-

@@ -120,7 +120,7 @@ def _layout(out: Out, at: Path, layout: object) -> list[dict[str, object]] | Non
         return None
     parts: list[dict[str, object]] = []
     for i, item in enumerate(found):
-        share, code = (item, None) if not isinstance(item, list) else (item + [None])[:2]
+        share, code = (item, None) if not isinstance(item, list) else [*item, None][:2]
         part: dict[str, object] = {"number": i + 1}
         if code is not None:
             guid = TYPE_CODES.get(str(code).lower())
@@ -150,7 +150,9 @@ def fs_setup(out: Out, devices: Devices, at: Path, value: object) -> None:
             continue
         fmt = cfg.get("filesystem")
         if fmt not in FORMATS:
-            out.error((*here, "filesystem"), f"filesystem {fmt}: Ignition makes {', '.join(FORMATS)}")
+            out.error(
+                (*here, "filesystem"), f"filesystem {fmt}: Ignition makes {', '.join(FORMATS)}"
+            )
             continue
         dev = devices.resolve((*here, "device"), cfg.get("device"), cfg.get("partition"))
         if dev is None:
@@ -168,7 +170,11 @@ def fs_setup(out: Out, devices: Devices, at: Path, value: object) -> None:
             )
         opts = cfg.get("extra_opts")
         if opts is not None:
-            words = shlex.split(opts) if isinstance(opts, str) else v.names(out, (*here, "extra_opts"), opts)
+            words = (
+                shlex.split(opts)
+                if isinstance(opts, str)
+                else v.names(out, (*here, "extra_opts"), opts)
+            )
             if words:
                 entry["options"] = words
         if cfg.get("replace_fs"):
@@ -191,7 +197,7 @@ def mounts(out: Out, devices: Devices, variant: Variant, cfg: dict[str, object])
         if not fields:
             continue
         row = [None if f in (None, "None") else str(f) for f in fields[:6]]
-        row += defaults[len(row):]
+        row += defaults[len(row) :]
         what, where, kind, options = row[0], row[1], row[2] or "auto", row[3] or "defaults"
         if where is None:
             out.info(here, "a mounts entry without a mount point removes an fstab line: no-op")

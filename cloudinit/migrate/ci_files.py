@@ -147,9 +147,7 @@ def _one(out: Out, at: Path, entry: dict[str, object]) -> None:
         result["append"] = [contents]
         result["mode"] = Octal(mode)
         out.add(FILES, path, result, comment)
-        out.info(
-            (*at, "append"), "append: added to the end of the file (the mode applies if new)"
-        )
+        out.info((*at, "append"), "append: added to the end of the file (the mode applies if new)")
         return
     if previous is not None:
         out.warning(at, f"{path} is written by an earlier entry too: this one replaces it")

@@ -60,7 +60,7 @@ def _etc_hosts(out: Out, mode: object, short: str | None, fqdn: str | None) -> N
     names = " ".join(dict.fromkeys(n for n in (fqdn, short) if n))
     line = f"127.0.1.1 {names}\n"
     if mode == "localhost":
-        entry = {"path": "/etc/hosts", "append": [{"inline": line}]}
+        entry: dict[str, object] = {"path": "/etc/hosts", "append": [{"inline": line}]}
         out.add(FILES, "/etc/hosts", entry, out.source(at, "appended"))
         return
     text = (
@@ -82,7 +82,11 @@ def timezone(out: Out, variant: Variant, at: Path, value: object) -> None:
     if not _TZ.fullmatch(tz) or ".." in tz:
         out.error(at, "not a time zone name (such as Europe/Berlin): not carried over")
         return
-    entry = {"path": "/etc/localtime", "target": f"../usr/share/zoneinfo/{tz}", "overwrite": True}
+    entry: dict[str, object] = {
+        "path": "/etc/localtime",
+        "target": f"../usr/share/zoneinfo/{tz}",
+        "overwrite": True,
+    }
     out.add(("storage", "links"), "/etc/localtime", entry, out.source(at))
 
 
@@ -191,7 +195,7 @@ def ssh_pwauth(out: Out, variant: Variant, at: Path, value: object) -> None:
     if value == "unchanged":
         out.info(at, "ssh_pwauth: unchanged, nothing to carry over")
         return
-    on = {True: "yes", False: "no", "yes": "yes", "no": "no"}.get(value)  # type: ignore[call-overload]
+    on = {True: "yes", False: "no", "yes": "yes", "no": "no"}.get(value)
     if on is None:
         out.error(at, "ssh_pwauth must be true, false or unchanged: not carried over")
         return

@@ -14,8 +14,32 @@ DEFAULT_USER = "core"
 SUDOERS = "/etc/sudoers.d/90-cloud-init-users"
 # Groups both OS images have; any other group a user joins is created, as cloud-init does.
 SYSTEM_GROUPS = frozenset(
-    "adm audio cdrom dialout disk docker floppy input kmem kvm lp mail man portage render "
-    "root sudo sys systemd-journal tape tty users video wheel".split()
+    [
+        "adm",
+        "audio",
+        "cdrom",
+        "dialout",
+        "disk",
+        "docker",
+        "floppy",
+        "input",
+        "kmem",
+        "kvm",
+        "lp",
+        "mail",
+        "man",
+        "portage",
+        "render",
+        "root",
+        "sudo",
+        "sys",
+        "systemd-journal",
+        "tape",
+        "tty",
+        "users",
+        "video",
+        "wheel",
+    ]
 )
 _FIELDS = {  # cloud-init key → Butane key, for the fields that map one to one
     "gecos": "gecos",

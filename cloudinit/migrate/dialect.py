@@ -17,7 +17,14 @@ import re
 
 from cloudinit.userdata import gunzip, header_style, is_multipart
 from ignition.record import record
-from ignition.yamldoc import MappingNode, Node, ScalarNode, SequenceNode, YamlSyntaxError, compose_first
+from ignition.yamldoc import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    YamlSyntaxError,
+    compose_first,
+)
 
 COREOS_CLOUDINIT = "coreos-cloudinit"
 CLOUD_INIT = "cloud-init"
@@ -34,12 +41,37 @@ COREOS_USER_KEYS = frozenset(
     {"coreos_ssh_import_github", "coreos_ssh_import_github_users", "coreos_ssh_import_url"}
 )
 CLOUD_INIT_USER_KEYS = frozenset(
-    "sudo lock_passwd lock-passwd hashed_passwd plain_text_passwd ssh_import_id "
-    "ssh_redirect_user uid expiredate inactive selinux_user doas snapuser create_groups".split()
+    [
+        "sudo",
+        "lock_passwd",
+        "lock-passwd",
+        "hashed_passwd",
+        "plain_text_passwd",
+        "ssh_import_id",
+        "ssh_redirect_user",
+        "uid",
+        "expiredate",
+        "inactive",
+        "selinux_user",
+        "doas",
+        "snapuser",
+        "create_groups",
+    ]
 )
 CLOUD_INIT_FILE_KEYS = frozenset({"append", "defer", "source"})
 CT_KEYS = frozenset(
-    "ignition storage systemd networkd passwd etcd flannel docker update locksmith".split()
+    [
+        "ignition",
+        "storage",
+        "systemd",
+        "networkd",
+        "passwd",
+        "etcd",
+        "flannel",
+        "docker",
+        "update",
+        "locksmith",
+    ]
 )
 _CT_LINE = re.compile(
     rb"^(ignition|storage|systemd|networkd|passwd|etcd|flannel|docker|update|locksmith)\s*:",
@@ -76,7 +108,9 @@ def _headerless(data: bytes) -> Detected:
     except YamlSyntaxError:
         root = None
         if _CT_LINE.search(data):
-            return Detected(CT, "no #cloud-config header; top-level keys of a Container Linux Config")
+            return Detected(
+                CT, "no #cloud-config header; top-level keys of a Container Linux Config"
+            )
     keys = _keys(root)
     if keys and keys <= CT_KEYS:
         return Detected(CT, "no #cloud-config header; its keys are a Container Linux Config's")
@@ -120,7 +154,9 @@ def _cloud_config(data: bytes, style: str) -> Detected:
             if val.tag == "tag:yaml.org,2002:binary" or (
                 getattr(k, "value", "") == "encoding" and val.value == "text/plain"
             ):
-                canonical.add(f"write_files.{k.value}: {val.value if k.value == 'encoding' else '!!binary'}")
+                canonical.add(
+                    f"write_files.{k.value}: {val.value if k.value == 'encoding' else '!!binary'}"
+                )
     if canonical and not coreos:
         return Detected(CLOUD_INIT, "keys only canonical cloud-init knows: " + _list(canonical))
     if coreos and not canonical:
@@ -133,8 +169,13 @@ def _cloud_config(data: bytes, style: str) -> Detected:
             f"{_list(canonical)}); -from forces one",
         )
     if style == "cloud-init":
-        return Detected(CLOUD_INIT, "only keys both dialects share, and a header only cloud-init accepts")
-    return Detected(COREOS_CLOUDINIT, "only keys both dialects share (-from cloud-init to read it as cloud-init's)")
+        return Detected(
+            CLOUD_INIT, "only keys both dialects share, and a header only cloud-init accepts"
+        )
+    return Detected(
+        COREOS_CLOUDINIT,
+        "only keys both dialects share (-from cloud-init to read it as cloud-init's)",
+    )
 
 
 def _list(keys: set[str]) -> str:

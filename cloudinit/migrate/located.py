@@ -80,7 +80,8 @@ class _Walker:
         try:
             return self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError) as exc:
-            raise LoadError(f"YAML: cannot read this {node.tag} value ({exc})", position(node))
+            msg = f"YAML: cannot read this {node.tag} value ({exc})"
+            raise LoadError(msg, position(node)) from None
 
     def mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, object]:
         result: dict[str, object] = {}

@@ -60,7 +60,12 @@ def add_script(out: Out, variant: Variant, at: Path, name: str, lines: list[str]
 
 
 def once_unit(
-    description: str, name: str, exec_start: list[str], *, after: str = "", stamp_first: bool = False
+    description: str,
+    name: str,
+    exec_start: list[str],
+    *,
+    after: str = "",
+    stamp_first: bool = False,
 ) -> str:
     """A oneshot unit that runs ``exec_start`` once: a stamp file under /var/lib records the
     run, after success (retried at the next boot on failure) or, with ``stamp_first``, before

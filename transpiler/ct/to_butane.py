@@ -18,9 +18,9 @@ from typing import Any
 from cloudinit.migrate.result import Migration, header
 from cloudinit.render import yaml_path
 from cloudinit.yamlout import Commented, Octal, dump
-from ignition.config.parse import parse
 from ignition.config.legacy.convert import PathMap
 from ignition.config.legacy.convert import convert as to_spec3
+from ignition.config.parse import parse
 from ignition.report import Diagnostic, Path, Report, Severity
 from ignition.urls import URLError, decode_data_url
 from ignition.yamldoc import MappingNode, Node, ScalarNode, SequenceNode, compose_first_located

@@ -136,8 +136,8 @@ def test_cli_substitutes_addresses_given_as_flags() -> None:
 
 def test_cli_strict_fails_on_warnings() -> None:
     doc = b"#cloud-config\nhostname: a\nruncmd: [ls]\n"
-    assert _cli(stdin=doc)[0] == 0
-    rc, _, err = _cli("-strict", stdin=doc)
+    assert _cli("-from", "coreos-cloudinit", stdin=doc)[0] == 0
+    rc, _, err = _cli("-strict", "-from", "coreos-cloudinit", stdin=doc)
     assert rc == 1
     assert "a canonical cloud-init key" in err
 

@@ -1,4 +1,4 @@
-# ruff: noqa: E501
+# ruff: noqa: E501, PT018, UP031
 """ct → Butane: ``butane`` of the converted file gives the config Flatcar's Ignition makes of
 ``ct`` of the original (spec 2.3 translated to 3.x by the project's own translation)."""
 
@@ -30,7 +30,11 @@ def _normal(tree: Any) -> Any:
         src = out.get("source")
         if isinstance(src, str) and src.startswith("data:"):
             meta, _, data = src[5:].partition(",")
-            raw = base64.b64decode(data) if meta.endswith(";base64") else urllib.parse.unquote_to_bytes(data)
+            raw = (
+                base64.b64decode(data)
+                if meta.endswith(";base64")
+                else urllib.parse.unquote_to_bytes(data)
+            )
             if out.pop("compression", None) == "gzip":
                 raw = gzip.decompress(raw)
             out["source"] = raw
@@ -69,7 +73,11 @@ def proof_differences(
     got = _config(out.output)
     if got == expected:
         return []
-    return [f"{k}: ct {expected.get(k)!r} != butane {got.get(k)!r}" for k in sorted(set(got) | set(expected)) if got.get(k) != expected.get(k)]
+    return [
+        f"{k}: ct {expected.get(k)!r} != butane {got.get(k)!r}"
+        for k in sorted(set(got) | set(expected))
+        if got.get(k) != expected.get(k)
+    ]
 
 
 # The ct inputs of the project's own tests (test_ct.py, test_cli.py, the fuzz seed) ...
@@ -276,7 +284,7 @@ locksmith:
   etcd_endpoints: http://127.0.0.1:2379
 """
 
-ETCD2 = "etcd:\n  version: 2.3.7\n  name: old\n  data_dir: /var/lib/etcd2\nlocksmith:\n  reboot_strategy: \"off\"\n"
+ETCD2 = 'etcd:\n  version: 2.3.7\n  name: old\n  data_dir: /var/lib/etcd2\nlocksmith:\n  reboot_strategy: "off"\n'
 
 
 @pytest.mark.parametrize("clc", [*OWN, NODE, ETCD2], ids=lambda s: s.split("\n", 1)[0][:30])
@@ -301,12 +309,19 @@ def test_sugar_is_kept_readable_and_every_entry_says_where_it_comes_from(tmp_pat
     doc = yaml.safe_load(m.text)
     assert (doc["variant"], doc["version"]) == ("flatcar", "1.0.0")
     files = {f["path"]: f for f in doc["storage"]["files"]}
-    assert files["/etc/sysctl.d/90-net.conf"]["contents"] == {"inline": "net.core.somaxconn = 4096\nvm.swappiness = 10\n"}
-    assert files["/etc/systemd/network/20-bond.netdev.d/mode.conf"]["contents"]["inline"].startswith("[Bond]")
+    assert files["/etc/sysctl.d/90-net.conf"]["contents"] == {
+        "inline": "net.core.somaxconn = 4096\nvm.swappiness = 10\n"
+    }
+    assert files["/etc/systemd/network/20-bond.netdev.d/mode.conf"]["contents"][
+        "inline"
+    ].startswith("[Bond]")
     assert files["/opt/bin/helper"]["contents"]["source"] == "https://downloads.example.net/helper"
     assert doc["storage"]["disks"][0]["partitions"][0]["size_mib"] == 8192
     assert "    # from storage.files[0] (line 44)\n    - path: /etc/sysctl.d/90-net.conf" in m.text
-    assert "# from networkd.units[1].dropins[0]" in m.text or "# from networkd.units[1] (line" in m.text
+    assert (
+        "# from networkd.units[1].dropins[0]" in m.text
+        or "# from networkd.units[1] (line" in m.text
+    )
     local = convert(b"storage:\n  files:\n    - path: /etc/motd\n      mode: 0644\n      contents:\n        local: motd\n",
                     name="x", files=OsFilesDir(str(tmp_path)))  # fmt: skip
     assert local.text is not None and "local: motd" in local.text
@@ -322,7 +337,10 @@ def test_sugar_sections_say_what_they_became() -> None:
 
 
 def test_what_ct_drops_is_reported_not_carried() -> None:
-    m = convert(b"storage:\n  filez: []\nsystemd:\n  units:\n    - name: a.service\n      mask: true\n", name="x.yaml")
+    m = convert(
+        b"storage:\n  filez: []\nsystemd:\n  units:\n    - name: a.service\n      mask: true\n",
+        name="x.yaml",
+    )
     assert not m.complete
     [e] = m.report.errors
     assert (e.line, e.path) == (2, ("storage", "filez"))
