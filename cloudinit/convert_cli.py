@@ -1,11 +1,19 @@
-"""``ignition-convert``: turn cloud-config user data into Butane (or Ignition) for migrating.
+"""``ignition-convert``: turn cloud-config or a Container Linux Config into Butane (or Ignition).
 
     ignition-convert [flags] [FILE|-]
 
-Reads a ``#cloud-config`` document, a ``#!`` script or a MIME multipart message of those (gzip
-allowed). Writes Butane for Flatcar (``variant: flatcar``, ``version: 1.1.0``) by default, or
-an Ignition 3.4.0 config with ``-to ignition``. The report (stderr, and comments at the head of
-the Butane) lists what could not be carried over, each with file, line:column and path.
+Three input dialects, told apart by their keys (``-from`` forces one; the one read is named
+on stderr and at the head of the Butane):
+
+* coreos-cloudinit's ``#cloud-config`` (also ``#!`` scripts and MIME multipart messages of
+  those, gzip allowed) → Butane for Flatcar 1.1.0: the conversion the engine applies;
+* canonical cloud-init's ``#cloud-config`` → Butane for Fedora CoreOS 1.5.0, or Flatcar 1.1.0
+  with ``-variant flatcar``;
+* a Container Linux Config (ct's input) → Butane for Flatcar 1.0.0 (``-variant fcos``: Fedora
+  CoreOS 1.4.0), with the units and files ct's sugar generates.
+
+``-to ignition`` writes the Ignition config instead. The report (stderr, and comments at the
+head of the Butane) lists what could not be carried over, each with file, line:column and path.
 
 Exit status: 0 when everything was carried over; 1 when something was not (the Butane is still
 written, for editing; an Ignition config is not), or the input cannot be read; 2 on bad usage.
@@ -22,26 +30,38 @@ from cloudinit import render
 from cloudinit.butane import to_butane
 from cloudinit.convert import Conversion, convert
 from cloudinit.metadata import Metadata
+from cloudinit.migrate.dialect import CLOUD_INIT, COREOS_CLOUDINIT, CT, DIALECTS, NAMES, detect
+from cloudinit.migrate.result import Migration
 from ignition import __version__
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
 from ignition.config import codec
 from ignition.config.parse import validate_tree
+from ignition.report import Report
 
 PROG = "ignition-convert"
 IGNITION_VERSION = "3.4.0"
+MAX_INPUT = 16 * 1024 * 1024
 
 USAGE = f"""Usage: {PROG} [flags] [FILE|-]
-Convert cloud-config user data to Butane (default) or Ignition.
+Convert cloud-config (coreos-cloudinit's or canonical cloud-init's) or a Container Linux
+Config to Butane (default) or Ignition.
 
+  -from string
+    \tinput dialect: auto, coreos-cloudinit, cloud-init or ct (default "auto")
   -to string
-    \toutput: butane (Flatcar variant 1.1.0) or ignition (spec {IGNITION_VERSION})
-    \t(default "butane")
+    \toutput: butane or ignition (default "butane")
+  -variant string
+    \tButane variant: fcos or flatcar (default: fcos for cloud-init, flatcar otherwise)
   -o, -output string
     \twrite the output to this file (default: standard output)
+  -files-dir string
+    \tct: directory of the files that contents.local names
+  -platform string
+    \tct: the platform for {{PRIVATE_IPV4}} and friends (as ct's -platform)
   -hostname string
-    \thost name to use when the cloud-config sets none (coreos-cloudinit took it from metadata)
+    \tcoreos-cloudinit: host name to use when the cloud-config sets none
   -public-ipv4, -private-ipv4, -public-ipv6, -private-ipv6 string
-    \tvalues for $public_ipv4 and friends (coreos-cloudinit took them from metadata)
+    \tcoreos-cloudinit: values for $public_ipv4 and friends
   -strict
     \talso fail (exit 1) on warnings
   -version
@@ -52,8 +72,12 @@ Convert cloud-config user data to Butane (default) or Ignition.
 def _flags() -> GoFlags:
     return GoFlags(
         [
+            FlagSpec("from", default="auto", choices=("auto", *DIALECTS)),
             FlagSpec("to", default="butane", choices=("butane", "ignition")),
+            FlagSpec("variant", default="", choices=("", "fcos", "flatcar")),
             FlagSpec("output", default="", aliases=("o",)),
+            FlagSpec("files-dir", default=""),
+            FlagSpec("platform", default=""),
             FlagSpec("hostname", default=""),
             FlagSpec("public-ipv4", default=""),
             FlagSpec("private-ipv4", default=""),
@@ -69,6 +93,18 @@ def _flags() -> GoFlags:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     return run(args, stdin=sys.stdin.buffer, out=sys.stdout, err=sys.stderr)
+
+
+def _read(name: str, stdin: object) -> bytes:
+    if name == "-":
+        read = getattr(stdin, "read")  # noqa: B009 - a binary stream
+        data: bytes = read(MAX_INPUT + 1)
+    else:
+        with open(name, "rb") as fh:
+            data = fh.read(MAX_INPUT + 1)
+    if len(data) > MAX_INPUT:
+        raise OSError(0, f"larger than {MAX_INPUT} bytes")
+    return data
 
 
 def run(args: list[str], *, stdin: object, out: TextIO, err: TextIO) -> int:
@@ -88,14 +124,87 @@ def run(args: list[str], *, stdin: object, out: TextIO, err: TextIO) -> int:
         return 2
     name = rest[0] if rest else "-"
     try:
-        if name == "-":
-            read = getattr(stdin, "read")  # noqa: B009 - a binary stream
-            raw = read()
-        else:
-            raw = FsPath(name).read_bytes()
+        raw = _read(name, stdin)
     except OSError as exc:
         err.write(f"{PROG}: cannot read {name}: {exc.strerror or exc}\n")
         return 1
+    label = "<stdin>" if name == "-" else name
+    forced = str(opts["from"])
+    if forced == "auto":
+        found = detect(raw)
+        dialect, why = found.dialect, found.reason
+    else:
+        dialect, why = forced, "as -from says"
+    err.write(f"{PROG}: {label}: read as {NAMES[dialect]} ({why})\n")
+    variant = str(opts["variant"]) or ("fcos" if dialect == CLOUD_INIT else "flatcar")
+    if dialect == COREOS_CLOUDINIT:
+        if variant != "flatcar":
+            err.write(f"{PROG}: coreos-cloudinit's cloud-config converts to Flatcar only\n")
+            return 2
+        return _coreos(raw, label, opts, out, err)
+    migration = _migrate(raw, label, dialect, variant, opts)
+    text = migration.text
+    if opts["to"] == "ignition":
+        text = _butane_to_ignition(migration, str(opts["files-dir"]))
+    _show(migration.report, err, infos=True)
+    failed = not migration.complete or _strict_fail(migration.report, opts)
+    if text is not None and not _write(text, opts, out, err):
+        return 1
+    return 1 if failed else 0
+
+
+def _migrate(
+    raw: bytes, label: str, dialect: str, variant: str, opts: dict[str, object]
+) -> Migration:
+    if dialect == CT:
+        from transpiler.ct.to_butane import convert as ct_convert
+        from transpiler.localfiles import OsFilesDir
+
+        files_dir = str(opts["files-dir"])
+        files = OsFilesDir(files_dir) if files_dir else None
+        return ct_convert(raw, name=label, files=files, platform=str(opts["platform"]),
+                          variant=variant)  # fmt: skip
+    from cloudinit.migrate.canonical import convert as ci_convert
+    from cloudinit.migrate.out import VARIANTS
+
+    return ci_convert(raw, name=label, variant=VARIANTS[variant])
+
+
+def _butane_to_ignition(m: Migration, files_dir: str) -> str | None:
+    """The Ignition config of a complete migration, through the project's Butane translator."""
+    if not m.complete or m.text is None:
+        return None
+    from transpiler.butane.translate import translate
+    from transpiler.localfiles import OsFilesDir
+
+    files = OsFilesDir(files_dir) if files_dir else None
+    result = translate(m.text.encode(), files=files, pretty=True)
+    for d in result.report:
+        m.report.add(d.severity, None, f"Butane of the output, line {d.line}: {d.message}")
+    if result.output is None or result.report.is_fatal:
+        return None
+    text = result.output.decode("utf-8")
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _strict_fail(report: Report, opts: dict[str, object]) -> bool:
+    return bool(opts["strict"]) and any(d.severity == "warning" for d in report)
+
+
+def _write(text: str, opts: dict[str, object], out: TextIO, err: TextIO) -> bool:
+    target = str(opts["output"])
+    try:
+        if target and target != "-":
+            FsPath(target).write_text(text)
+        else:
+            out.write(text)
+    except OSError as exc:
+        err.write(f"{PROG}: cannot write {target}: {exc.strerror or exc}\n")
+        return False
+    return True
+
+
+def _coreos(raw: bytes, label: str, opts: dict[str, object], out: TextIO, err: TextIO) -> int:
     md = Metadata(
         hostname=str(opts["hostname"]),
         public_ipv4=str(opts["public-ipv4"]),
@@ -103,23 +212,12 @@ def run(args: list[str], *, stdin: object, out: TextIO, err: TextIO) -> int:
         public_ipv6=str(opts["public-ipv6"]),
         private_ipv6=str(opts["private-ipv6"]),
     )
-    label = "<stdin>" if name == "-" else name
     conv = convert(raw, metadata=md, name=label)
     text = _ignition(conv) if opts["to"] == "ignition" else to_butane(conv, source=label).text
-    _report(conv, err)
-    failed = conv.report.is_fatal or (
-        bool(opts["strict"]) and any(d.severity == "warning" for d in conv.report)
-    )
-    if text is not None:
-        target = str(opts["output"])
-        try:
-            if target and target != "-":
-                FsPath(target).write_text(text)
-            else:
-                out.write(text)
-        except OSError as exc:
-            err.write(f"{PROG}: cannot write {target}: {exc.strerror or exc}\n")
-            return 1
+    _show(conv.report, err)
+    failed = conv.report.is_fatal or _strict_fail(conv.report, opts)
+    if text is not None and not _write(text, opts, out, err):
+        return 1
     return 1 if failed else 0
 
 
@@ -145,8 +243,8 @@ def _ignition(conv: Conversion) -> str | None:
     return json.dumps(tree, indent=2, ensure_ascii=False) + "\n"
 
 
-def _report(conv: Conversion, err: TextIO) -> None:
-    shown = [d for d in conv.report if d.severity != "info"]
+def _show(report: Report, err: TextIO, *, infos: bool = False) -> None:
+    shown = [d for d in report if infos or d.severity != "info"]
     errors = sum(1 for d in shown if d.is_error)
     if errors:
         err.write(f"{PROG}: {errors} item(s) could not be carried over:\n")

@@ -1,0 +1,309 @@
+"""``users``, ``user``, ``groups``, ``chpasswd`` and ``ssh_authorized_keys`` as Butane passwd
+entries, and ``sudo`` rules as a sudoers file."""
+
+from __future__ import annotations
+
+from cloudinit.migrate import values as v
+from cloudinit.migrate.out import Out, Variant
+from cloudinit.migrate.units import add_file
+from ignition.report import Path
+
+USERS = ("passwd", "users")
+GROUPS = ("passwd", "groups")
+DEFAULT_USER = "core"
+SUDOERS = "/etc/sudoers.d/90-cloud-init-users"
+# Groups both OS images have; any other group a user joins is created, as cloud-init does.
+SYSTEM_GROUPS = frozenset(
+    [
+        "adm",
+        "audio",
+        "cdrom",
+        "dialout",
+        "disk",
+        "docker",
+        "floppy",
+        "input",
+        "kmem",
+        "kvm",
+        "lp",
+        "mail",
+        "man",
+        "portage",
+        "render",
+        "root",
+        "sudo",
+        "sys",
+        "systemd-journal",
+        "tape",
+        "tty",
+        "users",
+        "video",
+        "wheel",
+    ]
+)
+_FIELDS = {  # cloud-init key → Butane key, for the fields that map one to one
+    "gecos": "gecos",
+    "homedir": "home_dir",
+    "primary_group": "primary_group",
+    "shell": "shell",
+}
+_FLAGS = ("no_create_home", "no_user_group", "no_log_init", "system")
+_NOT_CARRIED = {
+    "ssh_import_id": "keys are fetched from Launchpad or GitHub at boot by cloud-init; list "
+    "them in ssh_authorized_keys",
+    "ssh_redirect_user": "the login redirect message needs cloud-init",
+    "expiredate": "Ignition cannot set an account expiry date",
+    "inactive": "Ignition cannot set an account inactivity period",
+    "selinux_user": "Ignition cannot set an SELinux user mapping",
+    "snapuser": "there is no snap on this OS",
+    "doas": "there is no doas on this OS",
+    "plain_text_passwd": "Ignition takes password hashes only: hash it (mkpasswd "
+    "--method=yescrypt) and give it as passwd",
+}
+_DEPRECATED = {
+    "lock-passwd": "lock_passwd",
+    "no-create-home": "no_create_home",
+    "no-user-group": "no_user_group",
+    "no-log-init": "no_log_init",
+    "primary-group": "primary_group",
+    "ssh-authorized-keys": "ssh_authorized_keys",
+    "ssh-import-id": "ssh_import_id",
+}
+
+
+class Users:
+    def __init__(self, out: Out, variant: Variant) -> None:
+        self.out = out
+        self.variant = variant
+        self.sudo: list[str] = []
+        self.sudo_at: Path | None = None
+        self.joined: dict[str, Path] = {}  # supplementary group → where a user asks for it
+        self.create_groups = True
+        self.members: list[tuple[str, str, Path]] = []  # (user, group, where) from groups
+
+    def user(self, name: str, at: Path) -> dict[str, object]:
+        entry = self.out.get(USERS, name)
+        if entry is None:
+            entry = self.out.add(USERS, name, {"name": name}, self.out.source(at))
+        else:
+            self.out.extend_comment(USERS, name, self.out.source(at))
+        return entry
+
+    def users(self, at: Path, value: object) -> None:
+        found = v.items(self.out, at, value)
+        has_default = False
+        for i, u in enumerate(found or []):
+            if u == "default":
+                has_default = True
+                self.out.info((*at, i), f"default: the default user is {DEFAULT_USER}")
+            elif isinstance(u, str):
+                for name in (n.strip() for n in u.split(",") if n.strip()):
+                    self.user(name, (*at, i))
+            elif isinstance(u, dict):
+                self.one((*at, i), u)
+            else:
+                v.mapping(self.out, (*at, i), u)
+        if found and not has_default:
+            self.out.warning(
+                at,
+                f"users without 'default': cloud-init skipped its default user; "
+                f"{self.variant.label}'s user {DEFAULT_USER} exists anyway",
+            )
+
+    def default_user(self, at: Path, value: object) -> None:
+        """``user``: settings for the default user (a name of its own renames it)."""
+        cfg = v.mapping(self.out, at, value)
+        if cfg is not None:
+            self.one(at, {"name": DEFAULT_USER, **cfg})
+
+    def one(self, at: Path, raw: dict[str, object]) -> None:
+        out = self.out
+        cfg: dict[str, object] = {}
+        for k, val in raw.items():
+            if k in _DEPRECATED:
+                out.info((*at, k), f"{k}: deprecated spelling of {_DEPRECATED[k]}")
+            cfg[_DEPRECATED.get(k, k)] = val
+        name = v.text(out, (*at, "name"), cfg.get("name"))
+        if name is None:
+            return
+        entry = self.user(name, at)
+        for key, val in cfg.items():
+            self._field(at, name, entry, key, val, cfg)
+
+    def _field(
+        self,
+        at: Path,
+        name: str,
+        entry: dict[str, object],
+        key: str,
+        val: object,
+        cfg: dict[str, object],
+    ) -> None:
+        out, here = self.out, (*at, key)
+        if key in ("name", "lock_passwd", "create_groups"):
+            if key == "create_groups" and val is False:
+                self.create_groups = False
+            return
+        if key in _FIELDS:
+            text = v.text(out, here, val)
+            if text is not None:
+                entry[_FIELDS[key]] = text
+        elif key in _FLAGS:
+            if v.flag(out, here, val):
+                entry[key] = True
+        elif key == "uid":
+            text = v.text(out, here, val, numbers=True)
+            if text is not None and text.isdigit():
+                entry["uid"] = int(text)
+            elif text is not None:
+                out.error(here, "uid must be a number: not carried over")
+        elif key == "groups":
+            for g in v.names(out, here, val) or []:
+                self.join(entry, g, here)
+        elif key in ("passwd", "hashed_passwd"):
+            self._password(at, entry, key, val, cfg)
+        elif key == "ssh_authorized_keys":
+            keys = v.names(out, here, [val] if isinstance(val, str) else val) or []
+            have = entry.setdefault("ssh_authorized_keys", [])
+            assert isinstance(have, list)
+            have += [k for k in keys if k not in have]
+        elif key == "sudo":
+            self._sudo(here, name, val)
+        elif key in _NOT_CARRIED:
+            out.error(here, f"{key}: not carried over: {_NOT_CARRIED[key]}")
+        else:
+            out.error(here, f"{key}: not a cloud-init user setting: not carried over")
+
+    def _password(
+        self, at: Path, entry: dict[str, object], key: str, val: object, cfg: dict[str, object]
+    ) -> None:
+        text = v.text(self.out, (*at, key), val)
+        if text is None:
+            return
+        if cfg.get("lock_passwd", True) is not False:
+            # cloud-init sets the hash, then locks it (passwd -l adds "!")
+            entry["password_hash"] = text if text.startswith("!") else "!" + text
+            self.out.warning(
+                (*at, key),
+                f"{key}: set locked, as cloud-init leaves it with lock_passwd (default "
+                "true); give lock_passwd: false to allow password logins",
+            )
+        else:
+            entry["password_hash"] = text
+
+    def join(self, entry: dict[str, object], group: str, at: Path) -> None:
+        groups = entry.setdefault("groups", [])
+        assert isinstance(groups, list)
+        if group not in groups:
+            groups.append(group)
+        self.joined.setdefault(group, at)
+
+    def _sudo(self, at: Path, name: str, val: object) -> None:
+        if val is None or val is False:
+            return
+        if val is True:
+            self.out.error(at, "sudo: true is not a sudo rule (e.g. ALL=(ALL) NOPASSWD:ALL)")
+            return
+        rules = [val] if isinstance(val, str) else v.items(self.out, at, val) or []
+        for i, rule in enumerate(rules):
+            text = v.text(self.out, at if isinstance(val, str) else (*at, i), rule)
+            if text is not None:
+                if "\n" in text:
+                    self.out.error(at, "sudo: a rule must be one line: not carried over")
+                    continue
+                self.sudo.append(f"{name} {text}")
+                self.sudo_at = self.sudo_at or at
+
+    def groups(self, at: Path, value: object) -> None:
+        found = v.items(self.out, at, value)
+        if isinstance(value, str | dict):
+            found = [value]
+        for i, g in enumerate(found or []):
+            here = (*at, i) if isinstance(value, list) else at
+            if isinstance(g, str):
+                for name in (n.strip() for n in g.split(",") if n.strip()):
+                    self.group(name, here)
+            elif isinstance(g, dict):
+                for name, members in g.items():
+                    self.group(name, (*here, name))
+                    for m in v.names(self.out, (*here, name), members or []) or []:
+                        self._member(m, name, (*here, name))
+            else:
+                v.text(self.out, here, g)
+
+    def group(self, name: str, at: Path) -> None:
+        if self.out.get(GROUPS, name) is None:
+            self.out.add(GROUPS, name, {"name": name}, self.out.source(at))
+
+    def _member(self, user: str, group: str, at: Path) -> None:
+        self.members.append((user, group, at))
+
+    def finish(self) -> None:
+        out = self.out
+        for user, group, at in self.members:
+            entry = out.get(USERS, user)
+            if entry is None:
+                out.error(
+                    at,
+                    f"groups: {user} is not a user of this document; Ignition cannot add an "
+                    f"existing user to {group}: not carried over",
+                )
+            else:
+                self.join(entry, group, at)
+        for group, at in self.joined.items():
+            if out.get(GROUPS, group) is None and group not in SYSTEM_GROUPS:
+                if self.create_groups:
+                    self.group(group, at)
+                    out.info(at, f"group {group} is created, as cloud-init's create_groups does")
+                else:
+                    out.warning(at, f"group {group} must exist on the OS (create_groups: false)")
+        if self.sudo:
+            assert self.sudo_at is not None
+            text = "".join(f"{rule}\n" for rule in self.sudo)
+            add_file(out, SUDOERS, text, out.source(self.sudo_at, "the sudo rules"), mode=0o440)
+
+    def top_keys(self, at: Path, value: object) -> None:
+        """``ssh_authorized_keys`` at the top: the default user's keys."""
+        keys = v.names(self.out, at, value) or []
+        entry = self.user(DEFAULT_USER, at)
+        have = entry.setdefault("ssh_authorized_keys", [])
+        assert isinstance(have, list)
+        have += [k for k in keys if k not in have]
+
+    def chpasswd(self, at: Path, value: object) -> None:
+        cfg = v.mapping(self.out, at, value)
+        if cfg is None:
+            return
+        if "list" in cfg:
+            self.out.error(
+                (*at, "list"),
+                "chpasswd.list: give users with type: hash instead (plain text passwords "
+                "cannot be carried over)",
+            )
+        carried = False
+        for i, u in enumerate(v.items(self.out, (*at, "users"), cfg.get("users", [])) or []):
+            here = (*at, "users", i)
+            entry = v.mapping(self.out, here, u)
+            if entry is None:
+                continue
+            kind = entry.get("type", "hash")
+            name = v.text(self.out, (*here, "name"), entry.get("name"))
+            if name is None:
+                continue
+            if kind != "hash":
+                what = "RANDOM" if entry.get("password") == "RANDOM" else f"type {kind}"
+                self.out.error(
+                    here,
+                    f"chpasswd: {what}: Ignition takes password hashes only: not carried over",
+                )
+                continue
+            text = v.text(self.out, (*here, "password"), entry.get("password"))
+            if text is not None:
+                self.user(name, here)["password_hash"] = text
+                carried = True
+        if carried and cfg.get("expire", True) is not False:
+            self.out.warning(
+                (*at, "expire"),
+                "chpasswd.expire: the passwords are not expired (cloud-init made users "
+                "change them at their first login by default)",
+            )
