@@ -1,17 +1,14 @@
-"""Config drives found by file-system label (providers.md §2.4, §4.4, §4.11).
+"""Config drives found by file-system label.
 
 The reference polls ``/dev/disk/by-label/<label>`` once a second, mounts the device read-only,
-reads one file and unmounts. We read the file in user space (:mod:`providers.media`: ISO 9660,
-FAT, UDF) and mount only a file system that none of those readers knows, outside test host
-roots. A missing file is "no config"; how long to wait for the drive is the platform's choice.
+reads one file and unmounts. We read ISO 9660, FAT and UDF in user space
+(:mod:`providers.media`), and mount read-only only a file system none of those readers knows
+(OpenStack, Proxmox VE or KubeVirt drives are often ext4): :mod:`ignition.system.mounts`. A
+missing file is "no config"; how long to wait for the drive is the platform's choice.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -72,10 +69,10 @@ def read(ctx: ProviderContext, label: str, path: str) -> bytes | None:
     ctx.log.info(f'reading "{path}" from config drive "{label}"')
     try:
         _, data = media.read_file(device, path)
+    except media.UnknownFileSystem:
+        data = _read_mounted(ctx, label, device, path)
     except media.MediaError as exc:
-        if hostroot.root():
-            raise ProviderError(f'config drive "{label}": {exc}') from None
-        data = _read_mounted(device, path)
+        raise ProviderError(f'config drive "{label}": {exc}') from None
     except OSError as exc:
         raise ProviderError(f'config drive "{label}": {exc.strerror or exc}') from None
     if data is None:
@@ -83,31 +80,18 @@ def read(ctx: ProviderContext, label: str, path: str) -> bytes | None:
     return data
 
 
-def _read_mounted(device: str, path: str) -> bytes | None:
-    """Last resort for a file system the user-space readers do not know (ext4, say)."""
-    mnt = tempfile.mkdtemp(prefix="ignition-configdrive-")
+def _read_mounted(ctx: ProviderContext, label: str, device: str, path: str) -> bytes | None:
+    """A file system the user-space readers do not know (ext4, xfs, btrfs...): mounted
+    read-only, as the reference does for every drive."""
+    from ignition.system import mounts
+    from ignition.system.runner import Runner
+
     try:
-        try:
-            subprocess.run(
-                ["mount", "-o", "ro", "-t", "auto", device, mnt],
-                check=True,
-                capture_output=True,
-                timeout=60,
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise ProviderError(f"couldn't mount config drive {device}: {exc}") from None
-        try:
-            full = os.path.join(mnt, path.lstrip("/"))
-            try:
-                with open(full, "rb") as fh:
-                    return fh.read()
-            except FileNotFoundError:
-                return None
-        finally:
-            subprocess.run(["umount", mnt], check=False, capture_output=True, timeout=60)
-    finally:
-        with contextlib.suppress(OSError):
-            os.rmdir(mnt)
+        fstype, data = mounts.read_file(Runner(ctx.log), device, path, max_size=media.MAX_FILE)
+    except mounts.MountError as exc:
+        raise ProviderError(f'config drive "{label}": {exc}') from None
+    ctx.log.info(f'config drive "{label}" ({fstype}) was read through a read-only mount')
+    return data
 
 
 def fetch(

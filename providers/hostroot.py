@@ -14,10 +14,12 @@ import os
 import posixpath
 import subprocess
 from collections.abc import Sequence
+from typing import BinaryIO
 
 ENV = "PYIGNITION_HOST_ROOT"
 BIN_DIRS = ("/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin")
 MAX_LINKS = 40
+CHUNK = 1 << 16
 
 
 def root() -> str:
@@ -70,13 +72,32 @@ def is_char_device(p: str) -> bool:
         return False
 
 
-def read_bytes(p: str) -> bytes | None:
-    """The file's bytes, or None when it does not exist."""
+class TooLarge(OSError):
+    """A host file holds more than the caller's bound."""
+
+
+def read_bytes(p: str, *, limit: int | None = None) -> bytes | None:
+    """The file's bytes, or None when it does not exist. With ``limit``, at most that many
+    bytes are read: a longer file raises :class:`TooLarge`."""
     try:
         with open(path(p), "rb") as fh:
-            return fh.read()
+            if limit is None:
+                return fh.read()
+            return _read_bounded(fh, p, limit)
     except (FileNotFoundError, NotADirectoryError):
         return None
+
+
+def _read_bounded(fh: BinaryIO, p: str, limit: int) -> bytes:
+    # in chunks: one read(limit + 1) would allocate the whole bound up front
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := fh.read(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"{p}: more than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def read_text(p: str) -> str | None:

@@ -5,6 +5,11 @@ root joined with the path *without* following symlinks: every existing component
 real directory (a symlink there could point anywhere). Missing components are created 0755 and
 recorded in the state (``notatedDirectories``) so the files stage can hand those inside a home
 directory to the user. Then ``mount -o <mountOptions> -t <format> <device> <target>``.
+
+The device is given to ``mount`` as written, as the reference does, when it exists. Without a
+udev daemon no ``/dev/disk/by-*`` link is ever made: such a path is resolved the way the disks
+stage resolves it (:func:`ignition.system.devices.resolve`: by label, UUID, partition label or
+partition UUID, read from the superblocks and partition tables), and the node is mounted.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import stat
 from ignition.config.model import Filesystem
 from ignition.errors import StageError
 from ignition.stages import StageContext
+from ignition.system import devices
 from ignition.system.runner import CommandError
 
 NOT_MOUNTED = (None, "", "swap", "none")
@@ -53,23 +59,39 @@ def mount_point(root: str, path: str) -> tuple[str, list[str]]:
     return current, missing
 
 
+def mount_source(ctx: StageContext, fs: Filesystem, lookup: devices.Lookup) -> str:
+    """The device to hand ``mount``: as written where it exists, else the node the disks
+    stage would find (no udev daemon); a virtiofs device is a tag, given as written."""
+    if fs.format == "virtiofs":
+        return fs.device
+    try:
+        source = devices.resolve(fs.device, lookup)
+    except devices.DeviceError as exc:
+        raise StageError(f'failed to mount "{fs.device}" at "{fs.path}": {exc}') from None
+    if source != fs.device:
+        ctx.system.log.info(f'no udev daemon: "{fs.device}" is "{source}"')
+    return source
+
+
 def run(ctx: StageContext) -> None:
     root = str(ctx.system.root.root)
     log = ctx.system.log
+    lookup = devices.Lookup(udev=devices.udev_running())
     for fs in mountable(ctx.config.storage.filesystems):
         path = fs.path or "/"
         target, missing = mount_point(root, path)
-        argv = ["mount", "-o", ",".join(fs.mount_options), "-t", fs.format or "", fs.device, target]
         if ctx.dry_run:
             for d in missing:
                 ctx.plan.append(f"mount: create directory {d} (0755)")
             ctx.plan.append(f"mount: mount {fs.device} ({fs.format}) on {path}")
             continue
         with log.op(f'mounting "{fs.device}" at "{path}"'):
+            source = mount_source(ctx, fs, lookup)
             for d in missing:
                 os.mkdir(root.rstrip("/") + d, 0o755)
                 ctx.state.notated_directories.append(d)
+            opts = ",".join(fs.mount_options)
             try:
-                ctx.system.runner.run(argv)
+                ctx.system.runner.run(["mount", "-o", opts, "-t", fs.format or "", source, target])
             except CommandError as exc:
                 raise StageError(f'failed to mount "{fs.device}" at "{path}": {exc}') from None

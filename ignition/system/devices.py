@@ -1,5 +1,7 @@
 """Block devices as the disks stage sees them: waiting, aliases, in-use checks, the kernel's
-partition list, and telling udev about changes.
+partition list, and telling udev about changes. The mount stage and the crypttab writer find
+their devices with the same :class:`Lookup` (:func:`resolve`), so a config that works through
+``disks`` works through ``mount`` on the same machine.
 
 Waiting. The reference asks systemd over D-Bus to wait for each device's ``.device`` unit. We
 wait for the device node ourselves:
@@ -209,6 +211,20 @@ class Lookup:
             f"{len(values)} block devices; found {key} "
             + (", ".join(repr(s) for s in seen) if seen else "on none of them")
         )
+
+
+def resolve(path: str, lookup: Lookup | None = None) -> str:
+    """What a tool should be given for the configured device ``path`` now, without waiting:
+    the path itself where it exists (a node, or a link udev made), as the reference does;
+    without a udev daemon, for a ``/dev/disk/by-{label,uuid,partlabel,partuuid}`` path, the
+    node the disks stage would find. Raises :class:`DeviceError` saying what was looked for."""
+    if os.path.exists(path):
+        return path
+    lookup = lookup or Lookup(udev=udev_running())
+    node = None if lookup.udev else lookup.find(path)
+    if node is None:
+        raise DeviceError(lookup.describe_missing(path))
+    return node
 
 
 def _same(key: str, have: str, want: str) -> bool:

@@ -22,6 +22,10 @@ class MediaError(Exception):
     """The medium is damaged or not what its headers say (message names no data)."""
 
 
+class UnknownFileSystem(MediaError):
+    """The medium holds none of the three (it may hold another file system: ext4, xfs...)."""
+
+
 class Volume(Protocol):
     kind: str
     label: str
@@ -58,7 +62,7 @@ def read_file(device: str, path: str) -> tuple[Volume, bytes | None]:
     with open(device, "rb") as fh:
         vol = probe(fh)
         if vol is None:
-            raise MediaError(f"{device}: no ISO 9660, UDF or FAT file system")
+            raise UnknownFileSystem(f"{device}: no ISO 9660, UDF or FAT file system")
         return vol, vol.read(path)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -86,6 +87,14 @@ class Machine:
         dev = self.host / "dev" / device
         dev.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(image, dev)
+        self.link(f"/dev/disk/by-label/{label}", f"../../{device}")
+
+    def block_drive(self, label: str, node: str, device: str = "vdb") -> None:
+        """A real block device (a node with ``node``'s numbers, e.g. a loop device) under /dev,
+        with its udev by-label link: what the machine shows for a drive the kernel knows."""
+        dev = self.host / "dev" / device
+        dev.parent.mkdir(parents=True, exist_ok=True)
+        os.mknod(dev, stat.S_IFBLK | 0o600, os.stat(node).st_rdev)
         self.link(f"/dev/disk/by-label/{label}", f"../../{device}")
 
     # ---- running

@@ -237,6 +237,22 @@ def test_bluefield_bootfifo(machine: Machine) -> None:
     assert machine.run("nvidiabluefield").empty()
 
 
+def test_bluefield_bootfifo_nuls_at_both_ends(machine: Machine) -> None:
+    machine.put(BOOTFIFO, b"\x00" * 37 + config_for("nvidiabluefield") + b"\x00" * 64)
+    res = machine.run("nvidiabluefield")
+    assert res.got("nvidiabluefield"), res.out
+
+
+def test_bluefield_bootfifo_read_is_bounded(machine: Machine) -> None:
+    fifo = machine.put(BOOTFIFO, config_for("nvidiabluefield"))
+    with open(fifo, "r+b") as fh:  # sparse: 64 MiB + 1 of NULs after the config, no disk used
+        fh.truncate(64 * 1024 * 1024 + 1)
+    res = machine.run("nvidiabluefield")
+    assert res.code == 1
+    assert f"{BOOTFIFO} holds more than {64 * 1024 * 1024} bytes" in res.out
+    assert res.cache is None
+
+
 VMUR = """\
 case "$1" in
   li) cat <<'LIST'

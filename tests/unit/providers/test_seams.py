@@ -51,6 +51,15 @@ def test_host_root_resolves_links_inside_the_root(
     assert hostroot.which("sh") is None  # tools come from the tree, not the real PATH
 
 
+def test_bounded_host_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(hostroot.ENV, str(tmp_path))
+    (tmp_path / "fifo").write_bytes(b"x" * (hostroot.CHUNK + 5))
+    assert hostroot.read_bytes("/fifo", limit=hostroot.CHUNK + 5) == b"x" * (hostroot.CHUNK + 5)
+    with pytest.raises(hostroot.TooLarge):
+        hostroot.read_bytes("/fifo", limit=hostroot.CHUNK + 4)
+    assert hostroot.read_bytes("/absent", limit=1) is None
+
+
 def test_no_host_root_means_the_real_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(hostroot.ENV, raising=False)
     assert hostroot.path("/proc/cmdline") == "/proc/cmdline"
