@@ -42,7 +42,7 @@ def is_cloudsigma() -> bool:
     return value[:10] == b"CloudSigma"
 
 
-def request(key: str, port: str = SERIAL_PORT, timeout: float = TIMEOUT) -> bytes:
+def request(key: str, port: str = SERIAL_PORT) -> bytes:
     """One question to the server context: the answer's bytes without the EOT."""
     if any(c in key for c in "<>\n"):
         raise ProviderError("a server context key cannot hold <, > or a line break")
@@ -52,8 +52,9 @@ def request(key: str, port: str = SERIAL_PORT, timeout: float = TIMEOUT) -> byte
         raise ProviderError(f"cannot open {port}: {exc.strerror or exc}") from None
     try:
         _raw_mode(fd)
-        _write_all(fd, f"<\n{key}\n>".encode(), time.monotonic() + timeout, port)
-        return _read_answer(fd, time.monotonic() + timeout, port)
+        deadline = time.monotonic() + TIMEOUT
+        _write_all(fd, f"<\n{key}\n>".encode(), deadline, port)
+        return _read_answer(fd, deadline, port)
     finally:
         os.close(fd)
 

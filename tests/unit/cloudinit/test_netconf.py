@@ -391,7 +391,8 @@ def test_packet_bonds_every_interface() -> None:
         "\n[Route]\nDestination=::/0\nGateway=2604:1380:1:4e00::\n"
         "\n[Route]\nDestination=10.0.0.0/8\nGateway=10.99.182.128\n"
     )
-    assert result.bond and not result.vlan
+    assert result.bond
+    assert not result.vlan
     with_dns = generate("packet", {**METAL, "dns": ["1.1.1.1"]})
     assert "DNS=1.1.1.1\n\n" in files(with_dns)["00-bond0.network"]
 
@@ -471,7 +472,8 @@ def test_vmware_bad_keys(keys: dict[str, str], message: str) -> None:
 
 def test_go_address_printing() -> None:
     v4 = parse_ip("10.1.2.3")
-    assert v4 is not None and len(v4) == 16  # net.ParseIP's IPv4-in-IPv6 form
+    assert v4 is not None
+    assert len(v4) == 16
     assert ipnet_string(v4, parse_ip("255.255.255.0")) == "10.1.2.3/24"
     assert ipnet_string(v4, bytes((255, 0, 255, 0))) == "10.1.2.3/ff00ff00"
     assert ipnet_string(parse_ip("fe80::1"), bytes(4)) == "<nil>"
