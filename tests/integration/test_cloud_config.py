@@ -621,8 +621,7 @@ def test_coreos_cloudinit_oem_digitalocean_through_the_provider(
     # the OEM's -convert-netconf digitalocean
     network = root / "etc/systemd/network/00-de:ad:be:ef:00:09.network"
     assert network.read_text() == (
-        "[Match]\nMACAddress=de:ad:be:ef:00:09\n\n[Network]\n"
-        "\n[Address]\nAddress=10.136.0.9/16\n"
+        "[Match]\nMACAddress=de:ad:be:ef:00:09\n\n[Network]\n\n[Address]\nAddress=10.136.0.9/16\n"
     )
     assert (root / "etc/hostname").read_text() == "droplet-9\n"
     assert (root / "etc/environment").read_text() == "COREOS_PRIVATE_IPV4=10.136.0.9\n"

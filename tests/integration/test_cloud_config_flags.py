@@ -9,7 +9,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,7 @@ def server() -> Iterator[StandIn]:
         yield s
 
 
-def config_drive(base: Path, user_data: bytes, meta: dict[str, object], network: bytes) -> Path:
+def config_drive(base: Path, user_data: bytes, meta: Mapping[str, object], network: bytes) -> Path:
     drive = base / "configdrive"
     (drive / "openstack/latest").mkdir(parents=True)
     (drive / "openstack/content").mkdir()

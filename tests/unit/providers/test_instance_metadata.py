@@ -439,7 +439,9 @@ def test_hetzner_yaml_metadata_and_private_network(ctx: tuple[ProviderContext, S
         ssh_public_keys=(KEY_A, KEY_B),
     )
     server.route("GET", "/hetzner/v1/metadata/private-networks", Answer(200, b"[]\n"))
-    assert providers.get("hetzner").metadata(pctx).private_ipv4 == ""
+    md = providers.get("hetzner").metadata(pctx)
+    assert md is not None
+    assert md.private_ipv4 == ""
 
 
 @pytest.mark.parametrize(
@@ -511,7 +513,9 @@ def test_exoscale_cloudstack_style_attributes(ctx: tuple[ProviderContext, StandI
         ssh_public_keys=(KEY_A, KEY_B),
     )
     server.route("GET", base + "public-keys", Answer(404))  # no key given: not known
-    assert providers.get("exoscale").metadata(pctx).ssh_public_keys == ()
+    md = providers.get("exoscale").metadata(pctx)
+    assert md is not None
+    assert md.ssh_public_keys == ()
 
 
 def test_akamai_token_then_instance_network_and_keys(ctx: tuple[ProviderContext, StandIn]) -> None:
@@ -609,7 +613,9 @@ def test_hostile_metadata_answers_are_clean_errors(
     server.route("GET", path, Answer(200, body))
     if platform == "hetzner" and body.startswith(b"<html>"):
         # a YAML scalar, not a mapping: nothing is known, nothing is guessed
-        assert providers.get(platform).metadata(pctx).hostname == ""
+        md = providers.get(platform).metadata(pctx)
+        assert md is not None
+        assert md.hostname == ""
         return
     with pytest.raises(IgnitionError, match=message):
         providers.get(platform).metadata(pctx)
