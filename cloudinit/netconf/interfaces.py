@@ -140,9 +140,12 @@ def _set_depth(i: Interface, above: set[str], done: dict[str, int]) -> int:
     return deepest + 1
 
 
-def render(ordered: list[Interface], *, warnings: list[str]) -> Netconf:
+def render(
+    ordered: list[Interface], *, warnings: list[str], module_options: bool = True
+) -> Netconf:
     """The files of ``ordered`` (the reference's order), after the checks that keep a broken
-    unit from being written."""
+    unit from being written. ``module_options``: the first bond's options are the bonding
+    module's (debian's ``bond-*``; Equinix Metal's are networkd's own ``[Bond]`` keys)."""
     if len(ordered) > MAX_INTERFACES:
         raise NetconfError(f"more than {MAX_INTERFACES} interfaces")
     files: list[tuple[str, str]] = []
@@ -159,7 +162,7 @@ def render(ordered: list[Interface], *, warnings: list[str]) -> Netconf:
     bond = next((i for i in ordered if i.kind == "bond"), None)
     return Netconf(
         files=tuple(files),
-        bonding_options=bond.modprobe_params() if bond is not None else "",
+        bonding_options=bond.modprobe_params() if bond is not None and module_options else "",
         bond=bond is not None,
         vlan=any(i.kind == "vlan" for i in ordered),
         warnings=tuple(warnings),

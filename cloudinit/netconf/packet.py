@@ -70,7 +70,7 @@ def process(data: object) -> Netconf:
         slave.depth = index
         out.append(slave)
     out.append(bond)
-    return render(out, warnings=[])
+    return render(out, warnings=[], module_options=False)
 
 
 def _ip(block: dict[str, Any], key: str, where: str) -> bytes | None:

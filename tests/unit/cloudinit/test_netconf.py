@@ -393,6 +393,7 @@ def test_packet_bonds_every_interface() -> None:
     )
     assert result.bond
     assert not result.vlan
+    assert result.bonding_options == ""  # networkd's [Bond] keys, not the module's
     with_dns = generate("packet", {**METAL, "dns": ["1.1.1.1"]})
     assert "DNS=1.1.1.1\n\n" in files(with_dns)["00-bond0.network"]
 
