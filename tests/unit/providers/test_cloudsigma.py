@@ -23,6 +23,7 @@ from ignition.system.paths import Paths
 from providers import cloudsigma
 from providers.base import InstanceMetadata, ProviderContext, ProviderError
 from tests.conftest import ListSink
+from tests.integration.test_cloud_config import scratch_root
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEf user@laptop"
 CONTEXT = {
@@ -180,10 +181,12 @@ def test_elsewhere_nothing_is_written_to_the_serial_port(host: tuple[Path, Hyper
 def test_coreos_cloudinit_from_cloudsigma_metadata(
     host: tuple[Path, Hypervisor], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    target = tmp_path_factory.mktemp("root")
+    target = scratch_root(tmp_path_factory.mktemp("root"))  # useradd --root needs its files
     out, err = io.StringIO(), io.StringIO()
     rc = run(["-oem", "cloudsigma", "-root", str(target)], out=out, err=err)
     assert rc == 0, err.getvalue()
     assert (target / "etc/hostname").read_text() == "from-sigma\n"  # user data beats metadata
+    keys = target / "home/core/.ssh/authorized_keys.d/coreos-cloudinit"
+    assert keys.read_text() == KEY + "\n"  # meta.ssh_public_key
     out, err = io.StringIO(), io.StringIO()
     assert run(["-validate", "-from-cloudsigma-metadata"], out=out, err=err) == 0
