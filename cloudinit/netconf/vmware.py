@@ -38,11 +38,11 @@ def process(data: object) -> Netconf:
         domains.append(domain)
     out: list[Interface] = []
     for i in range(MAX_INTERFACES + 1):
-        if i == MAX_INTERFACES:
-            raise NetconfError(f"more than {MAX_INTERFACES} interfaces")
         iface = _interface(config, i, nameservers, domains)
         if iface is None:
             break
+        if i == MAX_INTERFACES:
+            raise NetconfError(f"more than {MAX_INTERFACES} interfaces")
         out.append(iface)
     return render(out, warnings=[])
 
