@@ -2,7 +2,8 @@
 
 Files, units and users are in place; on a booted systemd the units take effect now, as they
 did with coreos-cloudinit: systemd reloads, enabled units are enabled, the host name is set,
-networkd restarts when network units were written, update-engine and locksmithd restart when
+networkd restarts when network units were written (after loading ``8021q`` and ``bonding``
+for the VLANs and bonds among them), update-engine and locksmithd restart when
 ``coreos.update`` asks (locksmithd stops when masked), and the units that carry
 ``coreos.units`` commands and ``#!`` scripts start. Without a running systemd (a container, a
 chroot) all of that waits for the next boot, which says so.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from cloudinit.to_ignition import COMMANDS_UNIT, SCRIPTS_DIR
+from cloudinit.to_ignition import BONDING_OPTIONS, COMMANDS_UNIT
 from ignition.config.model import Config, Unit
 from ignition.log import Logger
 
@@ -52,6 +53,7 @@ def commands(cfg: Config, name: str, update_keys: set[str]) -> list[list[str]]:
         out.append(["hostnamectl", "set-hostname", name])
     paths = [n.path for n in cfg.storage.files] + [n.path for n in cfg.storage.links]
     if any(p.startswith(NETWORK_DIR) for p in paths):
+        out += [["modprobe", module] for module in kernel_modules(cfg)]
         out.append(["systemctl", "restart", "systemd-networkd.service"])
     if update_keys & {"GROUP", "SERVER"}:
         out.append(["systemctl", "restart", "--no-block", "update-engine.service"])
@@ -64,9 +66,33 @@ def commands(cfg: Config, name: str, update_keys: set[str]) -> list[list[str]]:
     return out
 
 
+def kernel_modules(cfg: Config) -> list[str]:
+    """What coreos-cloudinit loaded before restarting networkd: 8021q for VLANs, bonding for
+    bonds (its options come from the ``modprobe.d`` file the conversion wrote)."""
+    from ignition.urls import URLError, decode_data_url
+
+    kinds = set()
+    for f in cfg.storage.files:
+        if f.path.startswith(NETWORK_DIR) and f.path.endswith(".netdev") and f.contents.source:
+            try:
+                text = decode_data_url(f.contents.source).data.decode("utf-8", "replace")
+            except URLError:
+                continue
+            kinds |= {ln.strip() for ln in text.splitlines() if ln.strip().startswith("Kind=")}
+    modules = ["8021q"] if "Kind=vlan" in kinds else []
+    if "Kind=bond" in kinds or any(f.path == BONDING_OPTIONS for f in cfg.storage.files):
+        modules.append("bonding")
+    return modules
+
+
 def runs_script(u: Unit) -> bool:
-    """The unit a ``#!`` script became (see :func:`cloudinit.to_ignition.add_script`)."""
-    return f"ExecStart=/bin/bash {SCRIPTS_DIR}/" in (u.contents or "")
+    """The unit a ``#!`` script became (see :func:`cloudinit.to_ignition.add_script`; its
+    path depends on ``-workspace``)."""
+    return (
+        u.name.startswith("coreos-cloudinit-")
+        and u.name != COMMANDS_UNIT
+        and "\nExecStart=/bin/bash /" in (u.contents or "")
+    )
 
 
 def read(path: str) -> str:

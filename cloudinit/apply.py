@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cloudinit import sources
 from ignition.log import Logger
@@ -32,6 +32,9 @@ def apply_user_data(
     root: str,
     ignore_failure: bool,
     env: Mapping[str, str],
+    netconf: str = "",
+    ssh_key_name: str = "",
+    workspace: str | None = None,
 ) -> int:
     root = root or "/"
     if os.path.abspath(root) == "/" and os.geteuid() != 0:
@@ -48,7 +51,8 @@ def apply_user_data(
     except sources.SourceError as exc:
         log.crit(f"Failed fetching meta-data from datasource: {exc}")
         return 1
-    failed = _apply(user_data, instance, log, root=root, env=env)
+    how = _How(netconf, ssh_key_name, workspace)
+    failed = _apply(user_data, instance, log, root=root, env=env, how=how)
     if failed is None:
         return 0
     log.crit(failed)
@@ -56,6 +60,14 @@ def apply_user_data(
         log.warning("-ignore-failure: exiting with status 0")
         return 0
     return 1
+
+
+class _How(NamedTuple):
+    """coreos-cloudinit's -convert-netconf, -ssh-key-name and -workspace."""
+
+    netconf: str
+    ssh_key_name: str
+    workspace: str | None
 
 
 def _first(chosen: list[sources.Source]) -> tuple[sources.Source, sources.UserData]:
@@ -75,6 +87,7 @@ def _apply(
     *,
     root: str,
     env: Mapping[str, str],
+    how: _How,
 ) -> str | None:
     """None when applied (or nothing to apply), else why not."""
     from cloudinit.validate import is_ignition
@@ -92,10 +105,19 @@ def _apply(
             log.info("Detected an Ignition config. Exiting...")
             return None
         return "Failed to parse user-data: Unrecognized user-data format"
-    use = cloudconfig.CloudConfigUse(metadata=lambda: instance, env=env)
+    use = cloudconfig.CloudConfigUse(
+        metadata=lambda: instance, env=env, netconf=how.netconf, workspace=how.workspace
+    )
     try:
         cfg = cloudconfig.to_config(ud, source=user_data.name, log=log, use=use)
-        apply(cfg, log, root=root, accounts=True, environment=use.environment)
+        apply(
+            cfg,
+            log,
+            root=root,
+            accounts=True,
+            environment=use.environment,
+            ssh_key_name=how.ssh_key_name,
+        )
     except (IgnitionError, OSError) as exc:
         return f"coreos-cloudinit failed: {exc}"
     if os.path.abspath(root) == "/":

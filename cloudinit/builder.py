@@ -313,3 +313,4 @@ class Shared:
     etc_hosts: Origin | None = None
     commands: list[tuple[str, str, Origin]] = field(default_factory=list)
     scripts: int = 0
+    workspace: str = "/var/lib/coreos-cloudinit"  # -workspace: scripts go to its scripts/

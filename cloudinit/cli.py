@@ -10,7 +10,9 @@ usage text, exit 2. Additions: every report line is followed by where it really 
 Without ``-validate`` the user data is applied (:mod:`cloudinit.apply`): converted as the
 engine converts it at first boot, then applied by ``ignition-apply``'s machinery to ``/`` (as
 root) or to ``-root DIR``. The metadata-service flags and ``-oem`` map onto pyignition's
-providers (:func:`cloudinit.sources.from_provider`).
+providers (:func:`cloudinit.sources.from_provider`); ``-convert-netconf`` turns the source's
+network description into networkd files (:mod:`cloudinit.netconf`), ``-ssh-key-name`` names
+the key set ``update-ssh-keys`` style, ``-workspace`` is where scripts are kept.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import TextIO
 from cloudinit import render, sources
 from cloudinit.convert import Metadata, convert
 from cloudinit.rules import Code
+from cloudinit.to_ignition import WORKSPACE
 from cloudinit.userdata import PartKind, split
 from cloudinit.validate import Kind, Validation, validate
 from ignition import __version__
@@ -32,6 +35,7 @@ from ignition.log import Level, Logger, StreamSink
 from ignition.report import Diagnostic
 
 PROG = "coreos-cloudinit"
+DEFAULT_KEY_NAME = "coreos-cloudinit"  # the reference's initialize.DefaultSSHKeyName
 
 USAGE = f"""Usage of {PROG}:
   -validate
@@ -43,7 +47,7 @@ USAGE = f"""Usage of {PROG}:
   -from-proc-cmdline
     \tdownload user data from the URL in the cloud-config-url= kernel argument
   -from-configdrive string
-    \tread user data from this config-drive directory (openstack/latest/user_data)
+    \tread user data and metadata from this config-drive directory (openstack/latest/)
   -from-waagent string
     \tread user data from this Azure agent directory (CustomData)
   -from-ec2-metadata string, -from-gce-metadata string, -from-digitalocean-metadata string,
@@ -54,19 +58,27 @@ USAGE = f"""Usage of {PROG}:
     \tthe EC2 metadata service at its own address (deprecated: use -from-ec2-metadata)
   -from-vmware-guestinfo
     \tread user data and metadata from VMware guestinfo (the vmware provider)
+  -from-vmware-ovf-env string
+    \tread user data and metadata from this OVF environment file (guestinfo.* properties)
   -from-cloudsigma-metadata
-    \tCloudSigma's server context: not supported (pyignition has no provider for it)
+    \tread user data and metadata from CloudSigma's server context on /dev/ttyS1
   -oem string
     \tthe sources of an OEM: digitalocean, ec2-compat, gce, rackspace-onmetal, azure,
     \tcloudsigma, packet, vmware
+  -convert-netconf string
+    \tturn the source's network configuration into networkd files: debian (config drive),
+    \tdigitalocean, packet or vmware
+  -ssh-key-name string
+    \tstore SSH keys as this key set: ~/.ssh/authorized_keys.d/NAME, merged into
+    \t~/.ssh/authorized_keys as update-ssh-keys does (default "{DEFAULT_KEY_NAME}")
+  -workspace string
+    \twhere #! scripts are kept, in scripts/ (default "{WORKSPACE}")
   -format string
     \treport format: text or json (default "text")
   -root string
     \tapply to this root directory instead of the running system (default "/")
   -ignore-failure
     \texit with status 0 when the user data cannot be applied
-  -convert-netconf string, -workspace string, -ssh-key-name string
-    \taccepted for compatibility; a value other than the default is ignored with a warning
   -version
     \tprint the version and exit
 """
@@ -80,6 +92,7 @@ _SOURCE_FLAGS = (
     "from-digitalocean-metadata",
     "from-waagent",
     "from-packet-metadata",
+    "from-vmware-ovf-env",
 )
 _SOURCE_SWITCHES = (
     "from-metadata-service",
@@ -89,7 +102,10 @@ _SOURCE_SWITCHES = (
 )
 # The reference's -oem table: each OEM sets these flags (Flatcar's fork adds gce).
 _OEM_FLAGS: dict[str, dict[str, str | bool]] = {
-    "digitalocean": {"from-digitalocean-metadata": "http://169.254.169.254/"},
+    "digitalocean": {
+        "from-digitalocean-metadata": "http://169.254.169.254/",
+        "convert-netconf": "digitalocean",
+    },
     "ec2-compat": {
         "from-ec2-metadata": "http://169.254.169.254/",
         "from-configdrive": "/media/configdrive",
@@ -111,12 +127,7 @@ _PROVIDER_FLAGS = {
     "from-packet-metadata": "packet",
     "from-vmware-guestinfo": "vmware",
 }
-# accepted, not used: applying keeps the engine's places (docs/deviations.md C29)
-_DEFAULTS = {
-    "convert-netconf": "",
-    "workspace": "/var/lib/coreos-cloudinit",
-    "ssh-key-name": "coreos-cloudinit",
-}
+NETCONF_FORMATS = ("debian", "digitalocean", "packet", "vmware")
 
 
 def _flags() -> GoFlags:
@@ -129,7 +140,9 @@ def _flags() -> GoFlags:
         FlagSpec("help", takes_value=False, aliases=("h",)),
         FlagSpec("format", default="text", choices=("text", "json")),
         FlagSpec("oem", default=""),
-        *(FlagSpec(name, default=value) for name, value in _DEFAULTS.items()),
+        FlagSpec("convert-netconf", default=""),
+        FlagSpec("workspace", default=WORKSPACE),
+        FlagSpec("ssh-key-name", default=DEFAULT_KEY_NAME),
         FlagSpec("root", default="/"),
     ]
     return GoFlags(specs)
@@ -160,28 +173,39 @@ def run(args: list[str], *, out: TextIO, err: TextIO) -> int:
         out.write(f"Invalid option to -oem: {oem!r}. Supported options: {list(_OEMS)!r}\n")
         return 2
     opts.update(_OEM_FLAGS.get(oem, {}))  # as the reference: the OEM's flags win
+    netconf = str(opts["convert-netconf"])
+    if netconf and netconf not in NETCONF_FORMATS:
+        out.write(
+            f"Invalid option to -convert-netconf: '{netconf}'. "
+            f"Supported options: '{', '.join(NETCONF_FORMATS)}'\n"
+        )
+        return 2
+    problem = _check_names(str(opts["ssh-key-name"]), str(opts["workspace"]))
+    if problem:
+        err.write(f"{PROG}: {problem}\n")
+        return 2
     log = Logger(StreamSink(err) if not opts["validate"] else _Quiet(err))
     chosen = _sources(opts, log)
     if not chosen:
         out.write(
             "Provide at least one of --from-file, --from-configdrive, --from-ec2-metadata, "
-            "--from-cloudsigma-metadata, --from-packet-metadata, "
-            "--from-digitalocean-metadata, --from-vmware-guestinfo, --from-waagent, "
-            "--from-url or --from-proc-cmdline\n"
+            "--from-gce-metadata, --from-cloudsigma-metadata, --from-packet-metadata, "
+            "--from-digitalocean-metadata, --from-vmware-guestinfo, --from-vmware-ovf-env, "
+            "--from-waagent, --from-url or --from-proc-cmdline\n"
         )
         return 2
     if not opts["validate"]:
         from cloudinit.apply import apply_user_data
 
-        for name, default in _DEFAULTS.items():
-            if opts[name] != default:
-                log.warning(f"-{name} is not supported: ignored (see docs/deviations.md C29)")
         return apply_user_data(
             chosen,
             log,
             root=str(opts["root"]),
             ignore_failure=bool(opts["ignore-failure"]),
             env=os.environ,
+            netconf=netconf,
+            ssh_key_name=str(opts["ssh-key-name"]),
+            workspace=os.path.normpath(str(opts["workspace"])),
         )
     try:
         user_data = _fetch(chosen)
@@ -211,7 +235,7 @@ def _sources(opts: dict[str, object], log: Logger) -> list[sources.Source]:
     provider("from-ec2-metadata")
     provider("from-gce-metadata")
     if opts["from-cloudsigma-metadata"]:
-        out.append(sources.not_yet("from-cloudsigma-metadata"))
+        out.append(sources.from_cloudsigma(log))
     provider("from-digitalocean-metadata")
     if opts["from-waagent"]:
         out.append(sources.from_waagent(str(opts["from-waagent"])))
@@ -219,7 +243,21 @@ def _sources(opts: dict[str, object], log: Logger) -> list[sources.Source]:
     if opts["from-proc-cmdline"]:
         out.append(sources.from_proc_cmdline())
     provider("from-vmware-guestinfo")
+    if opts["from-vmware-ovf-env"]:
+        out.append(sources.from_vmware_ovf_env(str(opts["from-vmware-ovf-env"]), log))
     return out
+
+
+def _check_names(key_name: str, workspace: str) -> str | None:
+    """-ssh-key-name is a file name in authorized_keys.d; -workspace an absolute directory."""
+    if key_name in ("", ".", "..") or "/" in key_name or "\0" in key_name or len(key_name) > 255:
+        return f"-ssh-key-name {key_name[:40]!r} is not a file name"
+    if key_name.startswith("."):
+        return "-ssh-key-name cannot start with a dot (update-ssh-keys skips such key sets)"
+    normal = os.path.normpath(workspace) if workspace.startswith("/") else ""
+    if not normal or normal == "/" or ".." in workspace.split("/") or "\0" in workspace:
+        return f"-workspace {workspace[:80]!r} is not an absolute directory below /"
+    return None
 
 
 class _Quiet:

@@ -90,18 +90,21 @@ def convert(
     metadata: Metadata | None = None,
     name: str | None = None,
     environment_file: bool = True,
+    workspace: str = to_ignition.WORKSPACE,
 ) -> Conversion:
     """Convert user data (cloud-config, script or multipart) for the engine to apply.
 
     ``metadata`` is what the provider knows about the machine (addresses for ``$private_ipv4``
     and friends, hostname and SSH keys, merged as coreos-cloudinit merges them); ``name``
     names the user data in diagnostics (a file name or URL). ``environment_file=False``
-    leaves the ``COREOS_*`` variables out of the config (the engine merges them in place).
+    leaves the ``COREOS_*`` variables out of the config (the engine merges them in place);
+    ``workspace`` is coreos-cloudinit's ``-workspace`` (scripts are saved in its ``scripts``).
     """
     md = metadata or Metadata()
     b = Builder(file=name)
-    sh = Shared()
+    sh = Shared(workspace=workspace)
     parts = split(raw)
+    to_ignition.add_network(b, md)
     for d in parts.diagnostics:
         b.report.entries.append(Diagnostic(d.severity, d.path, d.message, d.line, d.column, name))
     for part in parts.parts:

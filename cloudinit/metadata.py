@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from cloudinit.goyaml import GoKind
 from cloudinit.typed import SVal
 from ignition.record import record
 from ignition.report import Path
+
+if TYPE_CHECKING:
+    from cloudinit.netconf import Netconf
 
 VARIABLES = ("public_ipv4", "private_ipv4", "public_ipv6", "private_ipv6")
 _REF = re.compile(r"(\\?)\$(public_ipv4|private_ipv4|public_ipv6|private_ipv6)")
@@ -25,7 +29,9 @@ _REF = re.compile(r"(\\?)\$(public_ipv4|private_ipv4|public_ipv6|private_ipv6)")
 @record
 class Metadata:
     """coreos-cloudinit's ``datasource.Metadata``: user data is merged with it (its hostname
-    is used when the user data sets none; its SSH keys are added for ``core``)."""
+    is used when the user data sets none; its SSH keys are added for ``core``), and the
+    networkd files ``-convert-netconf`` made of its network description (name, contents),
+    with the bonding module's options."""
 
     hostname: str = ""
     public_ipv4: str = ""
@@ -33,6 +39,8 @@ class Metadata:
     public_ipv6: str = ""
     private_ipv6: str = ""
     ssh_public_keys: tuple[str, ...] = ()
+    network_files: tuple[tuple[str, str], ...] = ()
+    bonding_options: str = ""
 
     @staticmethod
     def from_environ(env: Mapping[str, str]) -> Metadata:
@@ -49,9 +57,14 @@ class Metadata:
         )
 
     @staticmethod
-    def of(instance: object | None, env: Mapping[str, str] | None = None) -> Metadata:
+    def of(
+        instance: object | None,
+        env: Mapping[str, str] | None = None,
+        network: Netconf | None = None,
+    ) -> Metadata:
         """A provider's :class:`providers.base.InstanceMetadata` (same fields); addresses it
-        lacks come from ``env``'s ``COREOS_*`` variables when given (the reference's order)."""
+        lacks come from ``env``'s ``COREOS_*`` variables when given (the reference's order);
+        ``network``: the files its network description converts to."""
         fallback = Metadata.from_environ(env or {})
 
         def get(name: str) -> str:
@@ -66,6 +79,8 @@ class Metadata:
             public_ipv6=get("public_ipv6"),
             private_ipv6=get("private_ipv6"),
             ssh_public_keys=tuple(k for k in keys if isinstance(k, str)),
+            network_files=network.files if network is not None else (),
+            bonding_options=network.bonding_options if network is not None else "",
         )
 
     def address(self, name: str) -> str:

@@ -4,15 +4,17 @@ The reference polls every configured source until one is available (up to five m
 typo in ``-from-file`` hangs a boot for five minutes); here a source that cannot be read is an
 immediate, clear error. The metadata services are pyignition's providers (``providers/``):
 ``-from-ec2-metadata URL`` is the ``aws`` provider with its service at URL, and so on; they
-give the user data and the machine's metadata (host name, addresses, SSH keys). CloudSigma's
-server context has no provider and is refused.
+give the user data and the machine's metadata (host name, addresses, SSH keys, network
+description); CloudSigma's server context is the ``cloudsigma`` provider.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, TypeVar
 
@@ -20,7 +22,7 @@ from ignition import redact
 
 if TYPE_CHECKING:
     from ignition.log import Logger
-    from providers.base import InstanceMetadata, Provider
+    from providers.base import InstanceMetadata, Provider, ProviderContext
 
 T = TypeVar("T")
 
@@ -29,14 +31,11 @@ CMDLINE_FLAGS = ("cloud-config-url", "cloud_config_url")
 HTTP_TIMEOUT = 10.0
 HTTP_ATTEMPTS = 4
 PROVIDER_TIMEOUT = 120.0  # bounds a provider's waits for its service
+MAX_METADATA = 1 << 20  # a network description read from a drive
 
 
 class SourceError(Exception):
     pass
-
-
-class NotYet(SourceError):
-    """A source pyignition does not read yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +77,8 @@ def _read_optional(path: FsPath) -> bytes | None:
 
 
 def from_config_drive(root: str) -> Source:
-    """``openstack/latest/user_data``, and ``meta_data.json``'s host name and keys."""
+    """``openstack/latest/user_data``, and ``meta_data.json``'s host name, keys and the
+    interfaces file its ``network_config`` names."""
     user_data = from_file(str(FsPath(root) / "openstack" / "latest" / "user_data"))
     meta = FsPath(root) / "openstack" / "latest" / "meta_data.json"
 
@@ -88,9 +88,27 @@ def from_config_drive(root: str) -> Source:
         raw = _read_optional(meta)
         if raw is None:
             return None
-        return _provided(lambda: parse_metadata(raw))
+        return _provided(lambda: parse_metadata(raw, partial(_drive_file, root)))
 
     return Source("configdrive", user_data.name, user_data.read, metadata)
+
+
+def _drive_file(root: str, path: str) -> bytes | None:
+    """``openstack/<path>`` of the drive at ``root``, never through a link out of it."""
+    base = os.path.realpath(os.path.join(root, "openstack"))
+    full = os.path.realpath(os.path.join(base, path))
+    if not full.startswith(base + os.sep):
+        raise SourceError(f"{path} leads out of the config drive")
+    try:
+        with open(full, "rb") as fh:
+            data = fh.read(MAX_METADATA + 1)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SourceError(f"cannot read {full}: {exc.strerror or exc}") from None
+    if len(data) > MAX_METADATA:
+        raise SourceError(f"{full} is larger than {MAX_METADATA} bytes")
+    return data
 
 
 def from_waagent(root: str) -> Source:
@@ -164,34 +182,96 @@ def http_get(url: str, *, sleep: Callable[[float], None] = time.sleep) -> bytes:
     raise SourceError(last)
 
 
-def not_yet(flag: str) -> Source:
-    def read() -> bytes:
-        raise NotYet(
-            f"-{flag} is not supported: pyignition has no provider for it; "
-            "fetch the user data yourself and pass -from-file"
-        )
+def from_vmware_ovf_env(path: str, log: Logger) -> Source:
+    """An OVF environment file (``-from-vmware-ovf-env``, typically the vApp's
+    ``ovf-env.xml``): its ``guestinfo.*`` properties stand in for guestinfo, as in
+    coreos-cloudinit: ``coreos.config.data`` (with ``.encoding``), else the document at
+    ``coreos.config.url``; and the same metadata and network keys as ``vmware``."""
+    props: dict[str, dict[str, str]] = {}
 
-    return Source(flag, flag, read)
+    def properties() -> dict[str, str]:
+        if not props:
+            from providers.vmware import ovf_properties
+
+            try:
+                with open(path, "rb") as fh:
+                    raw = fh.read(MAX_METADATA + 1)
+            except OSError as exc:
+                raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+            if len(raw) > MAX_METADATA:
+                raise SourceError(f"{path} is larger than {MAX_METADATA} bytes")
+            text = raw.decode("utf-8", "replace")
+            props["p"] = _provided(lambda: ovf_properties(text)) if text.strip() else {}
+        return props["p"]
+
+    def get(key: str) -> str:
+        return properties().get(key, "").strip()
+
+    def read() -> bytes:
+        from providers.vmware import decode
+
+        data = properties().get("coreos.config.data", "")
+        if data:
+            return _provided(lambda: decode(data, get("coreos.config.data.encoding")))
+        url = get("coreos.config.url")
+        return http_get(url) if url else b""
+
+    def metadata() -> InstanceMetadata | None:
+        from providers.vmware import metadata_from
+
+        ctx = _context(log, None)
+        return _provided(lambda: metadata_from(ctx, get))
+
+    return Source("vmware", path, read, metadata)
+
+
+def from_cloudsigma(log: Logger) -> Source:
+    """CloudSigma's server context (the ``cloudsigma`` provider), only where DMI says this is
+    CloudSigma: coreos-cloudinit waited for that in vain elsewhere; here it is an error."""
+    inner = from_provider("from-cloudsigma-metadata", "cloudsigma", None, log)
+
+    def available() -> None:
+        from providers.cloudsigma import is_cloudsigma
+
+        if not is_cloudsigma():
+            raise SourceError(
+                "-from-cloudsigma-metadata: this is not CloudSigma "
+                "(DMI product_name does not start with CloudSigma)"
+            )
+
+    def read() -> bytes:
+        available()
+        return inner.read()
+
+    def metadata() -> InstanceMetadata | None:
+        available()
+        return inner.metadata()
+
+    return Source("server-context", inner.name, read, metadata)
+
+
+def _context(log: Logger, base: str | None) -> ProviderContext:
+    """What a provider works in when coreos-cloudinit asks it (after boot: the network is up,
+    the service may be at ``base``)."""
+    from ignition.fetch.fetcher import ResourceFetcher
+    from ignition.system.paths import Paths
+    from providers.base import ProviderContext
+
+    fetcher = ResourceFetcher(log, offline=False)
+    fetcher.total_timeout = PROVIDER_TIMEOUT
+    return ProviderContext(fetcher, log, Paths.from_env(), "fetch", PROVIDER_TIMEOUT, base)
 
 
 def from_provider(flag: str, platform: str, base: str | None, log: Logger) -> Source:
     """A metadata service through pyignition's provider ``platform``; ``base`` (the flag's
     URL) is where its service answers, its paths kept."""
-    from providers.base import ProviderContext
-
     state: dict[str, tuple[Provider, ProviderContext]] = {}
 
     def provider() -> tuple[Provider, ProviderContext]:
         if not state:
             import providers
-            from ignition.fetch.fetcher import ResourceFetcher
-            from ignition.system.paths import Paths
 
-            fetcher = ResourceFetcher(log, offline=False)
-            fetcher.total_timeout = PROVIDER_TIMEOUT
-            paths = Paths.from_env()
-            ctx = ProviderContext(fetcher, log, paths, "fetch", PROVIDER_TIMEOUT, base)
-            state["p"] = (providers.get(platform), ctx)
+            state["p"] = (providers.get(platform), _context(log, base))
         return state["p"]
 
     def read() -> bytes:

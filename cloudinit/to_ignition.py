@@ -22,9 +22,12 @@ from ignition.record import replace
 from ignition.report import Path
 
 COMMANDS_UNIT = "coreos-cloudinit-commands.service"
-SCRIPTS_DIR = "/var/lib/coreos-cloudinit/scripts"
+WORKSPACE = "/var/lib/coreos-cloudinit"  # coreos-cloudinit's -workspace default
+SCRIPTS_DIR = f"{WORKSPACE}/scripts"
 SYSTEMCTL = "/usr/bin/systemctl"
 ENVIRONMENT = "/etc/environment"
+NETWORK_DIR = "/etc/systemd/network"
+BONDING_OPTIONS = "/etc/modprobe.d/coreos-cloudinit-bonding.conf"
 Env = tuple[tuple[str, str], ...]  # (COREOS_NAME, value), sorted by name
 _HOSTNAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
 
@@ -115,6 +118,19 @@ def _environment(b: Builder, md: Metadata, *, as_file: bool) -> Env:
     return env
 
 
+def add_network(b: Builder, md: Metadata) -> None:
+    """``-convert-netconf``'s files: first, so that a unit of the user data with the same
+    name replaces one (as coreos-cloudinit wrote the user's units after them). The bonding
+    module's options, which coreos-cloudinit passed to ``modprobe bonding`` before restarting
+    networkd, go to ``modprobe.d`` where loading the module finds them."""
+    o = Origin(("(network config)",))
+    for name, text in md.network_files:
+        b.add_file(f"{NETWORK_DIR}/{name}", text.encode(), 0o644, {"": o, "contents": o})
+    if md.bonding_options:
+        text = f"options bonding {md.bonding_options}\n"
+        b.add_file(BONDING_OPTIONS, text.encode(), 0o644, {"": o, "contents": o})
+
+
 def add_script(b: Builder, sh: Shared, doc: Doc, script: bytes, name: str) -> None:
     """A ``#!`` script: coreos-cloudinit ran it with bash in a transient unit on every boot;
     here it is saved and run by an enabled oneshot unit."""
@@ -122,7 +138,7 @@ def add_script(b: Builder, sh: Shared, doc: Doc, script: bytes, name: str) -> No
     base = re.sub(r"[^A-Za-z0-9_.-]", "-", name) or "user-data"
     if sh.scripts > 1 and base == "user-data":
         base = f"user-data-{sh.scripts}"
-    path = f"{SCRIPTS_DIR}/{base}"
+    path = f"{sh.workspace}/scripts/{base}"
     o = doc.origin(())
     b.add_file(path, script, 0o744, {"": o, "contents": o})
     unit = f"coreos-cloudinit-{base}.service"

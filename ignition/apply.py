@@ -126,10 +126,12 @@ def apply(
     ignore_unsupported: bool = False,
     accounts: bool = False,
     environment: Mapping[str, str] | None = None,
+    ssh_key_name: str = "",
 ) -> None:
     """Render ``cfg`` and apply what a running system takes (``accounts``: users and groups
     too) to ``root`` through the files stage. Shared by ``coreos-cloudinit``. ``environment``:
-    cloud-config's ``COREOS_*`` variables, merged into ``/etc/environment``."""
+    cloud-config's ``COREOS_*`` variables, merged into ``/etc/environment``;
+    ``ssh_key_name``: SSH keys as ``update-ssh-keys`` stored them under that name."""
     fetcher = ResourceFetcher(log, offline=offline)
     state = State(cloud_config_environment=dict(environment or {}))
     fetcher.apply_config(cfg)
@@ -146,6 +148,8 @@ def apply(
     from ignition.stages.files import run
 
     system = System.create(root, log)
-    ctx = StageContext(system, cfg, state, fetcher, "", live=True, accounts=accounts)
+    ctx = StageContext(
+        system, cfg, state, fetcher, "", live=True, accounts=accounts, ssh_key_name=ssh_key_name
+    )
     with log.prefixed("files"):
         run(ctx)

@@ -23,6 +23,7 @@ PROVIDERS: dict[str, str] = {
     "azure": "providers.azure:AzureProvider",
     "azurestack": "providers.azurestack:AzurestackProvider",
     "brightbox": "providers.brightbox:BrightboxProvider",
+    "cloudsigma": "providers.cloudsigma:CloudsigmaProvider",
     "cloudstack": "providers.cloudstack:CloudstackProvider",
     "digitalocean": "providers.digitalocean:DigitaloceanProvider",
     "exoscale": "providers.exoscale:ExoscaleProvider",

@@ -61,9 +61,11 @@ def fetch(
     total_timeout: float | None = None,
     header_timeout: float | None = None,
     source_port_max: int | None = None,
+    max_size: int | None = None,
 ) -> bytes:
     """One metadata request through the fetcher. Raises :class:`NotFound` on 404 (the caller
-    decides what that means), other fetch errors as they come."""
+    decides what that means), other fetch errors as they come (a body over ``max_size``
+    bytes too)."""
     opts = FetchOptions(
         headers=dict(headers or {}),
         method=method,
@@ -72,6 +74,7 @@ def fetch(
         total_timeout=total_timeout,
         header_timeout=header_timeout,
         source_port_max=source_port_max,
+        max_size=max_size,
     )
     return ctx.fetcher.fetch_url(endpoint(url, ctx.metadata_base), opts)
 

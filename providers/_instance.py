@@ -2,7 +2,9 @@
 
 coreos-cloudinit's datasources treat a missing attribute (404) as "not known" and drop an
 address that does not parse; so do we, with a warning that names the attribute (never its
-value). Any other failure of the service is an error, as it was for coreos-cloudinit.
+value). Any other failure of the service is an error, as it was for coreos-cloudinit. Every
+answer is read up to :data:`MAX_SIZE` bytes; a larger one, or a document that does not
+decode (nested too deep included), is an error naming the endpoint.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from ignition.errors import NotFound
 from providers import _imds
 from providers.base import ProviderContext, ProviderError
 
+MAX_SIZE = 1 << 20  # a metadata document is a few KiB; user data stays the providers' own
+
 
 def optional(
     ctx: ProviderContext,
@@ -26,7 +30,7 @@ def optional(
 ) -> str:
     """The attribute's text (stripped), "" when the service has none."""
     try:
-        raw = _imds.fetch(ctx, url, headers=headers, retry_codes=retry_codes)
+        raw = _imds.fetch(ctx, url, headers=headers, retry_codes=retry_codes, max_size=MAX_SIZE)
     except NotFound:
         return ""
     return raw.decode("utf-8", "replace").strip()
@@ -38,16 +42,57 @@ def json_document(
     headers: Mapping[str, str] | None = None,
     *,
     source_port_max: int | None = None,
+    retry_codes: frozenset[int] = frozenset(),
 ) -> Any:
     """A JSON metadata document; {} when the service has none."""
-    try:
-        raw = _imds.fetch(ctx, url, headers=headers, source_port_max=source_port_max)
-    except NotFound:
+    raw = _document(ctx, url, headers, source_port_max, retry_codes)
+    if raw is None:
         return {}
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ProviderError(f"the metadata at {_imds.endpoint(url)} is not JSON") from None
+
+
+def yaml_document(ctx: ProviderContext, url: str) -> Any:
+    """A YAML metadata document (plain data: no tags, aliases only as YAML allows); {} when
+    the service has none."""
+    import yaml
+
+    raw = _document(ctx, url, None, None, frozenset())
+    if raw is None:
+        return {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(raw, Loader=loader)
+    except (yaml.YAMLError, ValueError, RecursionError):
+        raise ProviderError(f"the metadata at {_imds.endpoint(url)} is not YAML") from None
+
+
+def _document(
+    ctx: ProviderContext,
+    url: str,
+    headers: Mapping[str, str] | None,
+    source_port_max: int | None,
+    retry_codes: frozenset[int],
+) -> bytes | None:
+    try:
+        return _imds.fetch(
+            ctx,
+            url,
+            headers=headers,
+            source_port_max=source_port_max,
+            retry_codes=retry_codes,
+            max_size=MAX_SIZE,
+        )
+    except NotFound:
+        return None
+
+
+def string(doc: object, *path: str | int) -> str:
+    """``field`` when it is a string (stripped), else ""."""
+    value = field(doc, *path)
+    return value.strip() if isinstance(value, str) else ""
 
 
 def address(ctx: ProviderContext, value: object, what: str, version: int | None = None) -> str:

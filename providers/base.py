@@ -48,10 +48,22 @@ class ProviderContext:
 
 
 @record
+class NetworkConfig:
+    """The platform's description of the machine's network, in one of coreos-cloudinit's
+    ``-convert-netconf`` formats: ``debian`` (an interfaces file's bytes), ``digitalocean``
+    (the decoded ``v1.json``), ``packet`` (the decoded ``network`` object), ``vmware`` (the
+    guestinfo keys, ``guestinfo.`` dropped). Turned into networkd files by
+    :mod:`cloudinit.netconf`."""
+
+    format: str
+    data: object
+
+
+@record
 class InstanceMetadata:
     """What the platform says about this machine, as coreos-cloudinit's datasources did: the
-    host name, the addresses ``$private_ipv4`` and friends stand for, and SSH keys for
-    ``core``. An empty string is "not known"."""
+    host name, the addresses ``$private_ipv4`` and friends stand for, SSH keys for ``core``
+    and the network description. An empty string is "not known"."""
 
     hostname: str = ""
     public_ipv4: str = ""
@@ -59,6 +71,7 @@ class InstanceMetadata:
     public_ipv6: str = ""
     private_ipv6: str = ""
     ssh_public_keys: tuple[str, ...] = ()
+    network: NetworkConfig | None = None
 
     def known(self) -> list[str]:
         """The names of the fields that have a value (what logs may say: never the values)."""
@@ -67,6 +80,8 @@ class InstanceMetadata:
             names.insert(0, "hostname")
         if self.ssh_public_keys:
             names.append(f"{len(self.ssh_public_keys)} SSH keys")
+        if self.network is not None:
+            names.append(f"network config ({self.network.format})")
         return names
 
 

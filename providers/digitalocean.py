@@ -3,7 +3,8 @@ the reference treats *every* error, 404 included, as fatal (providers.md §1a), 
 a droplet always has the endpoint, so a 404 means something is wrong.
 
 Metadata for cloud-config (coreos-cloudinit's DigitalOcean datasource): ``metadata/v1.json``:
-``hostname``, ``public_keys`` and the first public and private interface's addresses."""
+``hostname``, ``public_keys`` and the first public and private interface's addresses; the
+document itself is the ``digitalocean`` network description (``interfaces``, ``dns``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import ClassVar
 
 from providers import _instance
 from providers._simple import UserDataProvider
-from providers.base import InstanceMetadata, ProviderContext
+from providers.base import InstanceMetadata, NetworkConfig, ProviderContext
 
 METADATA_URL = "http://169.254.169.254/metadata/v1.json"
 
@@ -37,4 +38,5 @@ class DigitaloceanProvider(UserDataProvider):
             private_ipv4=ip("private", "ipv4", 4),
             private_ipv6=ip("private", "ipv6", 6),
             ssh_public_keys=_instance.keys(keys if isinstance(keys, list) else []),
+            network=NetworkConfig("digitalocean", doc) if isinstance(doc, dict) and doc else None,
         )

@@ -1,13 +1,33 @@
 """``exoscale``: ``GET http://169.254.169.254/1.0/user-data``; 404 is "no config"
-(providers.md §1a)."""
+(providers.md §1a).
+
+Metadata for cloud-config: the CloudStack-style tree ``/latest/meta-data/``:
+``local-hostname``, ``public-ipv4``, ``local-ipv4`` (the private address) and
+``public-keys`` (one key per line); an attribute the service lacks (404) is not known."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 from providers._simple import UserDataProvider
+from providers.base import InstanceMetadata, ProviderContext
+
+METADATA_URL = "http://169.254.169.254/latest/meta-data/"
 
 
 class ExoscaleProvider(UserDataProvider):
     name: ClassVar[str] = "exoscale"
     url: ClassVar[str] = "http://169.254.169.254/1.0/user-data"
+
+    def metadata(self, ctx: ProviderContext) -> InstanceMetadata:
+        from providers import _instance  # only for cloud-config user data
+
+        def get(name: str) -> str:
+            return _instance.optional(ctx, METADATA_URL + name)
+
+        return InstanceMetadata(
+            hostname=get("local-hostname"),
+            public_ipv4=_instance.address(ctx, get("public-ipv4"), "public-ipv4", 4),
+            private_ipv4=_instance.address(ctx, get("local-ipv4"), "local-ipv4", 4),
+            ssh_public_keys=_instance.keys([get("public-keys")]),
+        )

@@ -6,7 +6,8 @@ Status hook: after every stage, POST ``{"state": "running"|"failed", "message": 
 report is only logged (the engine catches it).
 
 Metadata for cloud-config (coreos-cloudinit's Packet datasource): ``/metadata``'s
-``hostname``, ``ssh_keys`` and ``network.addresses`` (public/private, by address family).
+``hostname``, ``ssh_keys`` and ``network.addresses`` (public/private, by address family);
+``network`` is the ``packet`` network description.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import ClassVar
 
 from providers import _imds, _instance
 from providers._simple import UserDataProvider
-from providers.base import InstanceMetadata, ProviderContext, ProviderError
+from providers.base import InstanceMetadata, NetworkConfig, ProviderContext, ProviderError
 
 METADATA_URL = "https://metadata.packet.net/metadata"
 REPORT_WAIT = 15.0
@@ -42,6 +43,7 @@ class PacketProvider(UserDataProvider):
                 found[f"{side}_ipv{family}"] = value
         keys = _instance.field(doc, "ssh_keys")
         hostname = _instance.field(doc, "hostname")
+        network = _instance.field(doc, "network")
         return InstanceMetadata(
             hostname=hostname if isinstance(hostname, str) else "",
             public_ipv4=found.get("public_ipv4", ""),
@@ -49,6 +51,7 @@ class PacketProvider(UserDataProvider):
             public_ipv6=found.get("public_ipv6", ""),
             private_ipv6=found.get("private_ipv6", ""),
             ssh_public_keys=_instance.keys(keys if isinstance(keys, list) else []),
+            network=NetworkConfig("packet", network) if isinstance(network, dict) else None,
         )
 
     def status(self, ctx: ProviderContext, stage: str, error: BaseException | None) -> None:

@@ -10,8 +10,9 @@
   like every host path, else RPCI over the backdoor port as the reference does. Detection: DMI
   says VMware; otherwise the platform is not VMware and there is no config (the reference's
   "no provider"). amd64 only, as in the reference.
-- Metadata for cloud-config (coreos-cloudinit's VMware datasource): ``hostname`` and the
-  addresses of ``interface.N.ip.M.address`` by ``interface.N.role`` (public/private).
+- Metadata for cloud-config (coreos-cloudinit's VMware datasource): ``hostname``, the
+  addresses of ``interface.N.ip.M.address`` by ``interface.N.role`` (public/private), and the
+  ``dns.*`` and ``interface.N.*`` keys as the ``vmware`` network description.
 - ``ignition-rmcfg``: the data is overwritten with ``e30K`` (``{}``), the encoding set to
   ``base64``, and both are pruned from the OVF environment (properties cannot be deleted).
 """
@@ -23,11 +24,18 @@ import binascii
 import gzip
 import platform
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import ClassVar
 
 from ignition.config.model import Resource
 from providers import _instance, hostroot
-from providers.base import InstanceMetadata, Provider, ProviderContext, ProviderError
+from providers.base import (
+    InstanceMetadata,
+    NetworkConfig,
+    Provider,
+    ProviderContext,
+    ProviderError,
+)
 
 DATA_KEYS = ("ignition.config.data", "coreos.config.data")
 URL_KEYS = ("ignition.config.url", "coreos.config.url")
@@ -152,30 +160,7 @@ class VmwareProvider(Provider):
             value = gi.get(key)
             return (value if value is not None else defaults.get(key, "")).strip()
 
-        found: dict[str, str] = {}
-        for i in range(MAX_INTERFACES):
-            role = get(f"interface.{i}.role")
-            if role not in ("", "public", "private"):
-                raise ProviderError(f"guestinfo.interface.{i}.role is not public or private")
-            addresses: list[str] = []
-            while len(addresses) < MAX_INTERFACES:
-                value = get(f"interface.{i}.ip.{len(addresses)}.address")
-                if not value:
-                    break
-                addresses.append(value)
-            if not addresses and not get(f"interface.{i}.name") and not get(f"interface.{i}.mac"):
-                break
-            for a, value in enumerate(addresses):
-                ip = _instance.address(ctx, value, f"interface.{i}.ip.{a}.address")
-                if ip and role:
-                    found[f"{role}_ipv{6 if ':' in ip else 4}"] = ip
-        return InstanceMetadata(
-            hostname=get("hostname"),
-            public_ipv4=found.get("public_ipv4", ""),
-            private_ipv4=found.get("private_ipv4", ""),
-            public_ipv6=found.get("public_ipv6", ""),
-            private_ipv6=found.get("private_ipv6", ""),
-        )
+        return metadata_from(ctx, get)
 
     def delete_config(self, ctx: ProviderContext) -> None:
         gi = self.guestinfo
@@ -187,6 +172,53 @@ class VmwareProvider(Provider):
         if ovfenv:
             gi.set("ovfenv", prune_ovf(ovfenv))
         ctx.log.info("deleted the config from guestinfo")
+
+
+def metadata_from(ctx: ProviderContext, get: Callable[[str], str]) -> InstanceMetadata:
+    """coreos-cloudinit's VMware metadata from guestinfo values (``get`` answers "" for a key
+    that is not set): the host name, the addresses by ``interface.N.role``, and every network
+    key it kept for ``-convert-netconf vmware``."""
+    netconf: dict[str, str] = {}
+
+    def keep(key: str) -> str:
+        value = get(key)
+        if value:
+            netconf[key] = value
+        return value
+
+    for kind in ("server", "domain"):
+        for n in range(MAX_INTERFACES):
+            if not keep(f"dns.{kind}.{n}"):
+                break
+    found: dict[str, str] = {}
+    for i in range(MAX_INTERFACES):
+        role = get(f"interface.{i}.role")
+        if role not in ("", "public", "private"):
+            raise ProviderError(f"guestinfo.interface.{i}.role is not public or private")
+        present = [bool(keep(f"interface.{i}.{k}")) for k in ("name", "mac", "dhcp")]
+        for a in range(MAX_INTERFACES):
+            value = keep(f"interface.{i}.ip.{a}.address")
+            if not value:
+                break
+            present.append(True)
+            ip = _instance.address(ctx, value, f"interface.{i}.ip.{a}.address")
+            if ip and role:
+                found[f"{role}_ipv{6 if ':' in ip else 4}"] = ip
+        for r in range(MAX_INTERFACES):
+            route = [keep(f"interface.{i}.route.{r}.{k}") for k in ("gateway", "destination")]
+            if not any(route):
+                break
+            present.append(True)
+        if not any(present):
+            break
+    return InstanceMetadata(
+        hostname=get("hostname"),
+        public_ipv4=found.get("public_ipv4", ""),
+        private_ipv4=found.get("private_ipv4", ""),
+        public_ipv6=found.get("public_ipv6", ""),
+        private_ipv6=found.get("private_ipv6", ""),
+        network=NetworkConfig("vmware", netconf) if netconf else None,
+    )
 
 
 def prune_ovf(xml: str) -> str:

@@ -44,6 +44,7 @@ class StageContext:
     plan: list[str] = field(default_factory=list)  # actions described in a dry run
     live: bool = False  # ignition-apply: only the parts that make sense on a running system
     accounts: bool = False  # with live: users and groups too (coreos-cloudinit applies them)
+    ssh_key_name: str = ""  # coreos-cloudinit -ssh-key-name: keys as update-ssh-keys -a NAME
 
 
 StageFn = Callable[[StageContext], None]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -219,12 +219,18 @@ def write_ssh_keys(ctx: StageContext, u: PasswdUser) -> None:
     data = "\n".join(u.ssh_authorized_keys)
     if not data.endswith("\n"):
         data += "\n"
-    if ctx.system.paths.write_authorized_keys_fragment:
+    writer = _write_keys
+    if ctx.ssh_key_name:  # coreos-cloudinit: its key set, merged into authorized_keys
+        from ignition.stages.files.sshkeys import update_ssh_keys
+
+        target = home / ".ssh" / "authorized_keys.d" / ctx.ssh_key_name
+        writer = update_ssh_keys
+    elif ctx.system.paths.write_authorized_keys_fragment:
         target = home / ".ssh" / "authorized_keys.d" / "ignition"
     else:
         target = home / ".ssh" / "authorized_keys"
     with ctx.system.log.op(f'adding ssh keys to user "{u.name}"'):
-        _write_as(acct.uid, acct.gid, home, target, data.encode())
+        _write_as(acct.uid, acct.gid, home, target, data.encode(), writer)
     logical = ctx.system.root.relative(target)
     ctx.system.log.structured(
         f"wrote ssh authorized keys file for user: {u.name}",
@@ -236,7 +242,14 @@ def write_ssh_keys(ctx: StageContext, u: PasswdUser) -> None:
     )
 
 
-def _write_as(uid: int, gid: int, home: Path, target: Path, data: bytes) -> None:
+def _write_as(
+    uid: int,
+    gid: int,
+    home: Path,
+    target: Path,
+    data: bytes,
+    writer: Callable[[int, Path, bytes], None] | None = None,
+) -> None:
     """Create the key file's directories (0700) and the file (0600) with the user's ids.
 
     The home directory is opened as root (it may sit below directories the user cannot
@@ -244,10 +257,11 @@ def _write_as(uid: int, gid: int, home: Path, target: Path, data: bytes) -> None
     only then drops to the user, so everything below the home is done with the user's rights.
     """
     rel = target.relative_to(home)
+    write = writer or _write_keys
     home_fd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         if os.geteuid() != 0 or uid == 0:
-            _write_keys(home_fd, rel, data)  # unprivileged (tests) or root's own keys
+            write(home_fd, rel, data)  # unprivileged (tests) or root's own keys
             return
         r, w = os.pipe()
         pid = os.fork()
@@ -258,7 +272,7 @@ def _write_as(uid: int, gid: int, home: Path, target: Path, data: bytes) -> None
                 os.setgroups([])
                 os.setresgid(gid, gid, gid)
                 os.setresuid(uid, uid, uid)
-                _write_keys(home_fd, rel, data)
+                write(home_fd, rel, data)
             except BaseException as exc:
                 with contextlib.suppress(BaseException):
                     reason = getattr(exc, "strerror", "") or exc

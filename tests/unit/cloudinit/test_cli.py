@@ -117,10 +117,16 @@ def test_applying_a_broken_document_is_a_located_error(broken: Path, tmp_path: P
     assert "-ignore-failure" in err
 
 
-def test_cloudsigma_has_no_provider() -> None:
+def test_cloudsigma_elsewhere_is_an_error_without_touching_a_serial_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dmi = tmp_path / "sys/class/dmi/id"
+    dmi.mkdir(parents=True)
+    (dmi / "product_name").write_text("Standard PC (Q35 + ICH9, 2009)\n")
+    monkeypatch.setenv("PYIGNITION_HOST_ROOT", str(tmp_path))
     rc, _, err = _run("-validate", "-from-cloudsigma-metadata")
     assert rc == 1
-    assert "-from-cloudsigma-metadata is not supported: pyignition has no provider" in err
+    assert "-from-cloudsigma-metadata: this is not CloudSigma" in err
 
 
 def test_applying_to_the_running_system_needs_root(

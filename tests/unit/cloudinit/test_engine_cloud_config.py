@@ -13,13 +13,13 @@ from cloudinit.convert import convert
 from cloudinit.metadata import Metadata
 from cloudinit.render import redacted
 from ignition.config.model import Config, File, Resource, Storage, Systemd, Unit
-from ignition.engine.cloudconfig import CloudConfigUse, mode_from_cmdline
+from ignition.engine.cloudconfig import PLATFORM, CloudConfigUse, mode_from_cmdline
 from ignition.engine.userdata import to_config
 from ignition.errors import ConfigError
 from ignition.log import Logger
 from ignition.report import Diagnostic, Severity
 from ignition.stages.files.environment import merge
-from providers.base import InstanceMetadata
+from providers.base import InstanceMetadata, NetworkConfig
 from tests.conftest import ListSink
 
 IGNITION = b'{"ignition": {"version": "3.4.0"}}'
@@ -212,3 +212,94 @@ def test_live_activation_does_what_coreos_cloudinit_did_over_dbus(
             "coreos-cloudinit-setup.sh.service",
         ],
     ]
+
+
+def _netconf_use(network: NetworkConfig | None, netconf: str = PLATFORM) -> CloudConfigUse:
+    return CloudConfigUse(metadata=lambda: InstanceMetadata(network=network), netconf=netconf)
+
+
+DEBIAN = b"auto eth0.7\niface eth0.7 inet static\n address 10.7.0.2\n netmask 255.255.255.0\n"
+BOND = b"iface bond0 inet dhcp\n bond-slaves eth0\n bond-mode 1\n"
+
+
+def test_the_platforms_network_description_becomes_networkd_files(
+    logger: Logger, log_sink: ListSink
+) -> None:
+    use = _netconf_use(NetworkConfig("debian", DEBIAN + BOND))
+    cfg = to_config(b"#cloud-config\n", source="s", log=logger, cloud_config=use)
+    assert cfg is not None
+    files = {f.path: f for f in cfg.storage.files}
+    assert sorted(files) == [
+        "/etc/modprobe.d/coreos-cloudinit-bonding.conf",
+        "/etc/systemd/network/00-bond0.netdev",
+        "/etc/systemd/network/00-bond0.network",
+        "/etc/systemd/network/00-eth0.7.netdev",
+        "/etc/systemd/network/00-eth0.7.network",
+        "/etc/systemd/network/01-eth0.network",
+    ]
+    assert files["/etc/modprobe.d/coreos-cloudinit-bonding.conf"].contents.source == (
+        "data:,options%20bonding%20mode%3D1%0A"
+    )
+    assert files["/etc/systemd/network/00-bond0.network"].mode == 0o644
+    assert "debian network configuration: 5 networkd files" in log_sink.text
+    assert "10.7.0.2" not in log_sink.text
+    # live: coreos-cloudinit loaded the modules before restarting networkd
+    assert activate.kernel_modules(cfg) == ["8021q", "bonding"]
+    assert activate.commands(cfg, "", set())[-1] == [
+        "systemctl",
+        "restart",
+        "systemd-networkd.service",
+    ]
+    assert ["modprobe", "8021q"] in activate.commands(cfg, "", set())
+
+
+def test_a_user_data_network_unit_replaces_a_generated_one(logger: Logger) -> None:
+    ud = (
+        b"#cloud-config\ncoreos:\n  units:\n    - name: 00-eth0.7.network\n"
+        b"      content: |\n        [Match]\n        Name=eth0.7\n"
+    )
+    conv = convert(ud, metadata=Metadata(network_files=(("00-eth0.7.network", "generated\n"),)))
+    assert conv.config is not None
+    (f,) = conv.config.storage.files
+    assert f.contents.source == "data:,%5BMatch%5D%0AName%3Deth0.7%0A"
+    assert any("written twice: this later entry replaces" in d.message for d in conv.report)
+
+
+def test_which_network_descriptions_the_engine_and_the_flag_take(logger: Logger) -> None:
+    packet = NetworkConfig(
+        "packet", {"interfaces": [{"name": "enp1s0", "mac": "0c:00:00:00:00:01"}]}
+    )
+    # the engine: only what coreos-cloudinit's OEMs converted (not Equinix Metal's)
+    cfg = to_config(CLOUD_NONE, source="s", log=logger, cloud_config=_netconf_use(packet))
+    assert cfg is not None
+    assert cfg.storage.files == ()
+    # -convert-netconf packet: converted
+    cfg = to_config(CLOUD_NONE, source="s", log=logger, cloud_config=_netconf_use(packet, "packet"))
+    assert cfg is not None
+    assert [f.path for f in cfg.storage.files][-1] == "/etc/systemd/network/00-bond0.network"
+    # "" (coreos-cloudinit without the flag): nothing
+    debian = NetworkConfig("debian", DEBIAN)
+    cfg = to_config(CLOUD_NONE, source="s", log=logger, cloud_config=_netconf_use(debian, ""))
+    assert cfg is not None
+    assert cfg.storage.files == ()
+    with pytest.raises(ConfigError, match="network configuration is in the debian format"):
+        to_config(CLOUD_NONE, source="s", log=logger, cloud_config=_netconf_use(debian, "vmware"))
+    with pytest.raises(ConfigError, match="-convert-netconf vmware: the source gives no network"):
+        to_config(CLOUD_NONE, source="s", log=logger, cloud_config=_netconf_use(None, "vmware"))
+    bad = NetworkConfig("debian", b"iface eth0 inet static\n")
+    with pytest.raises(
+        ConfigError, match="cannot be converted: line 1 \\(eth0\\): missing address"
+    ):
+        to_config(CLOUD_NONE, source="s", log=logger, cloud_config=_netconf_use(bad))
+
+
+CLOUD_NONE = b"#cloud-config\n"
+
+
+def test_script_units_are_found_whatever_the_workspace() -> None:
+    conv = convert(b"#!/bin/sh\ntrue\n", workspace="/opt/w")
+    assert conv.config is not None
+    (unit,) = conv.config.systemd.units
+    assert "ExecStart=/bin/bash /opt/w/scripts/user-data\n" in (unit.contents or "")
+    assert activate.runs_script(unit)
+    assert not activate.runs_script(Unit(name="x.service", contents="ExecStart=/bin/bash /x\n"))

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 import providers
+from ignition.errors import IgnitionError
 from ignition.fetch.fetcher import ResourceFetcher
 from ignition.log import Logger
 from ignition.system.paths import Paths
-from providers.base import InstanceMetadata, ProviderContext, ProviderError
+from providers.base import InstanceMetadata, NetworkConfig, ProviderContext, ProviderError
 from providers.vmware import GuestInfo, VmwareProvider
 from tests.conftest import ListSink
 from tests.integration.providers.standin import Answer, StandIn, standin
@@ -134,6 +135,7 @@ def test_digitalocean_v1_json(ctx: tuple[ProviderContext, StandIn]) -> None:
         public_ipv6="2001:db8::4",
         private_ipv4="10.132.0.2",
         ssh_public_keys=(KEY_A,),
+        network=NetworkConfig("digitalocean", doc),  # -convert-netconf digitalocean's input
     )
 
 
@@ -166,6 +168,7 @@ def test_packet_addresses_by_family_and_side(ctx: tuple[ProviderContext, StandIn
         private_ipv4="10.80.0.3",
         public_ipv6="2604:1380::9",
         ssh_public_keys=(KEY_B,),
+        network=NetworkConfig("packet", doc["network"]),
     )
 
 
@@ -220,11 +223,18 @@ def test_vmware_guestinfo_roles(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     log = Logger()
     pctx = ProviderContext(ResourceFetcher(log), log, Paths(), "fetch")
     md = VmwareProvider(gi).metadata(pctx)
+    network = {  # the keys coreos-cloudinit kept for -convert-netconf vmware
+        "interface.0.name": "ens192",
+        "interface.0.ip.0.address": "10.0.0.8/24",
+        "interface.0.ip.1.address": "fd00::8/64",
+        "interface.1.ip.0.address": "192.0.2.8/24",
+    }
     assert md == InstanceMetadata(
         hostname="vm-direct",
         private_ipv4="10.0.0.8",
         private_ipv6="fd00::8",
         public_ipv4="192.0.2.8",
+        network=NetworkConfig("vmware", network),
     )
     gi.values["interface.0.role"] = "dmz"
     with pytest.raises(ProviderError, match="role is not public or private"):
@@ -360,3 +370,267 @@ def test_scaleway_without_a_public_address_or_keys(ctx: tuple[ProviderContext, S
     server.route("GET", SCW, Answer(200, json.dumps(doc).encode()))
     md = providers.get("scaleway").metadata(pctx)
     assert md == InstanceMetadata(hostname="scw-private")
+
+
+def test_openstack_network_config_from_the_service(
+    ctx: tuple[ProviderContext, StandIn], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pctx, server = ctx
+    monkeypatch.setenv("PYIGNITION_HOST_ROOT", str(tmp_path))
+    doc = {
+        "hostname": "bm-1",
+        "network_config": {"content_path": "/content/0000", "name": "network_config"},
+    }
+    server.route("GET", "/openstack/latest/meta_data.json", Answer(200, json.dumps(doc).encode()))
+    server.route("GET", "/openstack/content/0000", Answer(200, b"auto eth0\n"))
+    md = providers.get("openstack").metadata(pctx)
+    assert md == InstanceMetadata(hostname="bm-1", network=NetworkConfig("debian", b"auto eth0\n"))
+    assert md.known() == ["hostname", "network config (debian)"]
+    doc["network_config"] = {"content_path": "/content/../../../etc/shadow"}
+    server.route("GET", "/openstack/latest/meta_data.json", Answer(200, json.dumps(doc).encode()))
+    with pytest.raises(ProviderError, match="content_path is not a plain path"):
+        providers.get("openstack").metadata(pctx)
+
+
+# --- Hetzner, Vultr, Exoscale, Akamai, Oracle Cloud: their documented services -----------------
+
+HETZNER_METADATA = f"""\
+availability-zone: fsn1-dc14
+hostname: hz-node-1
+instance-id: 42424242
+local-ipv4: ''
+network-config:
+  config:
+  - mac_address: 96:00:01:02:03:04
+    name: eth0
+    subnets:
+    - ipv4: true
+      type: dhcp
+    type: physical
+  version: 1
+public-ipv4: 116.203.0.42
+public-keys:
+- {KEY_A}
+- {KEY_B}
+region: eu-central
+vendor_data: "#cloud-config\\nruncmd: []\\n"
+""".encode()
+HETZNER_PRIVATE = b"""\
+- ip: 10.0.0.2
+  alias_ips: []
+  interface_num: 1
+  mac_address: 86:00:00:2a:7d:e0
+  network_id: 1234
+  network_name: backend
+  network: 10.0.0.0/16
+  subnet: 10.0.0.0/24
+  gateway: 10.0.0.1
+"""
+
+
+def test_hetzner_yaml_metadata_and_private_network(ctx: tuple[ProviderContext, StandIn]) -> None:
+    pctx, server = ctx
+    server.route("GET", "/hetzner/v1/metadata", Answer(200, HETZNER_METADATA))
+    server.route("GET", "/hetzner/v1/metadata/private-networks", Answer(200, HETZNER_PRIVATE))
+    assert providers.get("hetzner").metadata(pctx) == InstanceMetadata(
+        hostname="hz-node-1",
+        public_ipv4="116.203.0.42",
+        private_ipv4="10.0.0.2",
+        ssh_public_keys=(KEY_A, KEY_B),
+    )
+    server.route("GET", "/hetzner/v1/metadata/private-networks", Answer(200, b"[]\n"))
+    md = providers.get("hetzner").metadata(pctx)
+    assert md is not None
+    assert md.private_ipv4 == ""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"hostname: [unclosed\n",
+        b"hostname: !!python/object/apply:os.system ['true']\n",
+        b"[" * 200_000,
+    ],
+)
+def test_hetzner_hostile_yaml_is_a_clean_error(
+    ctx: tuple[ProviderContext, StandIn], body: bytes
+) -> None:
+    pctx, server = ctx
+    server.route("GET", "/hetzner/v1/metadata", Answer(200, body))
+    with pytest.raises(ProviderError, match=r"the metadata at .*/hetzner/v1/metadata is not YAML"):
+        providers.get("hetzner").metadata(pctx)
+
+
+VULTR = {
+    "hostname": "vultr-guest",
+    "instanceid": "a1b2c3",
+    "interfaces": [
+        {
+            "ipv4": {
+                "additional": [],
+                "address": "45.76.1.9",
+                "gateway": "45.76.0.1",
+                "netmask": "255.255.254.0",
+            },
+            "ipv6": {"additional": [], "address": "2001:19f0:5:1::9", "prefix": "64"},
+            "mac": "56:00:03:aa:bb:cc",
+            "network-type": "public",
+        },
+        {
+            "ipv4": {"address": "10.1.96.3", "gateway": "", "netmask": "255.255.240.0"},
+            "mac": "5a:00:03:aa:bb:cc",
+            "network-type": "private",
+        },
+    ],
+    "public-keys": [KEY_B + "\n"],
+    "region": {"regioncode": "EWR"},
+}
+
+
+def test_vultr_v1_json(ctx: tuple[ProviderContext, StandIn]) -> None:
+    pctx, server = ctx
+    server.route("GET", "/v1.json", Answer(200, json.dumps(VULTR).encode()))
+    assert providers.get("vultr").metadata(pctx) == InstanceMetadata(
+        hostname="vultr-guest",
+        public_ipv4="45.76.1.9",
+        public_ipv6="2001:19f0:5:1::9",
+        private_ipv4="10.1.96.3",
+        ssh_public_keys=(KEY_B,),
+    )
+
+
+def test_exoscale_cloudstack_style_attributes(ctx: tuple[ProviderContext, StandIn]) -> None:
+    pctx, server = ctx
+    base = "/latest/meta-data/"
+    server.route("GET", base + "local-hostname", Answer(200, b"exo-1"))
+    server.route("GET", base + "public-ipv4", Answer(200, b"185.19.28.7\n"))
+    server.route("GET", base + "local-ipv4", Answer(200, b"185.19.28.7"))
+    server.route("GET", base + "public-keys", Answer(200, (KEY_A + "\n" + KEY_B).encode()))
+    assert providers.get("exoscale").metadata(pctx) == InstanceMetadata(
+        hostname="exo-1",
+        public_ipv4="185.19.28.7",
+        private_ipv4="185.19.28.7",
+        ssh_public_keys=(KEY_A, KEY_B),
+    )
+    server.route("GET", base + "public-keys", Answer(404))  # no key given: not known
+    md = providers.get("exoscale").metadata(pctx)
+    assert md is not None
+    assert md.ssh_public_keys == ()
+
+
+def test_akamai_token_then_instance_network_and_keys(ctx: tuple[ProviderContext, StandIn]) -> None:
+    pctx, server = ctx
+    server.route(
+        "PUT",
+        "/v1/token",
+        Answer(200, b"tok-123", require={"Metadata-Token-Expiry-Seconds": "300"}),
+    )
+    need = {"Metadata-Token": "tok-123", "Accept": "application/json"}
+    instance = {"id": 1, "label": "linode-web", "region": "us-east", "type": "g6-nanode-1"}
+    network = {
+        "interfaces": [],
+        "ipv4": {"public": ["172.105.0.7/32"], "private": ["192.168.139.4/17"], "shared": []},
+        "ipv6": {"slaac": "2600:3c03::f03c:94ff:fe00:7/128", "ranges": [], "link_local": ""},
+    }
+    keys = {"users": {"root": [KEY_A], "deploy": [KEY_B]}}
+    for path, doc in (("instance", instance), ("network", network), ("ssh-keys", keys)):
+        body = json.dumps(doc).encode()
+        server.route("GET", f"/v1/{path}", Answer(200, body, require=need, missing_status=401))
+    assert providers.get("akamai").metadata(pctx) == InstanceMetadata(
+        hostname="linode-web",
+        public_ipv4="172.105.0.7",
+        private_ipv4="192.168.139.4",
+        public_ipv6="2600:3c03::f03c:94ff:fe00:7",
+        ssh_public_keys=(KEY_A,),
+    )
+
+
+def test_akamai_without_a_usable_token(ctx: tuple[ProviderContext, StandIn]) -> None:
+    pctx, server = ctx
+    server.route("PUT", "/v1/token", Answer(200, b"\x1b[2J\n"))
+    with pytest.raises(ProviderError, match="gave no usable token"):
+        providers.get("akamai").metadata(pctx)
+    server.route("PUT", "/v1/token", Answer(200, b"t" * 10_000))
+    with pytest.raises(IgnitionError, match="larger than 4096 bytes"):
+        providers.get("akamai").metadata(pctx)
+
+
+def test_oracle_instance_and_first_vnic(ctx: tuple[ProviderContext, StandIn]) -> None:
+    pctx, server = ctx
+    auth = {"Authorization": "Bearer Oracle"}
+    instance = {
+        "availabilityDomain": "EMIr:PHX-AD-1",
+        "displayName": "Web Server",
+        "hostname": "web-server",
+        "id": "ocid1.instance.oc1.phx.abc",
+        "metadata": {"ssh_authorized_keys": f"{KEY_A}\n{KEY_B}\n", "user_data": "I2Nsb3Vk"},
+        "region": "phx",
+    }
+    vnics = [
+        {
+            "vnicId": "ocid1.vnic.oc1.phx.abc",
+            "privateIp": "10.0.3.6",
+            "vlanTag": 0,
+            "macAddr": "02:00:17:00:12:34",
+            "virtualRouterIp": "10.0.3.1",
+            "subnetCidrBlock": "10.0.3.0/24",
+        }
+    ]
+    server.route(
+        "GET",
+        "/opc/v2/instance/",
+        Answer(200, json.dumps(instance).encode(), require=auth, missing_status=401),
+    )
+    server.route(
+        "GET", "/opc/v2/vnics/", Answer(429), Answer(200, json.dumps(vnics).encode(), require=auth)
+    )
+    assert providers.get("oraclecloud").metadata(pctx) == InstanceMetadata(
+        hostname="web-server", private_ipv4="10.0.3.6", ssh_public_keys=(KEY_A, KEY_B)
+    )
+    assert len(server.hits("GET", "/opc/v2/vnics/")) == 2  # 429 is retried
+
+
+@pytest.mark.parametrize(
+    ("platform", "path"),
+    [
+        ("vultr", "/v1.json"),
+        ("oraclecloud", "/opc/v2/instance/"),
+        ("hetzner", "/hetzner/v1/metadata"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "is not (JSON|YAML)"),
+        (b"{" + b" " * (1 << 20) + b"}", "larger than 1048576 bytes"),
+        (b"<html>blocked</html>", "is not JSON|nothing"),
+    ],
+)
+def test_hostile_metadata_answers_are_clean_errors(
+    ctx: tuple[ProviderContext, StandIn], platform: str, path: str, body: bytes, message: str
+) -> None:
+    pctx, server = ctx
+    server.route("GET", path, Answer(200, body))
+    if platform == "hetzner" and body.startswith(b"<html>"):
+        # a YAML scalar, not a mapping: nothing is known, nothing is guessed
+        md = providers.get(platform).metadata(pctx)
+        assert md is not None
+        assert md.hostname == ""
+        return
+    with pytest.raises(IgnitionError, match=message):
+        providers.get(platform).metadata(pctx)
+
+
+def test_metadata_values_that_are_not_addresses_or_strings_are_dropped(
+    ctx: tuple[ProviderContext, StandIn], sink: ListSink
+) -> None:
+    pctx, server = ctx
+    doc = {
+        "hostname": ["not", "a", "string"],
+        "public-keys": "not a list",
+        "interfaces": [{"network-type": "public", "ipv4": {"address": "1.2.3.4; rm -rf /"}}],
+    }
+    server.route("GET", "/v1.json", Answer(200, json.dumps(doc).encode()))
+    assert providers.get("vultr").metadata(pctx) == InstanceMetadata()
+    assert "public ipv4 address is not an IP address" in sink.text
+    assert "rm -rf" not in sink.text

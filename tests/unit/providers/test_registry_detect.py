@@ -47,9 +47,12 @@ REFERENCE_IDS = [
 ]
 
 
+EXTRA_IDS = ["cloudsigma"]  # coreos-cloudinit's (and old Flatcar Ignition's) server context
+
+
 def test_every_reference_platform_is_registered() -> None:
-    assert providers.names() == sorted(REFERENCE_IDS)
-    for name in REFERENCE_IDS:
+    assert providers.names() == sorted(REFERENCE_IDS + EXTRA_IDS)
+    for name in REFERENCE_IDS + EXTRA_IDS:
         assert providers.get(name).name == name
 
 
