@@ -152,6 +152,17 @@ def test_one_schema_per_butane_spec_and_ignition_version() -> None:
     assert set(schema_files()) == wanted
 
 
+def test_every_schema_directory_is_installed() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    data_files = project["tool"]["setuptools"]["data-files"]
+    dirs = {(EDITOR / rel).parent.relative_to(ROOT).as_posix() for rel in schema_files()}
+    for d in dirs:
+        target = "share/pyignition/" + d
+        assert data_files.get(target) == [f"{d}/*.json"], target
+
+
 @pytest.mark.parametrize("rel", schema_files())
 def test_schema_is_draft7_refuses_unknown_keys_and_describes_fields(rel: str) -> None:
     schema = _load(rel)
