@@ -131,6 +131,9 @@ def facets(type_name: str, field: str, d: Dialect) -> dict[str, Any]:
     if key == "Quadlet.name":
         return {"pattern": _ends_with(QUADLET_EXTS)}
     if field == "mode" or key in ("Tree.file_mode", "Tree.dir_mode"):
+        if d.kind != "ignition":
+            # YAML 1.2 editors read 0644 as decimal 644: a maximum would flag the usual octal
+            return {"minimum": 0}
         return {"minimum": 0, "maximum": _max_mode(d)}
     if key == "BootDevice.layout" and d.spec is not None:
         return {"enum": list(_layouts(d.spec.fcos))}
@@ -427,30 +430,21 @@ def render(schema: dict[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    check = "--check" in argv
     wanted = {rel: render(s) for rel, s in all_files().items()}
-    present = (
-        {p.relative_to(OUT).as_posix() for p in OUT.rglob("*.json")} if OUT.exists() else set()
-    )
-    stale = sorted(rel for rel in wanted if not (OUT / rel).exists())
-    stale += sorted(
-        rel for rel in wanted if (OUT / rel).exists() and (OUT / rel).read_text() != wanted[rel]
-    )
-    extra = sorted(present - set(wanted))
-    if check:
+    present = {p.relative_to(OUT).as_posix() for p in OUT.rglob("*.json")}
+    extra = present - set(wanted)
+    stale = {r for r, text in wanted.items() if r not in present or (OUT / r).read_text() != text}
+    if "--check" in argv:
         if stale or extra:
-            print(
-                "editorschemas: out of date: " + ", ".join(sorted(stale + extra)), file=sys.stderr
-            )
+            names = ", ".join(sorted(stale | extra))
+            print(f"editorschemas: out of date: {names}", file=sys.stderr)
             return 1
         return 0
     for rel in extra:
         (OUT / rel).unlink()
-    for rel, text in wanted.items():
-        path = OUT / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
+    for rel in stale:
+        (OUT / rel).parent.mkdir(parents=True, exist_ok=True)
+        (OUT / rel).write_text(wanted[rel])
     return 0
 
 

@@ -95,7 +95,8 @@ def test_hook_fails_and_names_every_bad_file(hook_id: str, tmp_path: Path) -> No
 
 
 def test_hook_args_reach_the_tool(tmp_path: Path) -> None:
-    good, _ = workspace(tmp_path)
+    workspace(tmp_path)
+    assert run_hook(hooks()["butane"], ["good/fcos-local-files.bu"], tmp_path).returncode == 0
     hook = {**hooks()["butane"], "args": ["--files-dir=/nonexistent"]}
     done = run_hook(hook, ["good/fcos-local-files.bu"], tmp_path)
     assert done.returncode == 1  # the local files are no longer found
