@@ -230,7 +230,7 @@ class Writer:
 
     def value(self, shape: Shape, owner: str, field: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        text = describe(owner, field)
+        text = describe(owner, field, self.d.kind)
         if text:
             out["description"] = text
         note = DEPRECATED.get(f"{owner}.{field}")

@@ -1,7 +1,8 @@
 """Short descriptions of config fields, shown by editors on hover (see tools/editorschemas.py).
 
 Keys are ``Type.field`` (the Go type's short name, the field in snake_case) or a bare ``field``
-used for every type that has it; the specific key wins. Ignition's camelCase fields are looked
+used for every type that has it, or ``dialect:Type.field`` for one of ignition, butane, ct; the
+most specific key wins. Ignition's camelCase fields are looked
 up by their snake_case spelling, so one text serves the Ignition, Butane and ct schemas.
 """
 
@@ -13,6 +14,7 @@ DESCRIPTIONS: dict[str, str] = {
     # --- top level
     "Config.variant": "Which Butane variant this config is written for.",
     "Config.version": "The version of the variant's config specification.",
+    "ct:Config.version": "The Container Linux Config version: 0, or leave it out.",
     "Config.ignition": "Settings for Ignition itself: where to fetch more config, TLS, proxies.",
     "Config.ignition_version": "Spec 1 configs: the config format version (always 1).",
     "Config.storage": "Disks, partitions, RAID, encrypted volumes, filesystems and files.",
@@ -241,9 +243,13 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 
-def describe(type_name: str, field: str) -> str | None:
-    """The description of ``field`` of ``type_name``, if any."""
-    text = DESCRIPTIONS.get(f"{type_name}.{field}") or DESCRIPTIONS.get(field)
+def describe(type_name: str, field: str, dialect: str = "") -> str | None:
+    """The description of ``field`` of ``type_name`` (``dialect:Type.field`` first), if any."""
+    text = (
+        DESCRIPTIONS.get(f"{dialect}:{type_name}.{field}")
+        or DESCRIPTIONS.get(f"{type_name}.{field}")
+        or DESCRIPTIONS.get(field)
+    )
     if text is None and type_name == "Etcd":
         text = f"etcd option --{field.replace('_', '-')}."
     if text is None and type_name in ("Flannel", "Locksmith") and field.startswith("etcd_"):
