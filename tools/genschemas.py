@@ -12,6 +12,9 @@ Conventions of the written schemas (they describe what the reference decoder acc
   reference's messages (``ignition/config/semantics.py``);
 - ``x-go-type`` names the reference's Go type, for messages in the reference's wording;
 - integers carry the int64 range, as Go's decoder rejects anything outside it.
+
+The schemas for editors (schema/editor/, strict about unknown keys, with descriptions) are built
+from these tables too: after a change here run ``tools/editorschemas.py`` as well.
 """
 
 from __future__ import annotations
