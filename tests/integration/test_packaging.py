@@ -148,13 +148,17 @@ def test_requires_dist_is_what_the_commands_import(installed: Installed) -> None
     # the installed copy says the same, and pip finds every requirement satisfied
     py = installed.venv / "bin" / "python"
     got = subprocess.run(
-        [str(py), "-c", "import importlib.metadata as m; print(m.requires('pyignition'))"],
+        [
+            str(py),
+            "-c",
+            "import importlib.metadata as m, json; print(json.dumps(m.requires('pyignition')))",
+        ],
         cwd=installed.work,
         capture_output=True,
         text=True,
         check=True,
     )
-    assert sorted(requires) == sorted(eval(got.stdout))
+    assert sorted(requires) == sorted(json.loads(got.stdout))
     check = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(py), "check"],
         cwd=installed.work,
