@@ -36,9 +36,9 @@ def test_retries_end_at_the_timeout_with_a_clear_error() -> None:
         srv.route("/ud", Reply(500))
         start = time.monotonic()
         with pytest.raises(sources.SourceError, match=r"^cannot fetch .*/ud: .*in time"):
-            sources.from_url(f"{srv.url}/ud", timeout=1.0).fetch()
-        assert time.monotonic() - start < 3
-        assert len(srv.requests) >= 3
+            sources.from_url(f"{srv.url}/ud", timeout=1.5).fetch()
+        assert time.monotonic() - start < 4
+        assert len(srv.requests) >= 2  # retried (0.2 s, 0.4 s, ... apart) until the deadline
 
 
 def test_a_4xx_is_an_immediate_error_without_the_query() -> None:
