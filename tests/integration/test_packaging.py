@@ -100,21 +100,12 @@ class Installed:
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     tmp = tmp_path_factory.mktemp("packaging")
     src = _source_copy(tmp / "src")
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp / "dist")],
-        cwd=src,
-        check=True,
-        capture_output=True,
-    )
+    _ok(sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", "../dist", cwd=src)
     (wheel,) = (tmp / "dist").glob("pyignition-*.whl")
     venv = tmp / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    _ok(sys.executable, "-m", "venv", "--without-pip", str(venv))
     pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python")]
-    subprocess.run(
-        [*pip, "install", "-q", "--no-index", "--no-deps", "--only-binary", ":all:", str(wheel)],
-        check=True,
-        capture_output=True,
-    )
+    _ok(*pip, "install", "--no-index", "--no-deps", "--only-binary", ":all:", str(wheel))
     deps = tmp / "runtime-deps"
     deps.mkdir()
     requires = _wheel_metadata(wheel).get_all("Requires-Dist") or []
@@ -126,6 +117,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     work = tmp / "work"
     work.mkdir()
     return Installed(venv, wheel, work)
+
+
+def _ok(*argv: str, cwd: Path | None = None) -> None:
+    """Run a set-up step; its output is the failure message (``build`` is in the dev extra)."""
+    r = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+    assert r.returncode == 0, f"{' '.join(argv)}:\n{r.stdout}{r.stderr}"
 
 
 def _wheel_metadata(wheel: Path) -> email.message.Message:
