@@ -228,7 +228,7 @@ def _sources(opts: dict[str, object], log: Logger) -> list[sources.Source]:
     if opts["from-file"]:
         out.append(sources.from_file(str(opts["from-file"])))
     if opts["from-url"]:
-        out.append(sources.from_url(str(opts["from-url"])))
+        out.append(sources.from_url(str(opts["from-url"]), log))
     if opts["from-configdrive"]:
         out.append(sources.from_config_drive(str(opts["from-configdrive"])))
     provider("from-metadata-service")
@@ -241,7 +241,7 @@ def _sources(opts: dict[str, object], log: Logger) -> list[sources.Source]:
         out.append(sources.from_waagent(str(opts["from-waagent"])))
     provider("from-packet-metadata")
     if opts["from-proc-cmdline"]:
-        out.append(sources.from_proc_cmdline())
+        out.append(sources.from_proc_cmdline(log=log))
     provider("from-vmware-guestinfo")
     if opts["from-vmware-ovf-env"]:
         out.append(sources.from_vmware_ovf_env(str(opts["from-vmware-ovf-env"]), log))

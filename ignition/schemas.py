@@ -1,7 +1,9 @@
 """Locate and load the JSON Schema files in ``schema/`` (data, not a Python package).
 
 Looked up, in order: ``$PYIGNITION_SCHEMA_DIR``, the source tree next to this package (editable
-installs and the initramfs copy), and ``<prefix>/share/pyignition/schema`` (wheel installs).
+installs and the initramfs copy), and ``<prefix>/share/pyignition/schema`` (wheel installs). The
+prefix is the one this package is installed under (``<prefix>/lib/pythonX.Y/site-packages``):
+``sys.prefix`` is not it for ``pip install --user``, Debian's ``/usr/local`` or ``python -S``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ def schema_dir() -> Path:
     env = os.environ.get("PYIGNITION_SCHEMA_DIR")
     if env:
         candidates.append(Path(env))
-    candidates.append(Path(__file__).resolve().parent.parent / "schema")
+    here = Path(__file__).resolve()
+    candidates.append(here.parent.parent / "schema")
+    if len(here.parents) > 4:  # <prefix>/lib/pythonX.Y/site-packages/ignition/schemas.py
+        candidates.append(here.parents[4] / "share" / "pyignition" / "schema")
     candidates.append(Path(sys.prefix) / "share" / "pyignition" / "schema")
     for c in candidates:
         if (c / "ignition").is_dir():

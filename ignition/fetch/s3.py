@@ -59,10 +59,18 @@ def parse_arn(opaque: str, version_id: str | None) -> S3Object:
 
 
 def fetch(obj: S3Object, sink: Sink, *, instance_role: bool, region_hint: str | None) -> None:
-    import boto3
-    from botocore import UNSIGNED
-    from botocore.config import Config as BotoConfig
-    from botocore.exceptions import BotoCoreError, ClientError
+    try:
+        import boto3
+        from botocore import UNSIGNED
+        from botocore.config import Config as BotoConfig
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError as exc:  # the s3 extra is optional: say how to get it
+        why = f"no module {exc.name}" if isinstance(exc, ModuleNotFoundError) else str(exc)
+        raise FetchError(
+            f"s3:// and arn: URLs need boto3, an optional dependency ({why}): "
+            "pip install 'pyignition[s3]' (for the initramfs: leave boto3 and botocore "
+            "out of the dracut setting pyignition_exclude)"
+        ) from None
 
     session = boto3.session.Session()
     if not instance_role:

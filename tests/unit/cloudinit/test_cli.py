@@ -164,9 +164,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
-        elif self.path == "/broken":
-            self.send_response(500)
-            self.end_headers()
         else:
             self.send_response(404)
             self.end_headers()
@@ -194,13 +191,6 @@ def test_from_url(server: str) -> None:
     rc, _, err = _run("-validate", "-from-url", f"{server}/nothing")
     assert rc == 1
     assert "no user data at" in err
-
-
-def test_server_errors_are_retried_with_backoff(server: str) -> None:
-    sleeps: list[float] = []
-    with pytest.raises(sources.SourceError, match="HTTP 500"):
-        sources.http_get(f"{server}/broken", sleep=sleeps.append)
-    assert sleeps == [0.1, 0.2, 0.4]
 
 
 def test_from_proc_cmdline(server: str, tmp_path: Path) -> None:

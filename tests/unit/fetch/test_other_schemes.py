@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -147,3 +148,14 @@ def test_concurrent_failure_is_the_first_in_job_order(logger: Any) -> None:
             parallel.run_all(f, jobs)
         assert time.monotonic() - start < 5  # the retrying job was cancelled
     assert not f.cancel.is_set()
+
+
+@pytest.mark.parametrize("url", ["s3://ign/dir/config.ign", "arn:aws:s3:::ign/dir/config.ign"])
+def test_s3_without_the_extra_names_it(
+    logger: Any, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setitem(sys.modules, "boto3", None)  # as in an install without [s3]
+    with pytest.raises(FetchError) as exc:
+        make(logger).fetch(Resource(source=url))
+    assert "optional dependency" in str(exc.value)
+    assert "pip install 'pyignition[s3]'" in str(exc.value)
