@@ -306,10 +306,21 @@ def _remove_leftovers(root: TargetRoot, records: list[list[Any]]) -> None:
 
 
 def _remove_txn_dir(root: TargetRoot) -> None:
+    """Staged bodies first, the journal last but one: killed on the way, what remains is
+    still recognisably ours (a journal, or an empty directory)."""
     root_fd = os.open(root.root, DIR_FLAGS)
     try:
-        shutil.rmtree(TXN_DIR, dir_fd=root_fd)
-    except FileNotFoundError:
-        pass
+        try:
+            dir_fd = os.open(TXN_DIR, DIR_FLAGS, dir_fd=root_fd)
+        except FileNotFoundError:
+            return
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                shutil.rmtree(STAGE, dir_fd=dir_fd)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(JOURNAL, dir_fd=dir_fd)
+        finally:
+            os.close(dir_fd)
+        os.rmdir(TXN_DIR, dir_fd=root_fd)
     finally:
         os.close(root_fd)
