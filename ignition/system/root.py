@@ -30,6 +30,16 @@ class BadPath(OSError):
     """A path no file system can hold (a NUL byte): refused before any system call."""
 
 
+def check_path(path: str) -> None:
+    """Refuse what no system call takes: a NUL byte, a character with no file-name bytes."""
+    if "\0" in path:
+        raise BadPath(errno.EINVAL, "the path contains a NUL byte")
+    try:
+        os.fsencode(path)
+    except UnicodeError:
+        raise BadPath(errno.EINVAL, "the path is not valid UTF-8") from None
+
+
 def _components(path: str) -> list[str]:
     return [c for c in path.split("/") if c not in ("", ".")]
 
@@ -43,8 +53,7 @@ class TargetRoot:
 
     def resolve(self, path: str) -> str:
         """The logical absolute path (inside the root) that ``path`` designates."""
-        if "\0" in path:
-            raise BadPath(errno.EINVAL, "the path contains a NUL byte")
+        check_path(path)
         parts = _components(path)
         if not parts:
             return "/"

@@ -106,6 +106,7 @@ def test_every_conflict_is_reported_by_path_and_nothing_is_written(m: Machine) -
                     {"path": "/srv/data", "target": "/elsewhere"},
                     {"path": "/hard", "target": "/missing", "hard": True},
                     {"path": "/hard-dir", "target": "/srv", "hard": True},
+                    {"path": "/", "target": "/x"},
                 ],
             },
             systemd={"units": [{"name": "a.service", "contents": "[Unit]\n"}]},
@@ -129,6 +130,7 @@ def test_every_conflict_is_reported_by_path_and_nothing_is_written(m: Machine) -
         "there already and overwrite is false",
         '$.storage.links.1.target: hard link "/hard": target "/missing" does not exist',
         '$.storage.links.2.target: hard link "/hard-dir": target "/srv" is a directory',
+        '$.storage.links.3.path: link "/": the root itself cannot be replaced',
         '$.systemd.units.0: cannot write unit "/etc/systemd/system/a.service": it is a '
         "directory in the root",
     ]
@@ -291,7 +293,7 @@ def test_a_nul_byte_in_a_link_target_is_a_located_error(m: Machine) -> None:
         ),
     )
     assert code == 1
-    assert "$.storage.links.0.target: the symlink target contains a NUL byte" in out
+    assert '$.storage.links.0.target: symlink "/soft": the path contains a NUL byte' in out
     assert '$.storage.links.1.target: hard link "/hard": target "/c\\u0000d": the path ' in out
     assert list(m.root.iterdir()) == []
 

@@ -31,6 +31,7 @@ from ignition.record import record
 from ignition.stages.files import accounts
 from ignition.stages.files.fsops import At, RootFS, inherited_gid
 from ignition.stages.files.view import DIRECTORY, FILE, SYMLINK, Node, View, kind_of, shown
+from ignition.system.root import BadPath, check_path
 
 if TYPE_CHECKING:
     from ignition.stages import StageContext
@@ -201,11 +202,18 @@ def _plan_check(ctx: StageContext, e: Entry, view: View) -> bool:
     """Record the entry's conflicts with the root and with earlier entries; True if none."""
     n = e.node
     where = f"{e.where}.path"
+    if e.logical == "/":  # a directory there is a no-op; anything else would replace the root
+        if not isinstance(n, Directory):
+            view.conflict(where, f"{e.kind} {shown(n.path)}: the root itself cannot be replaced")
+        return False
     if not view.parents(e.logical, where, f"{e.kind} {shown(n.path)}"):
         return False
-    if isinstance(n, Link) and not n.hard and "\0" in (n.target or ""):
-        view.conflict(f"{e.where}.target", "the symlink target contains a NUL byte")
-        return False
+    if isinstance(n, Link) and not n.hard:
+        try:
+            check_path(n.target or "")
+        except BadPath as exc:
+            view.conflict(f"{e.where}.target", f"symlink {shown(n.path)}: {exc.strerror}")
+            return False
     if isinstance(n, Link) and n.hard and not _hard_target_ok(ctx, e, view):
         return False
     cur = view.get(e.logical)
