@@ -218,8 +218,11 @@ class RootFS:
             except FileExistsError:
                 continue
 
-    def install(self, at: At, staged: str, *, uid: int, gid: int, mode: int) -> None:
-        """Move a verified staged body into place, owner and mode set before it is visible."""
+    def install(self, at: At, staged: str, *, uid: int, gid: int | None, mode: int) -> None:
+        """Move a verified staged body into place, owner and mode set before it is visible.
+        ``gid`` None: the group a new file gets there (see :func:`inherited_gid`)."""
+        if gid is None:
+            gid = inherited_gid(at)
         fd = os.open(staged, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         try:
             os.fchown(fd, uid, gid)  # before chmod: chown clears setuid/setgid
@@ -326,8 +329,8 @@ def set_owner_mode(at: At, st: os.stat_result, uid: int, gid: int, mode: int | N
 
 def inherited_gid(at: At) -> int:
     """The group a new node gets in the node's directory: the directory's own group when it
-    has the setgid bit (the kernel's rule, kept when a file staged elsewhere is moved in),
-    else root's."""
+    has the setgid bit (the kernel's rule, which a file staged elsewhere and moved in would
+    not get), else root's."""
     st = os.fstat(at.fd)
     return st.st_gid if st.st_mode & stat.S_ISGID else 0
 

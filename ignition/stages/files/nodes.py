@@ -29,7 +29,7 @@ from ignition.config.model import Directory, File, Link, NodeGroup, NodeUser
 from ignition.errors import StageError
 from ignition.record import record
 from ignition.stages.files import accounts
-from ignition.stages.files.fsops import At, RootFS, inherited_gid
+from ignition.stages.files.fsops import At, RootFS
 from ignition.stages.files.view import DIRECTORY, FILE, SYMLINK, Node, View, kind_of, shown
 from ignition.system.root import BadPath, check_path
 
@@ -347,7 +347,8 @@ def _create_file(
         st = _prepare(ctx, fs, at, e)
         if s.contents is not None or st is None:
             uid = owners.uid(n.user, 0)
-            gid = owners.gid(n.group, inherited_gid(at))
+            # no group given: the one the kernel gives a new file there (a setgid directory's)
+            gid = owners.gid(n.group, 0) if n.group.id is not None or n.group.name else None
             mode = n.mode if n.mode is not None else 0o644
             ctx.system.log.info(f"writing file {shown(n.path)}")
             if isinstance(s.contents, str):

