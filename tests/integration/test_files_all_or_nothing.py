@@ -83,6 +83,7 @@ def test_every_conflict_is_reported_by_path_and_nothing_is_written(m: Machine) -
     (r / "etc/hosts").write_text("hosts")
     (r / "etc/exists").write_text("old")
     (r / "etc/notadir").write_text("old")
+    (r / "etc/adir").mkdir()
     (r / "srv/data").mkdir(parents=True)
     (r / "srv/data/keep").write_text("user data")
     (r / "var").mkdir()
@@ -100,6 +101,7 @@ def test_every_conflict_is_reported_by_path_and_nothing_is_written(m: Machine) -
                     {"path": "/x", "contents": data("1")},
                     {"path": "/x/y/z"},
                     {"path": "/owned", "user": {"name": "ghost"}, "group": {"name": "ghosts"}},
+                    {"path": "/etc/adir", "contents": data("f")},
                 ],
                 "directories": [{"path": "/etc/notadir"}],
                 "links": [
@@ -124,6 +126,8 @@ def test_every_conflict_is_reported_by_path_and_nothing_is_written(m: Machine) -
         "(from $.storage.files.4), not a directory",
         '$.storage.files.6.user.name: file "/owned": no such user "ghost"',
         '$.storage.files.6.group.name: file "/owned": no such group "ghosts"',
+        '$.storage.files.7.path: error creating file "/etc/adir": A non regular file exists '
+        "there already and overwrite is false",
         '$.storage.directories.0.path: error creating directory "/etc/notadir": A '
         "non-directory already exists and overwrite is false",
         '$.storage.links.0.path: error creating symlink "/srv/data": a different node exists '

@@ -98,6 +98,8 @@ def run(ctx: StageContext) -> None:
             staged.update({id(f): Staged() for f in files})
             ctx.plan.extend(a.describe() for a in plan.actions)
             return
+        if not plan.actions:
+            return  # nothing to write: no journal either
         fs.journal = txn = journal.Journal.begin(root)
         try:
             with log.prefixed("fetching"):

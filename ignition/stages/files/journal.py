@@ -77,7 +77,8 @@ class Journal:
             fd = os.open(JOURNAL, flags | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
         finally:
             os.close(dir_fd)
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with contextlib.suppress(OSError):  # new (O_EXCL): only "no locks here" can fail
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         txn_id = os.urandom(4).hex()
         header = {"journal": HEADER, "version": VERSION, "id": txn_id, "pid": os.getpid()}
         write_all(fd, (json.dumps(header) + "\n").encode())
@@ -170,6 +171,8 @@ def _open_ours(root: TargetRoot) -> int | None:
             raise StageError(
                 f"another run is changing this root right now (it holds {base / JOURNAL})"
             ) from None
+        except OSError:
+            pass  # a file system without locks
         head = os.pread(fd, 4096, 0)
         if b"\n" not in head:  # killed while creating it: nothing was changed yet
             if STAGE in entries:
