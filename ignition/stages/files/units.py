@@ -53,15 +53,17 @@ def _bad_name(name: str) -> bool:
     return not name or "/" in name or "\0" in name or name in (".", "..")
 
 
-def _target(ctx: StageContext, view: View, where: str, path: str, what: str) -> str | None:
-    """The resolved path of a unit file, its parents planned; None (with a conflict) when
-    it cannot be written there."""
+def _target(
+    ctx: StageContext, view: View, where: str, path: str, what: str, *, create: bool = True
+) -> str | None:
+    """The resolved path of a unit file, its parents planned (``create``); None (with a
+    conflict) when it cannot be written there."""
     try:
         logical = ctx.system.root.resolve(path)
     except OSError as exc:
         view.conflict(where, f"{what} {shown(path)}: {exc.strerror}")
         return None
-    if not view.parents(logical, where, f"{what} {shown(path)}"):
+    if create and not view.parents(logical, where, f"{what} {shown(path)}"):
         return None
     return logical
 
@@ -119,7 +121,7 @@ def _plan_mask(
     ctx: StageContext, plan: Plan, fs: RootFS, view: View, where: str, name: str, *, mask: bool
 ) -> None:
     path = f"{UNIT_DIR}/{name}"
-    logical = _target(ctx, view, f"{where}.mask", path, "unit")
+    logical = _target(ctx, view, f"{where}.mask", path, "unit", create=mask)
     if logical is None:
         return
     node = view.get(logical)
