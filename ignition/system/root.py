@@ -5,6 +5,10 @@ Like the reference's ``JoinPath``: every component but the last is resolved as i
 last component is never followed, so an existing symlink there is replaced or inspected, not
 written through. Unlike the reference (one symlink level per component), chains of symlinks are
 followed fully, with a hop limit.
+
+Reads are confined the same way (:meth:`TargetRoot.open`): an absolute symlink inside the root
+is taken inside the root, as under ``chroot``, never on the host. A path with a NUL byte is
+refused (:class:`BadPath`) before it reaches a system call.
 """
 
 from __future__ import annotations
@@ -15,10 +19,25 @@ from collections import deque
 from pathlib import Path
 
 MAX_HOPS = 40
+DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class RootEscape(OSError):
     pass
+
+
+class BadPath(OSError):
+    """A path no file system can hold (a NUL byte): refused before any system call."""
+
+
+def check_path(path: str) -> None:
+    """Refuse what no system call takes: a NUL byte, a character with no file-name bytes."""
+    if "\0" in path:
+        raise BadPath(errno.EINVAL, "the path contains a NUL byte")
+    try:
+        os.fsencode(path)
+    except UnicodeError:
+        raise BadPath(errno.EINVAL, "the path is not valid UTF-8") from None
 
 
 def _components(path: str) -> list[str]:
@@ -34,6 +53,7 @@ class TargetRoot:
 
     def resolve(self, path: str) -> str:
         """The logical absolute path (inside the root) that ``path`` designates."""
+        check_path(path)
         parts = _components(path)
         if not parts:
             return "/"
@@ -88,6 +108,28 @@ class TargetRoot:
         # every component but the last is followed: add a last one, then drop it
         logical = self.resolve(path.rstrip("/") + "/.pyignition-follow")
         return self.join(logical.rsplit("/", 1)[0] or "/")
+
+    def open(self, path: str, flags: int = os.O_RDONLY) -> int:
+        """Open ``path`` for reading, confined like a write: resolved inside the root (the last
+        component followed too, as :meth:`follow`), then opened by walking from the root's
+        descriptor with ``O_NOFOLLOW``, so a symlink that appears meanwhile fails the open
+        instead of leading out of the root. Returns the descriptor."""
+        logical = self.resolve(path.rstrip("/") + "/.pyignition-follow").rsplit("/", 1)[0]
+        comps = _components(logical)
+        fd = os.open(self.root, DIR_FLAGS)
+        try:
+            for c in comps[:-1]:
+                parent, fd = fd, -1
+                try:
+                    fd = os.open(c, DIR_FLAGS, dir_fd=parent)
+                finally:
+                    os.close(parent)
+            if not comps:
+                return os.dup(fd)
+            return os.open(comps[-1], flags | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+        finally:
+            if fd >= 0:
+                os.close(fd)
 
     def relative(self, host_path: Path) -> str:
         """The logical path of a host path inside the root."""

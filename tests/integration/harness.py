@@ -73,7 +73,18 @@ class Machine:
         return env
 
     def stage(self, stage: str, *flags: str, env: dict[str, str] | None = None) -> Run:
-        argv = [
+        p = subprocess.run(
+            self.argv(stage, *flags),
+            cwd=self.tmp,
+            env=self.env(env),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return Run(p.returncode, p.stdout, p.stderr)
+
+    def argv(self, stage: str, *flags: str) -> list[str]:
+        return [
             sys.executable,
             "-m",
             "ignition",
@@ -92,10 +103,6 @@ class Machine:
             str(self.state),
             *flags,
         ]
-        p = subprocess.run(
-            argv, cwd=self.tmp, env=self.env(env), capture_output=True, text=True, timeout=120
-        )
-        return Run(p.returncode, p.stdout, p.stderr)
 
     def all_stages(self, env: dict[str, str] | None = None) -> list[Run]:
         runs = []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ignition.system.root import MAX_HOPS, RootEscape, TargetRoot
+from ignition.system.root import MAX_HOPS, BadPath, RootEscape, TargetRoot
 
 
 @pytest.fixture
@@ -118,3 +118,30 @@ def test_relative(root: TargetRoot) -> None:
 
 def test_root_escape_is_an_oserror() -> None:
     assert issubclass(RootEscape, OSError)
+
+
+def test_paths_no_system_call_takes_are_refused(root: TargetRoot) -> None:
+    for bad, reason in (("/etc/a\0b", "NUL byte"), ("/etc/\ud800", "not valid UTF-8")):
+        for call in (root.resolve, root.join, root.follow, root.open):
+            with pytest.raises(BadPath, match=reason) as exc:
+                call(bad)
+            assert exc.value.errno == errno.EINVAL
+    assert root.join("/etc/\udc80") == root.root / "etc" / "\udc80"  # a raw byte is fine
+
+
+def test_open_reads_inside_the_root_only(root: TargetRoot, tmp_path: Path) -> None:
+    host = tmp_path / "host-passwd"
+    host.write_text("host\n")
+    os.symlink(str(host), root.root / "etc" / "hostlink")  # absolute: inside the root
+    with pytest.raises(FileNotFoundError):
+        os.close(root.open("/etc/hostlink"))
+    fd = root.open("/pw")  # -> /etc/passwd inside the root
+    with os.fdopen(fd) as fh:
+        assert fh.read() == "root:x:0:0::/root:/bin/sh\n"
+    fd = root.open("/abs", os.O_RDONLY | os.O_DIRECTORY)  # -> /real
+    try:
+        assert os.path.samestat(os.fstat(fd), os.stat(root.root / "real"))
+    finally:
+        os.close(fd)
+    fd = root.open("/")
+    os.close(fd)

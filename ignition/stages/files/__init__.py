@@ -3,11 +3,16 @@
 Order as the reference: groups, users, then files/directories/symlinks (by depth) and hard
 links, then units and the preset file, cloud-config's ``COREOS_*`` lines in
 ``/etc/environment`` (also live), ``/etc/crypttab`` (disks engineer's module), provider
-output files, the result file, relabelling. Everything is planned first (paths resolved,
-conflicts and existing nodes checked, owner names known) and every body fetched and verified
-into private staging files; only then does the stage act. ``ignition plan`` / ``--dry-run``
-print the plan instead. ``ignition-apply`` (``ctx.live``) runs only the parts that make sense on
-a running system: nodes and units (and accounts for ``coreos-cloudinit``: ``ctx.accounts``).
+output files, the result file, relabelling. ``ignition-apply`` (``ctx.live``) runs only the
+parts that make sense on a running system: nodes and units (and accounts for
+``coreos-cloudinit``: ``ctx.accounts``). ``ignition plan`` / ``--dry-run`` print the plan.
+
+All or nothing: first an interrupted earlier run is undone (:mod:`.journal`). Then everything
+is planned against a :class:`~.view.View` of the root as the plan will leave it (paths
+resolved; conflicts with the root and between entries, missing owners): any conflict fails the
+stage, every one reported, before anything is written. Then every body is fetched and verified
+into private staging files, and only then does the stage act, each change journaled; an error
+undoes them all.
 """
 
 from __future__ import annotations
@@ -17,34 +22,50 @@ import importlib
 from ignition.config.model import File
 from ignition.errors import StageError
 from ignition.stages import StageContext
-from ignition.stages.files import accounts, environment, nodes, relabel, result, units
+from ignition.stages.files import accounts, environment, journal, nodes, relabel, result, units
 from ignition.stages.files.fsops import RootFS
 from ignition.stages.files.plan import Action, Plan
 from ignition.stages.files.staging import Staged, Staging
+from ignition.stages.files.view import View
 
 PASSWD_STEPS = ("ensureGroups", "ensureUsers")
+MAX_LOGGED_CONFLICTS = 100
 
 
 def build_plan(
     ctx: StageContext, fs: RootFS, staged: dict[int, Staged]
 ) -> tuple[Plan, nodes.Owners]:
     plan = Plan()
+    view = View(str(ctx.system.root.root).rstrip("/"))
     if not ctx.live or ctx.accounts:
-        accounts.plan_groups(ctx, plan)
-        accounts.plan_users(ctx, plan)
+        accounts.plan_groups(ctx, plan, view)
+        accounts.plan_users(ctx, plan, view)
     owners = nodes.Owners(ctx)
     entries = nodes.ordered_entries(ctx)
-    nodes.check_names(ctx, entries)
-    nodes.plan_nodes(ctx, plan, fs, owners, entries, staged)
-    units.plan_units(ctx, plan, fs)
-    environment.plan_environment(ctx, plan, fs)
+    nodes.plan_nodes(ctx, plan, fs, owners, entries, staged, view)
+    units.plan_units(ctx, plan, fs, view)
+    environment.plan_environment(ctx, plan, fs, view)
     if not ctx.live:
         if ctx.config.storage.luks:
             plan.add("createCrypttabEntries", "write /etc/crypttab entries and key files",
                      lambda: _crypttab(ctx))  # fmt: skip
-        result.plan_provider_files(ctx, plan, fs)
-        result.plan_result(ctx, plan, fs)
+        result.plan_provider_files(ctx, plan, fs, view)
+        result.plan_result(ctx, plan, fs, view)
+    _fail_on_conflicts(ctx, view)
     return plan, owners
+
+
+def _fail_on_conflicts(ctx: StageContext, view: View) -> None:
+    found = view.conflicts
+    if not found:
+        return
+    if len(found) == 1:
+        raise StageError(f"{found[0]} (nothing was written)")
+    for c in found[:MAX_LOGGED_CONFLICTS]:
+        ctx.system.log.err(c)
+    if len(found) > MAX_LOGGED_CONFLICTS:
+        ctx.system.log.err(f"... and {len(found) - MAX_LOGGED_CONFLICTS} more conflicts")
+    raise StageError(f"{len(found)} conflicts, nothing was written; the first: {found[0]}")
 
 
 def _crypttab(ctx: StageContext) -> None:
@@ -60,27 +81,54 @@ def _crypttab(ctx: StageContext) -> None:
 
 
 def run(ctx: StageContext) -> None:
-    fs = RootFS(ctx.system.root)
-    staged: dict[int, Staged] = {}
+    root = ctx.system.root
     log = ctx.system.log
-    with log.prefixed("createFilesystemsFiles"):
-        plan, owners = build_plan(ctx, fs, staged)
-    files = list(ctx.config.storage.files)
     if ctx.dry_run:
-        staged.update({id(f): Staged() for f in files})
-        ctx.plan.extend(a.describe() for a in plan.actions)
-        return
-    staging = Staging(ctx)
+        if journal.leftover(root):
+            log.warning("an interrupted run left changes: a real run undoes them first")
+    else:
+        journal.recover(root, log)
+    fs = RootFS(root)
+    staged: dict[int, Staged] = {}
     try:
-        with log.prefixed("fetching"):
-            staged.update(staging.fetch_all(_with_bodies(files)))
-        for f in files:
-            staged.setdefault(id(f), Staged())
-        execute(ctx, plan, owners)
+        with log.prefixed("createFilesystemsFiles"):
+            plan, owners = build_plan(ctx, fs, staged)
+        files = list(ctx.config.storage.files)
+        if ctx.dry_run:
+            staged.update({id(f): Staged() for f in files})
+            ctx.plan.extend(a.describe() for a in plan.actions)
+            return
+        if not plan.actions:
+            return  # nothing to write: no journal either
+        fs.journal = txn = journal.Journal.begin(root)
+        try:
+            with log.prefixed("fetching"):
+                staged.update(Staging(ctx, txn).fetch_all(_with_bodies(files)))
+            for f in files:
+                staged.setdefault(id(f), Staged())
+            execute(ctx, plan, owners)
+        except BaseException:
+            _undo(ctx, fs, txn)
+            raise
+        fs.close()
+        txn.commit()
     finally:
-        staging.cleanup()
         fs.close()
     relabel.relabel(ctx, [*fs.created_dirs, units.PRESET_FILE, result.RESULT_FILE])
+
+
+def _undo(ctx: StageContext, fs: RootFS, txn: journal.Journal) -> None:
+    log = ctx.system.log
+    fs.close()
+    if txn.records:
+        log.info(f"undoing the {len(txn.records)} changes made before the failure")
+    try:
+        txn.rollback()
+    except Exception as exc:  # the next run retries from the journal
+        log.crit(
+            f"could not undo every change ({exc}); the next run will, from "
+            f"{journal.TXN_DIR} in the root"
+        )
 
 
 def _with_bodies(files: list[File]) -> list[File]:

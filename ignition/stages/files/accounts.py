@@ -21,10 +21,13 @@ from typing import TYPE_CHECKING
 from ignition.config.model import PasswdGroup, PasswdUser
 from ignition.errors import StageError
 from ignition.record import record
+from ignition.stages.files.view import shown
 from ignition.system.runner import CommandError
 
 if TYPE_CHECKING:
     from ignition.stages import StageContext
+    from ignition.stages.files.plan import Plan
+    from ignition.stages.files.view import View
     from ignition.system import System
 
 
@@ -37,15 +40,16 @@ class Account:
 
 
 def _read_db(system: System, path: str) -> Iterator[list[str]]:
+    """The entries of a passwd-style file, read inside the root only."""
     try:
-        host = system.root.follow(path)
-        with open(host, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                line = line.rstrip("\n")
-                if line and not line.startswith(("#", "+", "-")):
-                    yield line.split(":")
+        fd = system.root.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except (FileNotFoundError, NotADirectoryError):
         return
+    with os.fdopen(fd, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            line = line.rstrip("\n")
+            if line and not line.startswith(("#", "+", "-")):
+                yield line.split(":")
 
 
 def users(system: System) -> dict[str, Account]:
@@ -127,17 +131,27 @@ def _run(ctx: StageContext, argv: list[str], secrets: tuple[str, ...], what: str
         raise StageError(f"{what}: {exc}") from None
 
 
-def plan_groups(ctx: StageContext, plan: object) -> None:
-    from ignition.stages.files.plan import Plan
+def _bad_argv(view: View, where: str, kind: str, name: str, argv: list[str]) -> bool:
+    """Values that must not reach a tool: a NUL byte, a name read as an option."""
+    if any("\0" in a for a in argv):
+        view.conflict(where, f"{kind} {shown(name)}: a value contains a NUL byte")
+        return True
+    if name.startswith("-") or not name:
+        view.conflict(f"{where}.name", f"invalid {kind} name {shown(name)}")
+        return True
+    return False
 
-    assert isinstance(plan, Plan)
+
+def plan_groups(ctx: StageContext, plan: Plan, view: View) -> None:
     root = str(ctx.system.root.root)
     existing = groups(ctx.system)
-    for g in ctx.config.passwd.groups:
+    for i, g in enumerate(ctx.config.passwd.groups):
         exists = g.name in existing
         if g.should_exist is False and not exists:
             continue
         argv = group_argv(root, g, exists=exists)
+        if _bad_argv(view, f"$.passwd.groups.{i}", "group", g.name, argv):
+            continue
         secrets = _secrets(g.password_hash)
         verb = {"groupdel": "delete", "groupmod": "modify", "groupadd": "create"}[argv[0]]
 
@@ -149,14 +163,14 @@ def plan_groups(ctx: StageContext, plan: object) -> None:
         plan.add("ensureGroups", f'{verb} group "{g.name}"', act, destructive=verb == "delete")
 
 
-def plan_users(ctx: StageContext, plan: object) -> None:
-    from ignition.stages.files.plan import Plan
-
-    assert isinstance(plan, Plan)
+def plan_users(ctx: StageContext, plan: Plan, view: View) -> None:
     root = str(ctx.system.root.root)
     existing = users(ctx.system)
-    for u in ctx.config.passwd.users:
+    for i, u in enumerate(ctx.config.passwd.users):
         exists = u.name in existing
+        where = f"$.passwd.users.{i}"
+        if _bad_argv(view, where, "user", u.name, [*useradd_argv(root, u), *u.ssh_authorized_keys]):
+            continue
         if u.should_exist is False:
             if exists:
                 argv = ["userdel", "--remove", "--root", root, u.name]
@@ -206,16 +220,20 @@ def _own_notated_dirs(ctx: StageContext, name: str) -> None:
     home = acct.home.rstrip("/") or "/"
     for d in ctx.state.notated_directories:
         if d == home or d.startswith(home + "/"):
-            host = ctx.system.root.join(d)
-            os.lchown(host, acct.uid, acct.gid)
-            os.chmod(host, 0o700)
+            fd = ctx.system.root.open(d, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fchown(fd, acct.uid, acct.gid)
+                os.fchmod(fd, 0o700)
+            finally:
+                os.close(fd)
 
 
 def write_ssh_keys(ctx: StageContext, u: PasswdUser) -> None:
     acct = users(ctx.system).get(u.name)
     if acct is None:
-        raise StageError(f'cannot write SSH keys: user "{u.name}" does not exist in the root')
+        raise StageError(f"cannot write SSH keys: user {shown(u.name)} does not exist in the root")
     home = ctx.system.root.follow(acct.home or "/")
+    home_fd = ctx.system.root.open(acct.home or "/", os.O_RDONLY | os.O_DIRECTORY)
     data = "\n".join(u.ssh_authorized_keys)
     if not data.endswith("\n"):
         data += "\n"
@@ -229,8 +247,11 @@ def write_ssh_keys(ctx: StageContext, u: PasswdUser) -> None:
         target = home / ".ssh" / "authorized_keys.d" / "ignition"
     else:
         target = home / ".ssh" / "authorized_keys"
-    with ctx.system.log.op(f'adding ssh keys to user "{u.name}"'):
-        _write_as(acct.uid, acct.gid, home, target, data.encode(), writer)
+    try:
+        with ctx.system.log.op(f"adding ssh keys to user {shown(u.name)}"):
+            _write_as(acct.uid, acct.gid, home_fd, target.relative_to(home), data.encode(), writer)
+    finally:
+        os.close(home_fd)
     logical = ctx.system.root.relative(target)
     ctx.system.log.structured(
         f"wrote ssh authorized keys file for user: {u.name}",
@@ -245,49 +266,44 @@ def write_ssh_keys(ctx: StageContext, u: PasswdUser) -> None:
 def _write_as(
     uid: int,
     gid: int,
-    home: Path,
-    target: Path,
+    home_fd: int,
+    rel: Path,
     data: bytes,
     writer: Callable[[int, Path, bytes], None] | None = None,
 ) -> None:
     """Create the key file's directories (0700) and the file (0600) with the user's ids.
 
     The home directory is opened as root (it may sit below directories the user cannot
-    traverse, like ``/sysroot`` in some layouts); the child enters it with ``fchdir`` and
-    only then drops to the user, so everything below the home is done with the user's rights.
+    traverse, like ``/sysroot`` in some layouts); the child works from its descriptor and
+    drops to the user first, so everything below the home is done with the user's rights.
     """
-    rel = target.relative_to(home)
     write = writer or _write_keys
-    home_fd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        if os.geteuid() != 0 or uid == 0:
-            write(home_fd, rel, data)  # unprivileged (tests) or root's own keys
-            return
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # child: drop to the user, write, report
-            code = 0
-            try:
-                os.close(r)
-                os.setgroups([])
-                os.setresgid(gid, gid, gid)
-                os.setresuid(uid, uid, uid)
-                write(home_fd, rel, data)
-            except BaseException as exc:
-                with contextlib.suppress(BaseException):
-                    reason = getattr(exc, "strerror", "") or exc
-                    os.write(w, f"{type(exc).__name__}: {reason}".encode())
-                code = 1
-            finally:
-                os._exit(code)
-        os.close(w)
-        with os.fdopen(r, "rb") as fh:
-            msg = fh.read().decode(errors="replace")
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise StageError(f"writing SSH keys to {target.name}: {msg or 'failed'}")
-    finally:
-        os.close(home_fd)
+    if os.geteuid() != 0 or uid == 0:
+        write(home_fd, rel, data)  # unprivileged (tests) or root's own keys
+        return
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: drop to the user, write, report
+        code = 0
+        try:
+            os.close(r)
+            os.setgroups([])
+            os.setresgid(gid, gid, gid)
+            os.setresuid(uid, uid, uid)
+            write(home_fd, rel, data)
+        except BaseException as exc:
+            with contextlib.suppress(BaseException):
+                reason = getattr(exc, "strerror", "") or exc
+                os.write(w, f"{type(exc).__name__}: {reason}".encode())
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(w)
+    with os.fdopen(r, "rb") as fh:
+        msg = fh.read().decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise StageError(f"writing SSH keys to {rel.name}: {msg or 'failed'}")
 
 
 def _write_keys(home_fd: int, rel: Path, data: bytes) -> None:

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ignition.errors import StageError
-from ignition.stages.files.fsops import At, RootFS, write_atomic
+from ignition.stages.files.fsops import At, RootFS
+from ignition.stages.files.view import FILE, View, shown
 
 if TYPE_CHECKING:
     from ignition.stages import StageContext
@@ -25,11 +26,25 @@ if TYPE_CHECKING:
 ENVIRONMENT = "/etc/environment"
 
 
-def plan_environment(ctx: StageContext, plan: Plan, fs: RootFS) -> None:
+def plan_environment(ctx: StageContext, plan: Plan, fs: RootFS, view: View) -> None:
     env = ctx.state.cloud_config_environment
-    if env:
-        names = ", ".join(sorted(env))
-        plan.add("mergeEnvironment", f'set {names} in "{ENVIRONMENT}"', lambda: write(fs, env))
+    if not env:
+        return
+    where = "cloud-config addresses"
+    try:
+        logical = ctx.system.root.resolve(ENVIRONMENT)
+    except OSError as exc:
+        view.conflict(where, f"file {shown(ENVIRONMENT)}: {exc.strerror}")
+        return
+    if not view.parents(logical, where, f"file {shown(ENVIRONMENT)}"):
+        return
+    node = view.get(logical)
+    if node is not None and node.kind != FILE:
+        view.conflict(where, f"cannot merge into {shown(ENVIRONMENT)}: it {node.describe()}")
+        return
+    view.put(logical, FILE, where)
+    names = ", ".join(sorted(env))
+    plan.add("mergeEnvironment", f"set {names} in {shown(ENVIRONMENT)}", lambda: write(fs, env))
 
 
 def merge(text: str, env: Mapping[str, str]) -> str:
@@ -58,14 +73,14 @@ def write(fs: RootFS, env: Mapping[str, str]) -> None:
         old = _read(at) if st is not None else ""
         new = merge(old, env)
         if st is None:
-            write_atomic(at, new.encode())
+            fs.write_atomic(at, new.encode())
         elif new != old:
-            write_atomic(
+            fs.write_atomic(
                 at, new.encode(), mode=stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid
             )
 
 
 def _read(at: At) -> str:
-    fd = os.open(at.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=at.fd)
+    fd = os.open(at.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=at.fd)
     with os.fdopen(fd, "rb") as fh:
         return fh.read().decode("utf-8", "surrogateescape")

@@ -8,6 +8,11 @@ Existing-node rules (``overwrite`` false): a file with a ``contents.source`` (ev
 refuses any existing node; a file without one keeps an existing regular file's contents and
 applies appends and ownership; a directory accepts an existing directory; a link accepts an
 identical link. ``overwrite`` true removes whatever is there first (``rm -rf``, §8 #22).
+
+Planning checks every entry against the root as the earlier entries will leave it (a
+:class:`~ignition.stages.files.view.View`): parents that are not directories, existing nodes,
+hard-link targets, owners that will not exist. Acting checks the existing-node rules again
+against the real root (nothing else may have changed it meanwhile).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,15 +29,9 @@ from ignition.config.model import Directory, File, Link, NodeGroup, NodeUser
 from ignition.errors import StageError
 from ignition.record import record
 from ignition.stages.files import accounts
-from ignition.stages.files.fsops import (
-    At,
-    RootFS,
-    append_from,
-    install,
-    remove_all,
-    set_owner_mode,
-    write_atomic,
-)
+from ignition.stages.files.fsops import At, RootFS
+from ignition.stages.files.view import DIRECTORY, FILE, SYMLINK, Node, View, kind_of, shown
+from ignition.system.root import BadPath, check_path
 
 if TYPE_CHECKING:
     from ignition.stages import StageContext
@@ -45,7 +45,10 @@ class Entry:
     node: File | Directory | Link
     logical: str  # resolved path inside the root
     host: Path  # the same on the host (resolved once, at planning)
-    index: int  # position in its config list (for messages)
+    where: str  # JSON path of the entry, e.g. "$.storage.files.3"
+
+
+SECTIONS = (("directory", "directories"), ("file", "files"), ("link", "links"))
 
 
 def ordered_entries(ctx: StageContext) -> list[Entry]:
@@ -53,26 +56,28 @@ def ordered_entries(ctx: StageContext) -> list[Entry]:
     root = ctx.system.root
     entries: list[Entry] = []
     seen: dict[str, str] = {}
-    groups: tuple[tuple[str, tuple[File | Directory | Link, ...]], ...] = (
-        ("directory", st.directories),
-        ("file", st.files),
-        ("link", st.links),
-    )
-    for kind, nodes in groups:
-        for i, n in enumerate(nodes):
+    lists: dict[str, tuple[File | Directory | Link, ...]] = {
+        "directories": st.directories,
+        "files": st.files,
+        "links": st.links,
+    }
+    for kind, section in SECTIONS:
+        for i, n in enumerate(lists[section]):
+            where = f"$.storage.{section}.{i}"
             try:
                 logical = root.resolve(n.path)
-                host = root.root / logical.lstrip("/") if logical != "/" else root.root
             except OSError as exc:
-                raise StageError(f'{kind} at "{n.path}": {exc.strerror}') from None
+                raise StageError(f"{where}.path: {kind} {shown(n.path)}: {exc.strerror}") from None
+            host = root.root / logical.lstrip("/") if logical != "/" else root.root
             if logical in seen:
                 raise StageError(
-                    f"{kind} at {n.path} resolved to {logical} after symlink chasing, "
-                    f"but another entry with path {seen[logical]} also resolves there"
+                    f"{kind} at {shown(n.path)} resolved to {shown(logical)} after symlink "
+                    f"chasing, but another entry with path {shown(seen[logical])} also "
+                    "resolves there"
                 )
             seen[logical] = n.path
             is_hard = isinstance(n, Link) and bool(n.hard)
-            entries.append(Entry("hard link" if is_hard else kind, n, logical, host, i))
+            entries.append(Entry("hard link" if is_hard else kind, n, logical, host, where))
     soft = [e for e in entries if e.kind != "hard link"]
     hard = [e for e in entries if e.kind == "hard link"]
     soft.sort(key=lambda e: e.logical.count("/"))
@@ -98,7 +103,7 @@ class Owners:
                 self._users = accounts.users(self.ctx.system)
             acct = self._users.get(user.name)
             if acct is None:
-                raise StageError(f'no such user "{user.name}"')
+                raise StageError(f"no such user {shown(user.name)}")
             return acct.uid
         return default
 
@@ -110,79 +115,156 @@ class Owners:
                 self._groups = accounts.groups(self.ctx.system)
             gid = self._groups.get(group.name)
             if gid is None:
-                raise StageError(f'no such group "{group.name}"')
+                raise StageError(f"no such group {shown(group.name)}")
             return gid
         return default
 
 
-def check_names(ctx: StageContext, entries: list[Entry]) -> None:
-    """Fail before acting when an owner name can exist neither now nor after passwd."""
-    users = set(accounts.users(ctx.system)) | {u.name for u in ctx.config.passwd.users}
-    groups = set(accounts.groups(ctx.system)) | {g.name for g in ctx.config.passwd.groups}
-    groups |= {u.name for u in ctx.config.passwd.users if not u.no_user_group}
+def check_owners(ctx: StageContext, entries: list[Entry], view: View) -> None:
+    """An owner name must exist in the root, or be created (and not deleted) by this run."""
+    users = set(accounts.users(ctx.system))
+    groups = set(accounts.groups(ctx.system))
+    if not ctx.live or ctx.accounts:  # the passwd steps run
+        pw = ctx.config.passwd
+        users |= {u.name for u in pw.users}
+        groups |= {g.name for g in pw.groups}
+        groups |= {u.name for u in pw.users if not u.no_user_group}
+        users -= {u.name for u in pw.users if u.should_exist is False}
+        groups -= {g.name for g in pw.groups if g.should_exist is False}
+        groups -= {u.name for u in pw.users if u.should_exist is False and not u.no_user_group}
     for e in entries:
+        what = f"{e.kind} {shown(e.node.path)}"
         if e.node.user.name and e.node.user.name not in users:
-            raise StageError(f'{e.kind} "{e.node.path}": no such user "{e.node.user.name}"')
+            view.conflict(f"{e.where}.user.name", f"{what}: no such user {shown(e.node.user.name)}")
         if e.node.group.name and e.node.group.name not in groups:
-            raise StageError(f'{e.kind} "{e.node.path}": no such group "{e.node.group.name}"')
+            view.conflict(
+                f"{e.where}.group.name", f"{what}: no such group {shown(e.node.group.name)}"
+            )
 
 
-def _lstat(host: Path) -> os.stat_result | None:
-    try:
-        return os.lstat(host)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-
-
-def _check_existing(e: Entry, st: os.stat_result | None, ctx: StageContext) -> None:
+def _existing_problem(e: Entry, kind: str, same: Callable[[], bool]) -> str | None:
+    """Why the node at ``e`` (of ``kind``) may not stay, with ``overwrite`` false."""
     n = e.node
-    if st is None or n.overwrite:
-        return
-    p = n.path
+    p = shown(n.path)
     if isinstance(n, File):
-        if not stat.S_ISREG(st.st_mode):
-            raise StageError(
-                f'error creating file "{p}": A non regular file exists there already '
+        if kind != FILE:
+            return (
+                f"error creating file {p}: A non regular file exists there already "
                 "and overwrite is false"
             )
         if n.contents.source is not None:
-            raise StageError(
-                f'error creating file "{p}": A file exists there already and overwrite is false'
-            )
+            return f"error creating file {p}: A file exists there already and overwrite is false"
     elif isinstance(n, Directory):
-        if not stat.S_ISDIR(st.st_mode):
-            raise StageError(
-                f'error creating directory "{p}": A non-directory already exists '
+        if kind != DIRECTORY:
+            return (
+                f"error creating directory {p}: A non-directory already exists "
                 "and overwrite is false"
             )
-    elif isinstance(n, Link):
-        if n.hard:
-            target = _hard_target(ctx, n)
-            try:
-                tst = os.stat(target, follow_symlinks=False)
-            except FileNotFoundError:
-                tst = None
-            if tst is None or (tst.st_dev, tst.st_ino) != (st.st_dev, st.st_ino):
-                raise StageError(
-                    f'error creating hard link "{p}": a different node exists there already '
-                    "and overwrite is false"
-                )
-        elif not stat.S_ISLNK(st.st_mode) or not _same_target(ctx, e):
-            raise StageError(
-                f'error creating symlink "{p}": a different node exists there already '
+    elif n.hard:
+        if not same():
+            return (
+                f"error creating hard link {p}: a different node exists there already "
                 "and overwrite is false"
             )
+    elif kind != SYMLINK or not same():
+        return (
+            f"error creating symlink {p}: a different node exists there already "
+            "and overwrite is false"
+        )
+    return None
 
 
-def _same_target(ctx: StageContext, e: Entry) -> bool:
-    assert isinstance(e.node, Link)
-    current = os.readlink(e.host)
-    return posixpath.normpath(current) == posixpath.normpath(e.node.target or "")
+def _same_on_disk(ctx: StageContext, e: Entry, st: os.stat_result) -> bool:
+    """The existing link is the one the entry asks for (same target, or same inode)."""
+    n = e.node
+    assert isinstance(n, Link)
+    if n.hard:
+        try:
+            tst = os.stat(_hard_target(ctx, n), follow_symlinks=False)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        return (tst.st_dev, tst.st_ino) == (st.st_dev, st.st_ino)
+    if not stat.S_ISLNK(st.st_mode):
+        return False
+    return _same_target(os.readlink(e.host), n.target or "")
+
+
+def _same_target(a: str, b: str) -> bool:
+    return posixpath.normpath(a) == posixpath.normpath(b)
 
 
 def _hard_target(ctx: StageContext, n: Link) -> Path:
     # runtime semantics: a relative target is taken from the root (§8 #5)
     return ctx.system.root.join("/" + (n.target or "").lstrip("/"))
+
+
+def _plan_check(ctx: StageContext, e: Entry, view: View) -> bool:
+    """Record the entry's conflicts with the root and with earlier entries; True if none."""
+    n = e.node
+    where = f"{e.where}.path"
+    if e.logical == "/":  # a directory there is a no-op; anything else would replace the root
+        if not isinstance(n, Directory):
+            view.conflict(where, f"{e.kind} {shown(n.path)}: the root itself cannot be replaced")
+        return False
+    if not view.parents(e.logical, where, f"{e.kind} {shown(n.path)}"):
+        return False
+    if isinstance(n, Link) and not n.hard:
+        try:
+            check_path(n.target or "")
+        except BadPath as exc:
+            view.conflict(f"{e.where}.target", f"symlink {shown(n.path)}: {exc.strerror}")
+            return False
+    if isinstance(n, Link) and n.hard and not _hard_target_ok(ctx, e, view):
+        return False
+    cur = view.get(e.logical)
+    if cur is None or n.overwrite:
+        return True
+    problem = _existing_problem(e, cur.kind, lambda: _same_planned(ctx, e, cur))
+    if problem:
+        view.conflict(where, problem)
+        return False
+    return True
+
+
+def _same_planned(ctx: StageContext, e: Entry, cur: Node) -> bool:
+    if cur.by:  # put there by an earlier entry of this config
+        n = e.node
+        assert isinstance(n, Link)
+        return not n.hard and cur.target is not None and _same_target(cur.target, n.target or "")
+    return _same_on_disk(ctx, e, os.lstat(e.host))
+
+
+def _hard_target_ok(ctx: StageContext, e: Entry, view: View) -> bool:
+    n = e.node
+    assert isinstance(n, Link)
+    where = f"{e.where}.target"
+    try:
+        target = ctx.system.root.resolve("/" + (n.target or "").lstrip("/"))
+    except OSError as exc:
+        view.conflict(where, f"hard link {shown(n.path)}: target {shown(n.target or '')}: "
+                      f"{exc.strerror}")  # fmt: skip
+        return False
+    node = view.get(target)
+    if node is None or node.kind == DIRECTORY:
+        what = "does not exist" if node is None else "is a directory"
+        view.conflict(where, f"hard link {shown(n.path)}: target {shown(target)} {what}")
+        return False
+    return True
+
+
+def _plan_put(ctx: StageContext, e: Entry, view: View) -> None:
+    n = e.node
+    if n.overwrite:
+        view.remove(e.logical, e.where)
+    if isinstance(n, Directory):
+        view.put(e.logical, DIRECTORY, e.where)
+    elif isinstance(n, File):
+        view.put(e.logical, FILE, e.where)
+    elif n.hard:
+        target = view.get(ctx.system.root.resolve("/" + (n.target or "").lstrip("/")))
+        view.put(e.logical, target.kind if target else FILE, e.where)
+    else:
+        view.put(e.logical, SYMLINK, e.where, target=n.target or "")
 
 
 def plan_nodes(
@@ -192,15 +274,18 @@ def plan_nodes(
     owners: Owners,
     entries: list[Entry],
     staged: dict[int, Staged],
+    view: View,
 ) -> None:
+    check_owners(ctx, entries, view)
     for e in entries:
-        st = _lstat(e.host)
-        _check_existing(e, st, ctx)  # against the root as it is before the stage acts
-        destructive = bool(e.node.overwrite) and st is not None
+        if not _plan_check(ctx, e, view):
+            continue
+        destructive = bool(e.node.overwrite) and view.get(e.logical) is not None
+        _plan_put(ctx, e, view)
         n = e.node
         if isinstance(n, File):
             what = "write" if n.contents.source is not None else "ensure"
-            text = f'{what} file "{n.path}"' + _perm_text(n.mode, n.user, n.group)
+            text = f"{what} file {shown(n.path)}" + _perm_text(n.mode, n.user, n.group)
             if n.append:
                 text += f" and append {len(n.append)} resources"
             plan.add(
@@ -212,7 +297,7 @@ def plan_nodes(
         elif isinstance(n, Directory):
             plan.add(
                 "createFiles",
-                f'create directory "{n.path}"' + _perm_text(n.mode, n.user, n.group),
+                f"create directory {shown(n.path)}" + _perm_text(n.mode, n.user, n.group),
                 partial(_create_directory, ctx, fs, owners, e),
                 destructive=destructive,
                 op=False,
@@ -221,7 +306,7 @@ def plan_nodes(
             kind = "hard link" if n.hard else "symlink"
             plan.add(
                 "createFiles",
-                f'create {kind} "{n.path}" -> "{n.target}"',
+                f"create {kind} {shown(n.path)} -> {shown(n.target or '')}",
                 partial(_create_link, ctx, fs, owners, e),
                 destructive=destructive,
             )
@@ -240,11 +325,15 @@ def _perm_text(mode: int | None, user: NodeUser, group: NodeGroup) -> str:
 
 def _prepare(ctx: StageContext, fs: RootFS, at: At, e: Entry) -> os.stat_result | None:
     st = at.lstat()
-    if st is not None and e.node.overwrite:
-        ctx.system.log.info(f'removing "{e.node.path}" (overwrite is true)')
-        remove_all(fs, at)
+    if st is None:
         return None
-    _check_existing(e, st, ctx)
+    if e.node.overwrite:
+        ctx.system.log.info(f"removing {shown(e.node.path)} (overwrite is true)")
+        fs.remove(at)
+        return None
+    problem = _existing_problem(e, kind_of(st.st_mode), lambda: _same_on_disk(ctx, e, st))
+    if problem:
+        raise StageError(problem)
     return st
 
 
@@ -258,28 +347,26 @@ def _create_file(
         st = _prepare(ctx, fs, at, e)
         if s.contents is not None or st is None:
             uid = owners.uid(n.user, 0)
-            gid = owners.gid(n.group, 0)
+            # no group given: the one the kernel gives a new file there (a setgid directory's)
+            gid = owners.gid(n.group, 0) if n.group.id is not None or n.group.name else None
             mode = n.mode if n.mode is not None else 0o644
-            ctx.system.log.info(f'writing file "{n.path}"')
+            ctx.system.log.info(f"writing file {shown(n.path)}")
             if isinstance(s.contents, str):
-                install(at, s.contents, uid=uid, gid=gid, mode=mode)
+                fs.install(at, s.contents, uid=uid, gid=gid, mode=mode)
             else:
-                write_atomic(at, s.contents or b"", mode=mode, uid=uid, gid=gid)
+                fs.write_atomic(at, s.contents or b"", mode=mode, uid=uid, gid=gid)
             if not s.appends:
                 return  # owner and mode are set already
         for i, extra in enumerate(s.appends):
-            ctx.system.log.info(f'appending to file "{n.path}" ({i + 1}/{len(s.appends)})')
-            append_from(at, extra)
+            ctx.system.log.info(f"appending to file {shown(n.path)} ({i + 1}/{len(s.appends)})")
+            fs.append(at, extra)
         cur = _current_owner(at)
-        set_owner_mode(at, owners.uid(n.user, cur[0]), owners.gid(n.group, cur[1]), n.mode)
+        fs.set_owner_mode(at, owners.uid(n.user, cur[0]), owners.gid(n.group, cur[1]), n.mode)
 
 
 def _current_owner(at: At) -> tuple[int, int]:
-    try:
-        st = os.stat(at.name, dir_fd=at.fd)  # follows a symlink, as the reference's stat
-    except OSError:
-        return 0, 0
-    return st.st_uid, st.st_gid
+    st = at.lstat()  # a regular file or directory here (checked): nothing to follow
+    return (st.st_uid, st.st_gid) if st is not None else (0, 0)
 
 
 def _create_directory(ctx: StageContext, fs: RootFS, owners: Owners, e: Entry) -> None:
@@ -290,10 +377,10 @@ def _create_directory(ctx: StageContext, fs: RootFS, owners: Owners, e: Entry) -
     with fs.at_host(e.host) as at:
         st = _prepare(ctx, fs, at, e)
         if st is None:
-            os.mkdir(at.name, 0o755, dir_fd=at.fd)
+            fs.mkdir(at)  # in a setgid directory: its group and the bit, as mkdir(1)
             fs.created_dirs.append(e.logical)
         cur = _current_owner(at)
-        set_owner_mode(at, owners.uid(n.user, cur[0]), owners.gid(n.group, cur[1]), n.mode)
+        fs.set_owner_mode(at, owners.uid(n.user, cur[0]), owners.gid(n.group, cur[1]), n.mode)
 
 
 def _create_link(ctx: StageContext, fs: RootFS, owners: Owners, e: Entry) -> None:
@@ -306,14 +393,12 @@ def _create_link(ctx: StageContext, fs: RootFS, owners: Owners, e: Entry) -> Non
                 return  # the same inode already (checked)
             target = _hard_target(ctx, n)
             with fs.at(ctx.system.root.relative(target), create_parents=False) as src:
-                os.link(
-                    src.name, at.name, src_dir_fd=src.fd, dst_dir_fd=at.fd, follow_symlinks=False
-                )
+                fs.hardlink(src, at)
             return
         if st is None:
-            os.symlink(n.target or "", at.name, dir_fd=at.fd)
+            fs.symlink(at, n.target or "")
         else:
-            ctx.system.log.info(f'symlink "{n.path}" already exists with the same target')
+            ctx.system.log.info(f"symlink {shown(n.path)} already exists with the same target")
             if n.user.id is None and not n.user.name and n.group.id is None and not n.group.name:
                 return
         # defaults: the owner of the link's target inside the root (0:0 when dangling)
@@ -323,4 +408,4 @@ def _create_link(ctx: StageContext, fs: RootFS, owners: Owners, e: Entry) -> Non
         except OSError:
             cur = (0, 0)
         uid, gid = owners.uid(n.user, cur[0]), owners.gid(n.group, cur[1])
-        os.chown(at.name, uid, gid, dir_fd=at.fd, follow_symlinks=False)
+        fs.set_owner_mode(at, uid, gid, None)

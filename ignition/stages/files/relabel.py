@@ -13,16 +13,23 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ignition.stages import StageContext
 
+MAX_CONFIG = 64 * 1024  # /etc/selinux/config is a few lines
+
 
 def policy(ctx: StageContext) -> str | None:
+    """The root's ``SELINUXTYPE``, read inside the root; a name that is not one directory
+    name (``../x``) is no policy."""
     try:
-        with open(ctx.system.root.follow("/etc/selinux/config"), encoding="utf-8") as fh:
-            for line in fh:
-                key, _, value = line.strip().partition("=")
-                if key == "SELINUXTYPE" and value:
-                    return value.strip()
+        fd = ctx.system.root.open("/etc/selinux/config", os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(MAX_CONFIG)
     except OSError:
         return None
+    for line in text.splitlines():
+        key, _, value = line.strip().partition("=")
+        value = value.strip()
+        if key == "SELINUXTYPE" and value:
+            return value if "/" not in value and value not in (".", "..") else None
     return None
 
 
@@ -31,7 +38,7 @@ def relabel(ctx: StageContext, paths: list[str]) -> None:
     if pol is None or not paths or shutil.which("setfiles") is None:
         return
     root = str(ctx.system.root.root)
-    contexts = os.path.join(root, "etc/selinux", pol, "contexts/files/file_contexts")
+    contexts = str(ctx.system.root.follow(f"/etc/selinux/{pol}/contexts/files/file_contexts"))
     existing = [p for p in dict.fromkeys(paths) if os.path.lexists(ctx.system.root.join(p))]
     if not existing:
         return

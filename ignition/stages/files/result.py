@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from ignition.config import codec
 from ignition.config.model import File
 from ignition.errors import StageError
-from ignition.stages.files.fsops import RootFS, write_atomic
+from ignition.stages.files.fsops import RootFS
+from ignition.stages.files.view import DIRECTORY, FILE, View, shown
 from ignition.system.runner import CommandError
 from ignition.urls import URLError, decode_data_url
 
@@ -31,8 +32,27 @@ RERUN_WARNING = (
 )
 
 
-def plan_result(ctx: StageContext, plan: Plan, fs: RootFS) -> None:
-    plan.add("createResultFile", f'write "{RESULT_FILE}"', lambda: write_result(ctx, fs))
+def plan_file(ctx: StageContext, view: View, where: str, path: str) -> bool:
+    """Plan a file the stage writes whatever is there (but a directory); False, with a
+    conflict, when it cannot be written."""
+    try:
+        logical = ctx.system.root.resolve(path)
+    except OSError as exc:
+        view.conflict(where, f"file {shown(path)}: {exc.strerror}")
+        return False
+    if not view.parents(logical, where, f"file {shown(path)}"):
+        return False
+    node = view.get(logical)
+    if node is not None and node.kind == DIRECTORY:
+        view.conflict(where, f"cannot write {shown(path)}: it {node.describe()}")
+        return False
+    view.put(logical, FILE, where)
+    return True
+
+
+def plan_result(ctx: StageContext, plan: Plan, fs: RootFS, view: View) -> None:
+    if plan_file(ctx, view, "result file", RESULT_FILE):
+        plan.add("createResultFile", f"write {shown(RESULT_FILE)}", lambda: write_result(ctx, fs))
 
 
 def write_result(ctx: StageContext, fs: RootFS) -> None:
@@ -55,11 +75,11 @@ def write_result(ctx: StageContext, fs: RootFS) -> None:
                 ctx.system.log.warning(RERUN_WARNING)
                 result["previousReport"] = previous
         data = json.dumps(result, indent=2) + "\n"
-        write_atomic(at, data.encode(), mode=0o600)
+        fs.write_atomic(at, data.encode(), mode=0o600)
 
 
 def _read(dir_fd: int, name: str) -> Any:
-    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dir_fd)
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
     with os.fdopen(fd, "rb") as fh:
         raw = fh.read()
     try:
@@ -76,18 +96,20 @@ def _is_live_image(ctx: StageContext) -> bool:
     return True
 
 
-def plan_provider_files(ctx: StageContext, plan: Plan, fs: RootFS) -> None:
+def plan_provider_files(ctx: StageContext, plan: Plan, fs: RootFS, view: View) -> None:
     """Files a provider left in the state for this stage (Hyper-V KVP pools: 0600)."""
     for raw in ctx.state.provider_output_files:
         f = codec.decode(File, raw)
+        if not plan_file(ctx, view, "provider output file", f.path):
+            continue
         try:
             data = decode_data_url(f.contents.source or "data:,").data
         except URLError as exc:
-            raise StageError(f'provider output file "{f.path}": {exc}') from None
+            raise StageError(f"provider output file {shown(f.path)}: {exc}") from None
         mode = f.mode if f.mode is not None else 0o600
 
         def act(path: str = f.path, data: bytes = data, mode: int = mode) -> None:
             with fs.at(path) as at:
-                write_atomic(at, data, mode=mode)
+                fs.write_atomic(at, data, mode=mode)
 
-        plan.add("createProviderOutputFiles", f'write provider file "{f.path}"', act)
+        plan.add("createProviderOutputFiles", f"write provider file {shown(f.path)}", act)

@@ -1,16 +1,15 @@
 """Fetch every body the files stage writes, before anything is written (§3.6.5).
 
-Contents and appends are streamed into private temp files (0600) in a staging directory
-inside the root (so the final ``rename()`` stays on one filesystem), fetched concurrently
-when they need the network, and verified (hash, gzip) on the way. Only when all of them
-arrived does the stage act; a failure leaves the root untouched. The staging directory is
-removed in every case.
+Contents and appends are streamed into private temp files (0600) in the run's journal
+directory inside the root (``/.pyignition-txn/stage``, so the final ``rename()`` stays on one
+filesystem), fetched concurrently when they need the network, and verified (hash, gzip) on the
+way. Only when all of them arrived does the stage act; a failure leaves the root untouched.
+The directory goes with the journal: at the end of the run, or at the next run after a kill.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from ignition.record import field, record
 
 if TYPE_CHECKING:
     from ignition.stages import StageContext
+    from ignition.stages.files.journal import Journal
 
 
 @record(frozen=False)
@@ -36,21 +36,17 @@ class Staged:
 
 
 class Staging:
-    def __init__(self, ctx: StageContext) -> None:
+    def __init__(self, ctx: StageContext, journal: Journal) -> None:
         self.ctx = ctx
+        self.journal = journal
         self.dir: str | None = None
 
     def _new(self) -> str:
         if self.dir is None:
-            self.dir = tempfile.mkdtemp(prefix=".ignition-staging-", dir=self.ctx.system.root.root)
+            self.dir = self.journal.stage_dir()
         fd, path = tempfile.mkstemp(dir=self.dir)
         os.close(fd)
         return path
-
-    def cleanup(self) -> None:
-        if self.dir is not None:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            self.dir = None
 
     def fetch_all(self, files: list[File]) -> dict[int, Staged]:
         """Stage every body of ``files``; keys are ``id(file)``.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ignition.errors import StageError
-from ignition.stages.files.fsops import RootFS, write_atomic
+from ignition.stages.files.fsops import RootFS
 from ignition.system.root import TargetRoot
 
 
@@ -27,7 +27,7 @@ def test_symlink_swapped_in_after_resolution_is_refused(tmp_path: Path) -> None:
     os.unlink(root / "dir")
     os.symlink(str(outside), root / "dir")
     with fs.at("/dir/file") as at:  # join() maps /dir -> <root><outside>, created inside
-        write_atomic(at, b"x")
+        fs.write_atomic(at, b"x")
     assert list(outside.iterdir()) == []
     assert (root / str(outside).lstrip("/") / "file").read_bytes() == b"x"
 
@@ -42,15 +42,15 @@ def test_walk_refuses_symlink_components(tmp_path: Path, monkeypatch: pytest.Mon
     # simulate a stale resolution: join() says <root>/a/x, but /a is a symlink now
     monkeypatch.setattr(fs.root, "join", lambda p: root / "a" / "x")
     with pytest.raises(StageError, match="not a directory"), fs.at("/a/x") as at:
-        write_atomic(at, b"x")
+        fs.write_atomic(at, b"x")
     assert list(outside.iterdir()) == []
 
 
 def test_created_parents_are_recorded_once(tmp_path: Path) -> None:
     fs = RootFS(TargetRoot(tmp_path))
     with fs.at("/a/b/c/file") as at:
-        write_atomic(at, b"")
+        fs.write_atomic(at, b"")
     with fs.at("/a/b/d/file") as at:
-        write_atomic(at, b"")
+        fs.write_atomic(at, b"")
     assert fs.created_dirs == ["/a"]
     assert oct((tmp_path / "a/b").stat().st_mode & 0o777) == "0o755"

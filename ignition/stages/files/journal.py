@@ -1,0 +1,329 @@
+"""All or nothing for the files stage: an undo journal kept in the target root.
+
+Before the stage changes anything it creates ``/.pyignition-txn`` in the root (0700, with a
+``journal`` file that starts with a header naming it, and ``stage/`` for fetched bodies).
+Before each change, :class:`~ignition.stages.files.fsops.RootFS` appends one line saying what
+undoes it (``new``, ``backup``, ``temp``, ``attrs``, ``size``). Then:
+
+- success: a ``commit`` line, the backups and the directory are removed;
+- an error: the stage undoes its changes at once, newest first, and removes the directory;
+- ``kill -9`` (or a crash) at any moment: the next run finds the directory, undoes what the
+  killed run did (or, after ``commit``, only removes its backups), and starts from the root as
+  it was. A line is written before its change and never torn in a way that matters: a
+  half-written last line belongs to a change that was never started.
+
+Only paths a journal names are ever removed. A ``/.pyignition-txn`` that is not recognisably
+ours (a symlink, another owner, unknown entries, no header) is an error, never deleted. A run
+holds an exclusive ``flock`` on its journal, so a second run on the same root cannot undo it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import stat
+from typing import TYPE_CHECKING, Any
+
+from ignition.errors import StageError
+from ignition.stages.files.fsops import At, RootFS, set_owner_mode, write_all
+from ignition.system.root import DIR_FLAGS
+
+if TYPE_CHECKING:
+    from ignition.log import Logger
+    from ignition.system.root import TargetRoot
+
+TXN_DIR = ".pyignition-txn"
+JOURNAL = "journal"
+STAGE = "stage"
+HEADER = "pyignition files-stage journal"
+VERSION = 1
+# kind -> types of the fields after the kind
+RECORDS: dict[str, tuple[type, ...]] = {
+    "new": (str,),
+    "temp": (str,),
+    "backup": (str, str),
+    "attrs": (str, int, int, int),
+    "size": (str, int),
+    "commit": (),
+}
+
+
+class Journal:
+    def __init__(self, root: TargetRoot, fd: int, txn_id: str) -> None:
+        self.root = root
+        self.records: list[list[Any]] = []
+        self._fd = fd
+        self._id = txn_id
+        self._n = 0
+
+    @classmethod
+    def begin(cls, root: TargetRoot) -> Journal:
+        root_fd = os.open(root.root, DIR_FLAGS)
+        try:
+            try:
+                os.mkdir(TXN_DIR, 0o700, dir_fd=root_fd)
+            except FileExistsError:
+                raise StageError(
+                    f"{_where(root)} appeared meanwhile: another run is changing this root"
+                ) from None
+            dir_fd = os.open(TXN_DIR, DIR_FLAGS, dir_fd=root_fd)
+        finally:
+            os.close(root_fd)
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_NOFOLLOW
+            fd = os.open(JOURNAL, flags | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
+        finally:
+            os.close(dir_fd)
+        with contextlib.suppress(OSError):  # new (O_EXCL): only "no locks here" can fail
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        txn_id = os.urandom(4).hex()
+        header = {"journal": HEADER, "version": VERSION, "id": txn_id, "pid": os.getpid()}
+        write_all(fd, (json.dumps(header) + "\n").encode())
+        return cls(root, fd, txn_id)
+
+    def unique(self) -> str:
+        """A name part no other temporary or backup of this run has."""
+        self._n += 1
+        return f"{self._id}-{self._n}"
+
+    def record(self, *fields: Any) -> None:
+        """Append one undo record; it is in the file before the change it describes."""
+        line = json.dumps(list(fields), ensure_ascii=False) + "\n"
+        write_all(self._fd, line.encode("utf-8", "surrogateescape"))
+        self.records.append(list(fields))
+
+    def stage_dir(self) -> str:
+        """The private directory for fetched bodies (same file system as the root's top)."""
+        path = str(self.root.root / TXN_DIR / STAGE)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path, 0o700)
+        return path
+
+    def commit(self) -> None:
+        self.record("commit")
+        _remove_leftovers(self.root, self.records)
+        self._close()
+
+    def rollback(self) -> None:
+        undo(self.root, self.records)
+        self._close()
+
+    def _close(self) -> None:
+        _remove_txn_dir(self.root)
+        os.close(self._fd)  # last: the lock is held until the directory is gone
+
+
+def recover(root: TargetRoot, log: Logger) -> None:
+    """Undo what an interrupted run left half done; after its ``commit``, only remove its
+    leftovers. Nothing to do when there is no ``/.pyignition-txn``."""
+    fd = _open_ours(root)
+    if fd is None:
+        return
+    try:
+        records = _read_records(root, fd)
+        if ["commit"] in records:
+            log.info("an interrupted run had completed: removing its leftovers")
+            _remove_leftovers(root, records)
+        else:
+            changes = sum(1 for r in records if r[0] != "temp")
+            log.warning(f"an interrupted run left changes: undoing {changes} of them")
+            undo(root, records)
+        _remove_txn_dir(root)
+    finally:
+        os.close(fd)
+
+
+def leftover(root: TargetRoot) -> bool:
+    return os.path.lexists(root.root / TXN_DIR)
+
+
+def _where(root: TargetRoot) -> str:
+    return str(root.root / TXN_DIR)
+
+
+def _open_ours(root: TargetRoot) -> int | None:
+    """The locked journal of a leftover transaction directory (-1: ours, but empty)."""
+    base = root.root / TXN_DIR
+    try:
+        st = os.lstat(base)
+    except FileNotFoundError:
+        return None
+    refuse = f"{base} exists but is not a pyignition journal directory; inspect and remove it"
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
+        raise StageError(refuse)
+    entries = set(os.listdir(base))
+    if not entries <= {JOURNAL, STAGE}:
+        raise StageError(refuse)
+    if JOURNAL not in entries:
+        if entries:
+            raise StageError(refuse)
+        return os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)  # killed right after mkdir
+    fd = os.open(base / JOURNAL, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise StageError(refuse)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StageError(
+                f"another run is changing this root right now (it holds {base / JOURNAL})"
+            ) from None
+        except OSError:
+            pass  # a file system without locks
+        head = os.pread(fd, 4096, 0)
+        if b"\n" not in head:  # killed while creating it: nothing was changed yet
+            if STAGE in entries:
+                raise StageError(refuse)
+        elif not _is_header(head.split(b"\n", 1)[0]):
+            raise StageError(refuse)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _is_header(line: bytes) -> bool:
+    try:
+        head = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(head, dict) and head.get("journal") == HEADER
+
+
+def _read_records(root: TargetRoot, fd: int) -> list[list[Any]]:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    # every record ends with a newline; what follows the last one is a torn record of a
+    # killed run, whose change never started
+    lines = b"".join(chunks).split(b"\n")[1:-1]
+    records: list[list[Any]] = []
+    for i, line in enumerate(lines):
+        rec = _parse(line)
+        if rec is None:
+            raise StageError(
+                f"{_where(root)}/{JOURNAL} is damaged (line {i + 2}); the root may be half "
+                "changed: inspect it, then remove the directory"
+            )
+        records.append(rec)
+    return records
+
+
+def _parse(line: bytes) -> list[Any] | None:
+    try:
+        rec = json.loads(line.decode("utf-8", "surrogateescape"))
+    except ValueError:
+        return None
+    if not isinstance(rec, list) or not rec or rec[0] not in RECORDS:
+        return None
+    types = RECORDS[rec[0]]
+    fields = rec[1:]
+    if len(fields) != len(types):
+        return None
+    for value, kind in zip(fields, types, strict=True):
+        if type(value) is not kind:
+            return None
+        if isinstance(value, str) and not value.startswith("/"):
+            return None
+    return rec
+
+
+def undo(root: TargetRoot, records: list[list[Any]]) -> None:
+    """Put the root back as it was before ``records``, newest first."""
+    fs = RootFS(root)  # no journal: the undo acts directly
+    try:
+        for rec in reversed(records):
+            _undo_one(fs, rec)
+    finally:
+        fs.close()
+
+
+def _undo_one(fs: RootFS, rec: list[Any]) -> None:
+    kind = rec[0]
+    if kind == "commit":
+        return
+    at = _at(fs, rec[1])
+    if at is None:
+        return
+    if kind in ("new", "temp"):
+        fs.remove(at)
+    elif kind == "backup":
+        _restore(fs, at, rec[2])
+    elif kind == "attrs":
+        st = at.lstat()
+        if st is not None:
+            set_owner_mode(at, st, rec[2], rec[3], rec[4])
+    elif kind == "size":
+        _truncate(at, rec[2])
+
+
+def _restore(fs: RootFS, at: At, backup: str) -> None:
+    name = backup.rsplit("/", 1)[1]
+    try:
+        st = os.stat(name, dir_fd=at.fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return  # never moved aside, or already put back
+    fs.remove(at)
+    os.rename(name, at.name, src_dir_fd=at.fd, dst_dir_fd=at.fd)
+    if stat.S_ISDIR(st.st_mode):
+        fs.invalidate_below(at)
+
+
+def _truncate(at: At, size: int) -> None:
+    flags = os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(at.name, flags, dir_fd=at.fd)
+    except FileNotFoundError:
+        return
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.ftruncate(fd, size)
+    finally:
+        os.close(fd)
+
+
+def _at(fs: RootFS, logical: str) -> At | None:
+    """The node at a recorded (already resolved) path, walked without following symlinks;
+    None when a directory above it is gone (so is the node)."""
+    try:
+        return fs.locate(fs.root.root / logical.lstrip("/"), create_parents=False)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _remove_leftovers(root: TargetRoot, records: list[list[Any]]) -> None:
+    """After ``commit``: the backups and any temporary file that is still there."""
+    fs = RootFS(root)
+    try:
+        for rec in records:
+            if rec[0] not in ("backup", "temp"):
+                continue
+            at = _at(fs, rec[2] if rec[0] == "backup" else rec[1])
+            if at is not None:
+                fs.remove(at)
+    finally:
+        fs.close()
+
+
+def _remove_txn_dir(root: TargetRoot) -> None:
+    """Staged bodies first, the journal last but one: killed on the way, what remains is
+    still recognisably ours (a journal, or an empty directory)."""
+    root_fd = os.open(root.root, DIR_FLAGS)
+    try:
+        try:
+            dir_fd = os.open(TXN_DIR, DIR_FLAGS, dir_fd=root_fd)
+        except FileNotFoundError:
+            return
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                shutil.rmtree(STAGE, dir_fd=dir_fd)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(JOURNAL, dir_fd=dir_fd)
+        finally:
+            os.close(dir_fd)
+        os.rmdir(TXN_DIR, dir_fd=root_fd)
+    finally:
+        os.close(root_fd)
