@@ -17,7 +17,7 @@ from ignition.stages import ORDER
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = REPO / "dracut" / "30ignition"
-E2E_MODULE = Path(__file__).resolve().parent / "dracut" / "99pyignition-e2e"
+E2E_MODULES = sorted(Path(__file__).resolve().parent.joinpath("dracut").iterdir())
 
 # stage -> the unit that runs it; umount is ignition-mount.service's ExecStop
 STAGE_UNITS = {
@@ -245,7 +245,7 @@ def test_kargs_helper_stub_refuses() -> None:
 
 def shell_files() -> list[tuple[Path, str]]:
     files: list[tuple[Path, str]] = [(REPO / "dracut" / "install.sh", "sh")]
-    for d in (MODULE, E2E_MODULE):
+    for d in (MODULE, *E2E_MODULES):
         for p in sorted(d.iterdir()):
             if p.name == "module-setup.sh":
                 files.append((p, "bash"))
