@@ -14,9 +14,13 @@ times on fresh disks, and prints per stage the medians of, in guest seconds:
   the stage logs anything).
 
 Under TCG the guest's clock follows the host's, so a busy host stretches every figure (the
-load is printed). ``--icount`` (QEMU's ``-icount``) makes the guest clock count instructions
-instead: figures that no longer depend on the host's load, comparable between two images
-booted the same way, but not with plain TCG seconds.
+load is printed). ``--icount shift=3,sleep=off`` (QEMU's ``-icount``) makes the guest clock
+count instructions instead (8 ns each): start-up and other CPU-bound figures (1st log,
+fetch-offline, kargs, umount) then no longer depend on the host's load and compare between
+two images booted the same way, though not with plain TCG seconds (about 1.6 times them here),
+and they leave out TCG's translation of code run for the first time. Stages that wait for
+devices (disks, mount, files) are meaningless that way: each time the guest idles, its clock
+jumps to the next timer.
 
 ``--profile`` builds a second image (test module ``pyignition-profile``) in which every stage
 runs under ``python -X importtime``, boots it too, and prints each stage's import time and
