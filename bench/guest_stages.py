@@ -136,6 +136,7 @@ def main() -> int:
     ap.add_argument("--boots", type=int, default=3)
     ap.add_argument("--icount", help="QEMU -icount option, e.g. shift=3,sleep=off")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--profile-only", action="store_true", help="skip the plain boots")
     ap.add_argument("--image", type=Path, help="boot this image instead of building one")
     ap.add_argument("--keep", type=Path, help="work here, and keep it")
     args = ap.parse_args()
@@ -147,17 +148,23 @@ def main() -> int:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         k = vm.kernel()
-        image = args.image or vm.build_initramfs(k, work / "initramfs.img", work).path
-        size, files = image.stat().st_size, vm.image_file_count(image)
+        image = args.image or (
+            work / "initramfs.img"
+            if args.profile_only
+            else vm.build_initramfs(k, work / "initramfs.img", work).path
+        )
         one, five, _ = os.getloadavg()
-        print(f"image {image}: {size / 1e6:.2f} MB, {files} files")
+        if image.exists():
+            size, files = image.stat().st_size, vm.image_file_count(image)
+            print(f"image {image}: {size / 1e6:.2f} MB, {files} files")
         print(
             f"scenario (a), {args.boots} boots, icount {args.icount or 'off'}; load average "
             f"{one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} CPUs"
         )
-        boots = [boot_a(k, image, work / f"boot{i}", args.icount) for i in range(args.boots)]
-        print_stages(boots)
-        if args.profile:
+        if not args.profile_only:
+            boots = [boot_a(k, image, work / f"boot{i}", args.icount) for i in range(args.boots)]
+            print_stages(boots)
+        if args.profile or args.profile_only:
             prof = vm.build_initramfs(
                 k, work / "profile.img", work, extra_modules=["pyignition-profile"]
             ).path

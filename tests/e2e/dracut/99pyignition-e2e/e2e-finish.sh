@@ -3,8 +3,8 @@
 # off ("e2e-finish emergency": the emergency path, where rd.emergency=poweroff does that).
 exec >/dev/console 2>&1
 # bench/guest_stages.py's probe, when the image has it (test module pyignition-profile)
-if [ -x /usr/libexec/e2e-probe ]; then
-    /usr/libexec/e2e-probe
+if [ -e /usr/libexec/e2e-probe ]; then
+    /usr/bin/python3 -I -S -B /usr/libexec/e2e-probe
 fi
 echo "E2E-JOURNAL-BEGIN"
 if grep -qw e2e.journal=json /proc/cmdline; then
