@@ -162,14 +162,21 @@ def run_config(tree: Path, name: str, config: bytes, extra: list[str]) -> set[st
     return imported
 
 
-def shipped(tree: Path) -> dict[str, int]:
-    """Module name -> bytes in the image, from the image's MODULES list."""
+def shipped(tree: Path) -> dict[str, tuple[str, int]]:
+    """Module name -> (path, bytes) in the image, from the image's MODULES list."""
     out = {}
     for line in (tree / "usr/lib/pyignition/MODULES").read_text().splitlines():
         name, _, path = line.split("\t")
         if path != "-":
-            out[name] = (tree / path.lstrip("/")).stat().st_size
+            out[name] = (path, (tree / path.lstrip("/")).stat().st_size)
     return out
+
+
+def zstd_bytes(tree: Path, paths: list[str]) -> int:
+    listing = "".join(f"{p.lstrip('/')}\n" for p in sorted(paths)).encode()
+    tar = subprocess.run(["tar", "-C", str(tree), "-cf", "-", "-T", "-"], input=listing,
+                         capture_output=True, check=True).stdout  # fmt: skip
+    return len(subprocess.run(["zstd", "-3", "-c"], input=tar, capture_output=True).stdout)
 
 
 def main() -> int:
@@ -202,11 +209,14 @@ def main() -> int:
         finally:
             subprocess.run(["umount", str(tree / "proc")], check=False)
         ship = shipped(tree)
-        unused = {n: b for n, b in ship.items() if n not in imported}
-        print(f"\nshipped {len(ship)} modules ({sum(ship.values()) / 1e6:.2f} MB of .pyc/.so); "
-              f"imported by these runs {len(imported & set(ship))}; never imported "
-              f"{len(unused)} ({sum(unused.values()) / 1e6:.2f} MB):")  # fmt: skip
-        for n, b in sorted(unused.items(), key=lambda kv: -kv[1])[:40]:
+        unused = {n: pb for n, pb in ship.items() if n not in imported}
+        raw = sum(b for _, b in ship.values())
+        raw_unused = sum(b for _, b in unused.values())
+        z = zstd_bytes(tree, [p for p, _ in unused.values()])
+        print(f"\nshipped {len(ship)} modules ({raw / 1e6:.2f} MB of .pyc/.so); imported by "
+              f"these runs {len(imported & set(ship))}; never imported {len(unused)} "
+              f"({raw_unused / 1e6:.2f} MB, {z / 1e6:.2f} MB zstd -3):")  # fmt: skip
+        for n, (_, b) in sorted(unused.items(), key=lambda kv: -kv[1][1])[:40]:
             print(f"  {b / 1e3:6.0f} kB  {n}")
     return 0
 
