@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from engine_common import run_stages
+from engine_common import load, print_table, run_stages
 
 LATENCY = 0.05
 BODY = b"x" * 4096
@@ -50,8 +50,8 @@ def main() -> None:
     url = f"http://127.0.0.1:{srv.server_address[1]}"
     try:
         with tempfile.TemporaryDirectory(prefix="bench-fetch-") as tmp:
-            print(f"100 remote files, {LATENCY * 1000:.0f} ms latency each")
-            run_stages(Path(tmp), config(url), ("fetch", "files"))
+            print(f"100 remote files, {LATENCY * 1000:.0f} ms latency each; {load()}")
+            print_table(run_stages(Path(tmp), config(url), ("fetch", "files"), runs=1))
     finally:
         srv.shutdown()
 

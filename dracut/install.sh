@@ -57,6 +57,7 @@ fi
 dest=$dracutdir/modules.d/30ignition
 mkdir -p "$dest"
 for f in "$src"/*; do
+    [ -f "$f" ] || continue
     case $f in
         *.sh | */ignition-generator | *.py) install -m 0755 "$f" "$dest/" ;;
         *) install -m 0644 "$f" "$dest/" ;;

@@ -83,36 +83,33 @@ _pyi_inst_elf() {
 }
 
 _pyi_install_python() {
-    local py=$pyignition_python stage list src dst
+    local py=$pyignition_python stage src dst
     stage=$(mktemp -d "${DRACUT_TMPDIR:-/tmp}/pyignition.XXXXXX") || return 1
+    # the module set as sourceless bytecode, laid out as the image root (see the helper)
     if ! "$py" -I -S "$moddir/pyignition-collect.py" --site "$pyignition_path" \
-        --exclude "$pyignition_exclude" --dest "$stage/lib" \
-        --stdlib-list "$stage/stdlib.list" --elf-list "$stage/elf.list" >&2; then
+        --exclude "$pyignition_exclude" --dest "$stage/root" --elf-list "$stage/elf.list" \
+        --module-list "$stage/modules.list" >&2; then
         dfatal "ignition: could not collect the engine's Python modules with $py"
         return 1
     fi
     inst_binary "$py" || return 1
     ln_r "$py" /usr/bin/python3
-    mapfile -t list < <(grep -v '\.so$' "$stage/stdlib.list")
-    inst_multiple "${list[@]}" || return 1
-    # extension modules with their libraries (libssl for _ssl, ...): dracut resolves the
-    # libraries of executables only, and these are mode 0644
-    mapfile -t list < <(grep '\.so$' "$stage/stdlib.list")
-    for src in "${list[@]}"; do
-        _pyi_inst_elf "$src" "$src" || return 1
-    done
-    mkdir -p "$initdir/usr/lib/pyignition"
-    cp -a "$stage/lib/." "$initdir/usr/lib/pyignition/"
-    # ELF extensions of the copied packages: let dracut-install bring their libraries
+    cp -a "$stage/root/." "$initdir/"
+    # extension modules (stdlib and third-party) with their libraries (libssl for _ssl, ...):
+    # dracut resolves the libraries of executables only, and these are mode 0644
     while IFS=$'\t' read -r src dst; do
         [[ -n $src ]] && { _pyi_inst_elf "$src" "$dst" || return 1; }
     done <"$stage/elf.list"
+    # what the image holds, for whoever wonders why a module is (not) there
+    inst_simple "$stage/modules.list" /usr/lib/pyignition/MODULES
     # libraries the engine loads with ctypes (libblkid probing, pyudev), found through ldconfig
     inst_libdir_file libblkid.so.1 libudev.so.1
     # system CA roots for https:// (the reference uses the system pool plus the config's CAs)
     inst_multiple -o /etc/ssl/certs/ca-certificates.crt
+    # -I: isolated (no PYTHON* variables, no user site, no script directory on sys.path);
+    # -S: no site module; -B: never write bytecode (there is no source to compile anyway)
     cat >"$initdir/usr/bin/ignition" <<EOF
-#!$py -IS
+#!$py -ISB
 # pyignition's stage runner (dracut module "ignition")
 import sys
 

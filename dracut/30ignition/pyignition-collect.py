@@ -1,43 +1,52 @@
-"""Build-time helper of the dracut module: which Python files the initramfs needs.
+"""Build-time helper of the dracut module: the Python files the initramfs needs, as bytecode.
 
 Run by ``module-setup.sh`` with the interpreter that will run in the initramfs
-(``python3.X -I -S pyignition-collect.py ...``), so every path and every ``.pyc`` it reports
+(``python3.X -I -S pyignition-collect.py ...``), so every path and every ``.pyc`` it writes
 belongs to that interpreter. It
 
-* finds the engine's packages (``ignition``, ``providers`` and the project packages they import)
-  on ``--site``, reads every import statement in them (also the lazy ones inside functions) and
-  imports those modules, then every module of the packages themselves;
-* copies the engine's packages and the third-party packages they import (whole, without tests or
-  metadata) plus the ``schema/`` data into ``--dest`` (which becomes ``/usr/lib/pyignition``) and
-  compiles them to unchecked-hash ``.pyc`` (an initramfs never changes, so no stat per import);
-* writes the standard-library files that ended up in ``sys.modules`` (with their cached
-  ``.pyc``) to ``--stdlib-list``, and the ELF extensions of the copied packages as
-  ``source<TAB>destination`` lines to ``--elf-list`` (dracut resolves their libraries).
+1. follows every ``import`` statement (also the lazy ones inside functions, and
+   ``importlib.import_module("literal")``) from the entry points: the CLI, the engine, every
+   stage and every platform of the registries; through the project's packages and the
+   third-party packages they use;
+2. imports all of those modules in a fresh ``python -I -S`` (plus the codecs and modules the
+   standard library loads by name, ``LAZY_STDLIB``) and takes ``sys.modules``: that is the
+   module set. A module of the engine that cannot be imported is an error; nothing else is
+   guessed or listed by hand;
+3. compiles each module of the set to a *sourceless* ``.pyc`` next to where its ``.py`` would
+   be (``json/decoder.pyc``), with unchecked-hash invalidation (no timestamp: reproducible, and
+   nothing to check on a tree that never changes) and without column tables
+   (``-X no_debug_ranges``: tracebacks keep file, line and function, lose the ``^^^`` marks),
+   into ``--dest`` laid out as the image root: ``usr/lib/pyignition/`` (engine and third-party
+   packages, plus ``schema/``) and the interpreter's standard-library directory. The ``.py``
+   files are not shipped. Modules the interpreter has frozen (``os``, ``stat``, ``codecs``,
+   ...) are skipped, except ``os.pyc``: it is the landmark by which the interpreter finds its
+   standard library;
+4. writes the extension modules (``.so``) as ``source<TAB>destination`` lines to
+   ``--elf-list`` (dracut copies them with their libraries), and the module set, one
+   ``name<TAB>kind<TAB>path in the image`` line each, to ``--module-list``.
 
-Third-party packages named with ``--exclude`` are left out (boto3/botocore: only ``s3://`` needs
-them, and they are larger than everything else together); the engine reports a clear error if
-such a URL is used. A module that cannot be imported is reported, never silently dropped.
+Third-party packages named with ``--exclude`` are left out (boto3/botocore: only ``s3://``
+needs them, and they are larger than everything else together); the engine reports a clear
+error if such a URL is used.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
-import compileall
 import importlib.util
 import json
 import os
-import py_compile
-import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Iterator
 from pathlib import Path
 
 ENGINE_PACKAGES = ("ignition", "providers")
 PROJECT_PACKAGES = ("ignition", "providers", "cloudinit", "transpiler")
-# imported lazily by the standard library itself, on paths the engine takes at run time
+IMAGE_LIB = "/usr/lib/pyignition"
+# loaded by name by the standard library itself (codecs, the json speedups), on paths the
+# engine takes at run time: no import statement names them
 LAZY_STDLIB = (
     "encodings.idna",  # http.client / urllib3: host names
     "encodings.ascii",
@@ -52,29 +61,40 @@ LAZY_STDLIB = (
     "json.encoder",
     "ssl",
 )
-SKIP_DIRS = {"__pycache__", "tests", "test", "testing"}
 
 
-def stdlib_dirs() -> list[str]:
-    paths = sysconfig.get_paths()
-    dirs = {os.path.realpath(paths["stdlib"]), os.path.realpath(paths["platstdlib"])}
-    return sorted(dirs)
+def module_file(name: str) -> Path | None:
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    return Path(spec.origin)
 
 
-def python_files(root: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        for name in sorted(filenames):
-            if name.endswith(".py"):
-                yield Path(dirpath) / name
+def top(name: str) -> str:
+    return name.partition(".")[0]
 
 
-def module_name(pkg_root: Path, path: Path) -> str:
-    rel = path.relative_to(pkg_root.parent).with_suffix("")
-    parts = list(rel.parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of ``tree`` except the bodies of ``if TYPE_CHECKING:`` (never run)."""
+    out: list[ast.AST] = []
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            todo.extend(node.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return out
 
 
 def imports_of(path: Path, name: str) -> set[str]:
@@ -83,7 +103,7 @@ def imports_of(path: Path, name: str) -> set[str]:
     is_pkg = path.name == "__init__.py"
     package = name if is_pkg else name.rpartition(".")[0]
     out: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _runtime_nodes(tree):
         if isinstance(node, ast.Import):
             out.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -113,7 +133,7 @@ def imports_of(path: Path, name: str) -> set[str]:
 
 
 def registry_roots() -> set[str]:
-    """Modules the engine loads by name from its registries (stages, platforms)."""
+    """The entry points: the CLI, the engine, and what the registries load by name."""
     import providers
     from ignition import stages
 
@@ -121,40 +141,29 @@ def registry_roots() -> set[str]:
     return {"ignition.cli", "ignition.engine.engine", *(t.partition(":")[0] for t in targets)}
 
 
-def module_file(name: str) -> Path | None:
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
-        return None
-    return Path(spec.origin)
-
-
-def top(name: str) -> str:
-    return name.partition(".")[0]
-
-
-def is_stdlib(name: str) -> bool:
-    return top(name) in sys.stdlib_module_names
-
-
-def copy_tree(src: Path, dest: Path) -> None:
-    if src.is_file():
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, dest)
-        return
-    shutil.copytree(
-        src,
-        dest,
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "test", "*.pyi"),
-        dirs_exist_ok=True,
-    )
+def reachable(roots: set[str], exclude: set[str]) -> set[str]:
+    """Every module name an import statement reachable from ``roots`` names (standard-library
+    modules are not followed: their own imports show up when they are imported)."""
+    names: set[str] = set()
+    todo = sorted(roots)
+    while todo:
+        name = todo.pop()
+        if name in names or top(name) in exclude:
+            continue
+        names.add(name)
+        parts = name.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))  # parent packages
+        if top(name) in sys.stdlib_module_names:
+            continue
+        path = module_file(name)
+        if path is not None:
+            todo.extend(imports_of(path, name))
+    return {n for n in names if n.rpartition(".")[2] != "__main__"}
 
 
 # Runs in a fresh ``python -I -S``: imports the names, reports what got loaded (JSON on stdout).
 CHILD = r"""
-import importlib, json, os, sys
+import importlib, importlib.util, json, os, sys
 
 req = json.load(sys.stdin)
 sys.path[:0] = req["site"]
@@ -168,19 +177,15 @@ def top(n):
 
 def attempt(name, lazy=False):
     t = top(name)
-    if t in exclude:
-        skipped.add(t)
-        return
     try:
         importlib.import_module(name)
     except ModuleNotFoundError as exc:
         missing = exc.name or name
-        if missing == name and "." in name and top(name) not in project:
+        parent = name.rpartition(".")[0]
+        if missing == name and parent and parent in sys.modules:
             return  # "from X import Y" with Y not a module
         if top(missing) in exclude:
             skipped.add(top(missing))
-        elif missing == name and "." in name and importlib.util.find_spec(name.rpartition(".")[0]):
-            return  # "from X import Y" with Y not a module
         elif top(missing) in project:
             warnings.append(f"{name}: {missing} is not in this build")
         elif t in own or lazy:
@@ -191,148 +196,142 @@ def attempt(name, lazy=False):
         (errors if t in own else warnings).append(f"{name}: {type(exc).__name__}: {exc}")
 
 
-import importlib.util
-
 for n in sorted(req["names"], key=lambda n: (top(n) not in own, n)):
     attempt(n)
 for n in req["lazy"]:
     attempt(n, lazy=True)
 
-roots = tuple(d.rstrip("/") + "/" for d in req["stdlib"])
-files, third = set(), {}
-for name, mod in list(sys.modules.items()):
+modules = []
+for name, mod in sorted(sys.modules.items()):
+    spec = getattr(mod, "__spec__", None)
     f = getattr(mod, "__file__", None)
-    if not isinstance(f, str) or not os.path.isabs(f):
-        continue
-    real = os.path.realpath(f)
-    if real.startswith(roots) and "-packages/" not in real:
-        files.add(f)
-        if f.endswith(".py"):
-            cached = importlib.util.cache_from_source(f)
-            if os.path.exists(cached):
-                files.add(cached)
-    elif "." not in name and name not in project:
-        spec = mod.__spec__
-        locs = list(spec.submodule_search_locations or []) if spec else []
-        third[name] = locs[0] if locs else f
-json.dump(
-    {
-        "errors": errors,
-        "warnings": warnings,
-        "skipped": sorted(skipped),
-        "third_party": third,
-        "stdlib_files": sorted(files),
-    },
-    sys.stdout,
-)
+    if spec is None or not isinstance(f, str) or not os.path.isabs(f):
+        continue  # built in, or a namespace package
+    frozen = spec.origin == "frozen"
+    modules.append([name, f, spec.submodule_search_locations is not None, frozen])
+print(json.dumps({"errors": errors, "warnings": warnings, "skipped": sorted(skipped),
+                  "modules": modules}))
+"""
+
+# Runs in ``python -I -S -X no_debug_ranges``: [source, .pyc, name in tracebacks] per line.
+COMPILE = r"""
+import json, py_compile, sys
+
+for src, cfile, dfile in json.load(sys.stdin):
+    py_compile.compile(src, cfile=cfile, dfile=dfile, doraise=True,
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
 """
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("--site", default="", help="':'-separated directories holding the engine")
-    ap.add_argument("--dest", required=True, type=Path)
-    ap.add_argument("--stdlib-list", required=True, type=Path)
-    ap.add_argument("--elf-list", required=True, type=Path)
-    ap.add_argument("--exclude", default="boto3,botocore,s3transfer,jmespath")
-    args = ap.parse_args(argv)
-
-    site = [d for d in args.site.split(":") if d]
-    sys.path[:0] = site
-    exclude = {e for e in args.exclude.split(",") if e}
-
-    # 1. the engine's packages and, following every import statement from the entry points
-    #    (the CLI and the stage and platform registries), the modules the engine can reach
-    pkg_roots: dict[str, Path] = {}
-    for pkg in ENGINE_PACKAGES:
-        spec = importlib.util.find_spec(pkg)
-        if spec is None or not spec.submodule_search_locations:
-            print(f"pyignition-collect: package {pkg!r} not found on {site}", file=sys.stderr)
-            return 1
-    names: set[str] = set()
-    seen: set[str] = set()
-    todo = sorted(registry_roots())
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        names.add(name)
-        parts = name.split(".")
-        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))  # parent packages
-        t = top(name)
-        if t not in PROJECT_PACKAGES:
-            continue
-        path = module_file(name)
-        if path is None:
-            continue  # "from X import function", or a project package not installed
-        if t not in pkg_roots:
-            root = path.parent
-            while root.name != t:
-                root = root.parent
-            pkg_roots[t] = root
-        todo.extend(imports_of(path, name))
-
-    # 2. import all of it in a fresh interpreter (this script's own imports would count too)
-    request = {
-        "site": site,
-        "names": sorted(n for n in names if n.rpartition(".")[2] != "__main__"),
-        "own": sorted(pkg_roots),
-        "project": list(PROJECT_PACKAGES),
-        "exclude": sorted(exclude),
-        "lazy": list(LAZY_STDLIB),
-        "stdlib": stdlib_dirs(),
-    }
-    child = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", CHILD],
+def child(code: str, request: object, *flags: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", *flags, "-c", code],
         input=json.dumps(request),
         capture_output=True,
         text=True,
         check=False,
     )
-    if child.returncode != 0:
-        print(f"pyignition-collect: import run failed:\n{child.stderr}", file=sys.stderr)
-        return 1
-    result = json.loads(child.stdout)
-    errors: list[str] = result["errors"]
-    warnings: list[str] = result["warnings"]
-    skipped: list[str] = result["skipped"]
-    third_party: dict[str, str] = result["third_party"]
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.strip() or f"exit {proc.returncode}")
+    return proc.stdout
 
-    # 3. copy the engine, its third-party packages and the schema data; compile
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--site", default="", help="':'-separated directories holding the engine")
+    ap.add_argument("--dest", required=True, type=Path, help="staging root of the image")
+    ap.add_argument("--elf-list", required=True, type=Path)
+    ap.add_argument("--module-list", type=Path)
+    ap.add_argument("--exclude", default="boto3,botocore,s3transfer,jmespath")
+    args = ap.parse_args(argv)
+
+    site = [os.path.realpath(d) for d in args.site.split(":") if d]
+    sys.path[:0] = site
+    exclude = {e for e in args.exclude.split(",") if e}
+    for pkg in ENGINE_PACKAGES:
+        if importlib.util.find_spec(pkg) is None:
+            print(f"pyignition-collect: package {pkg!r} not found on {site}", file=sys.stderr)
+            return 1
+
+    # 1 + 2: the import statements reachable from the entry points, imported for real
+    names = reachable(registry_roots(), exclude)
+    request = {
+        "site": site,
+        "names": sorted(names),
+        "own": list(ENGINE_PACKAGES),
+        "project": list(PROJECT_PACKAGES),
+        "exclude": sorted(exclude),
+        "lazy": list(LAZY_STDLIB),
+    }
+    try:
+        result = json.loads(child(CHILD, request))
+    except (RuntimeError, ValueError) as exc:
+        print(f"pyignition-collect: import run failed:\n{exc}", file=sys.stderr)
+        return 1
+    errors: list[str] = result["errors"]
+
+    # 3: where each module goes in the image
+    stdlib = os.path.realpath(sysconfig.get_paths()["stdlib"])
+    # the deepest directory wins: a checkout may hold its virtual environment
+    roots = sorted([(stdlib, stdlib)] + [(d, IMAGE_LIB) for d in site], key=lambda r: -len(r[0]))
     dest: Path = args.dest
-    dest.mkdir(parents=True, exist_ok=True)
-    for pkg, root in sorted(pkg_roots.items()):
-        copy_tree(root, dest / pkg)
-    for origin in sorted(third_party.values()):
-        copy_tree(Path(origin), dest / Path(origin).name)
+    jobs: list[list[str]] = []
+    elf: list[str] = []
+    listing: list[str] = []
+    for name, file, _is_pkg, frozen in result["modules"]:
+        real = os.path.realpath(file)
+        where = next(((d, img) for d, img in roots if real.startswith(d + "/")), None)
+        if where is None:
+            errors.append(f"{name}: {real} is neither in the standard library nor on --site")
+            continue
+        d, img = where
+        if img == stdlib and "-packages/" in real:
+            continue  # a distribution package on the interpreter's own path: not ours
+        rel = os.path.relpath(real, d)
+        kind = "stdlib" if img == stdlib else "engine" if top(name) in PROJECT_PACKAGES else "dep"
+        if real.endswith(".py"):
+            if frozen and name != "os":
+                listing.append(f"{name}\t{kind} (frozen)\t-\n")
+                continue
+            target = f"{img}/{rel}c"
+            jobs.append([real, str(dest) + target, f"{img}/{rel}"])
+        else:
+            target = f"{img}/{rel}"
+            elf.append(f"{real}\t{target}\n")
+        listing.append(f"{name}\t{kind}\t{target}\n")
+    for _, cfile, _ in jobs:
+        Path(cfile).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        child(COMPILE, jobs, "-X", "no_debug_ranges")
+    except RuntimeError as exc:
+        errors.append(f"compiling failed: {exc}")
     from ignition import schemas
 
-    copy_tree(schemas.schema_dir(), dest / "schema")
-    compiled = compileall.compile_dir(
-        str(dest),
-        quiet=2,
-        ddir="/usr/lib/pyignition",
-        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-    )
-    if not compiled:
-        errors.append("compileall reported errors")
+    schema = schemas.schema_dir()
+    for src in sorted(schema.rglob("*")):
+        if src.is_file():
+            out = dest / IMAGE_LIB.lstrip("/") / "schema" / src.relative_to(schema)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(src.read_bytes())
 
-    # 4. the lists for dracut
-    args.stdlib_list.write_text("".join(f"{f}\n" for f in result["stdlib_files"]))
-    elf = sorted(p for p in dest.rglob("*.so*") if p.is_file())
-    lines = (f"{p}\t/usr/lib/pyignition/{p.relative_to(dest)}\n" for p in elf)
-    args.elf_list.write_text("".join(lines))
-
+    # 4: the lists
+    args.elf_list.write_text("".join(sorted(elf)))
+    if args.module_list:
+        args.module_list.write_text("".join(sorted(listing)))
+    kinds = [line.split("\t")[1] for line in listing]
     print(
-        f"pyignition-collect: engine packages {', '.join(sorted(pkg_roots))}; "
-        f"third-party {', '.join(sorted(third_party)) or 'none'}; "
-        f"left out {', '.join(skipped) or 'nothing'}; "
-        f"{len(result['stdlib_files'])} standard-library files",
+        f"pyignition-collect: {len(listing)} modules: {kinds.count('engine')} of the engine, "
+        f"{kinds.count('dep')} third-party, {kinds.count('stdlib')} standard library "
+        f"(+{sum(k.endswith('(frozen)') for k in kinds)} frozen); {len(jobs)} .pyc, "
+        f"{len(elf)} extension modules; left out {', '.join(result['skipped']) or 'nothing'}",
         file=sys.stderr,
     )
-    for w in warnings:
-        print(f"pyignition-collect: warning: optional module not available: {w}", file=sys.stderr)
+    # a third-party package's optional helpers (brotli, h2, ...): its feature is off, as on
+    # any system without them
+    optional = sorted({w.rpartition("No module named ")[2].strip("'") for w in result["warnings"]})
+    if optional:
+        left = ", ".join(optional)
+        print(f"pyignition-collect: not installed, left out: {left}", file=sys.stderr)
     for e in errors:
         print(f"pyignition-collect: error: {e}", file=sys.stderr)
     return 1 if errors else 0

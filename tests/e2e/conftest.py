@@ -39,7 +39,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Env:
     image = vm.build_initramfs(k, work / "initramfs.img", work)
     REPORT.append(
         f"initramfs with the ignition module: {image.size / 1e6:.2f} MB, "
-        f"built in {image.seconds:.1f} s"
+        f"{vm.image_file_count(image.path)} files, built in {image.seconds:.1f} s"
     )
     base = vm.build_initramfs(k, work / "baseline.img", work, with_ignition=False)
     REPORT.append(
@@ -57,6 +57,23 @@ def record_boot(name: str, boot: vm.Boot) -> None:
     REPORT.append(line)
     for unit, (start, end) in sorted(boot.unit_times.items(), key=lambda kv: kv[1][0]):
         REPORT.append(f"    {unit:34} {start:7.2f} -> {end:7.2f}  ({end - start:5.2f} s)")
+    stages = boot.stage_times()
+    if stages:
+        REPORT.extend(stage_table(stages))
+
+
+def stage_table(stages: list[vm.StageTime]) -> list[str]:
+    """Per stage, guest seconds: the unit (systemd's Starting -> Finished), the process
+    (ExecMainStart -> ExecMainExit) and the part before the engine's first log line."""
+
+    def s(v: float | None) -> str:
+        return f"{v:7.2f}" if v is not None else f"{'-':>7}"
+
+    lines = [f"    {'stage':14} {'unit':>7} {'process':>7} {'1st log':>7}   (guest s)"]
+    for t in stages:
+        lines.append(f"    {t.stage:14} {s(t.unit)} {s(t.process)} {s(t.first_log)}")
+    lines.append(f"    {'sum':14} {s(sum(t.unit for t in stages))}")
+    return lines
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -393,12 +393,8 @@ def _waiting_for() -> list[str]:
     return missing
 
 
-def test_fw_cfg_disks_luks_raid_files_users_units(e2e: Env, tmp_path: Path) -> None:
-    waiting = _waiting_for()
-    if waiting:
-        pytest.skip("scenario (a) waits for " + " and ".join(waiting))
-    nonce = secrets.token_hex(8)
-    mib = 1024 * 1024 // 512
+def fw_cfg_config(nonce: str) -> dict[str, Any]:
+    """Scenario (a)'s config (also booted by ``bench/guest_stages.py``)."""
 
     def part(n: int, label: str, size: int) -> dict[str, Any]:
         return {"number": n, "label": label, "sizeMiB": size}
@@ -500,6 +496,16 @@ def test_fw_cfg_disks_luks_raid_files_users_units(e2e: Env, tmp_path: Path) -> N
             ]
         },
     }
+    return config
+
+
+def test_fw_cfg_disks_luks_raid_files_users_units(e2e: Env, tmp_path: Path) -> None:
+    waiting = _waiting_for()
+    if waiting:
+        pytest.skip("scenario (a) waits for " + " and ".join(waiting))
+    nonce = secrets.token_hex(8)
+    mib = 1024 * 1024 // 512
+    config = fw_cfg_config(nonce)
     root = new_root(tmp_path)
     disk = vm.sparse_disk(tmp_path / "disk.img", 700)
     fw_cfg = tmp_path / "config.ign"

@@ -1,5 +1,6 @@
 """The dracut module without booting: unit ordering against the engine's stage order, the
-reference's unit contract (ignition.md §5.3), the generator's decisions (§5.2), shellcheck."""
+reference's unit contract (ignition.md §5.3), the generator's decisions (§5.2), the bytecode
+the image gets, shellcheck."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import sysconfig
 from collections import defaultdict
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from ignition.stages import ORDER
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = REPO / "dracut" / "30ignition"
-E2E_MODULE = Path(__file__).resolve().parent / "dracut" / "99pyignition-e2e"
+E2E_MODULES = sorted(Path(__file__).resolve().parent.joinpath("dracut").iterdir())
 
 # stage -> the unit that runs it; umount is ignition-mount.service's ExecStop
 STAGE_UNITS = {
@@ -149,6 +152,47 @@ def test_module_setup_requires_every_stage_unit() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# the Python files of the image
+
+
+def test_collector_ships_sourceless_unchecked_bytecode(tmp_path: Path) -> None:
+    paths = sysconfig.get_paths()
+    site = ":".join(dict.fromkeys([str(REPO), paths["purelib"], paths["platlib"]]))
+    root, modules = tmp_path / "root", tmp_path / "modules"
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", MODULE / "pyignition-collect.py", "--site", site,
+         "--dest", root, "--elf-list", tmp_path / "elf", "--module-list", modules],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    shipped = [p for p in root.rglob("*") if p.is_file()]
+    assert not [p for p in shipped if p.suffix == ".py"]  # bytecode only
+    lib = root / "usr/lib/pyignition"
+    cli = (lib / "ignition/cli.pyc").read_bytes()
+    assert int.from_bytes(cli[4:8], "little") == 0b01  # hash-based, never checked
+    stdlib = root / os.path.realpath(paths["stdlib"]).lstrip("/")
+    assert (stdlib / "os.pyc").is_file()  # the landmark of the standard library
+    assert not (stdlib / "stat.pyc").exists()  # frozen into the interpreter
+    listed = {line.split("\t")[0] for line in modules.read_text().splitlines()}
+    assert {"ignition.stages.disks", "providers.qemu", "urllib3", "json.decoder"} <= listed
+    assert not {n for n in listed if n.partition(".")[0] in ("boto3", "botocore")}
+    # the engine runs from it: the .pyc are found, name the image's paths, carry no columns
+    code = (
+        f"import sys; sys.path.insert(0, {str(lib)!r}); import ignition.cli, ignition.stages.files"
+        "; c = ignition.cli.main.__code__"
+        "; print(ignition.cli.__file__, c.co_filename, next(c.co_positions())[2])"
+    )
+    run = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", "-c", code], capture_output=True, text=True, check=True
+    )
+    assert run.stdout.split() == [
+        str(lib / "ignition/cli.pyc"),
+        "/usr/lib/pyignition/ignition/cli.py",
+        "None",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
 # generator
 
 
@@ -245,7 +289,7 @@ def test_kargs_helper_stub_refuses() -> None:
 
 def shell_files() -> list[tuple[Path, str]]:
     files: list[tuple[Path, str]] = [(REPO / "dracut" / "install.sh", "sh")]
-    for d in (MODULE, E2E_MODULE):
+    for d in (MODULE, *E2E_MODULES):
         for p in sorted(d.iterdir()):
             if p.name == "module-setup.sh":
                 files.append((p, "bash"))

@@ -46,6 +46,7 @@ SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 QEMU = "qemu-system-x86_64"
 BOOT_TIMEOUT = float(os.environ.get("PYIGNITION_E2E_BOOT_TIMEOUT", "420"))
 GUEST_HTTP = "10.0.2.100"  # the guestfwd address the guest uses for the host's server
+ICOUNT = os.environ.get("PYIGNITION_E2E_ICOUNT") or None  # see boot()
 
 # dracut modules of the test image: a small explicit set (boot-e2e.md §3, §9) + ours
 BASE_MODULES = (
@@ -162,6 +163,7 @@ def build_initramfs(
     workdir: Path,
     *,
     with_ignition: bool = True,
+    extra_modules: Sequence[str] = (),
     compress: str = "zstd -3 -T0",
 ) -> Image:
     """One dracut run into ``out``, with a private dracut base directory."""
@@ -170,14 +172,15 @@ def build_initramfs(
     if not base.exists():
         shutil.copytree("/usr/lib/dracut", base, symlinks=True)
         run(["sh", REPO / "dracut" / "install.sh", "--dracutdir", base])
-        shutil.copytree(E2E_MODULE, base / "modules.d" / E2E_MODULE.name, symlinks=True)
+        for module in sorted(HERE.joinpath("dracut").iterdir()):  # the test-only modules
+            shutil.copytree(module, base / "modules.d" / module.name, symlinks=True)
     confdir = workdir / "dracut.conf.d"
     confdir.mkdir(exist_ok=True)
     tmp = workdir / "dracut-tmp"
     tmp.mkdir(exist_ok=True)
     modules = list(BASE_MODULES)
     if with_ignition:
-        modules += ["ignition", "pyignition-e2e"]
+        modules += ["ignition", "pyignition-e2e", *extra_modules]
     proc = run(
         [
             "dracut",
@@ -205,6 +208,13 @@ def build_initramfs(
     )
     log = (proc.stdout + proc.stderr).decode(errors="replace")
     return Image(out, out.stat().st_size, time.monotonic() - started, log)
+
+
+def image_file_count(image: Path) -> int:
+    """Entries of an image that are not directories (files, links, device nodes)."""
+    data = run(["zstd", "-dc", image]).stdout
+    listing = run(["cpio", "-tv", "--quiet"], input=data).stdout.decode(errors="replace")
+    return sum(1 for line in listing.splitlines() if line and not line.startswith("d"))
 
 
 def initramfs_files(image: Path) -> list[str]:
@@ -416,6 +426,28 @@ def http_server(files: Mapping[str, bytes]) -> Iterator[_Server]:
 # booting
 
 
+# stage -> the key of its times in Boot.unit_times (umount: ignition-mount.service's ExecStop)
+STAGE_UNITS = (
+    ("fetch-offline", "ignition-fetch-offline.service"),
+    ("fetch", "ignition-fetch.service"),
+    ("kargs", "ignition-kargs.service"),
+    ("disks", "ignition-disks.service"),
+    ("mount", "ignition-mount.service"),
+    ("files", "ignition-files.service"),
+    ("umount", "umount"),
+)
+
+
+@dataclass(frozen=True)
+class StageTime:
+    """Guest seconds of one stage."""
+
+    stage: str
+    unit: float  # systemd's "Starting" to "Finished" (journal): what the boot waits for
+    process: float | None  # ExecMainStartTimestamp to ExecMainExitTimestamp (not for umount)
+    first_log: float | None  # "Starting" to the engine's first log line: start-up + imports
+
+
 @dataclass
 class Boot:
     console: str
@@ -425,11 +457,35 @@ class Boot:
     timed_out: bool
     journal: str = ""
     unit_times: dict[str, tuple[float, float]] = field(default_factory=dict)
+    exec_times: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         m = re.search(r"E2E-JOURNAL-BEGIN\r?\n(.*?)E2E-JOURNAL-END", self.console, re.S)
         self.journal = m.group(1) if m else ""
         self.unit_times = unit_times(self.journal)
+        for unit, start, end in re.findall(r"^E2E-EXEC (\S+) (\d+) (\d+)\r?$", self.console, re.M):
+            if int(start) and int(end):
+                self.exec_times[unit] = (int(start) / 1e6, int(end) / 1e6)
+
+    def stage_times(self) -> list[StageTime]:
+        """Each stage that ran, in order, from systemd's timestamps (see :class:`StageTime`)."""
+        logs = _engine_log_times(self.journal)
+        out = []
+        for stage, unit in STAGE_UNITS:
+            if unit not in self.unit_times:
+                continue
+            begin, end = self.unit_times[unit]
+            first = next((t for t in logs if begin <= t <= end), None)
+            ex = self.exec_times.get(unit)
+            out.append(
+                StageTime(
+                    stage,
+                    end - begin,
+                    ex[1] - ex[0] if ex else None,
+                    first - begin if first is not None else None,
+                )
+            )
+        return out
 
     @property
     def finished(self) -> bool:
@@ -469,6 +525,20 @@ def unit_times(journal: str) -> dict[str, tuple[float, float]]:
     return out
 
 
+_ENGINE_LOG = re.compile(r"^\[\s*(\d+\.\d+)\] \S+ ignition\[\d+\]: ")
+
+
+def _engine_log_times(journal: str) -> list[float]:
+    """Guest seconds of every log line of the engine, in order."""
+    out = []
+    for raw in journal.splitlines():
+        line = _short_from_json(raw) if raw.startswith("{") else raw
+        m = _ENGINE_LOG.match(line)
+        if m:
+            out.append(float(m.group(1)))
+    return out
+
+
 def _short_from_json(raw: str) -> str:
     """A ``journalctl -o json`` entry as a ``-o short-monotonic`` line (enough for the above)."""
     try:
@@ -490,9 +560,15 @@ def boot(
     fw_cfg: Path | None = None,
     http_port: int | None = None,
     timeout: float = BOOT_TIMEOUT,
+    icount: str | None = ICOUNT,
 ) -> Boot:
+    """One boot; ``icount`` (QEMU's ``-icount``, e.g. ``shift=3,sleep=off``) makes the guest's
+    clock count instructions instead of following the host's: its times then no longer
+    depend on how busy the host is (each instruction takes 2^shift ns of guest time)."""
     argv: list[str] = [QEMU, "-m", "1024", "-smp", "1", "-nographic", "-no-reboot"]
     argv += ["-accel", "tcg", "-kernel", str(k.vmlinuz), "-initrd", str(initrd)]
+    if icount:
+        argv += ["-icount", icount]
     argv += ["-device", "virtio-rng-pci"]  # as on a real hypervisor: no wait for entropy
     for d in disks:
         argv += ["-drive", f"file={d},if=virtio,format=raw"]
@@ -508,7 +584,9 @@ def boot(
         argv += ["-nic", "none"]
     if fw_cfg is not None:
         argv += ["-fw_cfg", f"name=opt/com.coreos/config,file={fw_cfg}"]
-    base_append = "console=ttyS0 rd.shell=0 rd.emergency=poweroff panic=-1"
+    # no_timer_check: on a busy host the kernel's early check of the timer interrupt fails
+    # ("IO-APIC + timer doesn't work!", a panic) because TCG is too slow for its delay loop
+    base_append = "console=ttyS0 rd.shell=0 rd.emergency=poweroff panic=-1 no_timer_check"
     argv += ["-append", f"{base_append} {append}"]
     started = time.monotonic()
     with console_log.open("wb") as out:
