@@ -307,8 +307,9 @@ def main(argv: list[str] | None = None) -> int:
         errors.append(f"compiling failed: {exc}")
     from ignition import schemas
 
+    # only the schemas the engine loads: schema/editor/ is for editors (1.2 MB)
     schema = schemas.schema_dir()
-    for src in sorted(schema.rglob("*")):
+    for src in sorted((schema / "ignition").rglob("*")):
         if src.is_file():
             out = dest / IMAGE_LIB.lstrip("/") / "schema" / src.relative_to(schema)
             out.parent.mkdir(parents=True, exist_ok=True)
