@@ -20,6 +20,7 @@ from enum import StrEnum
 
 import yaml
 
+from ignition import limits
 from ignition.record import field, record
 
 MAX_DEPTH = 200  # deeper nesting is refused (no recursion errors on hostile input)
@@ -180,7 +181,82 @@ def compose(data: bytes) -> YDoc:
         more = any(isinstance(ev, yaml.DocumentStartEvent) for ev in _quietly(events))
     except yaml.YAMLError as exc:
         raise _error(exc, data) from None
-    return YDoc(root, anchors, more)
+    doc = YDoc(root, anchors, more)
+    _check_expansion(doc, limits.alias_nodes())
+    return doc
+
+
+def _kids(node: YNode) -> Iterator[YNode]:
+    yield from node.items
+    for k, v in node.pairs:
+        yield k
+        yield v
+
+
+def _measure(doc: YDoc) -> dict[int, tuple[int, int]]:
+    """(nodes, depth) each anchored node stands for once its aliases are expanded, keyed by
+    ``id``. go-yaml v1 resolves an alias when decoding, to the anchor's last definition
+    (forward references included), so this runs on the whole tree; an alias inside its own
+    anchor counts as one node (the decoder refuses it)."""
+    anchors = doc.anchors
+    memo: dict[int, tuple[int, int]] = {}
+    on_path: set[int] = set()
+
+    def target(n: YNode) -> YNode | None:
+        return anchors.get(n.value) if n.kind is NodeKind.ALIAS else n
+
+    for start in anchors.values():
+        stack = [(start, False)]
+        while stack:
+            n, leaving = stack.pop()
+            if leaving:
+                on_path.discard(id(n))
+                size, depth = 1, 0
+                for c in _kids(n):
+                    t = target(c)
+                    s, d = memo.get(id(t), (1, 0)) if t is not None else (1, 0)
+                    size += s
+                    depth = max(depth, d + 1)
+                memo[id(n)] = (size, depth)
+                continue
+            if id(n) in memo or id(n) in on_path:
+                continue
+            on_path.add(id(n))
+            stack.append((n, True))
+            for c in _kids(n):
+                t = target(c)
+                if t is not None and id(t) not in memo and id(t) not in on_path:
+                    stack.append((t, False))
+    return memo
+
+
+def _check_expansion(doc: YDoc, limit: int) -> None:
+    """Refuse, at the alias that crosses it, a document whose aliases stand for more than
+    ``limit`` nodes or nest deeper than :data:`MAX_DEPTH` (the decoders walk every copy)."""
+    if doc.root is None or not doc.anchors:
+        return
+    memo = _measure(doc)
+    built = 0
+    stack = [(doc.root, 0)]
+    while stack:
+        n, depth = stack.pop()
+        if n.kind is NodeKind.ALIAS:
+            t = doc.anchors.get(n.value)
+            size, below = memo.get(id(t), (1, 0)) if t is not None else (1, 0)
+            built += size
+            if built > limit:
+                raise YamlError(
+                    "document contains excessive aliasing: aliases stand for more than "
+                    f"{limit} nodes (set {limits.ALIAS_NODES_VAR} to raise the limit)",
+                    n.line,
+                    n.line,
+                    n.column,
+                )
+            if depth + below > MAX_DEPTH:
+                msg = f"nested deeper than {MAX_DEPTH} levels (aliases expanded)"
+                raise YamlError(msg, n.line, n.line, n.column)
+            continue
+        stack.extend((c, depth + 1) for c in reversed(list(_kids(n))))
 
 
 def _quietly(events: Iterator[yaml.Event]) -> Iterator[yaml.Event]:
