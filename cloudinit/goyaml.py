@@ -22,6 +22,7 @@ import yaml
 
 from ignition import limits
 from ignition.record import field, record
+from ignition.yamldoc import scalar_weight
 
 MAX_DEPTH = 200  # deeper nesting is refused (no recursion errors on hostile input)
 
@@ -211,7 +212,8 @@ def _measure(doc: YDoc) -> dict[int, tuple[int, int]]:
             n, leaving = stack.pop()
             if leaving:
                 on_path.discard(id(n))
-                size, depth = 1, 0
+                size = scalar_weight(n.value) if n.kind is NodeKind.SCALAR else 1
+                depth = 0
                 for c in _kids(n):
                     t = target(c)
                     s, d = memo.get(id(t), (1, 0)) if t is not None else (1, 0)
@@ -327,6 +329,8 @@ def parse_go_int(text: str) -> int | None:
         v = int(body[2:], 2)
     elif len(body) > 1 and body.startswith("0"):
         v = int(body, 8)
+    elif len(body) > 20:
+        return None  # out of range (and past int()'s digit limit)
     else:
         v = int(body)
     v = -v if neg else v

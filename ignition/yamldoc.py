@@ -43,6 +43,7 @@ __all__ = [
     "resolve_float",
     "resolve_int",
     "resolve_null",
+    "scalar_weight",
 ]
 
 MAX_DEPTH = 200  # nesting, aliases expanded; configs nest about ten levels
@@ -150,6 +151,12 @@ def position(node: Node) -> tuple[int, int]:
     return node.line + 1, node.column + 1
 
 
+def scalar_weight(text: str) -> int:
+    """How many nodes a scalar counts as in the alias bound: one per started 256 characters,
+    so that copies of one long value cannot amplify either."""
+    return 1 + (len(text) >> 8)
+
+
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _STR = "tag:yaml.org,2002:str"
@@ -164,7 +171,7 @@ class _Open:
         self.node = node
         self.anchor = anchor
         self.items: list[Node] = []
-        self.size = 1  # nodes this collection stands for, aliases expanded
+        self.size = 1  # nodes this collection stands for, aliases expanded (see scalar_weight)
         self.depth = 1  # levels of nesting below and including it, aliases expanded
 
 
@@ -202,9 +209,9 @@ class _Composer:
                 if tag is None or tag == "!":
                     tag = resolve(yaml.ScalarNode, ev.value, ev.implicit)
                 done: Node = ScalarNode(tag, ev.value, mark.line, mark.column, ev.style)
-                size, depth = 1, 0
+                size, depth = scalar_weight(ev.value), 0
                 if ev.anchor is not None:
-                    self.anchors[ev.anchor] = (done, 1, 0)
+                    self.anchors[ev.anchor] = (done, size, 0)
             elif cls is yaml.AliasEvent:
                 done, size, depth = self.alias(ev, len(stack))
             elif cls is yaml.SequenceStartEvent or cls is yaml.MappingStartEvent:
@@ -327,6 +334,8 @@ def resolve_int(node: ScalarNode, *, legacy_octal: bool = True) -> int | None:
     if legacy_octal and _OCT11.fullmatch(text):
         return sign * int(body, 8)
     if _INT.fullmatch(text) or re.fullmatch(r"[-+]?0[0-9]+", text):
+        if len(body.lstrip("0")) > 20:  # beyond any int field (and int()'s digit limit)
+            return sign * 2**70
         return sign * int(body, 10)
     return None
 

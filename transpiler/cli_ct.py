@@ -91,38 +91,39 @@ def _reason(exc: OSError) -> str:
 
 
 def run(raw: bytes, opts: dict[str, object], name: str, platform: str, *, err: TextIO) -> int:
-    from ignition import limits
     from transpiler.ct.convert import translate
     from transpiler.jsonout import dumps
     from transpiler.localfiles import OsFilesDir
-    from transpiler.render import Source, bounded_reason, context_only, ct_entry, suppressed
+    from transpiler.render import (
+        Source,
+        bounded,
+        bounded_reason,
+        context_only,
+        ct_entry,
+        suppressed,
+    )
 
     files_dir = opts["files-dir"]
     files = OsFilesDir(str(files_dir)) if files_dir else None
     res = translate(raw, files=files, platform=platform)
     src = Source(raw.decode("utf-8", errors="replace").replace("\r\n", "\n"), name)
     strict = bool(opts["strict"])
-    budget = limits.max_errors()
-    err.write(
-        "".join(
-            ct_entry(d, src, res.hints.get(i)) for i, d in enumerate(res.parse.entries[:budget])
-        )
-    )
-    if res.parse_failed or (strict and len(res.parse)):
-        err.write(suppressed(res.parse.entries[budget:]))
+    parsed = len(res.parse)
+    entries = [*res.parse.entries, *res.convert.entries]  # one budget for both phases
+    shown, rest = bounded(entries)
+    err.write("".join(ct_entry(entries[i], src, res.hints.get(i)) for i in shown if i < parsed))
+    failed_parse = res.parse_failed or (strict and parsed)
+    if failed_parse or res.error is not None:
+        err.write(suppressed(bounded(res.parse.entries)[1]))
         if res.error is not None:
             err.write(f"error: {bounded_reason(res.error)}\n")
-            if res.error_pos is not None:
+            if res.error_pos is not None and failed_parse:
                 err.write(context_only(src, *res.error_pos))
-        err.write("Failed to parse config\n")
+        if failed_parse:
+            err.write("Failed to parse config\n")
         return 1
-    if res.error is not None:
-        err.write(suppressed(res.parse.entries[budget:]))
-        err.write(f"error: {bounded_reason(res.error)}\n")
-        return 1
-    rest = max(0, budget - len(res.parse))
-    err.write("".join(ct_entry(d, src) for d in res.convert.entries[:rest]))
-    err.write(suppressed([*res.parse.entries[budget:], *res.convert.entries[rest:]]))
+    err.write("".join(ct_entry(entries[i], src) for i in shown if i >= parsed))
+    err.write(suppressed(rest))
     if res.convert.is_fatal or (strict and len(res.convert)):
         return 1
     assert res.output is not None

@@ -105,14 +105,36 @@ def butane_report(
 ) -> str:
     """Entries separated by a blank line; ``hints`` adds a help line under entry i."""
     parts = []
-    shown = limits.max_errors()
-    for i, d in enumerate(entries[:shown]):
-        text = butane_entry(d, src, color=color, raw=raw)
+    shown, rest = bounded(entries)
+    for i in shown:
+        text = butane_entry(entries[i], src, color=color, raw=raw)
         if i in hints and not raw:
             text += f"  = help: {printable(hints[i])}\n"
         parts.append(text)
-    rest = suppressed(entries[shown:])
-    return "\n".join(parts) + (rest if not parts or raw else "\n" + rest)
+    more = suppressed(rest)
+    return "\n".join(parts) + (more if not parts or raw or not more else "\n" + more)
+
+
+def bounded(entries: Sequence[Diagnostic]) -> tuple[list[int], list[Diagnostic]]:
+    """Which entries to print (indices, in order) and which to only count: the first
+    ``PYIGNITION_MAX_ERRORS`` errors and as many warnings and notes, so a flood of warnings
+    never hides the errors after it."""
+    limit = limits.max_errors()
+    shown: list[int] = []
+    rest: list[Diagnostic] = []
+    errors = others = 0
+    for i, d in enumerate(entries):
+        if d.is_error:
+            errors += 1
+            keep = errors <= limit
+        else:
+            others += 1
+            keep = others <= limit
+        if keep:
+            shown.append(i)
+        else:
+            rest.append(d)
+    return shown, rest
 
 
 def suppressed(rest: Sequence[Diagnostic]) -> str:

@@ -116,13 +116,14 @@ def test_the_engine_refuses_bombed_user_data(head: str) -> None:
 
 
 def test_the_limit_is_counted_in_nodes_and_can_be_raised(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = laughs(levels=4, fan=10)  # 10 + 100 + 1,000 strings, 11,110 nodes through aliases
+    # the aliases of a1, a2 and a3 stand for 10 x 11 + 10 x 111 + 10 x 1,111 = 12,330 nodes
+    text = laughs(levels=4, fan=10)
     assert compose_first(text) is not None
-    monkeypatch.setenv(limits.ALIAS_NODES_VAR, "11000")
+    monkeypatch.setenv(limits.ALIAS_NODES_VAR, "12329")
     with pytest.raises(YamlSyntaxError, match=LIMIT_TEXT) as info:
         compose_first(text)
-    assert (info.value.line, info.value.column) == (4, 51)  # the ninth *a2 of a3
-    monkeypatch.setenv(limits.ALIAS_NODES_VAR, "11110")
+    assert (info.value.line, info.value.column) == (4, 55)  # the tenth alias of a3
+    monkeypatch.setenv(limits.ALIAS_NODES_VAR, "12330")
     assert compose_first(text) is not None
 
 
@@ -143,7 +144,7 @@ def test_ordinary_anchors_and_merge_keys_keep_their_result() -> None:
 
     text = BUTANE_HEAD + (
         "x-mode: &mode 0644\n"
-        "x-file: &file {mode: *mode, overwrite: true}\n"
+        "x-file: &file {mode: *mode, user: {name: core}}\n"
         "storage:\n"
         "  files:\n"
         "    - <<: *file\n"
@@ -158,9 +159,9 @@ def test_ordinary_anchors_and_merge_keys_keep_their_result() -> None:
     result = translate(text.encode())
     assert result.output is not None
     files = json.loads(result.output)["storage"]["files"]
-    assert [(f["path"], f["mode"], f["overwrite"]) for f in files] == [
-        ("/etc/a", 0o644, True),
-        ("/etc/b", 0o600, True),
+    assert [(f["path"], f["mode"], f["user"]) for f in files] == [
+        ("/etc/a", 0o644, {"name": "core"}),
+        ("/etc/b", 0o600, {"name": "core"}),
     ]
     assert json.loads(result.output)["passwd"]["users"] == [
         {"name": "core", "sshAuthorizedKeys": ["key-a"]}
