@@ -75,10 +75,15 @@ def _build(cls: type[T], *, frozen: bool) -> type[T]:
     names = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063
     env: dict[str, Any] = {}
     params, body = [], []
+    shareable = frozen
     for n in names:
         default = cls.__dict__.get(n)
         if isinstance(default, _Factory):
-            env[f"_f_{n}"] = default.make
+            # an immutable default (a frozen record of frozen records) is made once and
+            # shared: a config of a million nodes does not carry two million empty ones
+            share = getattr(default.make, "__record_shareable__", False)
+            shareable = shareable and share
+            env[f"_f_{n}"] = _once(default.make) if share else default.make
             params.append(f"{n}=None")
             body.append(f"    d['{n}'] = _f_{n}() if {n} is None else {n}")
         elif n not in cls.__dict__:  # no default: a required argument
@@ -104,6 +109,7 @@ def _build(cls: type[T], *, frozen: bool) -> type[T]:
         "__repr__": _repr,
         "__record_fields__": names,
         "__match_args__": names,
+        "__record_shareable__": shareable,
     }
     if frozen:
         attrs.update(__hash__=_hash, __setattr__=_setattr, __delattr__=_delattr)
@@ -112,6 +118,17 @@ def _build(cls: type[T], *, frozen: bool) -> type[T]:
     for k, v in attrs.items():
         setattr(cls, k, v)
     return cls
+
+
+def _once(make: Callable[[], Any]) -> Callable[[], Any]:
+    made: list[Any] = []
+
+    def shared() -> Any:
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return shared
 
 
 def fields(obj_or_cls: Any) -> tuple[str, ...]:

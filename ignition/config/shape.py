@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 from ignition import schemas
-from ignition.jsondoc import DupDict, FloatLiteral
+from ignition.jsondoc import DupDict, FloatLiteral, taken
 from ignition.record import field, record
 from ignition.report import Path
 
@@ -123,7 +123,19 @@ def _json_kind(value: Any) -> str:
     return "object"
 
 
+def check_owned(value: Any, version: str) -> ShapeResult:
+    """:func:`check` for a caller that hands the tree over: its lists are emptied as they
+    are walked, so the clean tree replaces the parsed one instead of doubling it."""
+    root = compiled(version)
+    walker = _Walker(root.go)
+    walker.consume = True
+    walker.result.tree = walker.walk(value, root, ())
+    return walker.result
+
+
 class _Walker:
+    consume = False  # see check_owned
+
     def __init__(self, root_go: str) -> None:
         self.result = ShapeResult(None)
         self.root_go = root_go
@@ -181,7 +193,8 @@ class _Walker:
                 return None
             items = shape.items
             assert items is not None
-            return [self.walk(v, items, (*path, i), True) for i, v in enumerate(value)]
+            values = taken(value) if self.consume else value
+            return [self.walk(v, items, (*path, i), True) for i, v in enumerate(values)]
         if kind == "string":
             if isinstance(value, str):
                 return value
