@@ -136,6 +136,9 @@ class _Open:
 
 def compose(data: bytes) -> YDoc:
     """The first document of ``data`` as a node tree; raises :class:`YamlError`."""
+    too_large = limits.yaml_too_large(len(data))
+    if too_large is not None:
+        raise YamlError(too_large, 1, 1, 1)
     anchors: dict[str, YNode] = {}
     defined: dict[str, int] = {}  # anchor → number of its latest definition
     ticks = itertools.count(1)

@@ -14,11 +14,16 @@ from typing import BinaryIO
 MiB = 1024 * 1024
 
 CONFIG_SIZE_VAR = "PYIGNITION_MAX_CONFIG_SIZE"
+YAML_SIZE_VAR = "PYIGNITION_MAX_YAML_SIZE"
 ALIAS_NODES_VAR = "PYIGNITION_MAX_YAML_ALIAS_NODES"
 ERRORS_VAR = "PYIGNITION_MAX_ERRORS"
 SNIPPET_WIDTH_VAR = "PYIGNITION_SNIPPET_WIDTH"
 
 DEFAULT_CONFIG_SIZE = 64 * MiB  # the same bound as a fetched config
+# A YAML document costs about a hundred times its size in memory while it is read and
+# checked (a node, a position and a path per value): 4 MiB is far beyond any real Butane,
+# ct or cloud-config file and keeps a run within about a gigabyte.
+DEFAULT_YAML_SIZE = 4 * MiB
 # yaml.v3 (Butane's reader) gives up at about 400,000 decodes driven by aliases: the same
 # order here means nothing the reference reads is refused.
 DEFAULT_ALIAS_NODES = 400_000
@@ -34,6 +39,21 @@ class LimitSettingError(ValueError):
 
 def config_size() -> int:
     return _read(CONFIG_SIZE_VAR, DEFAULT_CONFIG_SIZE, units=True)
+
+
+def yaml_size() -> int:
+    return _read(YAML_SIZE_VAR, DEFAULT_YAML_SIZE, units=True)
+
+
+def yaml_too_large(size: int) -> str | None:
+    """The message for a YAML document of ``size`` bytes over :func:`yaml_size`."""
+    limit = yaml_size()
+    if size <= limit:
+        return None
+    return (
+        f"the YAML document is larger than {limit} bytes "
+        f"(set {YAML_SIZE_VAR} to raise the limit)"
+    )
 
 
 def alias_nodes() -> int:
@@ -52,6 +72,7 @@ def check_all() -> None:
     """Read every variable once: the commands call this first, so a malformed value is a
     usage error before any work (raises :class:`LimitSettingError`)."""
     config_size()
+    yaml_size()
     alias_nodes()
     max_errors()
     snippet_width()

@@ -119,6 +119,10 @@ class AliasMapping(MappingNode):
 def compose_first(text: str) -> Node | None:
     """The node tree of the first document (None for an empty stream); raises
     :class:`YamlSyntaxError` for a document libyaml refuses or that exceeds a bound."""
+    size = len(text) if len(text) * 4 <= limits.yaml_size() else len(text.encode())
+    too_large = limits.yaml_too_large(size)
+    if too_large is not None:
+        raise YamlSyntaxError(too_large, 1, 1)
     loader = _Loader(text)
     try:
         return _Composer(loader, limits.alias_nodes()).first_document()
