@@ -198,3 +198,36 @@ def test_inputs_over_the_size_limit_are_refused(argv: list[str], expect: str) ->
         0,
         1,
     )
+
+
+def test_yaml_documents_over_their_size_limit_are_refused(tmp_path: Path) -> None:
+    text = BUTANE + "storage:\n  files:\n" + "    - path: /a\n" * 200
+    env = {limits.YAML_SIZE_VAR: "2K"}
+    r = run_tool(["butane"], stdin=text.encode(), env=env)
+    assert r.returncode == 1
+    assert "yaml: line 1: the YAML document is larger than 2048 bytes" in r.stderr.decode()
+    src = _write(tmp_path, "ud", "#cloud-config\nwrite_files:\n" + "  - path: /a\n" * 200)
+    r = run_tool(["coreos-cloudinit", "-validate", "-from-file", src], env=env)
+    assert r.returncode == 1
+    assert "error: the YAML document is larger than 2048 bytes" in r.stderr.decode()
+
+
+@pytest.mark.parametrize(("argv", "head"), [(["butane"], BUTANE), (["ct"], "")])
+def test_integers_too_long_for_int_are_out_of_range_not_a_crash(argv: list[str], head: str) -> None:
+    text = head + f"storage:\n  files:\n    - path: /a\n      mode: {'9' * 5000}\n"
+    r = run_tool(argv, stdin=text.encode())
+    err = r.stderr.decode()
+    assert r.returncode == 1
+    assert "Traceback" not in err
+    assert "cannot unmarshal !!int `9999999...`" in err
+
+
+def test_cloud_config_integers_too_long_for_int_are_not_a_crash(tmp_path: Path) -> None:
+    src = _write(
+        tmp_path,
+        "ud",
+        f"#cloud-config\nwrite_files:\n  - path: /a\n    permissions: {'9' * 5000}\n",
+    )
+    r = run_tool(["coreos-cloudinit", "-validate", "-from-file", src])
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr.decode()
