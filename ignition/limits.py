@@ -51,8 +51,7 @@ def yaml_too_large(size: int) -> str | None:
     if size <= limit:
         return None
     return (
-        f"the YAML document is larger than {limit} bytes "
-        f"(set {YAML_SIZE_VAR} to raise the limit)"
+        f"the YAML document is larger than {limit} bytes (set {YAML_SIZE_VAR} to raise the limit)"
     )
 
 

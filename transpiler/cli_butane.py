@@ -162,6 +162,7 @@ def _color(mode: str, err: TextIO) -> bool:
 
 
 def run(raw: bytes, o: Options, name: str, *, out: TextIO, err: TextIO) -> int:
+    from ignition.report import printable
     from transpiler.butane.translate import translate
     from transpiler.localfiles import OsFilesDir
     from transpiler.render import Source, bounded_reason, butane_report, context_only
@@ -196,7 +197,8 @@ def run(raw: bytes, o: Options, name: str, *, out: TextIO, err: TextIO) -> int:
             with open(target, "wb") as fh:
                 fh.write(result.output)
         except OSError as exc:
-            err.write(f"failed to open {target}: open {target}: {_reason(exc)}\n")
+            shown = printable(target)
+            err.write(f"failed to open {shown}: open {shown}: {_reason(exc)}\n")
             return 1
         return 0
     out.flush()

@@ -91,6 +91,7 @@ def _reason(exc: OSError) -> str:
 
 
 def run(raw: bytes, opts: dict[str, object], name: str, platform: str, *, err: TextIO) -> int:
+    from ignition.report import printable
     from transpiler.ct.convert import translate
     from transpiler.jsonout import dumps
     from transpiler.localfiles import OsFilesDir
@@ -136,7 +137,7 @@ def run(raw: bytes, opts: dict[str, object], name: str, platform: str, *, err: T
             with open(str(out_file), "w", encoding="utf-8") as fh:
                 fh.write(text)
         except OSError as exc:
-            err.write(f"Failed to create: open {out_file}: {_reason(exc)}\n")
+            err.write(f"Failed to create: open {printable(str(out_file))}: {_reason(exc)}\n")
             return 1
         return 0
     sys.stdout.write(text)
