@@ -44,9 +44,10 @@ def _carets(line: str, col: int) -> int:
 
 
 def _window(length: int, col: int, width: int) -> tuple[int, int]:
-    """The [start, end) slice of a line of ``length`` characters to show around ``col``."""
+    """The [start, end) columns to show around ``col`` of a line of ``length`` characters
+    (the context lines are shown through the same window, so they stay aligned)."""
     if length <= width:
-        return 0, length
+        return 0, width
     start = max(0, min(col - 1 - width // 2, length - width))
     return start, start + width
 
@@ -57,6 +58,8 @@ def _esc(text: str) -> str:
 
 def _shown(line: str, start: int, end: int) -> str:
     """A source line's characters [start, end), escaped, with ellipses where it was cut."""
+    if start >= len(line):
+        return ELLIPSIS if line else ""
     head = ELLIPSIS if start > 0 else ""
     tail = ELLIPSIS if end < len(line) else ""
     return head + _esc(line[start:end]) + tail
