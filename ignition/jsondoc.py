@@ -59,7 +59,7 @@ class Document:
     """Parsed JSON plus what is needed to locate paths in the original bytes."""
 
     value: Any
-    text: str
+    text: str | None  # None: decoded again from ``raw`` when positions are first needed
     raw: bytes
     has_duplicate_keys: bool = False
     invalid_utf8_offsets: list[int] = field(default_factory=list)
@@ -69,7 +69,13 @@ class Document:
     @property
     def index(self) -> PositionIndex:
         if self._index is None:
-            self._index = PositionIndex(self.text)
+            text = self.text
+            if text is None:
+                try:
+                    text = self.raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = _decode_lossy(self.raw)[0]
+            self._index = PositionIndex(text)
         return self._index
 
     def locate(self, path: Path) -> tuple[int, int] | None:
@@ -149,7 +155,8 @@ def parse(raw: bytes) -> Document:
         merged = [False]
         value = _scrub_surrogates(value, merged)
         dup_seen = dup_seen or merged[0]
-    return Document(value, text, raw, dup_seen, bad)
+    # the text is as large as the input: a clean config never needs it again
+    return Document(value, None, raw, dup_seen, bad)
 
 
 _KEY_SETS = 512  # distinct key lists that get their own shared-key table
