@@ -248,6 +248,7 @@ def report(raw: bytes, name: str, *, fmt: str, out: TextIO, err: TextIO) -> int:
     from ignition import limits
 
     try:
+        limits.check_all()
         too_big = len(raw) > limits.config_size()
     except limits.LimitSettingError as exc:
         err.write(f"{PROG}: {exc}\n")

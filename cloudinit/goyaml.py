@@ -197,14 +197,15 @@ def _kids(node: YNode) -> Iterator[YNode]:
         yield v
 
 
-def _measure(doc: YDoc) -> dict[int, tuple[int, int]]:
+def _measure(doc: YDoc) -> tuple[dict[int, tuple[int, int]], list[YNode]]:
     """(nodes, depth) each anchored node stands for once its aliases are expanded, keyed by
-    ``id``. go-yaml v1 resolves an alias when decoding, to the anchor's last definition
-    (forward references included), so this runs on the whole tree; an alias inside its own
-    anchor counts as one node (the decoder refuses it)."""
+    ``id``, and the aliases found inside what they stand for. go-yaml v1 resolves an alias
+    when decoding, to the anchor's last definition (forward references included), so this
+    runs on the whole tree."""
     anchors = doc.anchors
     memo: dict[int, tuple[int, int]] = {}
     on_path: set[int] = set()
+    cycles: list[YNode] = []
 
     def target(n: YNode) -> YNode | None:
         return anchors.get(n.value) if n.kind is NodeKind.ALIAS else n
@@ -230,9 +231,11 @@ def _measure(doc: YDoc) -> dict[int, tuple[int, int]]:
             stack.append((n, True))
             for c in _kids(n):
                 t = target(c)
-                if t is not None and id(t) not in memo and id(t) not in on_path:
+                if t is not None and id(t) in on_path:
+                    cycles.append(c)
+                elif t is not None and id(t) not in memo:
                     stack.append((t, False))
-    return memo
+    return memo, cycles
 
 
 def _check_expansion(doc: YDoc, limit: int) -> None:
@@ -240,7 +243,10 @@ def _check_expansion(doc: YDoc, limit: int) -> None:
     ``limit`` nodes or nest deeper than :data:`MAX_DEPTH` (the decoders walk every copy)."""
     if doc.root is None or not doc.anchors:
         return
-    memo = _measure(doc)
+    memo, cycles = _measure(doc)
+    if cycles:  # the decoders would recurse without end; go-yaml's words, on line 1
+        c = cycles[0]
+        raise YamlError(f"anchor '{c.value}' value contains itself", 1, c.line, c.column)
     built = 0
     stack = [(doc.root, 0)]
     while stack:

@@ -166,3 +166,13 @@ def test_ordinary_anchors_and_merge_keys_keep_their_result() -> None:
     assert json.loads(result.output)["passwd"]["users"] == [
         {"name": "core", "sshAuthorizedKeys": ["key-a"]}
     ]
+
+
+def test_a_merge_of_its_own_anchor_is_refused_in_cloud_config() -> None:
+    """go-yaml v1's words for the cycle; it used to recurse until RecursionError."""
+    from cloudinit.validate import validate
+
+    v = validate(b"#cloud-config\na1: &a1 {<<: [*a1], k: v}\nhostname: x\n")
+    assert v.exit_code == 1
+    assert v.entries[0] == "line 1: error: anchor 'a1' value contains itself"
+    assert v.findings[0].pos == (2, 15)
