@@ -32,7 +32,7 @@ from cloudinit.validate import Kind, Validation, validate
 from ignition import __version__
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
 from ignition.log import Level, Logger, StreamSink
-from ignition.report import Diagnostic
+from ignition.report import Diagnostic, printable
 
 PROG = "coreos-cloudinit"
 DEFAULT_KEY_NAME = "coreos-cloudinit"  # the reference's initialize.DefaultSSHKeyName
@@ -283,33 +283,46 @@ def _fetch(chosen: list[sources.Source]) -> sources.UserData:
 
 def report(raw: bytes, name: str, *, fmt: str, out: TextIO, err: TextIO) -> int:
     """Validate and print; the exit status is the reference's."""
+    from ignition import limits
+
+    try:
+        limits.check_all()
+        too_big = len(raw) > limits.config_size()
+    except limits.LimitSettingError as exc:
+        err.write(f"{PROG}: {exc}\n")
+        return 2
+    if too_big:
+        err.write(
+            f"{printable(name)}: error: the user data is larger than {limits.config_size()} "
+            f"bytes (set {limits.CONFIG_SIZE_VAR} to raise the limit)\n"
+        )
+        return 1
     v = validate(raw)
     notes = _notes(v, raw, name)
     if fmt == "json":
         out.write(json.dumps(_as_json(v, notes, name), indent=2, ensure_ascii=False) + "\n")
         return v.exit_code
+    lines: list[str] = []  # each one line: control characters escaped when written
     if v.gunzip_error:
-        err.write(
+        lines.append(
             f"{render.where(name, None, None)}: note: the data starts like gzip but cannot "
             f"be decompressed ({v.gunzip_error})"
-            f"{'; nothing is validated' if v.kind is Kind.EMPTY else ''}\n"
+            f"{'; nothing is validated' if v.kind is Kind.EMPTY else ''}"
         )
     if v.crash:
-        err.write(
+        lines.append(
             f"Failed while validating user_data: coreos-cloudinit's validator crashes on "
-            f"this document ({v.crash}) and prints nothing else; the problems are:\n"
+            f"this document ({v.crash}) and prints nothing else; the problems are:"
         )
         for f in v.findings:
-            err.write(
+            lines.append(
                 f"{render.where(name, *(f.pos or (None, None)))}: {f.severity}: "
-                f"{render.yaml_path(f.path)}: {f.message}\n"
+                f"{render.yaml_path(f.path)}: {f.message}"
             )
     else:
         for f in v.findings:
-            err.write(f.entry() + "\n")
-            err.write("  " + _at(name, f) + "\n")
-    for line in notes:
-        err.write(line + "\n")
+            lines += [f.entry(), "  " + _at(name, f)]
+    err.write("".join(printable(line) + "\n" for line in [*lines, *notes]))
     return v.exit_code
 
 
@@ -377,17 +390,17 @@ def _as_json(v: Validation, notes: list[str], name: str) -> dict[str, object]:
         return {
             "kind": str(f.severity),
             "line": f.ref_line,
-            "message": f.message,
+            "message": printable(f.message),
             "position": None if f.pos is None else {"line": f.pos[0], "column": f.pos[1]},
-            "path": None if f.path is None else render.yaml_path(f.path),
+            "path": None if f.path is None else printable(render.yaml_path(f.path)),
         }
 
     return {
-        "file": name,
+        "file": printable(name),
         "type": str(v.kind),
         "entries": [one(f) for f in v.findings],
         "reference_crash": v.crash,
-        "notes": notes,
+        "notes": [printable(n) for n in notes],
         "exit_code": v.exit_code,
     }
 

@@ -20,7 +20,9 @@ from enum import StrEnum
 
 import yaml
 
+from ignition import limits
 from ignition.record import field, record
+from ignition.yamldoc import scalar_weight
 
 MAX_DEPTH = 200  # deeper nesting is refused (no recursion errors on hostile input)
 
@@ -134,6 +136,9 @@ class _Open:
 
 def compose(data: bytes) -> YDoc:
     """The first document of ``data`` as a node tree; raises :class:`YamlError`."""
+    too_large = limits.yaml_too_large(len(data))
+    if too_large is not None:
+        raise YamlError(too_large, 1, 1, 1)
     anchors: dict[str, YNode] = {}
     defined: dict[str, int] = {}  # anchor → number of its latest definition
     ticks = itertools.count(1)
@@ -180,7 +185,89 @@ def compose(data: bytes) -> YDoc:
         more = any(isinstance(ev, yaml.DocumentStartEvent) for ev in _quietly(events))
     except yaml.YAMLError as exc:
         raise _error(exc, data) from None
-    return YDoc(root, anchors, more)
+    doc = YDoc(root, anchors, more)
+    _check_expansion(doc, limits.alias_nodes())
+    return doc
+
+
+def _kids(node: YNode) -> Iterator[YNode]:
+    yield from node.items
+    for k, v in node.pairs:
+        yield k
+        yield v
+
+
+def _measure(doc: YDoc) -> tuple[dict[int, tuple[int, int]], list[YNode]]:
+    """(nodes, depth) each anchored node stands for once its aliases are expanded, keyed by
+    ``id``, and the aliases found inside what they stand for. go-yaml v1 resolves an alias
+    when decoding, to the anchor's last definition (forward references included), so this
+    runs on the whole tree."""
+    anchors = doc.anchors
+    memo: dict[int, tuple[int, int]] = {}
+    on_path: set[int] = set()
+    cycles: list[YNode] = []
+
+    def target(n: YNode) -> YNode | None:
+        return anchors.get(n.value) if n.kind is NodeKind.ALIAS else n
+
+    for start in anchors.values():
+        stack = [(start, False)]
+        while stack:
+            n, leaving = stack.pop()
+            if leaving:
+                on_path.discard(id(n))
+                size = scalar_weight(n.value) if n.kind is NodeKind.SCALAR else 1
+                depth = 0
+                for c in _kids(n):
+                    t = target(c)
+                    s, d = memo.get(id(t), (1, 0)) if t is not None else (1, 0)
+                    size += s
+                    depth = max(depth, d + 1)
+                memo[id(n)] = (size, depth)
+                continue
+            if id(n) in memo or id(n) in on_path:
+                continue
+            on_path.add(id(n))
+            stack.append((n, True))
+            for c in _kids(n):
+                t = target(c)
+                if t is not None and id(t) in on_path:
+                    cycles.append(c)
+                elif t is not None and id(t) not in memo:
+                    stack.append((t, False))
+    return memo, cycles
+
+
+def _check_expansion(doc: YDoc, limit: int) -> None:
+    """Refuse, at the alias that crosses it, a document whose aliases stand for more than
+    ``limit`` nodes or nest deeper than :data:`MAX_DEPTH` (the decoders walk every copy)."""
+    if doc.root is None or not doc.anchors:
+        return
+    memo, cycles = _measure(doc)
+    if cycles:  # the decoders would recurse without end; go-yaml's words, on line 1
+        c = cycles[0]
+        raise YamlError(f"anchor '{c.value}' value contains itself", 1, c.line, c.column)
+    built = 0
+    stack = [(doc.root, 0)]
+    while stack:
+        n, depth = stack.pop()
+        if n.kind is NodeKind.ALIAS:
+            t = doc.anchors.get(n.value)
+            size, below = memo.get(id(t), (1, 0)) if t is not None else (1, 0)
+            built += size
+            if built > limit:
+                raise YamlError(
+                    "document contains excessive aliasing: aliases stand for more than "
+                    f"{limit} nodes (set {limits.ALIAS_NODES_VAR} to raise the limit)",
+                    n.line,
+                    n.line,
+                    n.column,
+                )
+            if depth + below > MAX_DEPTH:
+                msg = f"nested deeper than {MAX_DEPTH} levels (aliases expanded)"
+                raise YamlError(msg, n.line, n.line, n.column)
+            continue
+        stack.extend((c, depth + 1) for c in reversed(list(_kids(n))))
 
 
 def _quietly(events: Iterator[yaml.Event]) -> Iterator[yaml.Event]:
@@ -251,6 +338,8 @@ def parse_go_int(text: str) -> int | None:
         v = int(body[2:], 2)
     elif len(body) > 1 and body.startswith("0"):
         v = int(body, 8)
+    elif len(body) > 20:
+        return None  # out of range (and past int()'s digit limit)
     else:
         v = int(body)
     v = -v if neg else v

@@ -6,7 +6,7 @@ import re
 
 from ignition.record import replace
 from ignition.redact import SECRET
-from ignition.report import Diagnostic, Path
+from ignition.report import Diagnostic, Path, printable
 
 
 def yaml_path(path: Path | None) -> str:
@@ -32,11 +32,12 @@ def where(file: str | None, line: int | None, column: int | None) -> str:
 
 
 def diagnostic(d: Diagnostic, file: str | None = None) -> str:
-    """``FILE:LINE:COL: severity: path: message`` (one line; never the reference's shape)."""
+    """``FILE:LINE:COL: severity: path: message`` (one line, control characters escaped;
+    never the reference's shape)."""
     head = where(d.file or file, d.line, d.column)
     if not d.path:
-        return f"{head}: {d.severity}: {d.message}"
-    return f"{head}: {d.severity}: {yaml_path(d.path)}: {d.message}"
+        return printable(f"{head}: {d.severity}: {d.message}")
+    return printable(f"{head}: {d.severity}: {yaml_path(d.path)}: {d.message}")
 
 
 # A Go- or Python-quoted string in a message: "..." with escapes, or '...'.

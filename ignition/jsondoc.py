@@ -15,7 +15,9 @@ import json
 import re
 import sys
 from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from json.decoder import scanstring  # type: ignore[attr-defined]
+from operator import itemgetter
 from typing import Any
 
 from ignition.record import field, record
@@ -57,7 +59,7 @@ class Document:
     """Parsed JSON plus what is needed to locate paths in the original bytes."""
 
     value: Any
-    text: str
+    text: str | None  # None: decoded again from ``raw`` when positions are first needed
     raw: bytes
     has_duplicate_keys: bool = False
     invalid_utf8_offsets: list[int] = field(default_factory=list)
@@ -67,7 +69,13 @@ class Document:
     @property
     def index(self) -> PositionIndex:
         if self._index is None:
-            self._index = PositionIndex(self.text)
+            text = self.text
+            if text is None:
+                try:
+                    text = self.raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = _decode_lossy(self.raw)[0]
+            self._index = PositionIndex(text)
         return self._index
 
     def locate(self, path: Path) -> tuple[int, int] | None:
@@ -105,10 +113,11 @@ def parse(raw: bytes) -> Document:
     except UnicodeDecodeError:
         text, bad = _decode_lossy(raw)
     dup_seen = False
+    new_object = _compact_objects()
 
     def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         nonlocal dup_seen
-        obj = dict(pairs)
+        obj = new_object(pairs)
         if len(obj) != len(pairs):
             dup_seen = True
             dobj = DupDict(obj)
@@ -146,7 +155,45 @@ def parse(raw: bytes) -> Document:
         merged = [False]
         value = _scrub_surrogates(value, merged)
         dup_seen = dup_seen or merged[0]
-    return Document(value, text, raw, dup_seen, bad)
+    # the text is as large as the input: a clean config never needs it again
+    return Document(value, None, raw, dup_seen, bad)
+
+
+_KEY_SETS = 512  # distinct key lists that get their own shared-key table
+
+
+def _compact_objects() -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """A factory of plain dicts that cost half as much for objects repeating the same keys.
+
+    CPython stores an instance's attributes in a "split" dict whose key table is shared by
+    every instance of the class; such a dict remains an ordinary ``dict`` when taken out of
+    its instance. A config of a million directories repeats the same few key lists, so each
+    key list gets a class (up to :data:`_KEY_SETS`; other objects are ordinary dicts)."""
+    classes: dict[tuple[str, ...], type] = {}
+    first = itemgetter(0)
+
+    def new_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = tuple(map(first, pairs))
+        cls = classes.get(keys)
+        if cls is None:
+            if len(classes) >= _KEY_SETS:
+                return dict(pairs)
+            cls = classes[keys] = type("JsonObject", (), {})
+        d: dict[str, Any] = cls().__dict__
+        for k, v in pairs:
+            d[k] = v
+        return d
+
+    return new_object
+
+
+def taken(items: list[Any]) -> Iterator[Any]:
+    """Each item, dropped from the list as it is handed out: a walk that builds a new tree
+    from a large one releases the old one as it goes, so the two never coexist whole."""
+    for i in range(len(items)):
+        x = items[i]
+        items[i] = None
+        yield x
 
 
 _INT_DIGITS_MAX = 4000  # below the interpreter's int/str conversion limit (4300)

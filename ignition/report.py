@@ -8,8 +8,10 @@ Positions are attached late from a position index, so validation code only handl
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
+from functools import cache
 
 from ignition.record import field, record, replace
 
@@ -26,6 +28,41 @@ class Severity(StrEnum):
 def dotted(path: Path) -> str:
     """Ignition's path spelling: ``$.storage.files.0.path``."""
     return "$" + "".join(f".{p}" for p in path)
+
+
+MESSAGE_LIMIT = 1000  # characters of one message (or path) that echoes input
+
+
+@cache
+def _unsafe() -> re.Pattern[str]:
+    # C0 (but tab), DEL, C1, bidirectional controls, line/paragraph separators, and lone
+    # surrogates (undecodable bytes): what can move a terminal's cursor, change its state or
+    # make printed text read differently from what it is.
+    return re.compile(
+        "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+    )
+
+
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def _escape(m: re.Match[str]) -> str:
+    ch = m.group()
+    o = ord(ch)
+    return _NAMED.get(ch) or (f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}")
+
+
+def printable(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text`` safe to print on a terminal: control characters as ``\\x1b``/``\\u202e``,
+    and cut after ``limit`` characters (saying how many were left out)."""
+    if len(text) > limit:
+        text = f"{text[:limit]}... ({len(text) - limit} more characters)"
+    return _unsafe().sub(_escape, text)
+
+
+def printable_lines(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """:func:`printable` for text whose line breaks are ours (multi-line reasons)."""
+    return "\n".join(printable(line, limit) for line in text.split("\n"))
 
 
 @record
@@ -45,21 +82,22 @@ class Diagnostic:
         """One line as the reference ``ignition-validate`` prints it."""
         where = []
         if self.path is not None:
-            where.append(dotted(self.path))
+            where.append(printable(dotted(self.path)))
         if self.line is not None and self.column is not None:
             pos = f"line {self.line} col {self.column}"
             where.append(pos)
+        message = printable(self.message)
         if not where:
-            return f"{self.severity}: {self.message}"
-        return f"{self.severity} at {', '.join(where)}: {self.message}"
+            return f"{self.severity}: {message}"
+        return f"{self.severity} at {', '.join(where)}: {message}"
 
     def as_json(self) -> dict[str, object]:
         return {
             "severity": str(self.severity),
-            "path": dotted(self.path) if self.path is not None else None,
+            "path": printable(dotted(self.path)) if self.path is not None else None,
             "line": self.line,
             "column": self.column,
-            "message": self.message,
+            "message": printable(self.message),
         }
 
 

@@ -60,18 +60,28 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(USAGE.format(prog=prog))
         return 1
     name = rest[0]
+    from ignition import limits
+    from ignition.report import printable
+
     try:
+        limits.check_all()
         if name == "-":
-            raw = sys.stdin.buffer.read()
+            raw = limits.read_input(sys.stdin.buffer)
         else:
             with open(name, "rb") as fh:
-                raw = fh.read()
+                raw = limits.read_input(fh)
     except OSError as exc:
         reason = exc.strerror.lower() if exc.strerror else str(exc)
         if reason and reason[0].isupper():
             reason = reason[0].lower() + reason[1:]
         op = "read" if isinstance(exc, IsADirectoryError) else "open"  # Go opens directories
-        sys.stderr.write(f"couldn't read config: {op} {name}: {reason}\n")
+        sys.stderr.write(f"couldn't read config: {op} {printable(name)}: {reason}\n")
+        return 1
+    except limits.LimitSettingError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 1
+    except limits.InputTooLarge as exc:
+        sys.stderr.write(f"couldn't read config: {exc}\n")
         return 1
     if opts["platform"]:  # providers: user-data size limit (providers/limits.py)
         from providers.limits import check
@@ -111,34 +121,37 @@ def validate_butane(raw: bytes, name: str, *, out: TextIO, fmt: str, butane: boo
     from ignition.record import replace
     from ignition.report import Diagnostic, Report, Severity
     from transpiler.butane.translate import translate
+    from transpiler.render import bounded_reason
 
     result = translate(raw)
-    report = Report(list(result.report.entries))
+    report = Report([replace(d, file=name) for d in result.report.entries])
     failure = result.failure
+    reason = None  # the one entry whose line breaks are ours ("yaml: unmarshal errors:" ...)
     if failure is not None:
-        report.entries.append(
-            Diagnostic(Severity.ERROR, None, failure.reason, failure.line, failure.column)
-        )
-    report.entries = [replace(d, file=name) for d in report.entries]
+        text = bounded_reason(failure.reason)
+        reason = Diagnostic(Severity.ERROR, None, text, failure.line, failure.column, name)
+        report.entries.append(reason)
     valid = not report.is_fatal
     if not butane:
         verdict = "a valid" if valid else "an invalid"
         report.error(None, f"{name} is {verdict} Butane config: it must be transpiled first")
-    out.write(report.json_text() if fmt == "json" else _butane_text(report, name))
+    out.write(report.json_text() if fmt == "json" else _butane_text(report, name, reason))
     if butane:
         return 0 if valid else 1
     return 1
 
 
-def _butane_text(report: object, name: str) -> str:
-    from ignition.report import Report, dotted
+def _butane_text(report: object, name: str, reason: object) -> str:
+    from ignition.report import Report, dotted, printable
 
     assert isinstance(report, Report)
     lines = []
+    name = printable(name)
     for d in report:
         where = f"{name}:{d.line}:{d.column}: " if d.line is not None else f"{name}: "
-        path = f" at {dotted(d.path)}" if d.path is not None else ""
-        lines.append(f"{where}{d.severity}{path}: {d.message}\n")
+        path = f" at {printable(dotted(d.path))}" if d.path is not None else ""
+        message = d.message if d is reason else printable(d.message)
+        lines.append(f"{where}{d.severity}{path}: {message}\n")
     return "".join(lines)
 
 

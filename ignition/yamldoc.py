@@ -1,12 +1,19 @@
 """YAML documents as position-carrying node trees, for the YAML frontends (Butane, ct,
-cloud-config).
+ignition-validate given Butane, the engine's user data).
 
 The Go YAML libraries those tools use decode a scalar according to the *destination* field's
 type (``0644`` is 420 for an int field and the text "0644" for a string field), so this module
-does not resolve scalars into Python values: it returns PyYAML's composed node tree (scalars
-keep their text, tag and quoting style; every node has a start mark) and helpers to interpret a
-scalar as a given type under YAML 1.1 or YAML 1.2 rules. Duplicate keys are kept, in order, for
-the frontend to judge. Only the first document of a stream is read, as the reference tools do.
+does not resolve scalars into Python values: it composes a node tree from libyaml's events
+(scalars keep their text, tag and quoting style; every node has a start position) and offers
+helpers to interpret a scalar as a given type under YAML 1.1 or YAML 1.2 rules. Duplicate keys
+are kept, in order, for the frontend to judge. Only the first document of a stream is read, as
+the reference tools do.
+
+Hostile input stays bounded: an alias is a copy of its anchored node positioned at the alias
+(an ``Alias*`` node sharing the anchored node's children), and the nodes those copies stand for
+are counted while composing, so a "billion laughs" document is refused at the alias that
+crosses ``PYIGNITION_MAX_YAML_ALIAS_NODES`` before anything walks it; nesting (aliases
+included) is bounded by :data:`MAX_DEPTH`, so no later walk can recurse without end.
 """
 
 from __future__ import annotations
@@ -16,9 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ignition import limits
 
 __all__ = [
+    "MAX_DEPTH",
     "AliasMapping",
     "AliasScalar",
     "AliasSequence",
@@ -34,7 +43,10 @@ __all__ = [
     "resolve_float",
     "resolve_int",
     "resolve_null",
+    "scalar_weight",
 ]
+
+MAX_DEPTH = 200  # nesting, aliases expanded; configs nest about ten levels
 
 try:  # libyaml: several times faster on large documents
     _Loader: type = yaml.CSafeLoader
@@ -52,31 +64,229 @@ class YamlSyntaxError(Exception):
         return f"line {self.line} col {self.column}: {self.message}"
 
 
+class Node:
+    """A composed node. ``line``/``column`` are 0-based, as PyYAML's marks (and
+    ``start_mark`` is the node itself, so code written against PyYAML nodes keeps working);
+    a mapping's ``value`` is its (key, value) pairs, a sequence's its items."""
+
+    __slots__ = ("column", "line", "style", "tag", "value")
+
+    def __init__(self, tag: str, value: Any, line: int, column: int, style: str | None = None):
+        self.tag = tag
+        self.value = value
+        self.line = line
+        self.column = column
+        self.style = style
+
+    @property
+    def start_mark(self) -> Node:
+        return self
+
+
+class ScalarNode(Node):
+    __slots__ = ()
+    value: str
+
+
+class SequenceNode(Node):
+    __slots__ = ()
+    value: list[Node]
+
+
+class MappingNode(Node):
+    __slots__ = ()
+    value: list[tuple[Node, Node]]
+
+
+class AliasScalar(ScalarNode):
+    """An alias (``*name``) to a scalar: the anchored node's content at the alias's position."""
+
+    __slots__ = ()
+
+
+class AliasSequence(SequenceNode):
+    """An alias to a sequence, positioned where the alias is written."""
+
+    __slots__ = ()
+
+
+class AliasMapping(MappingNode):
+    """An alias to a mapping, positioned where the alias is written."""
+
+    __slots__ = ()
+
+
 def compose_first(text: str) -> Node | None:
-    """The node tree of the first document (None for an empty stream)."""
-    return _first_node(_Loader(text))
-
-
-def _first_node(loader: Any) -> Node | None:
-    """The loader's first document node; YAML errors become located :class:`YamlSyntaxError`."""
+    """The node tree of the first document (None for an empty stream); raises
+    :class:`YamlSyntaxError` for a document libyaml refuses or that exceeds a bound."""
+    size = len(text) if len(text) * 4 <= limits.yaml_size() else len(text.encode())
+    too_large = limits.yaml_too_large(size)
+    if too_large is not None:
+        raise YamlSyntaxError(too_large, 1, 1)
+    loader = _Loader(text)
     try:
-        node: Node | None = loader.get_node() if loader.check_node() else None
+        return _Composer(loader, limits.alias_nodes()).first_document()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         msg = exc.problem or exc.context or "invalid YAML"
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         raise YamlSyntaxError(msg, line, col) from None
-    except yaml.YAMLError as exc:
+    except yaml.reader.ReaderError as exc:
+        # libyaml reports a forbidden character by its offset in the UTF-8 encoding
+        line, col = _byte_offset_position(text, exc.position)
+        raise YamlSyntaxError(str(exc.reason), line, col) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - libyaml raises the two above
         raise YamlSyntaxError(str(exc), 1, 1) from None
     finally:
         loader.dispose()
-    return node
+
+
+compose_first_located = compose_first  # the name the frontends use: aliases keep their place
+
+
+def _byte_offset_position(text: str, offset: int) -> tuple[int, int]:
+    head = text.encode("utf-8", "surrogatepass")[: max(0, offset)].decode("utf-8", "replace")
+    last = head.rfind("\n")
+    return head.count("\n") + 1, len(head) - last
 
 
 def position(node: Node) -> tuple[int, int]:
     """1-based (line, column) where a node starts."""
-    mark = node.start_mark
-    return mark.line + 1, mark.column + 1
+    return node.line + 1, node.column + 1
+
+
+def scalar_weight(text: str) -> int:
+    """How many nodes a scalar counts as in the alias bound: one per started 256 characters,
+    so that copies of one long value cannot amplify either."""
+    return 1 + (len(text) >> 8)
+
+
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_STR = "tag:yaml.org,2002:str"
+
+
+class _Open:
+    """A collection being composed: its node, expanded size and depth so far."""
+
+    __slots__ = ("anchor", "depth", "items", "node", "size")
+
+    def __init__(self, node: Node, anchor: str | None) -> None:
+        self.node = node
+        self.anchor = anchor
+        self.items: list[Node] = []
+        self.size = 1  # nodes this collection stands for, aliases expanded (see scalar_weight)
+        self.depth = 1  # levels of nesting below and including it, aliases expanded
+
+
+class _Composer:
+    """Nodes from libyaml's events, iteratively (no recursion on deep input). Anchors follow
+    yaml.v3: a redefined anchor replaces the earlier one for the aliases after it."""
+
+    def __init__(self, loader: Any, alias_limit: int) -> None:
+        self.loader = loader
+        self.alias_limit = alias_limit
+        self.built = 0  # nodes stood for by aliases so far
+        # anchor -> (node, size, depth) once complete; the _Open entry while being composed
+        self.anchors: dict[str, tuple[Node, int, int] | _Open] = {}
+
+    def first_document(self) -> Node | None:
+        get = self.loader.get_event
+        get()  # StreamStart
+        if self.loader.check_event(yaml.StreamEndEvent):
+            return None
+        get()  # DocumentStart
+        root = self.node()
+        get()  # DocumentEnd: errors up to the end of the first document count
+        return root
+
+    def node(self) -> Node:
+        get = self.loader.get_event
+        resolve = self.loader.resolve
+        stack: list[_Open] = []
+        while True:
+            ev = get()
+            cls = ev.__class__
+            if cls is yaml.ScalarEvent:
+                mark = ev.start_mark
+                tag = ev.tag
+                if tag is None or tag == "!":
+                    tag = resolve(yaml.ScalarNode, ev.value, ev.implicit)
+                done: Node = ScalarNode(tag, ev.value, mark.line, mark.column, ev.style)
+                size, depth = scalar_weight(ev.value), 0
+                if ev.anchor is not None:
+                    self.anchors[ev.anchor] = (done, size, 0)
+            elif cls is yaml.AliasEvent:
+                done, size, depth = self.alias(ev, len(stack))
+            elif cls is yaml.SequenceStartEvent or cls is yaml.MappingStartEvent:
+                stack.append(self.open(ev, cls is yaml.SequenceStartEvent, len(stack)))
+                continue
+            else:  # SequenceEndEvent, MappingEndEvent
+                top = stack.pop()
+                done, size, depth = self.close(top)
+            if not stack:
+                return done
+            parent = stack[-1]
+            parent.items.append(done)
+            parent.size += size
+            if depth + 1 > parent.depth:
+                parent.depth = depth + 1
+
+    def open(self, ev: Any, is_seq: bool, depth: int) -> _Open:
+        mark = ev.start_mark
+        if depth >= MAX_DEPTH:
+            raise YamlSyntaxError(
+                f"document nested deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1
+            )
+        tag = ev.tag
+        if tag is None or tag == "!":
+            tag = _SEQ if is_seq else _MAP
+        node = (SequenceNode if is_seq else MappingNode)(tag, None, mark.line, mark.column)
+        entry = _Open(node, ev.anchor)
+        if ev.anchor is not None:
+            self.anchors[ev.anchor] = entry  # an alias to it from inside is a cycle
+        return entry
+
+    def close(self, top: _Open) -> tuple[Node, int, int]:
+        node = top.node
+        items = top.items
+        if isinstance(node, MappingNode):
+            node.value = list(zip(items[::2], items[1::2], strict=False))
+        else:
+            node.value = items
+        if top.anchor is not None and self.anchors.get(top.anchor) is top:
+            self.anchors[top.anchor] = (node, top.size, top.depth)
+        return node, top.size, top.depth
+
+    def alias(self, ev: Any, depth: int) -> tuple[Node, int, int]:
+        mark = ev.start_mark
+        line, col = mark.line + 1, mark.column + 1
+        found = self.anchors.get(ev.anchor)
+        if found is None:
+            raise YamlSyntaxError(f"unknown anchor '{ev.anchor}' referenced", line, col)
+        if isinstance(found, _Open):
+            raise YamlSyntaxError(f"anchor '{ev.anchor}' value contains itself", line, col)
+        target, size, below = found
+        self.built += size
+        if self.built > self.alias_limit:
+            raise YamlSyntaxError(
+                f"document contains excessive aliasing: aliases stand for more than "
+                f"{self.alias_limit} nodes (set {limits.ALIAS_NODES_VAR} to raise the limit)",
+                line,
+                col,
+            )
+        if depth + below > MAX_DEPTH:
+            raise YamlSyntaxError(
+                f"document nested deeper than {MAX_DEPTH} levels (aliases expanded)", line, col
+            )
+        kind = (
+            AliasScalar
+            if isinstance(target, ScalarNode)
+            else AliasSequence
+            if isinstance(target, SequenceNode)
+            else AliasMapping
+        )
+        return kind(target.tag, target.value, mark.line, mark.column, target.style), size, below
 
 
 # ----------------------------------------------------------------------- scalar resolution
@@ -128,6 +338,8 @@ def resolve_int(node: ScalarNode, *, legacy_octal: bool = True) -> int | None:
     if legacy_octal and _OCT11.fullmatch(text):
         return sign * int(body, 8)
     if _INT.fullmatch(text) or re.fullmatch(r"[-+]?0[0-9]+", text):
+        if len(body.lstrip("0")) > 20:  # beyond any int field (and int()'s digit limit)
+            return sign * 2**70
         return sign * int(body, 10)
     return None
 
@@ -146,72 +358,3 @@ def resolve_float(node: ScalarNode) -> float | None:
     if _FLOAT.fullmatch(text):
         return float(text.replace("_", ""))
     return None
-
-
-# ----------------------------------------------------------------------- aliases with positions
-
-
-class AliasScalar(ScalarNode):
-    """An alias (``*name``) to a scalar: the anchored node's content at the alias's position."""
-
-
-class AliasSequence(SequenceNode):
-    """An alias to a sequence, positioned where the alias is written."""
-
-
-class AliasMapping(MappingNode):
-    """An alias to a mapping, positioned where the alias is written."""
-
-
-class _AliasComposer(yaml.composer.Composer):
-    """PyYAML's composer returns the anchored node itself for an alias, so every diagnostic
-    about an aliased value would point at the anchor; this one keeps the alias's own marks."""
-
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        parser: Any = self  # the Parser half of the loader this class is mixed into
-        if parser.check_event(yaml.AliasEvent):
-            event = parser.peek_event()
-            target = self.anchors.get(event.anchor)
-            if target is not None:
-                parser.get_event()
-                if isinstance(target, ScalarNode):
-                    return AliasScalar(
-                        target.tag, target.value, event.start_mark, event.end_mark, target.style
-                    )
-                if isinstance(target, SequenceNode):
-                    return AliasSequence(target.tag, target.value, event.start_mark, event.end_mark)
-                return AliasMapping(target.tag, target.value, event.start_mark, event.end_mark)
-        node: Node | None = super().compose_node(parent, index)
-        return node
-
-
-class _AliasLoader(
-    yaml.reader.Reader,
-    yaml.scanner.Scanner,
-    yaml.parser.Parser,
-    _AliasComposer,
-    yaml.constructor.SafeConstructor,
-    yaml.resolver.Resolver,
-):
-    def __init__(self, stream: str) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        _AliasComposer.__init__(self)
-        yaml.constructor.SafeConstructor.__init__(self)
-        yaml.resolver.Resolver.__init__(self)
-
-
-def compose_first_located(text: str) -> Node | None:
-    """Like :func:`compose_first`, but an alias is a copy of its anchored node positioned at
-    the alias (an ``Alias*`` node). Uses the pure-Python parser only when the text may hold
-    an alias, so large alias-free documents keep libyaml's speed."""
-    if "*" not in text:
-        return compose_first(text)
-    try:
-        loader = _AliasLoader(text)
-    except yaml.reader.ReaderError as exc:  # checked while the loader reads its first chunk
-        before = text[: exc.position]
-        line, col = before.count("\n") + 1, exc.position - before.rfind("\n")
-        raise YamlSyntaxError(str(exc.reason), line, col) from None
-    return _first_node(loader)

@@ -125,14 +125,25 @@ def main(argv: list[str] | None = None) -> int:
         err.write(USAGE.format(prog=prog))
         return 2
     name = o.args[0] if o.args else o.values.get("input")
+    from ignition import limits
+    from ignition.report import printable
+
     try:
+        limits.check_all()
         if name is None:
-            raw = sys.stdin.buffer.read()
+            raw = limits.read_input(sys.stdin.buffer)
         else:
             with open(name, "rb") as fh:
-                raw = fh.read()
+                raw = limits.read_input(fh)
     except OSError as exc:
-        err.write(f"failed to open {name}: open {name}: {_reason(exc)}\n")
+        shown = printable(str(name))
+        err.write(f"failed to open {shown}: open {shown}: {_reason(exc)}\n")
+        return 1
+    except limits.LimitSettingError as exc:
+        err.write(f"{exc}\n")
+        return 2
+    except limits.InputTooLarge as exc:
+        err.write(f"Error translating config: {exc}\n")
         return 1
     return run(raw, o, name or "<stdin>", out=out, err=err)
 
@@ -151,9 +162,10 @@ def _color(mode: str, err: TextIO) -> bool:
 
 
 def run(raw: bytes, o: Options, name: str, *, out: TextIO, err: TextIO) -> int:
+    from ignition.report import printable
     from transpiler.butane.translate import translate
     from transpiler.localfiles import OsFilesDir
-    from transpiler.render import Source, butane_report, context_only
+    from transpiler.render import Source, bounded_reason, butane_report, context_only
 
     files_dir = o.values.get("files-dir")
     files = OsFilesDir(files_dir) if files_dir is not None else None
@@ -169,7 +181,7 @@ def run(raw: bytes, o: Options, name: str, *, out: TextIO, err: TextIO) -> int:
         err.write(text)
     if result.failure is not None:
         f = result.failure
-        err.write(f"Error translating config: {f.reason}\n")
+        err.write(f"Error translating config: {bounded_reason(f.reason)}\n")
         if f.line is not None and f.column is not None and "raw-errors" not in o.flags:
             err.write(context_only(src, f.line, f.column))
         return 1
@@ -185,7 +197,8 @@ def run(raw: bytes, o: Options, name: str, *, out: TextIO, err: TextIO) -> int:
             with open(target, "wb") as fh:
                 fh.write(result.output)
         except OSError as exc:
-            err.write(f"failed to open {target}: open {target}: {_reason(exc)}\n")
+            shown = printable(target)
+            err.write(f"failed to open {shown}: open {shown}: {_reason(exc)}\n")
             return 1
         return 0
     out.flush()

@@ -63,14 +63,24 @@ def main(argv: list[str] | None = None) -> int:
         err.write("error: unsupported platform\n")
         return 1
     in_file = opts["in-file"]
+    from ignition import limits
+    from ignition.report import printable
+
     try:
+        limits.check_all()
         if in_file:
             with open(str(in_file), "rb") as fh:
-                raw = fh.read()
+                raw = limits.read_input(fh)
         else:
-            raw = sys.stdin.buffer.read()
+            raw = limits.read_input(sys.stdin.buffer)
     except OSError as exc:
-        err.write(f"Failed to open: open {in_file}: {_reason(exc)}\n")
+        err.write(f"Failed to open: open {printable(str(in_file))}: {_reason(exc)}\n")
+        return 1
+    except limits.LimitSettingError as exc:
+        err.write(f"error: {exc}\n")
+        return 2
+    except limits.InputTooLarge as exc:
+        err.write(f"error: {exc}\nFailed to parse config\n")
         return 1
     return run(raw, opts, str(in_file or "<stdin>"), platform, err=err)
 
@@ -81,28 +91,40 @@ def _reason(exc: OSError) -> str:
 
 
 def run(raw: bytes, opts: dict[str, object], name: str, platform: str, *, err: TextIO) -> int:
+    from ignition.report import printable
     from transpiler.ct.convert import translate
     from transpiler.jsonout import dumps
     from transpiler.localfiles import OsFilesDir
-    from transpiler.render import Source, context_only, ct_entry
+    from transpiler.render import (
+        Source,
+        bounded,
+        bounded_reason,
+        context_only,
+        ct_entry,
+        suppressed,
+    )
 
     files_dir = opts["files-dir"]
     files = OsFilesDir(str(files_dir)) if files_dir else None
     res = translate(raw, files=files, platform=platform)
     src = Source(raw.decode("utf-8", errors="replace").replace("\r\n", "\n"), name)
     strict = bool(opts["strict"])
-    err.write("".join(ct_entry(d, src, res.hints.get(i)) for i, d in enumerate(res.parse)))
-    if res.parse_failed or (strict and len(res.parse)):
+    parsed = len(res.parse)
+    entries = [*res.parse.entries, *res.convert.entries]  # one budget for both phases
+    shown, rest = bounded(entries)
+    err.write("".join(ct_entry(entries[i], src, res.hints.get(i)) for i in shown if i < parsed))
+    failed_parse = res.parse_failed or (strict and parsed)
+    if failed_parse or res.error is not None:
+        err.write(suppressed(bounded(res.parse.entries)[1]))
         if res.error is not None:
-            err.write(f"error: {res.error}\n")
-            if res.error_pos is not None:
+            err.write(f"error: {bounded_reason(res.error)}\n")
+            if res.error_pos is not None and failed_parse:
                 err.write(context_only(src, *res.error_pos))
-        err.write("Failed to parse config\n")
+        if failed_parse:
+            err.write("Failed to parse config\n")
         return 1
-    if res.error is not None:
-        err.write(f"error: {res.error}\n")
-        return 1
-    err.write("".join(ct_entry(d, src) for d in res.convert))
+    err.write("".join(ct_entry(entries[i], src) for i in shown if i >= parsed))
+    err.write(suppressed(rest))
     if res.convert.is_fatal or (strict and len(res.convert)):
         return 1
     assert res.output is not None
@@ -115,7 +137,7 @@ def run(raw: bytes, opts: dict[str, object], name: str, platform: str, *, err: T
             with open(str(out_file), "w", encoding="utf-8") as fh:
                 fh.write(text)
         except OSError as exc:
-            err.write(f"Failed to create: open {out_file}: {_reason(exc)}\n")
+            err.write(f"Failed to create: open {printable(str(out_file))}: {_reason(exc)}\n")
             return 1
         return 0
     sys.stdout.write(text)

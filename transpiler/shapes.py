@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, overload
 
 from ignition.report import Path
 from ignition.yamldoc import (
@@ -60,11 +60,45 @@ class DecodeError:
     path: Path
 
 
+class PosTable:
+    """Path → (line, column), each packed into one int: a large document has a position for
+    every value and key, and a tuple of two ints costs four times as much."""
+
+    __slots__ = ("_packed",)
+
+    def __init__(self) -> None:
+        self._packed: dict[Path, int] = {}
+
+    def put(self, path: Path, node: Node) -> None:
+        self._packed[path] = ((node.line + 1) << 32) | (node.column + 1)
+
+    def put_new(self, path: Path, node: Node) -> None:
+        self._packed.setdefault(path, ((node.line + 1) << 32) | (node.column + 1))
+
+    @overload
+    def get(self, path: Path) -> Pos | None: ...
+    @overload
+    def get(self, path: Path, default: Pos) -> Pos: ...
+    def get(self, path: Path, default: Pos | None = None) -> Pos | None:
+        v = self._packed.get(path)
+        return default if v is None else (v >> 32, v & 0xFFFFFFFF)
+
+    def __getitem__(self, path: Path) -> Pos:
+        v = self._packed[path]
+        return v >> 32, v & 0xFFFFFFFF
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._packed
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+
 @dataclass(slots=True)
 class Decoded:
     value: Any = None
-    pos: dict[Path, Pos] = field(default_factory=dict)
-    key_pos: dict[Path, Pos] = field(default_factory=dict)
+    pos: PosTable = field(default_factory=PosTable)
+    key_pos: PosTable = field(default_factory=PosTable)
     errors: list[DecodeError] = field(default_factory=list)
     duplicates: list[DecodeError] = field(default_factory=list)
     unused: list[Path] = field(default_factory=list)  # path of the unknown key itself
@@ -132,7 +166,7 @@ class _Decoder:
         self.d.errors.append(DecodeError(line, col, text, path))
 
     def value(self, node: Node, shape: Shape, path: Path) -> Any:
-        self.d.pos[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.d.pos.put(path, node)
         kind = shape.kind
         if kind is Kind.OBJECT:
             return self.obj(node, shape, path)
@@ -171,7 +205,7 @@ class _Decoder:
         for k, v in node.value:
             if isinstance(k, ScalarNode) and k.tag == "tag:yaml.org,2002:merge":
                 self.d.merges.append((*path, "<<"))
-                self.d.key_pos[(*path, "<<")] = (k.start_mark.line + 1, k.start_mark.column + 1)
+                self.d.key_pos.put((*path, "<<"), k)
                 sources = v.value if isinstance(v, SequenceNode) else [v]
                 for src in sources:
                     if isinstance(src, MappingNode):
@@ -209,11 +243,11 @@ class _Decoder:
         for k, v in self.pairs(node, path):
             name = k.value if isinstance(k, ScalarNode) else ""
             sub = (*path, name)
-            self.d.key_pos[sub] = (k.start_mark.line + 1, k.start_mark.column + 1)
+            self.d.key_pos.put(sub, k)
             fshape = fields.get(name)
             if fshape is None:
                 self.d.unused.append(sub)
-                self.d.pos.setdefault(sub, (v.start_mark.line + 1, v.start_mark.column + 1))
+                self.d.pos.put_new(sub, v)
                 continue
             val = self.value(v, fshape, sub)
             if val is not None:
@@ -246,8 +280,8 @@ class _Decoder:
         for k, v in self.pairs(node, path):
             name = k.value if isinstance(k, ScalarNode) else ""
             sub = (*path, name)
-            self.d.key_pos[sub] = (k.start_mark.line + 1, k.start_mark.column + 1)
-            self.d.pos[sub] = (v.start_mark.line + 1, v.start_mark.column + 1)
+            self.d.key_pos.put(sub, k)
+            self.d.pos.put(sub, v)
             if not isinstance(v, ScalarNode):
                 self.error(v, sub, "string")
             elif not resolve_null(v):

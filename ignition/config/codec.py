@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast, get_args, get_origin
 
 from ignition.config import model
 from ignition.config.model import attr_name, json_name
+from ignition.jsondoc import taken
 from ignition.record import fields, is_record
 
 T = TypeVar("T")
@@ -34,32 +35,34 @@ def _zero(tp: Any) -> Any:
     return None
 
 
-def _decoder_for(tp: Any) -> Decoder | None:
+def _decoder_for(tp: Any, consume: bool) -> Decoder | None:
     """How to decode a value of type ``tp``; None when the JSON value is used as it is."""
     origin = get_origin(tp)
     if origin is tuple:
         item = get_args(tp)[0]
-        item_dec = _decoder_for(item)
+        item_dec = _decoder_for(item, consume)
         zero = _zero(item)
         if item_dec is None:
             return lambda v: tuple(zero if x is None else x for x in v)
+        if consume:
+            return lambda v: tuple(zero if x is None else item_dec(x) for x in taken(v))
         return lambda v: tuple(zero if x is None else item_dec(x) for x in v)
     if origin in (typing.Union, types.UnionType):
         inner = next(a for a in get_args(tp) if a is not type(None))
-        return _decoder_for(inner)
+        return _decoder_for(inner, consume)
     if is_record(tp):
-        return lambda v: decode(tp, v)
+        return lambda v: decode(tp, v, consume=consume)
     return None
 
 
 @cache
-def _plan(cls: Any) -> dict[str, tuple[str, Decoder | None]]:
+def _plan(cls: Any, consume: bool = False) -> dict[str, tuple[str, Decoder | None]]:
     hints = typing.get_type_hints(cls, vars(model))
-    return {json_name(name): (name, _decoder_for(hints[name])) for name in fields(cls)}
+    return {json_name(name): (name, _decoder_for(hints[name], consume)) for name in fields(cls)}
 
 
-def decode(cls: type[T], tree: dict[str, Any]) -> T:
-    plan = _plan(cast(Hashable, cls))
+def decode(cls: type[T], tree: dict[str, Any], *, consume: bool = False) -> T:
+    plan = _plan(cast(Hashable, cls), consume)
     kwargs = {}
     for key, value in tree.items():
         if value is None:
@@ -72,8 +75,10 @@ def decode(cls: type[T], tree: dict[str, Any]) -> T:
     return cls(**kwargs)
 
 
-def decode_config(tree: dict[str, Any]) -> model.Config:
-    return decode(model.Config, tree)
+def decode_config(tree: dict[str, Any], *, consume: bool = False) -> model.Config:
+    """The model of a clean tree; with ``consume`` the tree's lists are emptied on the way
+    (for a caller that owns the tree and is done with it)."""
+    return decode(model.Config, tree, consume=consume)
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})

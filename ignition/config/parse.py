@@ -32,7 +32,7 @@ class ParseResult:
     report: Report = field(default_factory=Report)
     version: str | None = None  # the spec version the user wrote
     failure: str | None = None
-    document: jsondoc.Document | None = None
+    document: jsondoc.Document | None = None  # for positions; its value is released
 
     @property
     def ok(self) -> bool:
@@ -142,7 +142,10 @@ def parse_tree(
     """Shape, decode, rules, positions and upgrade for a 3.x tree."""
     report = result.report
     doc = result.document
-    checked = shape.check(tree, version)
+    if doc is not None:
+        doc.value = None  # handed over: the clean tree replaces it as the walk goes
+    checked = shape.check_owned(tree, version)
+    del tree
 
     def doc_path(p: Path) -> Path:
         return to_document(checked.document_path(p))
@@ -154,7 +157,8 @@ def parse_tree(
     if checked.type_errors:
         report.sort()
         return result
-    cfg = codec.decode_config(checked.tree or {})
+    cfg = codec.decode_config(checked.tree or {}, consume=True)
+    checked.tree = None
     semantic = rules.check(cfg, version)
     for u in checked.unused:
         hint = u.hint()

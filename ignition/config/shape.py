@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 from ignition import schemas
-from ignition.jsondoc import DupDict, FloatLiteral
+from ignition.jsondoc import DupDict, FloatLiteral, taken
 from ignition.record import field, record
 from ignition.report import Path
 
@@ -123,7 +123,19 @@ def _json_kind(value: Any) -> str:
     return "object"
 
 
+def check_owned(value: Any, version: str) -> ShapeResult:
+    """:func:`check` for a caller that hands the tree over: its lists are emptied as they
+    are walked, so the clean tree replaces the parsed one instead of doubling it."""
+    root = compiled(version)
+    walker = _Walker(root.go)
+    walker.consume = True
+    walker.result.tree = walker.walk(value, root, ())
+    return walker.result
+
+
 class _Walker:
+    consume = False  # see check_owned
+
     def __init__(self, root_go: str) -> None:
         self.result = ShapeResult(None)
         self.root_go = root_go
@@ -149,6 +161,13 @@ class _Walker:
         self.result.type_errors.append(TypeError_(path, message))
 
     def walk(self, value: Any, shape: Shape, path: Path, in_list: bool = False) -> Any:
+        if (
+            self.consume
+            and value.__class__ is dict
+            and shape.kind == "object"
+            and shape.props.keys() >= value.keys()  # nothing to drop or rename: reuse it
+        ):
+            return self.walk_in_place(value, shape, path)
         if value is None:
             if shape.kind == "object" and not self.folded_depth and path:
                 self.result.null_objects.append(path)
@@ -181,7 +200,8 @@ class _Walker:
                 return None
             items = shape.items
             assert items is not None
-            return [self.walk(v, items, (*path, i), True) for i, v in enumerate(value)]
+            values = taken(value) if self.consume else value
+            return [self.walk(v, items, (*path, i), True) for i, v in enumerate(values)]
         if kind == "string":
             if isinstance(value, str):
                 return value
@@ -196,6 +216,14 @@ class _Walker:
             return value
         self.type_error(value, shape, path, in_list)
         return None
+
+    def walk_in_place(self, value: dict[str, Any], shape: Shape, path: Path) -> dict[str, Any]:
+        """An object whose keys are all fields, checked into itself (a handed-over tree):
+        a large config keeps one set of objects instead of two."""
+        props = shape.props
+        for key, sub in value.items():
+            value[key] = self.walk(sub, props[key], (*path, key))
+        return value
 
 
 def check(value: Any, version: str) -> ShapeResult:

@@ -89,7 +89,9 @@ def transpile(data: bytes, *, source: str, log: Logger) -> bytes:
             log.warning(f"Butane: {text}")
     if result.failure is not None or result.output is None:
         reason = result.failure.reason if result.failure is not None else "errors above"
-        raise ConfigError(f"couldn't transpile Butane config from {source}: {reason}")
+        from ignition.report import printable  # the reason may quote a value: one safe line
+
+        raise ConfigError(f"couldn't transpile Butane config from {source}: {printable(reason)}")
     out: bytes = result.output
     return out
 

@@ -55,6 +55,7 @@ def translate(
     from transpiler.butane.schema import shape_for
 
     decoded = decode(node, shape_for(spec))
+    del node, text  # everything later works on the decoded values and positions
     if decoded.errors or decoded.duplicates:
         errs = sorted(decoded.errors + decoded.duplicates, key=lambda e: (e.line, e.column))
         lines = "".join(f"\n  line {e.line}: {e.text}" for e in errs)

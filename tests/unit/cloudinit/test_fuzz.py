@@ -11,6 +11,7 @@ from cloudinit.butane import to_butane
 from cloudinit.convert import convert
 from cloudinit.schema import STRUCTS
 from cloudinit.validate import validate
+from tests.unit.config.helpers import examples
 
 SEED = b"""\
 #cloud-config
@@ -81,13 +82,13 @@ def _check(data: bytes) -> None:
     to_butane(conv)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=300))
 def test_random_bytes_after_the_header(tail: bytes) -> None:
     _check(b"#cloud-config\n" + tail)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.tuples(
@@ -130,13 +131,13 @@ _TREES = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(_KEYS), _TREES, max_size=5))
 def test_schema_shaped_documents_of_any_type(tree: dict[str, object]) -> None:
     _check(("#cloud-config" + _yaml(tree) + "\n").encode())
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.binary(max_size=200),
     st.sampled_from(["text/cloud-config", "text/x-shellscript", "application/gzip", "text/plain"]),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit.config.helpers import examples
 from transpiler.butane.translate import translate as butane
 from transpiler.ct.convert import translate as ct
 
@@ -45,19 +46,19 @@ def check_butane(text: str) -> None:
         assert d.path is not None or d.line is not None or d.message
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(EDITS)
 def test_mutated_butane(edits: list[tuple[int, int, str]]) -> None:
     check_butane(mutate(SEED, edits))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.text(max_size=200))
 def test_random_text_butane(text: str) -> None:
     check_butane("variant: fcos\nversion: 1.6.0\n" + text)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(EDITS)
 def test_mutated_ct(edits: list[tuple[int, int, str]]) -> None:
     res = ct(mutate(CT_SEED, edits).encode(), files=None, platform="ec2")

@@ -1,0 +1,119 @@
+"""Bounds on what the offline tools read and print, each raised by an environment variable.
+
+One mechanism for every command (``butane``, ``ct``, ``ignition-validate``,
+``coreos-cloudinit``, ``ignition-convert`` and the engine, which reads user data the same
+way): docs/limits.md lists each bound, its default and why. Values are read when needed, so
+nothing happens at import time and a test can set them per call.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import BinaryIO
+
+MiB = 1024 * 1024
+
+CONFIG_SIZE_VAR = "PYIGNITION_MAX_CONFIG_SIZE"
+YAML_SIZE_VAR = "PYIGNITION_MAX_YAML_SIZE"
+ALIAS_NODES_VAR = "PYIGNITION_MAX_YAML_ALIAS_NODES"
+ERRORS_VAR = "PYIGNITION_MAX_ERRORS"
+SNIPPET_WIDTH_VAR = "PYIGNITION_SNIPPET_WIDTH"
+
+DEFAULT_CONFIG_SIZE = 64 * MiB  # the same bound as a fetched config
+# A YAML document costs about a hundred times its size in memory while it is read and
+# checked (a node, a position and a path per value): 4 MiB is far beyond any real Butane,
+# ct or cloud-config file and keeps a run within about a gigabyte.
+DEFAULT_YAML_SIZE = 4 * MiB
+# yaml.v3 (Butane's reader) gives up at about 400,000 decodes driven by aliases: the same
+# order here means nothing the reference reads is refused.
+DEFAULT_ALIAS_NODES = 400_000
+DEFAULT_ERRORS = 100
+DEFAULT_SNIPPET_WIDTH = 160
+
+_UNITS = {"": 1, "k": 1024, "m": MiB, "g": 1024 * MiB}
+
+
+class LimitSettingError(ValueError):
+    """An environment variable that should raise a limit does not hold a number."""
+
+
+def config_size() -> int:
+    return _read(CONFIG_SIZE_VAR, DEFAULT_CONFIG_SIZE, units=True)
+
+
+def yaml_size() -> int:
+    return _read(YAML_SIZE_VAR, DEFAULT_YAML_SIZE, units=True)
+
+
+def yaml_too_large(size: int) -> str | None:
+    """The message for a YAML document of ``size`` bytes over :func:`yaml_size`."""
+    limit = yaml_size()
+    if size <= limit:
+        return None
+    return (
+        f"the YAML document is larger than {limit} bytes (set {YAML_SIZE_VAR} to raise the limit)"
+    )
+
+
+def alias_nodes() -> int:
+    return _read(ALIAS_NODES_VAR, DEFAULT_ALIAS_NODES)
+
+
+def max_errors() -> int:
+    return _read(ERRORS_VAR, DEFAULT_ERRORS)
+
+
+def snippet_width() -> int:
+    return max(_read(SNIPPET_WIDTH_VAR, DEFAULT_SNIPPET_WIDTH), 20)
+
+
+def check_all() -> None:
+    """Read every variable once: the commands call this first, so a malformed value is a
+    usage error before any work (raises :class:`LimitSettingError`)."""
+    config_size()
+    yaml_size()
+    alias_nodes()
+    max_errors()
+    snippet_width()
+
+
+def _read(var: str, default: int, *, units: bool = False) -> int:
+    text = os.environ.get(var, "").strip()
+    if not text:
+        return default
+    value = _size(text) if units else _number(text)
+    if value is None or value <= 0:
+        shown = text[:32].encode("ascii", "backslashreplace").decode()
+        form = "a size in bytes with an optional K, M or G suffix" if units else "a number"
+        raise LimitSettingError(f"{var} must be {form} above 0, not {shown!r}")
+    return value
+
+
+def _size(text: str) -> int | None:
+    low = text.lower().removesuffix("ib").removesuffix("b")
+    unit = low[-1:] if low[-1:] in _UNITS else ""
+    number = _number(low[: len(low) - len(unit)])
+    return None if number is None else number * _UNITS[unit]
+
+
+def _number(text: str) -> int | None:
+    text = text.replace("_", "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 15:
+        return None
+    return int(text)
+
+
+class InputTooLarge(ValueError):
+    """An input over :func:`config_size`; the message names the variable that raises it."""
+
+
+def read_input(stream: BinaryIO) -> bytes:
+    """All of ``stream``, or :class:`InputTooLarge` as soon as it passes the limit (a huge
+    file or an endless pipe is never read whole)."""
+    limit = config_size()
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputTooLarge(
+            f"the config is larger than {limit} bytes (set {CONFIG_SIZE_VAR} to raise the limit)"
+        )
+    return bytes(data)
