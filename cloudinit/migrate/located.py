@@ -10,11 +10,18 @@ expanded, so a small hostile document could otherwise stand for billions of node
 from __future__ import annotations
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ignition.record import field, record
 from ignition.report import Path
-from ignition.yamldoc import YamlSyntaxError, compose_first_located, position
+from ignition.yamldoc import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    YamlSyntaxError,
+    compose_first_located,
+    position,
+)
 
 MAX_NODES = 100_000
 MAX_DEPTH = 50
@@ -78,7 +85,9 @@ class _Walker:
         if node.tag in _KEEP_TEXT:
             return node.value
         try:
-            return self.constructor.construct_object(node, deep=True)
+            # PyYAML's constructor resolves the YAML 1.1 value; it wants its own node type
+            plain = yaml.nodes.ScalarNode(node.tag, node.value, style=node.style)
+            return self.constructor.construct_object(plain, deep=True)
         except (yaml.YAMLError, ValueError, TypeError) as exc:
             msg = f"YAML: cannot read this {node.tag} value ({exc})"
             raise LoadError(msg, position(node)) from None
