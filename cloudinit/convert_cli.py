@@ -26,6 +26,7 @@ from ignition import __version__
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
 from ignition.config import codec
 from ignition.config.parse import validate_tree
+from ignition.crash import entry_point
 
 PROG = "ignition-convert"
 IGNITION_VERSION = "3.4.0"
@@ -66,6 +67,7 @@ def _flags() -> GoFlags:
     )
 
 
+@entry_point("ignition-convert")
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     return run(args, stdin=sys.stdin.buffer, out=sys.stdout, err=sys.stderr)

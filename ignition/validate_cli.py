@@ -15,6 +15,7 @@ from typing import TextIO
 
 from ignition import __version__
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.crash import entry_point
 
 USAGE = """Usage:
   {prog} [flags] config.ign
@@ -32,6 +33,7 @@ USAGE = """Usage:
 """
 
 
+@entry_point("ignition-validate")
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     prog = "ignition-validate"

@@ -34,6 +34,7 @@ class Shape:
     props: dict[str, Shape] = field(default_factory=dict)
     folded: dict[str, str] = field(default_factory=dict)  # lower-case key -> field name
     items: Shape | None = None
+    values: Shape | None = None  # a map (``additionalProperties``): every value has this shape
 
 
 @record
@@ -100,6 +101,9 @@ def _compile(node: dict[str, Any], defs: dict[str, Any], memo: dict[str, Shape])
         for key, sub in node.get("properties", {}).items():
             shape.props[key] = _compile(sub, defs, memo)
         shape.folded = {k.lower(): k for k in shape.props}
+        extra = node.get("additionalProperties")
+        if isinstance(extra, dict):
+            shape.values = _compile(extra, defs, memo)
     elif kind == "array":
         shape.items = _compile(node.get("items", {}), defs, memo)
     return shape
@@ -108,7 +112,13 @@ def _compile(node: dict[str, Any], defs: dict[str, Any], memo: dict[str, Shape])
 @cache
 def compiled(version: str) -> Shape:
     schema = schemas.load("ignition", version)
-    return _compile(schema, schema.get("definitions", {}), {})
+    return compile_schema(schema, schema.get("definitions", {}))
+
+
+def compile_schema(schema: dict[str, Any], definitions: dict[str, Any]) -> Shape:
+    """Compile a schema written in the same dialect as the config schemas (``$ref`` into
+    ``definitions``, ``x-go-type`` names for messages); used for the engine's state file."""
+    return _compile(schema, definitions, {})
 
 
 def _json_kind(value: Any) -> str:
@@ -161,6 +171,8 @@ class _Walker:
             props = shape.props
             out: dict[str, Any] = {}
             pairs = value.pairs if isinstance(value, DupDict) else value.items()
+            if shape.values is not None:  # a map: any key, one value shape
+                return {k: self.walk(v, shape.values, (*path, k)) for k, v in pairs}
             for key, sub in pairs:
                 if key in props:
                     out[key] = self.walk(sub, props[key], (*path, key))
@@ -200,7 +212,11 @@ class _Walker:
 
 def check(value: Any, version: str) -> ShapeResult:
     """Walk ``value`` against the schema of ``version``."""
-    root = compiled(version)
+    return check_shape(value, compiled(version))
+
+
+def check_shape(value: Any, root: Shape) -> ShapeResult:
+    """Walk ``value`` against a compiled shape."""
     walker = _Walker(root.go)
     walker.result.tree = walker.walk(value, root, ())
     return walker.result
