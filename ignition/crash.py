@@ -7,8 +7,10 @@ please report it): KeyError in transpiler/x.py:12``. The exit status is 1, each 
 exception messages that are not our own are withheld (see :func:`ignition.redact.exception`).
 
 Also handled without a traceback: Ctrl-C (``interrupted``, exit 130), a closed output pipe
-(``butane x | head -1``: silent, exit 141 as if killed by SIGPIPE), running out of memory and
-too deep a recursion (both bugs: an input limit should have stopped them first).
+(``butane x | head -1``: silent, exit 141 as if killed by SIGPIPE), an operating system error
+nothing caught (``/dev/full`` as output: its reason, exit 1), a standard stream that is not
+open at all (read as empty, written to ``/dev/null``), running out of memory and too deep a
+recursion (both bugs: an input limit should have stopped them first).
 """
 
 from __future__ import annotations
@@ -45,24 +47,34 @@ def entry_point(prog: str) -> Callable[[Main], Main]:
     def wrap(main: Main) -> Main:
         @wraps(main)
         def guarded(argv: list[str] | None = None) -> int:
+            _open_missing_streams()
             try:
                 code = main(argv)
-                sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
-                return code
-            except BrokenPipeError as exc:
-                if _stdout_closed():
-                    _silence_stdout()
-                    return EXIT_BROKEN_PIPE
-                return report_bug(prog, exc)
+                sys.stdout.flush()  # a closed pipe or a full disk shows here, not at exit
             except KeyboardInterrupt:
                 _say(f"{prog}: interrupted\n")
                 return EXIT_INTERRUPTED
             except Exception as exc:  # MemoryError and RecursionError are Exceptions too
-                return report_bug(prog, exc)
+                return _failed(prog, exc)
+            return code
 
         return guarded
 
     return wrap
+
+
+def _failed(prog: str, exc: Exception) -> int:
+    if isinstance(exc, BrokenPipeError) and _stdout_closed():
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    if isinstance(exc, OSError) and exc.strerror and not isinstance(exc, BrokenPipeError):
+        # a failed write (full disk, I/O error) nothing handled: its reason, never the file
+        # name (it may come from the input); what is still buffered for stdout is dropped
+        _silence_stdout()
+        where = f" in {_context[0]}" if _context else ""
+        _say(f"{prog}: {exc.strerror}{where} (unhandled, at {_origin(exc)})\n")
+        return EXIT_BUG
+    return report_bug(prog, exc)
 
 
 def report_bug(prog: str, exc: BaseException) -> int:
@@ -99,6 +111,14 @@ def short_path(filename: str) -> str:
         if parts[i] in ("ignition", "cloudinit", "providers", "transpiler"):
             return "/".join(parts[i:])
     return parts[-1]
+
+
+def _open_missing_streams() -> None:
+    """Python sets ``sys.stdin`` (or stdout, stderr) to None when the descriptor was closed
+    when the process started: read such input as empty and drop such output."""
+    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115
 
 
 def _say(text: str) -> None:

@@ -74,6 +74,11 @@ def read(path: str, stage: str | None = None) -> Config:
         raise ConfigError(f"no cached config at {path}: the fetch stage must run first") from None
     except OSError as exc:
         raise ConfigError(f"couldn't read cached config {path}: {exc.strerror}") from None
+    return loads(raw, path, stage)
+
+
+def loads(raw: bytes, path: str, stage: str | None = None) -> Config:
+    """:func:`read` for bytes already read from ``path``."""
     try:
         tree = json.loads(raw)
     except (ValueError, RecursionError):

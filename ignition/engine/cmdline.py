@@ -44,13 +44,22 @@ class CmdlineSource:
 
 def split_args(text: str | bytes) -> list[tuple[str, str | None]]:
     """The words of a kernel command line as ``(key, value)``; value None without ``=``."""
-    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    raw = _as_bytes(text)
     out: list[tuple[str, str | None]] = []
     # bytes.split() splits on ASCII white space only, the kernel's isspace()
     for word in raw.replace(b"\0", b" ").split():
         key, eq, value = word.decode("utf-8", "replace").partition("=")
         out.append((key, value if eq else None))
     return out
+
+
+def _as_bytes(text: str | bytes) -> bytes:
+    if isinstance(text, bytes):
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape")  # the bytes a decoded file held
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")  # any other lone surrogate
 
 
 def parse_cmdline(text: str | bytes) -> dict[str, str]:

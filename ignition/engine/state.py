@@ -51,6 +51,11 @@ class State:
             return cls()
         except OSError as exc:
             raise StateError(f"couldn't read state file {path}: {exc.strerror}") from None
+        return cls.loads(raw, path)
+
+    @classmethod
+    def loads(cls, raw: bytes, path: str) -> State:
+        """:meth:`load` for bytes already read from ``path``."""
         try:
             data = json.loads(raw)
         except (ValueError, RecursionError):
