@@ -64,7 +64,7 @@ def exception(exc: BaseException) -> str:
     if type(exc).__module__.split(".")[0] in _OWN_PACKAGES:
         return str(exc)
     if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror  # the reason; the file name may come from the config
+        return str(exc)  # errno, reason and file name (paths are logged anyway)
     return f"{type(exc).__name__} (message withheld)"
 
 
