@@ -19,7 +19,6 @@ from functools import cache
 from typing import Any
 
 from ignition import schemas
-from ignition.jsondoc import DupDict, FloatLiteral
 from ignition.record import field, record
 from ignition.report import Path
 
@@ -144,7 +143,7 @@ class _Walker:
     def type_error(self, value: Any, shape: Shape, path: Path, in_list: bool) -> None:
         kind = _json_kind(value)
         if kind == "number" and shape.kind == "integer":
-            literal = value.literal if isinstance(value, FloatLiteral) else str(value)
+            literal = getattr(value, "literal", None) or str(value)  # jsondoc.FloatLiteral
             kind = f"number {literal}"
         dotted = ".".join([self.root_go, *map(str, path)])
         if not path:
@@ -170,7 +169,9 @@ class _Walker:
                 return None
             props = shape.props
             out: dict[str, Any] = {}
-            pairs = value.pairs if isinstance(value, DupDict) else value.items()
+            # a jsondoc.DupDict keeps repeated keys (not imported: the engine reads its
+            # cache with plain json and should not pay for the positions module)
+            pairs = getattr(value, "pairs", None) or value.items()
             if shape.values is not None:  # a map: any key, one value shape
                 return {k: self.walk(v, shape.values, (*path, k)) for k, v in pairs}
             for key, sub in pairs:
