@@ -47,7 +47,7 @@ def account_name_problem(name: str, kind: str, *, id_ok: bool = False) -> tuple[
         )
     if name in (".", "..") or "/" in name:
         return True, f"{kind} name must not be '.' or '..' nor contain '/'"
-    if id_ok and name.isdigit():
+    if id_ok and name.isascii() and name.isdigit():
         return None
     if not _PORTABLE.fullmatch(name) or name.isdigit():
         return False, (

@@ -11,9 +11,12 @@ so the default is small).
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -28,7 +31,8 @@ BIN = Path(sys.executable).parent
 NOBODY = 65534
 EXIT_CODES = {0, 1, 2, 3}  # ok, failed (incl. a bug, one line), usage, setup
 EXIT_BROKEN_PIPE = 141
-SCRATCH = Path("/tmp/pyignition-console-fuzz")
+SCRATCH = Path(tempfile.mkdtemp(prefix="pyignition-console-fuzz-"))
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
 
 with open(ROOT / "pyproject.toml", "rb") as _fh:
     SCRIPTS = sorted(tomllib.load(_fh)["project"]["scripts"])
@@ -82,8 +86,7 @@ STDIN = st.one_of(
 
 
 def _scratch() -> dict[str, str]:
-    SCRATCH.mkdir(exist_ok=True)
-    SCRATCH.chmod(0o777)
+    SCRATCH.chmod(0o777)  # the processes may run as nobody
     files = {
         "garbage": "garbage.bin",
         "empty": "empty.ign",
