@@ -13,6 +13,9 @@ checks none of these; its runtime fails on them later, or does something else th
   inside one is allowed: the reference hands ``"a b"`` on, and the helper adds both.
 - Other passwd fields (``gecos``, ``homeDir``, ``shell``, ``passwordHash``) become fields of
   ``/etc/passwd`` and ``/etc/shadow``: no ``:``, line break or NUL.
+- Every string of the disks, RAID, LUKS and filesystem sections reaches a tool's command line
+  (``sgdisk``, ``mdadm``, ``cryptsetup``, ``mkfs``, ``mount``): no NUL, which no command line
+  can carry.
 
 Messages never quote the value (it may be anything, including terminal escapes).
 """
@@ -20,8 +23,11 @@ Messages never quote the value (it may be anything, including terminal escapes).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ignition.config import model
+from ignition.config.model import json_name
+from ignition.record import fields, is_record
 from ignition.report import Path, Report
 
 # Characters no passwd/group entry can hold, and what upstream's default accepts.
@@ -109,3 +115,21 @@ def leading_dash(r: Report, path: Path, value: str | None, what: str) -> None:
     """A value that a tool takes as a positional argument."""
     if value and value.startswith("-"):
         r.error(path, f"{what} must not start with '-': the tool would read it as an option")
+
+
+def check_storage_devices(r: Report, st: model.Storage) -> None:
+    for key in ("disks", "raid", "luks", "filesystems"):
+        for i, item in enumerate(getattr(st, key)):
+            _no_nul(r, ("storage", key, i), item)
+
+
+def _no_nul(r: Report, path: Path, value: Any) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            r.error(path, "contains a NUL character, which no command line can carry")
+    elif isinstance(value, tuple):
+        for i, v in enumerate(value):
+            _no_nul(r, (*path, i), v)
+    elif is_record(value):
+        for name in fields(value):
+            _no_nul(r, (*path, json_name(name)), getattr(value, name))

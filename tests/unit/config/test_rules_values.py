@@ -211,6 +211,30 @@ CASES = [
 ]
 
 
+NUL = "contains a NUL character, which no command line can carry"
+CASES.append(
+    Case(
+        "NUL in what disks tools get",
+        V,
+        {
+            "storage": {
+                "filesystems": [
+                    {"device": "/dev/sda", "format": "ext4", "label": "a\x00",
+                     "options": ["-E", "x\x00"], "mountOptions": ["ro\x00"]}
+                ],
+                "disks": [{"device": "/dev/sdb", "partitions": [{"label": "p\x00"}]}],
+            }
+        },
+        [
+            (E, "$.storage.filesystems.0.label", NUL),
+            (E, "$.storage.filesystems.0.options.1", NUL),
+            (E, "$.storage.filesystems.0.mountOptions.0", NUL),
+            (E, "$.storage.disks.0.partitions.0.label", NUL),
+        ],
+    )
+)  # fmt: skip
+
+
 @cases_param(CASES)
 def test_rules(case: Case) -> None:
     check_case(case)
