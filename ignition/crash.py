@@ -2,7 +2,7 @@
 
 An exception that no code expected is a bug, but the user must still get one line, not a
 Python traceback that may quote config values: ``butane: internal error (a bug in pyignition:
-please report it): KeyError in transpiler/x.py:12``. The exit status is 1, each command's
+please report it): KeyError at transpiler/x.py:12``. The exit status is 1, each command's
 "failed" status. The trace is printed only with ``PYIGNITION_DEBUG=1``, and even then
 exception messages that are not our own are withheld (see :func:`ignition.redact.exception`).
 
