@@ -48,9 +48,9 @@ def commands(cfg: Config, name: str, update_keys: set[str]) -> list[list[str]]:
     out = [["systemctl", "daemon-reload"]]
     enabled = [u.name for u in cfg.systemd.units if u.enabled]
     if enabled:
-        out.append(["systemctl", "enable", *enabled])
+        out.append(["systemctl", "enable", "--", *enabled])  # "-.mount" is a unit name
     if name:
-        out.append(["hostnamectl", "set-hostname", name])
+        out.append(["hostnamectl", "set-hostname", "--", name])
     paths = [n.path for n in cfg.storage.files] + [n.path for n in cfg.storage.links]
     if any(p.startswith(NETWORK_DIR) for p in paths):
         out += [["modprobe", module] for module in kernel_modules(cfg)]
@@ -62,7 +62,7 @@ def commands(cfg: Config, name: str, update_keys: set[str]) -> list[list[str]]:
         out.append(["systemctl", "stop" if masked else "restart", "--no-block", LOCKSMITH])
     start = [u.name for u in cfg.systemd.units if u.name == COMMANDS_UNIT or runs_script(u)]
     if start:
-        out.append(["systemctl", "start", "--no-block", *start])
+        out.append(["systemctl", "start", "--no-block", "--", *start])
     return out
 
 

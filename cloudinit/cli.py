@@ -31,6 +31,7 @@ from cloudinit.userdata import PartKind, split
 from cloudinit.validate import Kind, Validation, validate
 from ignition import __version__
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.crash import entry_point
 from ignition.log import Level, Logger, StreamSink
 from ignition.report import Diagnostic, printable
 
@@ -148,6 +149,7 @@ def _flags() -> GoFlags:
     return GoFlags(specs)
 
 
+@entry_point("coreos-cloudinit")
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     return run(args, out=sys.stdout, err=sys.stderr)

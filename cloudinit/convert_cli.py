@@ -36,6 +36,7 @@ from ignition import __version__
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
 from ignition.config import codec
 from ignition.config.parse import validate_tree
+from ignition.crash import entry_point
 from ignition.report import Report
 
 PROG = "ignition-convert"
@@ -90,6 +91,7 @@ def _flags() -> GoFlags:
     )
 
 
+@entry_point("ignition-convert")
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     return run(args, stdin=sys.stdin.buffer, out=sys.stdout, err=sys.stderr)

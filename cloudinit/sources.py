@@ -135,10 +135,15 @@ def from_url(url: str, log: Logger | None = None, *, timeout: float = URL_TIMEOU
 
 def from_proc_cmdline(cmdline: str = PROC_CMDLINE, log: Logger | None = None) -> Source:
     def read() -> bytes:
+        from ignition.engine.cmdline import read_cmdline
+        from ignition.errors import ConfigError
+
         try:
-            text = FsPath(cmdline).read_text(errors="replace")
-        except OSError as exc:
-            raise SourceError(f"cannot read {cmdline}: {exc.strerror or exc}") from None
+            text = read_cmdline(cmdline)
+        except ConfigError as exc:
+            raise SourceError(str(exc)) from None
+        if text is None:
+            raise SourceError(f"cannot read {cmdline}: No such file or directory")
         url = cmdline_url(text)
         if url is None:
             raise SourceError(f"{cmdline} has no cloud-config-url= argument")
@@ -147,12 +152,13 @@ def from_proc_cmdline(cmdline: str = PROC_CMDLINE, log: Logger | None = None) ->
     return Source("proc-cmdline", cmdline, read)
 
 
-def cmdline_url(text: str) -> str | None:
+def cmdline_url(text: str | bytes) -> str | None:
     """The value of the last ``cloud-config-url=`` kernel argument."""
+    from ignition.engine.cmdline import split_args
+
     found = None
-    for word in text.split():
-        name, eq, value = word.partition("=")
-        if eq and name in CMDLINE_FLAGS:
+    for name, value in split_args(text):
+        if value is not None and name in CMDLINE_FLAGS:
             found = value
     return found
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
 from ignition.config.model import Config, empty_config
+from ignition.crash import entry_point
 from ignition.engine.cloudconfig import CloudConfigUse
 from ignition.engine.render import render
 from ignition.engine.state import State
@@ -56,6 +57,7 @@ def unsupported(cfg: Config, *, accounts: bool = False) -> list[str]:
     return out
 
 
+@entry_point("ignition-apply")
 def main(args: list[str] | None = None) -> int:
     argv = sys.argv[1:] if args is None else args
     spec = GoFlags(

@@ -19,6 +19,7 @@ import sys
 
 from ignition import __version__
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.crash import entry_point, set_context
 from ignition.stages import ORDER
 
 USAGE = """Usage of ignition:
@@ -97,6 +98,7 @@ def usage() -> str:
     )
 
 
+@entry_point("ignition")
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     prog = os.path.basename(sys.argv[0]) if argv is None else "ignition"
@@ -107,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["plan"]:
         from ignition.plan import main as plan_main
 
+        set_context("ignition plan")
         return plan_main(args[1:])
     if args[:1] == ["detect"]:  # providers: name the platform from DMI facts
         from ignition.engine.detect_platform import main as detect_main
@@ -154,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             f"invalid stage name. Supported stages: {', '.join(ORDER)}\n"
         )
         return 2
+    set_context(f"the {opts['stage']} stage")
     from ignition.engine.engine import RunOptions, run_stage
     from ignition.log import Logger, default_sink
 

@@ -15,7 +15,7 @@ import json
 import re
 import sys
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from operator import itemgetter
 from typing import Any
@@ -185,15 +185,6 @@ def _compact_objects() -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
         return d
 
     return new_object
-
-
-def taken(items: list[Any]) -> Iterator[Any]:
-    """Each item, dropped from the list as it is handed out: a walk that builds a new tree
-    from a large one releases the old one as it goes, so the two never coexist whole."""
-    for i in range(len(items)):
-        x = items[i]
-        items[i] = None
-        yield x
 
 
 _INT_DIGITS_MAX = 4000  # below the interpreter's int/str conversion limit (4300)

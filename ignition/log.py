@@ -168,6 +168,8 @@ class Logger:
             try:
                 yield
             except Exception as exc:
-                self.crit(f"[failed]   {description}: {exc}")
+                from ignition import redact  # only a failing operation pays for it
+
+                self.crit(f"[failed]   {description}: {redact.exception(exc)}")
                 raise
             self.info(f"[finished] {description}")

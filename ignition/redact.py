@@ -56,3 +56,46 @@ def text(value: str, secrets: frozenset[str]) -> str:
         if s:
             value = value.replace(s, SECRET)
     return value
+
+
+def exception(exc: BaseException) -> str:
+    """An exception's text when it is one of ours (written to name what failed, never a
+    value), else only its type: a foreign message may quote any value (``KeyError('pw')``)."""
+    if type(exc).__module__.split(".")[0] in _OWN_PACKAGES:
+        return str(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        return str(exc)  # errno, reason and file name (paths are logged anyway)
+    return f"{type(exc).__name__} (message withheld)"
+
+
+_OWN_PACKAGES = frozenset({"ignition", "cloudinit", "providers", "transpiler"})
+
+
+def trace(exc: BaseException) -> str:
+    """A traceback for ``PYIGNITION_DEBUG``: every frame (file, line, function, source line),
+    the chained exceptions, and messages through :func:`exception`. Local variables and
+    foreign messages never appear."""
+    import traceback  # only a crashing process with the debug flag pays for it
+
+    from ignition.crash import short_path
+
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        chain.append(current)
+        seen.add(id(current))
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    out = []
+    for i, e in enumerate(reversed(chain)):
+        if i:
+            out.append("\nwhich led to:\n")
+        out.append("trace (innermost call last; messages that are not our own withheld):\n")
+        for frame in traceback.extract_tb(e.__traceback__):
+            out.append(f"  {short_path(frame.filename)}:{frame.lineno} in {frame.name}\n")
+            if frame.line:
+                out.append(f"    {frame.line.strip()}\n")
+        out.append(f"{type(e).__name__}: {exception(e)}\n")
+    return "".join(out)

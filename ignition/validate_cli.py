@@ -15,6 +15,7 @@ from typing import TextIO
 
 from ignition import __version__
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.crash import entry_point
 
 USAGE = """Usage:
   {prog} [flags] config.ign
@@ -32,6 +33,7 @@ USAGE = """Usage:
 """
 
 
+@entry_point("ignition-validate")
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     prog = "ignition-validate"
@@ -89,16 +91,27 @@ def main(argv: list[str] | None = None) -> int:
         warning = check(str(opts["platform"]), raw)
         if warning is not None:
             sys.stderr.write(f"warning: {warning}\n")
-    if _is_butane(raw):
-        if not opts["butane"] and opts["format"] == "text":
-            # what Ignition sees first (it rejects YAML), as the reference prints it
-            validate_bytes(raw, out=sys.stdout, err=sys.stderr, fmt="text", legacy=False)
-        return validate_butane(
-            raw, name, out=sys.stdout, fmt=str(opts["format"]), butane=bool(opts["butane"])
-        )
-    return validate_bytes(
-        raw, out=sys.stdout, err=sys.stderr, fmt=str(opts["format"]), legacy=bool(opts["legacy"])
+    return validate_input(
+        raw,
+        name,
+        fmt=str(opts["format"]),
+        legacy=bool(opts["legacy"]),
+        butane=bool(opts["butane"]),
+        out=sys.stdout,
+        err=sys.stderr,
     )
+
+
+def validate_input(
+    raw: bytes, name: str, *, fmt: str, legacy: bool, butane: bool, out: TextIO, err: TextIO
+) -> int:
+    """Validate whatever the input is (an Ignition config or Butane YAML); the exit status."""
+    if _is_butane(raw):
+        if not butane and fmt == "text":
+            # what Ignition sees first (it rejects YAML), as the reference prints it
+            validate_bytes(raw, out=out, err=err, fmt="text", legacy=False)
+        return validate_butane(raw, name, out=out, fmt=fmt, butane=butane)
+    return validate_bytes(raw, out=out, err=err, fmt=fmt, legacy=legacy)
 
 
 def _is_butane(raw: bytes) -> bool:

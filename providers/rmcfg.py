@@ -7,8 +7,10 @@ from __future__ import annotations
 import sys
 
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.crash import entry_point
 
 
+@entry_point("ignition-rmcfg")
 def main(argv: list[str] | None = None) -> int:
     import providers
     from ignition.errors import IgnitionError

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from ignition import __version__
+from ignition.crash import entry_point
 
 USAGE = """Usage: {prog} [options] [input-file]
 Options:
@@ -104,6 +105,7 @@ def parse_args(argv: list[str]) -> Options:
     return o
 
 
+@entry_point("butane")
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     prog = os.path.basename(sys.argv[0]) if argv is None else "butane"

@@ -8,6 +8,7 @@ from typing import TextIO
 
 from ignition import __version__
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.crash import entry_point
 
 USAGE = """Usage of {prog}:
   -files-dir string
@@ -29,6 +30,7 @@ USAGE = """Usage of {prog}:
 """  # noqa: E501
 
 
+@entry_point("ct")
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     prog = "ct"

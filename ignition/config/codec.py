@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast, get_args, get_origin
 
 from ignition.config import model
 from ignition.config.model import attr_name, json_name
-from ignition.jsondoc import taken
+from ignition.config.shape import taken
 from ignition.record import fields, is_record
 
 T = TypeVar("T")

@@ -15,13 +15,23 @@ keys winning, ready to decode.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
 from ignition import schemas
-from ignition.jsondoc import DupDict, FloatLiteral, taken
 from ignition.record import field, record
 from ignition.report import Path
+
+
+def taken(items: list[Any]) -> Iterator[Any]:
+    """Each item, dropped from the list as it is handed out: a walk that builds a new tree
+    from a large one releases the old one as it goes, so the two never coexist whole."""
+    for i in range(len(items)):
+        x = items[i]
+        items[i] = None
+        yield x
+
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -34,6 +44,7 @@ class Shape:
     props: dict[str, Shape] = field(default_factory=dict)
     folded: dict[str, str] = field(default_factory=dict)  # lower-case key -> field name
     items: Shape | None = None
+    values: Shape | None = None  # a map (``additionalProperties``): every value has this shape
 
 
 @record
@@ -100,6 +111,9 @@ def _compile(node: dict[str, Any], defs: dict[str, Any], memo: dict[str, Shape])
         for key, sub in node.get("properties", {}).items():
             shape.props[key] = _compile(sub, defs, memo)
         shape.folded = {k.lower(): k for k in shape.props}
+        extra = node.get("additionalProperties")
+        if isinstance(extra, dict):
+            shape.values = _compile(extra, defs, memo)
     elif kind == "array":
         shape.items = _compile(node.get("items", {}), defs, memo)
     return shape
@@ -108,7 +122,13 @@ def _compile(node: dict[str, Any], defs: dict[str, Any], memo: dict[str, Shape])
 @cache
 def compiled(version: str) -> Shape:
     schema = schemas.load("ignition", version)
-    return _compile(schema, schema.get("definitions", {}), {})
+    return compile_schema(schema, schema.get("definitions", {}))
+
+
+def compile_schema(schema: dict[str, Any], definitions: dict[str, Any]) -> Shape:
+    """Compile a schema written in the same dialect as the config schemas (``$ref`` into
+    ``definitions``, ``x-go-type`` names for messages); used for the engine's state file."""
+    return _compile(schema, definitions, {})
 
 
 def _json_kind(value: Any) -> str:
@@ -146,7 +166,7 @@ class _Walker:
     def type_error(self, value: Any, shape: Shape, path: Path, in_list: bool) -> None:
         kind = _json_kind(value)
         if kind == "number" and shape.kind == "integer":
-            literal = value.literal if isinstance(value, FloatLiteral) else str(value)
+            literal = getattr(value, "literal", None) or str(value)  # jsondoc.FloatLiteral
             kind = f"number {literal}"
         dotted = ".".join([self.root_go, *map(str, path)])
         if not path:
@@ -179,7 +199,11 @@ class _Walker:
                 return None
             props = shape.props
             out: dict[str, Any] = {}
-            pairs = value.pairs if isinstance(value, DupDict) else value.items()
+            # a jsondoc.DupDict keeps repeated keys (not imported: the engine reads its
+            # cache with plain json and should not pay for the positions module)
+            pairs = getattr(value, "pairs", None) or value.items()
+            if shape.values is not None:  # a map: any key, one value shape
+                return {k: self.walk(v, shape.values, (*path, k)) for k, v in pairs}
             for key, sub in pairs:
                 if key in props:
                     out[key] = self.walk(sub, props[key], (*path, key))
@@ -228,7 +252,11 @@ class _Walker:
 
 def check(value: Any, version: str) -> ShapeResult:
     """Walk ``value`` against the schema of ``version``."""
-    root = compiled(version)
+    return check_shape(value, compiled(version))
+
+
+def check_shape(value: Any, root: Shape) -> ShapeResult:
+    """Walk ``value`` against a compiled shape."""
     walker = _Walker(root.go)
     walker.result.tree = walker.walk(value, root, ())
     return walker.result

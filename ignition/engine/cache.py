@@ -62,7 +62,11 @@ def prune(tree: dict[str, Any], stage: str | None) -> dict[str, Any]:
 
 
 def read(path: str, stage: str | None = None) -> Config:
-    """The cached config; for ``stage`` only the sections that stage reads are decoded."""
+    """The cached config; for ``stage`` only the sections that stage reads are decoded.
+
+    The file is input like any other (a disk error or a hand edit can break it): it is
+    type-checked with the config schema's own walker, and anything wrong is one
+    :class:`ConfigError` naming the file and the JSON path, never a half-decoded model."""
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
@@ -70,19 +74,51 @@ def read(path: str, stage: str | None = None) -> Config:
         raise ConfigError(f"no cached config at {path}: the fetch stage must run first") from None
     except OSError as exc:
         raise ConfigError(f"couldn't read cached config {path}: {exc.strerror}") from None
+    return loads(raw, path, stage)
+
+
+def loads(raw: bytes, path: str, stage: str | None = None) -> Config:
+    """:func:`read` for bytes already read from ``path``."""
     try:
         tree = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         tree = None
-    if isinstance(tree, dict) and (tree.get("ignition") or {}).get("version") == LATEST_VERSION:
-        # our own format: decode directly (the full parser costs ~80 ms per stage process)
-        try:
-            return codec.decode_config(prune(tree, stage))
-        except (TypeError, ValueError, AttributeError):
-            pass
+    if isinstance(tree, dict):
+        ign = tree.get("ignition")
+        if isinstance(ign, dict) and ign.get("version") == LATEST_VERSION:
+            # our own format: type-check and decode directly (the full parser, with
+            # positions and semantic rules, costs ~80 ms per stage process)
+            return _decode(path, prune(tree, stage))
+    return _parse(path, raw)
+
+
+def _decode(path: str, tree: dict[str, Any]) -> Config:
+    from ignition.config import shape
+    from ignition.report import dotted
+
+    checked = shape.check(tree, LATEST_VERSION)
+    if checked.type_errors:
+        first = checked.type_errors[0]
+        raise ConfigError(
+            f"cached config {path} is corrupt at {dotted(first.path)}: {first.message}"
+        )
+    return codec.decode_config(checked.tree or {})
+
+
+def _parse(path: str, raw: bytes) -> Config:
+    """Not our format (an older spec, or broken): the full parser says what is wrong."""
     from ignition.config.parse import parse
+    from ignition.report import dotted
 
     result = parse(raw)
-    if result.config is None:
-        raise ConfigError(f"couldn't parse cached config {path}")
-    return result.config
+    if result.config is not None:
+        return result.config
+    why = result.failure
+    errors = result.report.errors
+    if why is None and errors:
+        d = errors[0]
+        where = [dotted(d.path)] if d.path is not None else []
+        if d.line is not None:
+            where.append(f"line {d.line} col {d.column}")
+        why = f"{', '.join(where)}: {d.message}" if where else d.message
+    raise ConfigError(f"couldn't parse cached config {path}: {why or 'not a config'}")

@@ -5,6 +5,11 @@ is fetched with the normal fetcher; ``ignition.config.device=<label>`` with
 ``ignition.config.path=<path>`` reads a file from a labelled block device mounted read-only.
 For repeated keys the last one wins. The file is ``/proc/cmdline`` unless
 ``IGNITION_KERNEL_CMDLINE_PATH`` says otherwise.
+
+The text is split on white space like the reference (quotes are not interpreted); a NUL
+counts as white space, invalid UTF-8 becomes U+FFFD, and a file larger than
+:data:`CMDLINE_MAX` is refused (a kernel's is at most a few KiB; the environment variable
+could name anything).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ if TYPE_CHECKING:
 
 URL_KEYS = ("ignition.config.url", "flatcar.config.url", "coreos.config.url")
 DEVICE_WAIT = 30.0
+CMDLINE_MAX = 1 << 20
 UMOUNT_TRIES = 3
 
 
@@ -36,24 +42,49 @@ class CmdlineSource:
     path: str | None = None
 
 
-def parse_cmdline(text: str) -> dict[str, str]:
-    """``key=value`` words (a bare word maps to ""); the last occurrence of a key wins."""
-    out: dict[str, str] = {}
-    for word in text.split():
-        key, _, value = word.partition("=")
-        out[key] = value
+def split_args(text: str | bytes) -> list[tuple[str, str | None]]:
+    """The words of a kernel command line as ``(key, value)``; value None without ``=``."""
+    raw = _as_bytes(text)
+    out: list[tuple[str, str | None]] = []
+    # bytes.split() splits on ASCII white space only, the kernel's isspace()
+    for word in raw.replace(b"\0", b" ").split():
+        key, eq, value = word.decode("utf-8", "replace").partition("=")
+        out.append((key, value if eq else None))
     return out
+
+
+def _as_bytes(text: str | bytes) -> bytes:
+    if isinstance(text, bytes):
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape")  # the bytes a decoded file held
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")  # any other lone surrogate
+
+
+def parse_cmdline(text: str | bytes) -> dict[str, str]:
+    """``key=value`` words (a bare word maps to ""); the last occurrence of a key wins."""
+    return {key: value or "" for key, value in split_args(text)}
+
+
+def read_cmdline(path: str) -> bytes | None:
+    """The raw kernel command line in ``path`` (None when the file does not exist)."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(CMDLINE_MAX + 1)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"couldn't read kernel command line {path}: {exc.strerror}") from None
+    if len(raw) > CMDLINE_MAX:
+        raise ConfigError(f"kernel command line {path} is larger than {CMDLINE_MAX} bytes")
+    return raw
 
 
 def read_args(path: str) -> dict[str, str]:
     """The kernel arguments in ``path`` (none when the file does not exist)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return parse_cmdline(fh.read())
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise ConfigError(f"couldn't read kernel command line {path}: {exc.strerror}") from None
+    raw = read_cmdline(path)
+    return {} if raw is None else parse_cmdline(raw)
 
 
 def read_source(path: str) -> CmdlineSource:

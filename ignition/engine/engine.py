@@ -19,7 +19,7 @@ from ignition.config.merge import merge
 from ignition.config.model import Config, empty_config
 from ignition.engine import cache
 from ignition.engine.base import load_base
-from ignition.engine.state import FetchedConfig, State
+from ignition.engine.state import FetchedConfig, State, StateError
 from ignition.errors import IgnitionError, StageError, UsageError
 from ignition.fetch import NeedsNetwork
 from ignition.fetch.fetcher import ResourceFetcher
@@ -67,7 +67,7 @@ def run_stage(opts: RunOptions, log: Logger, paths: Paths | None = None) -> int:
         return EXIT_SETUP
     try:
         state = State.load(opts.state_file)
-    except (OSError, ValueError, TypeError) as exc:
+    except StateError as exc:
         log.crit(f"reading state: {exc}")
         return EXIT_SETUP
     from providers.base import ProviderContext

@@ -3,7 +3,9 @@
 Stages run as separate processes; whatever one stage leaves for a later one travels here (no
 hidden global state). Format and field names are the reference's, so tooling that reads the
 file keeps working. Directory 0700, file 0600 (it holds LUKS keys between disks and files),
-written atomically, only after a successful stage.
+written atomically, only after a successful stage. Reading it checks every field's JSON type
+with the config library's shape walker (the same Go-worded messages as for a config), so a
+corrupt or hand-edited file is one :class:`StateError` naming the file and the JSON path.
 """
 
 from __future__ import annotations
@@ -12,7 +14,12 @@ import json
 import os
 from typing import Any
 
+from ignition.errors import IgnitionError
 from ignition.record import field, record
+
+
+class StateError(IgnitionError):
+    pass
 
 
 @record(frozen=False)
@@ -39,16 +46,33 @@ class State:
     def load(cls, path: str) -> State:
         try:
             with open(path, "rb") as fh:
-                data = json.load(fh)
+                raw = fh.read()
         except FileNotFoundError:
             return cls()
+        except OSError as exc:
+            raise StateError(f"couldn't read state file {path}: {exc.strerror}") from None
+        return cls.loads(raw, path)
+
+    @classmethod
+    def loads(cls, raw: bytes, path: str) -> State:
+        """:meth:`load` for bytes already read from ``path``."""
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise StateError(f"state file {path} is not valid JSON") from None
+        data = _checked(path, data)
+        # null means the zero value, as for Go's decoder
         return cls(
-            fetched_configs=[FetchedConfig(**c) for c in data.get("fetchedConfigs") or []],
-            luks_persist_key_files=dict(data.get("luksPersistKeyFiles") or {}),
-            notated_directories=list(data.get("notatedDirectories") or []),
-            provider_output_files=list(data.get("providerOutputFiles") or []),
-            luks_persist_volume_key_files=dict(data.get("luksPersistVolumeKeyFiles") or {}),
-            cloud_config_environment=dict(data.get("cloudConfigEnvironment") or {}),
+            fetched_configs=[
+                FetchedConfig(c.get("kind") or "", c.get("source") or "", bool(c.get("referenced")))
+                for c in data.get("fetchedConfigs") or []
+                if c is not None
+            ],
+            luks_persist_key_files=_strings(data.get("luksPersistKeyFiles")),
+            notated_directories=[d or "" for d in data.get("notatedDirectories") or []],
+            provider_output_files=[f for f in data.get("providerOutputFiles") or [] if f],
+            luks_persist_volume_key_files=_strings(data.get("luksPersistVolumeKeyFiles")),
+            cloud_config_environment=_strings(data.get("cloudConfigEnvironment")),
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -75,3 +99,59 @@ class State:
         except BaseException:
             os.unlink(tmp)
             raise
+
+
+def _list(items: dict[str, Any], go: str) -> dict[str, Any]:
+    return {"type": ["array", "null"], "x-go-type": go, "items": items}
+
+
+def _map(go: str) -> dict[str, Any]:
+    return {"type": ["object", "null"], "x-go-type": go, "additionalProperties": _STRING}
+
+
+_STRING: dict[str, Any] = {"type": ["string", "null"], "x-go-type": "string"}
+# The file's schema in the dialect of schema/ignition/*.json; provider output files are the
+# config's own File objects, checked against the newest spec's definition.
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "x-go-type": "state.State",
+    "properties": {
+        "fetchedConfigs": _list(
+            {
+                "type": ["object", "null"],
+                "x-go-type": "state.FetchedConfig",
+                "properties": {
+                    "kind": _STRING,
+                    "source": _STRING,
+                    "referenced": {"type": ["boolean", "null"], "x-go-type": "bool"},
+                },
+            },
+            "[]state.FetchedConfig",
+        ),
+        "luksPersistKeyFiles": _map("map[string]string"),
+        "notatedDirectories": _list(_STRING, "[]string"),
+        "providerOutputFiles": _list({"$ref": "#/definitions/file"}, "[]types.File"),
+        "luksPersistVolumeKeyFiles": _map("map[string]string"),
+        "cloudConfigEnvironment": _map("map[string]string"),
+    },
+}
+
+
+def _checked(path: str, data: Any) -> dict[str, Any]:
+    """``data`` with every field of the right JSON type (unknown keys dropped), or an error."""
+    from ignition.config import shape
+    from ignition.config.model import LATEST_VERSION
+    from ignition.report import dotted
+    from ignition.schemas import load
+
+    definitions = load("ignition", LATEST_VERSION).get("definitions", {})
+    checked = shape.check_shape(data, shape.compile_schema(SCHEMA, definitions))
+    if checked.type_errors:
+        first = checked.type_errors[0]
+        raise StateError(f"state file {path} is corrupt at {dotted(first.path)}: {first.message}")
+    tree: dict[str, Any] = checked.tree or {}
+    return tree
+
+
+def _strings(value: dict[str, str | None] | None) -> dict[str, str]:
+    return {k: v or "" for k, v in (value or {}).items()}

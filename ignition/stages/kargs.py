@@ -2,22 +2,24 @@
 
 ``ignition-kargs-helper --should-exist A ... --should-not-exist B ...`` (shouldExist first, in
 config order). The helper edits the boot loader config and reboots if it changed anything;
-a non-zero exit fails the stage. Nothing to do when both lists are empty.
+a non-zero exit fails the stage. Nothing to do when both lists are empty. An argument that
+starts with ``-`` is refused (the validator refuses it too): helpers with a usual option parser
+would take it for an option.
 """
 
 from __future__ import annotations
 
 from ignition.errors import StageError
 from ignition.stages import StageContext
-from ignition.system.runner import CommandError
+from ignition.system.runner import CommandError, operand
 
 
 def helper_argv(helper: str, should: tuple[str, ...], should_not: tuple[str, ...]) -> list[str]:
     argv = [helper]
     for a in should:
-        argv += ["--should-exist", a]
+        argv += ["--should-exist", operand(a, "kernel argument")]
     for a in should_not:
-        argv += ["--should-not-exist", a]
+        argv += ["--should-not-exist", operand(a, "kernel argument")]
     return argv
 
 

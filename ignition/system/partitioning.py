@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ignition.system import blkid, devices
-from ignition.system.runner import CommandError
+from ignition.system.runner import CommandError, operand
 
 if TYPE_CHECKING:
     from ignition.system import System
@@ -84,7 +84,7 @@ class TableEdit:
             if p.guid:
                 opts.append(f"--partition-guid={p.number}:{p.guid}")
         opts += [f"--info={n}" for n in self.infos]
-        return ["sgdisk", *opts, self.device]
+        return ["sgdisk", *opts, operand(self.device, "device")]
 
 
 _FIRST = re.compile(r"^First sector: (\d*) \(.*\)$")
@@ -168,7 +168,7 @@ def commit(system: System, edit: TableEdit) -> None:
 def zap(system: System, device: str) -> None:
     """``sgdisk --zap-all``; exits 2 on a corrupted table even though it wiped it, so a failure
     is retried once (the reference does the same, fedora-coreos-tracker#1596)."""
-    argv = ["sgdisk", "--zap-all", device]
+    argv = ["sgdisk", "--zap-all", operand(device, "device")]
     with system.log.op(f'wiping partition table of "{device}"'):
         try:
             system.runner.run(argv)

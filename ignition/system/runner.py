@@ -13,10 +13,21 @@ import os
 from collections.abc import Collection, Mapping, Sequence
 
 from ignition import redact
+from ignition.errors import StageError
 from ignition.log import Logger
 from ignition.record import field, record
 
 OUTPUT_LIMIT = 4096  # bytes of stdout/stderr kept in an error message
+
+
+def operand(value: str, what: str) -> str:
+    """``value`` (from the config) as a positional argument of a tool. A leading ``-`` would
+    make the tool read it as an option (``useradd --help`` "succeeds" and creates nothing),
+    so it is refused here even where the validator already refused it (the cache is input
+    too). Where a tool takes ``--``, callers pass that as well."""
+    if value.startswith("-"):
+        raise StageError(f"refusing to pass a {what} that starts with '-' to a tool")
+    return value
 
 
 @record
@@ -72,6 +83,9 @@ class Runner:
         args = [str(a) for a in argv]
         hidden = frozenset(s for s in secrets if s)
         display = redact.argv(args, hidden)
+        if any("\0" in a for a in args):  # execve cannot pass it; Python would raise
+            shown = [a.replace("\0", "\\0") for a in display]
+            raise CommandError(shown, -1, "", "not run: an argument contains a NUL character")
         self.log.debug("executing: " + " ".join(f'"{a}"' for a in display))
         self.calls.append(tuple(display))
         full_env = dict(os.environ if self.env is None else self.env)

@@ -77,6 +77,26 @@ def test_a_parent_that_is_a_regular_file_is_found_before_writing(m: Machine) -> 
     assert differences(before, snapshot(m.root)) == []
 
 
+def test_a_unit_name_with_a_slash_passes_validation_but_is_refused_before_writing(
+    m: Machine,
+) -> None:
+    """The reference validator accepts ``../../etc/evil.service`` (V22); the stage does not
+    write a unit outside the unit directory, and writes nothing else either."""
+    (m.root / "etc/systemd/system").mkdir(parents=True)
+    before = snapshot(m.root)
+    code, out = files_stage(
+        m,
+        cfg(
+            storage={"files": [{"path": "/a/first", "contents": data("1")}]},
+            systemd={"units": [{"name": "../../etc/evil.service", "contents": "[Unit]\n"}]},
+        ),
+    )
+    assert code == 1
+    assert "$.systemd.units.0" in out
+    assert "nothing was written" in out
+    assert differences(before, snapshot(m.root)) == []
+
+
 def test_every_conflict_is_reported_by_path_and_nothing_is_written(m: Machine) -> None:
     r = m.root
     (r / "etc/systemd/system/a.service").mkdir(parents=True)  # a directory where a unit goes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import pytest
 
@@ -53,3 +54,15 @@ def test_text() -> None:
     secrets = frozenset({"abc", "abcdef", ""})
     assert redact.text("x abcdef y abc z", secrets) == "x <redacted> y <redacted> z"
     assert redact.text("nothing", frozenset()) == "nothing"
+
+
+def test_failed_operations_log_foreign_messages_by_type_only(logger: Any, log_sink: Any) -> None:
+    from ignition.errors import StageError
+
+    with pytest.raises(KeyError), logger.op("writing file"):
+        raise KeyError("$6$hash-from-the-config")
+    assert "KeyError (message withheld)" in log_sink.text
+    assert "hash-from-the-config" not in log_sink.text
+    with pytest.raises(StageError), logger.op("writing file"):
+        raise StageError("our own message")
+    assert "[failed]   writing file: our own message" in log_sink.text

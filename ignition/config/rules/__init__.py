@@ -12,6 +12,11 @@ from ignition.config import model
 from ignition.config.rules.common import check_path, check_resource, url_error
 from ignition.config.rules.storage import check_storage
 from ignition.config.rules.units import check_units
+from ignition.config.rules.values import (
+    check_kernel_arguments,
+    check_passwd,
+    check_storage_devices,
+)
 from ignition.config.versions import at_least
 from ignition.report import Path, Report
 
@@ -25,6 +30,9 @@ def check(cfg: model.Config, version: str) -> Report:
     check_storage(r, cfg.storage, version)
     check_units(r, cfg.systemd.units)
     _passwd(r, cfg.passwd)
+    check_passwd(r, cfg.passwd)
+    check_kernel_arguments(r, cfg.kernel_arguments)
+    check_storage_devices(r, cfg.storage)
     _duplicates(r, cfg)
     return r
 

@@ -6,12 +6,16 @@ Messages are the reference's (``config/shared/errors`` in Ignition), so scripts 
 
 from __future__ import annotations
 
+import re
+
 from ignition import urls
 from ignition.config import model
 from ignition.config.versions import at_least, before
 from ignition.report import Path, Report
 
 HASH_SIZES = {"sha512": 128, "sha256": 64}
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE_BREAK = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # controls but TAB
 
 
 def go_clean(p: str) -> str:
@@ -48,7 +52,8 @@ def check_path(r: Report, path: Path, value: str | None) -> bool:
         r.error(path, "path is not fully simplified")
         return False
     if "\x00" in value:
-        r.warning(path, "path contains a NUL character; no file system accepts it")
+        r.error(path, "path contains a NUL character; no file system accepts it")
+        return False
     return True
 
 
@@ -180,8 +185,16 @@ def check_headers(r: Report, path: Path, res: model.Resource, version: str) -> N
     for i, h in enumerate(res.http_headers):
         if h.name == "":
             r.error((*hpath, i, "name"), "HTTP header name can't be empty")
+        elif not _TOKEN.fullmatch(h.name):
+            r.error((*hpath, i, "name"), "HTTP header name must be a token (RFC 9110)")
         if h.value is not None and h.value == "":
             r.error((*hpath, i, "value"), "unable to parse HTTP header")
+        elif h.value is not None and _HEADER_VALUE_BREAK.search(h.value):
+            # the fetch would fail (or, worse, send two headers); the value is never quoted
+            r.error(
+                (*hpath, i, "value"),
+                "HTTP header value must not contain a line break, NUL or control character",
+            )
 
 
 def check_owner(r: Report, path: Path, node: model.Node) -> None:

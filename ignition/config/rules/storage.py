@@ -14,6 +14,7 @@ from ignition.config.rules.common import (
     check_resource,
     go_clean,
 )
+from ignition.config.rules.values import leading_dash
 from ignition.config.versions import at_least, before
 from ignition.report import Path, Report
 
@@ -57,6 +58,8 @@ def check_storage(r: Report, s: model.Storage, version: str) -> None:
         check_owner(r, p, ln)
         if at_least(version, "3.3.0") and not ln.target:
             r.error((*p, "target"), "link target is required")
+        elif ln.target and "\x00" in ln.target:
+            r.error((*p, "target"), "link target contains a NUL character")
         if ln.hard:
             for key, val in (
                 (("user", "id"), ln.user.id),
@@ -180,6 +183,7 @@ def _raid(r: Report, p: Path, raid: model.Raid, version: str) -> None:
         r.error((*p, "level"), "unrecognized raid level")
     elif level in NO_SPARES and raid.spares:
         r.error((*p, "level"), "spares unsupported for linear and raid0 arrays")
+    leading_dash(r, (*p, "name"), raid.name, "raid name")
     if not raid.devices:
         r.error((*p, "devices"), "raid devices required")
     for j, dev in enumerate(raid.devices):
@@ -189,6 +193,7 @@ def _raid(r: Report, p: Path, raid: model.Raid, version: str) -> None:
 def _luks(r: Report, p: Path, luks: model.Luks, version: str) -> None:
     if "/" in luks.name:
         r.error((*p, "name"), "device names cannot contain slashes")
+    leading_dash(r, (*p, "name"), luks.name, "luks name")
     if luks.label is not None and len(luks.label.encode()) > 47:
         r.error((*p, "label"), "luks device labels cannot be longer than 47 characters")
     if not luks.device:
@@ -216,6 +221,8 @@ def _luks(r: Report, p: Path, luks: model.Luks, version: str) -> None:
                 r.error((*cp, "pin"), "missing required custom clevis pin")
         elif before(version, "3.6.0") and c.pin not in CLEVIS_PINS:
             r.error((*cp, "pin"), "unsupported clevis pin")
+        else:
+            leading_dash(r, (*cp, "pin"), c.pin, "clevis pin")
         if not c.config:
             r.error((*cp, "config"), "missing required custom clevis config")
     for j, tang in enumerate(clevis.tang):

@@ -6,6 +6,8 @@ and the same errors returned (``unable to find end of section``, ``EOF``, ...).
 
 from __future__ import annotations
 
+import re
+
 from ignition.config import model
 from ignition.record import record
 from ignition.report import Path, Report
@@ -25,6 +27,8 @@ UNIT_EXTENSIONS = (
     ".scope",
 )
 LINE_MAX = 2048
+UNIT_NAME_MAX = 255  # bytes; systemd's UNIT_NAME_MAX counts the terminating NUL
+_UNIT_CHARS = re.compile(r"[A-Za-z0-9:_.\\@-]*")
 
 
 class UnitSyntaxError(ValueError):
@@ -155,12 +159,33 @@ def has_install_section(text: str) -> bool:
         return False
 
 
+def unit_name_error(name: str) -> str | None:
+    """systemd's unit name syntax (``unit_name_is_valid``) for a name with a known extension:
+    ``prefix[@instance].type``, the characters ``[A-Za-z0-9:_.\\@-]``, at most 255 bytes.
+
+    Two forms the reference validator accepts stay accepted here (its users' configs pass
+    today): a ``/`` in the name and an empty prefix (``.service``). The files stage refuses a
+    ``/`` before writing anything (docs/deviations.md V22)."""
+    stem = name[: name.rfind(".")]
+    if not _UNIT_CHARS.fullmatch(stem.replace("/", "")):
+        return "invalid unit name: only letters, digits and :-_.\\@ are allowed"
+    if stem.startswith("@"):
+        return "invalid unit name: nothing before '@'"
+    if len(name.encode()) > UNIT_NAME_MAX:
+        return f"invalid unit name: longer than {UNIT_NAME_MAX} bytes"
+    return None
+
+
 def check_units(r: Report, units: tuple[model.Unit, ...]) -> None:
     by_name = {u.name: u for u in units}
     for i, u in enumerate(units):
         path: Path = ("systemd", "units", i)
         if not u.name.endswith(UNIT_EXTENSIONS):
             r.error((*path, "name"), "invalid systemd unit extension")
+        else:
+            name_error = unit_name_error(u.name)
+            if name_error is not None:
+                r.error((*path, "name"), name_error)
         if u.contents is not None:
             err = content_error(u.contents)
             if err is not None:
@@ -189,6 +214,8 @@ def check_units(r: Report, units: tuple[model.Unit, ...]) -> None:
             dpath = (*path, "dropins", j)
             if not d.name.endswith(".conf"):
                 r.error((*dpath, "name"), "invalid systemd drop-in extension")
+            elif "/" in d.name or "\x00" in d.name or len(d.name.encode()) > UNIT_NAME_MAX:
+                r.error((*dpath, "name"), "drop-in name must be a file name (no '/' or NUL)")
             if d.contents is not None:
                 err = content_error(d.contents)
                 if err is not None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ignition.errors import StageError
 from ignition.stages.disks.context import probe_signature
 from ignition.system import blkid, devices
-from ignition.system.runner import CommandError
+from ignition.system.runner import CommandError, operand
 
 if TYPE_CHECKING:
     from ignition.config.model import Filesystem
@@ -92,7 +92,7 @@ def mkfs_argv(fs: Filesystem, device: str) -> list[str] | None:
             return None
         case _:
             raise StageError(f'unsupported filesystem format: "{fmt}"')
-    return [*argv, device]
+    return [*argv, operand(device, "device")]
 
 
 def probe(run: DisksRun, fs: Filesystem, device: str) -> blkid.FilesystemInfo:
@@ -169,7 +169,7 @@ def make(run: DisksRun, d: FsDecision) -> None:
     log = run.log
     try:
         log.info(f'wiping filesystem signatures from "{d.device}"')
-        run.system.runner.run(["wipefs", "-a", d.device])
+        run.system.runner.run(["wipefs", "-a", operand(d.device, "device")])
     except CommandError as exc:
         raise StageError(f"wipefs failed: {exc}") from None
     argv = mkfs_argv(fs, d.device)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ignition.errors import IgnitionError, StageError
 from ignition.stages.disks.context import probe_signature
 from ignition.system import blkid, devices
-from ignition.system.runner import CommandError
+from ignition.system.runner import CommandError, operand
 
 if TYPE_CHECKING:
     from ignition.config.model import Luks
@@ -104,7 +104,9 @@ def probe_volume(run: DisksRun, v: Luks, device: str) -> blkid.FilesystemInfo:
 
 
 def open_argv(v: Luks, device: str, keyfile: str) -> list[str]:
-    argv = ["cryptsetup", "luksOpen", device, v.name, "--key-file", keyfile, "--persistent"]
+    name = operand(v.name, "LUKS volume name")
+    argv = ["cryptsetup", "luksOpen", operand(device, "device"), name, "--key-file", keyfile]
+    argv.append("--persistent")
     if v.discard:
         argv.append("--allow-discards")
     return [*argv, *v.open_options]
@@ -116,7 +118,7 @@ def format_argv(v: Luks, device: str, keyfile: str) -> list[str]:
         argv += ["--label", v.label]
     if v.uuid:
         argv += ["--uuid", v.uuid]
-    return [*argv, *v.options, device]
+    return [*argv, *v.options, operand(device, "device")]
 
 
 def reuse_problem(
@@ -217,7 +219,7 @@ def create_volume(run: DisksRun, v: Luks, device: str) -> None:
                         keyfile,
                         "-d",
                         device,
-                        binding.pin,
+                        operand(binding.pin, "clevis pin"),
                         binding.config,
                     ],
                     secrets=[binding.config],
@@ -228,7 +230,7 @@ def create_volume(run: DisksRun, v: Luks, device: str) -> None:
             # close and unlock through clevis alone: proves the binding works now
             with log.op(f"closing clevis luks device {v.name}"):
                 try:
-                    runner.run(["cryptsetup", "luksClose", v.name])
+                    runner.run(["cryptsetup", "luksClose", operand(v.name, "LUKS volume name")])
                 except CommandError as exc:
                     raise StageError(f"closing luks device: {exc}") from None
             with log.op(f"reopening clevis luks device {v.name}"):
@@ -240,7 +242,7 @@ def create_volume(run: DisksRun, v: Luks, device: str) -> None:
             # only clevis unlocks it from now on: the generated key is not kept anywhere
             with log.op(f"removing key file for {v.name}"):
                 try:
-                    runner.run(["cryptsetup", "luksRemoveKey", device, keyfile])
+                    runner.run(["cryptsetup", "luksRemoveKey", operand(device, "device"), keyfile])
                 except CommandError as exc:
                     raise StageError(f"removing key file from luks device: {exc}") from None
             run.ctx.state.luks_persist_key_files.pop(v.name, None)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ignition.errors import StageError
 from ignition.system import blkid, devices
-from ignition.system.runner import CommandError
+from ignition.system.runner import CommandError, operand
 
 if TYPE_CHECKING:
     from ignition.config.model import Raid
@@ -29,7 +29,7 @@ def mdadm_argv(md: Raid, members: list[str]) -> list[str]:
     argv = [
         "mdadm",
         "--create",
-        md.name,
+        operand(md.name, "RAID array name"),
         "--force",
         "--run",
         "--homehost",
@@ -41,7 +41,7 @@ def mdadm_argv(md: Raid, members: list[str]) -> list[str]:
     ]
     if spares > 0:
         argv += ["--spare-devices", str(spares)]
-    return [*argv, *md.options, *members]
+    return [*argv, *md.options, *(operand(m, "device") for m in members)]
 
 
 def create_raids(run: DisksRun) -> None:

@@ -22,7 +22,7 @@ from ignition.config.model import PasswdGroup, PasswdUser
 from ignition.errors import StageError
 from ignition.record import record
 from ignition.stages.files.view import shown
-from ignition.system.runner import CommandError
+from ignition.system.runner import CommandError, operand
 
 if TYPE_CHECKING:
     from ignition.stages import StageContext
@@ -70,7 +70,7 @@ def groups(system: System) -> dict[str, int]:
 
 def group_argv(root: str, g: PasswdGroup, *, exists: bool) -> list[str]:
     if g.should_exist is False:
-        return ["groupdel", "--root", root, g.name]
+        return ["groupdel", "--root", root, "--", operand(g.name, "group name")]
     argv = ["groupmod" if exists else "groupadd", "--root", root]
     if g.gid is not None:
         argv += ["--gid", str(g.gid)]
@@ -78,7 +78,7 @@ def group_argv(root: str, g: PasswdGroup, *, exists: bool) -> list[str]:
         argv += ["--password", g.password_hash]
     if g.system and not exists:
         argv.append("--system")
-    return [*argv, g.name]
+    return [*argv, "--", operand(g.name, "group name")]
 
 
 def useradd_argv(root: str, u: PasswdUser) -> list[str]:
@@ -93,7 +93,7 @@ def useradd_argv(root: str, u: PasswdUser) -> list[str]:
     if u.no_log_init:
         argv.append("--no-log-init")
     argv += ["--password", u.password_hash or "*"]
-    return [*argv, *_common_user_args(u), u.name]
+    return [*argv, *_common_user_args(u), "--", operand(u.name, "user name")]
 
 
 def usermod_argv(root: str, u: PasswdUser) -> list[str]:
@@ -102,7 +102,7 @@ def usermod_argv(root: str, u: PasswdUser) -> list[str]:
         argv += ["--home", u.home_dir, "--move-home"]
     if u.password_hash is not None:
         argv += ["--password", u.password_hash or "*"]
-    return [*argv, *_common_user_args(u), u.name]
+    return [*argv, *_common_user_args(u), "--", operand(u.name, "user name")]
 
 
 def _common_user_args(u: PasswdUser) -> list[str]:
@@ -173,7 +173,7 @@ def plan_users(ctx: StageContext, plan: Plan, view: View) -> None:
             continue
         if u.should_exist is False:
             if exists:
-                argv = ["userdel", "--remove", "--root", root, u.name]
+                argv = ["userdel", "--remove", "--root", root, "--", operand(u.name, "user name")]
                 plan.add(
                     "ensureUsers",
                     f'delete user "{u.name}" and its home directory',
@@ -206,7 +206,7 @@ def _ensure_user(ctx: StageContext, u: PasswdUser, argv: list[str]) -> None:
         pw = u.password_hash or "*"
         _run(
             ctx,
-            ["usermod", "--root", root, "--password", pw, u.name],
+            ["usermod", "--root", root, "--password", pw, "--", operand(u.name, "user name")],
             _secrets(u.password_hash),
             f'failed to set password for user "{u.name}"',
         )

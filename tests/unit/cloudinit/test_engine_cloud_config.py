@@ -200,14 +200,15 @@ def test_live_activation_does_what_coreos_cloudinit_did_over_dbus(
     enabled = ["docker-tcp.socket", "coreos-cloudinit-commands.service"]
     assert ran == [
         ["systemctl", "daemon-reload"],
-        ["systemctl", "enable", *enabled, "coreos-cloudinit-setup.sh.service"],
-        ["hostnamectl", "set-hostname", "n1"],
+        ["systemctl", "enable", "--", *enabled, "coreos-cloudinit-setup.sh.service"],
+        ["hostnamectl", "set-hostname", "--", "n1"],
         ["systemctl", "restart", "systemd-networkd.service"],
         ["systemctl", "restart", "--no-block", "update-engine.service"],
         [
             "systemctl",
             "start",
             "--no-block",
+            "--",
             "coreos-cloudinit-commands.service",
             "coreos-cloudinit-setup.sh.service",
         ],

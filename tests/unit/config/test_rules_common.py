@@ -75,7 +75,7 @@ PATH_CASES = [
         "NUL in path (V7)",
         V36,
         files({"path": "/a\u0000b"}),
-        [(W, f"{F0}.path", "path contains a NUL character; no file system accepts it")],
+        [(E, f"{F0}.path", "path contains a NUL character; no file system accepts it")],
     ),
 ]
 

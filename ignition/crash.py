@@ -1,0 +1,152 @@
+"""The one crash handler every console script runs under (``@entry_point("butane")``).
+
+An exception that no code expected is a bug, but the user must still get one line, not a
+Python traceback that may quote config values: ``butane: internal error (a bug in pyignition:
+please report it): KeyError at transpiler/x.py:12``. The exit status is 1, each command's
+"failed" status. The trace is printed only with ``PYIGNITION_DEBUG=1``, and even then
+exception messages that are not our own are withheld (see :func:`ignition.redact.exception`).
+
+Also handled without a traceback: Ctrl-C (``interrupted``, exit 130), a closed output pipe
+(``butane x | head -1``: silent, exit 141 as if killed by SIGPIPE), an operating system error
+nothing caught (``/dev/full`` as output: its reason, exit 1), a standard stream that is not
+open at all (read as empty, written to ``/dev/null``), running out of memory and too deep a
+recursion (both bugs: an input limit should have stopped them first).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Protocol
+
+DEBUG_ENV = "PYIGNITION_DEBUG"
+EXIT_BUG = 1
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer killed by the pipe
+
+
+class Main(Protocol):
+    def __call__(self, argv: list[str] | None = None, /) -> int: ...
+
+
+_context: list[str] = []  # what the command is doing, e.g. "the files stage"
+
+
+def set_context(what: str) -> None:
+    """Name what the process is doing, for the crash line (``in the files stage``)."""
+    _context[:] = [what]
+
+
+def debug_enabled() -> bool:
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def entry_point(prog: str) -> Callable[[Main], Main]:
+    def wrap(main: Main) -> Main:
+        @wraps(main)
+        def guarded(argv: list[str] | None = None) -> int:
+            _open_missing_streams()
+            try:
+                code = main(argv)
+                sys.stdout.flush()  # a closed pipe or a full disk shows here, not at exit
+            except KeyboardInterrupt:
+                _say(f"{prog}: interrupted\n")
+                return EXIT_INTERRUPTED
+            except Exception as exc:  # MemoryError and RecursionError are Exceptions too
+                return _failed(prog, exc)
+            return code
+
+        return guarded
+
+    return wrap
+
+
+def _failed(prog: str, exc: Exception) -> int:
+    if isinstance(exc, BrokenPipeError) and _stdout_closed():
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    if isinstance(exc, OSError) and exc.strerror and not isinstance(exc, BrokenPipeError):
+        # a failed write (full disk, I/O error) nothing handled: its reason, never the file
+        # name (it may come from the input); what is still buffered for stdout is dropped
+        _silence_stdout()
+        where = f" in {_context[0]}" if _context else ""
+        _say(f"{prog}: {exc.strerror}{where} (unhandled, at {_origin(exc)})\n")
+        return EXIT_BUG
+    return report_bug(prog, exc)
+
+
+def report_bug(prog: str, exc: BaseException) -> int:
+    where = f" in {_context[0]}" if _context else ""
+    kind = "out of memory" if isinstance(exc, MemoryError) else "internal error"
+    line = (
+        f"{prog}: {kind}{where} (a bug in pyignition: please report it): "
+        f"{type(exc).__name__} at {_origin(exc)}"
+    )
+    if debug_enabled():
+        from ignition import redact
+
+        _say(redact.trace(exc))
+    else:
+        line += f"; set {DEBUG_ENV}=1 for a trace"
+    _say(line + "\n")
+    return EXIT_BUG
+
+
+def _origin(exc: BaseException) -> str:
+    """``package/module.py:LINE`` of the innermost frame: where, never what."""
+    tb = exc.__traceback__
+    if tb is None:
+        return "an unknown place"
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{short_path(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
+
+
+def short_path(filename: str) -> str:
+    """A source file relative to the directory holding the packages (no host paths)."""
+    parts = filename.replace("\\", "/").split("/")
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] in ("ignition", "cloudinit", "providers", "transpiler"):
+            return "/".join(parts[i:])
+    return parts[-1]
+
+
+def _open_missing_streams() -> None:
+    """Python sets ``sys.stdin`` (or stdout, stderr) to None when the descriptor was closed
+    when the process started: read such input as empty and drop such output."""
+    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115
+
+
+def _say(text: str) -> None:
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # stderr itself is gone: the exit status is all that is left
+
+
+def _stdout_closed() -> bool:
+    """Is standard output a pipe (or socket) whose reader went away?"""
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return True  # not a real file any more: take the error as the closed pipe it says
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush does not fail again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass

@@ -1,0 +1,123 @@
+"""Stages as separate processes on hostile caches, state files and configs: one clean error,
+never a traceback, and never a tool run with data it would read as an option."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ignition.config.model import LATEST_VERSION
+from tests.integration.harness import Machine, new_machine
+
+
+@pytest.fixture
+def m(tmp_path: Path) -> Machine:
+    return new_machine(tmp_path)
+
+
+def cached(m: Machine, **sections: Any) -> None:
+    m.cache.write_text(json.dumps({"ignition": {"version": LATEST_VERSION}, **sections}))
+
+
+def kargs_helper(m: Machine) -> tuple[dict[str, str], Path]:
+    log = m.tmp / "kargs.log"
+    helper = m.tmp / "kargs-helper"
+    helper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {log}\n')
+    helper.chmod(0o755)
+    return {"IGNITION_KARGS_HELPER": str(helper)}, log
+
+
+def test_kargs_with_a_string_for_a_list_never_runs_the_helper(m: Machine) -> None:
+    env, log = kargs_helper(m)
+    cached(m, kernelArguments={"shouldExist": "abc"})
+    r = m.stage("kargs", env=env)
+    assert r.code == 1, r.text
+    assert f"cached config {m.cache} is corrupt at $.kernelArguments.shouldExist" in r.out
+    assert not log.exists()
+    assert "Traceback" not in r.text
+
+
+def test_kargs_refuses_an_option_like_argument_from_the_cache(m: Machine) -> None:
+    env, log = kargs_helper(m)
+    cached(m, kernelArguments={"shouldExist": ["--help"]})
+    r = m.stage("kargs", env=env)
+    assert r.code == 1, r.text
+    assert "refusing to pass a kernel argument that starts with '-' to a tool" in r.out
+    assert not log.exists()
+
+
+@pytest.mark.parametrize("stage", ["kargs", "disks", "mount", "files", "umount"])
+def test_corrupt_cache_and_state_in_every_later_stage(m: Machine, stage: str) -> None:
+    m.cache.write_bytes(b'{"ignition": {"version": "' + LATEST_VERSION.encode() + b'"}, "storage"')
+    r = m.stage(stage)
+    assert r.code == 1
+    assert f"couldn't parse cached config {m.cache}: line 1 col" in r.out
+    assert "Traceback" not in r.text
+    cached(m)
+    m.state.write_text('{"fetchedConfigs": [{"kind": 5}], "notatedDirectories": "x"}')
+    r = m.stage(stage)
+    assert r.code == 3, r.text
+    assert f"state file {m.state} is corrupt at $.fetchedConfigs.0.kind" in r.out
+    assert "Traceback" not in r.text
+
+
+def test_wrongly_typed_fields_in_every_later_stage(m: Machine) -> None:
+    cached(
+        m,
+        storage={"files": [{"path": 7}], "filesystems": [{"device": 5, "path": "/x"}]},
+        passwd={"users": [{"name": ["x"]}]},
+    )
+    for stage in ("disks", "mount", "files", "umount"):
+        r = m.stage(stage)
+        assert r.code == 1, (stage, r.text)
+        assert "is corrupt at $." in r.out
+        assert "Traceback" not in r.text
+
+
+def test_option_like_user_and_group_names(m: Machine) -> None:
+    # through the config: a located validation error in the fetch stage
+    m.write_config({"ignition": {"version": "3.4.0"}, "passwd": {"users": [{"name": "--help"}]}})
+    r = m.stage("fetch")
+    assert r.code == 1
+    assert "error at $.passwd.users.0.name, line 1 col" in r.out
+    # through a hand-made cache: refused before anything runs, nothing logged as created
+    cached(m, passwd={"users": [{"name": "core"}, {"name": "-x"}], "groups": [{"name": "--help"}]})
+    r = m.stage("files")
+    assert r.code == 1, r.text
+    assert "refusing to pass a" in r.out
+    assert "useradd" not in r.out
+    assert "groupadd" not in r.out
+
+
+def test_nul_bytes_reach_no_tool_and_no_traceback(m: Machine) -> None:
+    cached(m, storage={"files": [{"path": "/a\u0000b"}]}, passwd={"users": [{"name": "a\u0000"}]})
+    r = m.stage("files")
+    assert r.code == 1
+    assert "Traceback" not in r.text
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (useradd --root)")
+def test_real_useradd_gets_the_name_after_double_dash(m: Machine) -> None:
+    etc = m.root / "etc"
+    etc.mkdir()
+    (etc / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    (etc / "group").write_text("root:x:0:\n")
+    (etc / "shadow").write_text("root:*:1::::::\n")
+    (etc / "gshadow").write_text("root:*::\n")
+    cached(
+        m,
+        passwd={
+            "users": [{"name": "Core.1", "noCreateHome": True, "gecos": "-x"}],
+            "groups": [{"name": "ops_2"}],
+        },
+    )
+    r = m.stage("files")
+    assert r.code == 0, r.text
+    assert '"--" "Core.1"' in r.out
+    assert '"--" "ops_2"' in r.out
+    assert "Core.1:x:" in (etc / "passwd").read_text()
+    assert ":-x:" in (etc / "passwd").read_text()  # an option value may start with '-'

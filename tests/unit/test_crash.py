@@ -1,0 +1,231 @@
+"""The shared crash handler: one line for a bug, no traceback, no value; the redacted trace only
+with ``PYIGNITION_DEBUG=1``; Ctrl-C and a closed output pipe handled quietly."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from ignition import crash
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "hunter2-secret-value"
+
+
+def scripts() -> dict[str, str]:
+    with open(ROOT / "pyproject.toml", "rb") as fh:
+        found: dict[str, str] = tomllib.load(fh)["project"]["scripts"]
+    return found
+
+
+def entry(target: str) -> object:
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def run_guarded(
+    main: crash.Main, capsys: pytest.CaptureFixture[str], argv: list[str] | None = None
+) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("prog", sorted(scripts()))
+def test_every_console_script_runs_under_the_crash_handler(prog: str) -> None:
+    main = entry(scripts()[prog])
+    assert getattr(main, "__wrapped__", None) is not None, f"{prog} is not wrapped"
+    assert main.__module__ == scripts()[prog].partition(":")[0]
+
+
+def _buggy(exc: BaseException) -> crash.Main:
+    def main(argv: list[str] | None = None) -> int:
+        raise exc
+
+    return main
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (KeyError(SECRET), "internal error"),
+        (ValueError(f"invalid literal: {SECRET!r}"), "internal error"),
+        (RecursionError("maximum recursion depth exceeded"), "internal error"),
+        (MemoryError(), "out of memory"),
+    ],
+)
+def test_a_bug_is_one_line_without_values(
+    exc: BaseException,
+    kind: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(crash.DEBUG_ENV, raising=False)
+    monkeypatch.setattr(crash, "_context", [])
+    code, out, err = run_guarded(crash.entry_point("tool")(_buggy(exc)), capsys)
+    assert code == crash.EXIT_BUG
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith(f"tool: {kind} (a bug in pyignition: please report it): ")
+    assert type(exc).__name__ in err
+    assert " at test_crash.py:" in err  # where, never what
+    assert SECRET not in err
+    assert "Traceback" not in err
+
+
+def test_the_context_names_the_stage(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(crash, "_context", [])
+    crash.set_context("the files stage")
+    _, _, err = run_guarded(crash.entry_point("ignition")(_buggy(TypeError("x"))), capsys)
+    assert err.startswith("ignition: internal error in the files stage (a bug")
+
+
+def test_debug_flag_prints_a_redacted_trace(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(crash.DEBUG_ENV, "1")
+    monkeypatch.setattr(crash, "_context", [])
+
+    def main(argv: list[str] | None = None) -> int:
+        table: dict[str, int] = {}
+        try:
+            table[SECRET]
+        except KeyError as exc:
+            raise ValueError(SECRET) from exc
+        return 0
+
+    code, _, err = run_guarded(crash.entry_point("tool")(main), capsys)
+    assert code == crash.EXIT_BUG
+    assert "trace (innermost call last" in err
+    assert "test_crash.py:" in err
+    assert "in main" in err
+    assert "KeyError: KeyError (message withheld)" in err
+    assert "ValueError: ValueError (message withheld)" in err
+    assert "which led to:" in err
+    assert SECRET not in err
+    assert err.splitlines()[-1].startswith("tool: internal error")
+
+
+def test_our_own_messages_survive_in_the_debug_trace(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ignition.errors import StageError
+
+    monkeypatch.setenv(crash.DEBUG_ENV, "1")
+    _, _, err = run_guarded(crash.entry_point("t")(_buggy(StageError("the stage said so"))), capsys)
+    assert "StageError: the stage said so" in err
+
+
+def test_interrupt_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_guarded(crash.entry_point("t")(_buggy(KeyboardInterrupt())), capsys)
+    assert (code, err) == (crash.EXIT_INTERRUPTED, "t: interrupted\n")
+
+
+def test_system_exit_passes_through(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        crash.entry_point("t")(_buggy(SystemExit(4)))(None)
+
+
+# --------------------------------------------------------------------------- real processes
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != crash.DEBUG_ENV}
+    env.update(extra)
+    return env
+
+
+def _inject(target: str, attr: str, prog_main: str, argv: list[str]) -> list[str]:
+    """A python command line running ``prog_main`` with ``target.attr`` replaced by a bug."""
+    module, _, fn = prog_main.partition(":")
+    code = (
+        f"import sys, importlib; t = importlib.import_module({target!r})\n"
+        f"def bug(*a, **k):\n    raise KeyError({SECRET!r})\n"
+        f"setattr(t, {attr!r}, bug)\n"
+        f"from {module} import {fn} as main\n"
+        f"sys.argv = ['prog', *{argv!r}]\n"
+        "sys.exit(main())\n"
+    )
+    return [sys.executable, "-c", code]
+
+
+def test_butane_bug_in_a_real_process(tmp_path: Path) -> None:
+    src = tmp_path / "c.bu"
+    src.write_text("variant: fcos\nversion: 1.5.0\n")
+    argv = _inject("transpiler.cli_butane", "run", scripts()["butane"], [str(src)])
+    p = subprocess.run(argv, capture_output=True, text=True, env=_env(), timeout=60)
+    assert p.returncode == 1
+    assert "Traceback" not in p.stderr
+    assert SECRET not in p.stderr
+    assert p.stderr.startswith("butane: internal error (a bug in pyignition")
+    debug = subprocess.run(
+        argv, capture_output=True, text=True, env=_env(PYIGNITION_DEBUG="1"), timeout=60
+    )
+    assert "trace (innermost call last" in debug.stderr
+    assert "Traceback" not in debug.stderr
+    assert SECRET not in debug.stderr
+
+
+def test_engine_bug_names_the_stage(tmp_path: Path) -> None:
+    cache = tmp_path / "ignition.json"
+    cache.write_text('{"ignition": {"version": "3.7.0-experimental"}}')
+    (tmp_path / "root").mkdir()
+    flags = ["-platform", "file", "-stage", "files", "-root", str(tmp_path / "root")]
+    flags += ["-log-to-stdout", "-config-cache", str(cache), "-state-file", str(tmp_path / "st")]
+    argv = _inject("ignition.stages.files", "run", scripts()["ignition"], flags)
+    env = _env(IGNITION_SYSTEM_CONFIG_DIR=str(tmp_path / "sys"))
+    p = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 1
+    assert "ignition: internal error in the files stage (a bug" in p.stderr
+    assert "Traceback" not in p.stdout + p.stderr
+    assert SECRET not in p.stdout + p.stderr
+
+
+def _venv_script(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def test_closed_output_pipe_is_quiet(tmp_path: Path) -> None:
+    """``butane x | head -1``: the reader is gone before the output is written."""
+    src = tmp_path / "c.bu"
+    src.write_text("variant: fcos\nversion: 1.5.0\n")
+    bad = tmp_path / "bad.ign"
+    bad.write_text('{"ignition": {"version": "3.4.0"}, "storage": {"files": [{"path": "a"}]}}')
+    for argv in (
+        [_venv_script("butane"), "--pretty", str(src)],
+        [_venv_script("ignition-validate"), str(bad)],
+        [_venv_script("ct"), "-version"],
+    ):
+        r, w = os.pipe()
+        os.close(r)
+        try:
+            p = subprocess.run(argv, stdout=w, stderr=subprocess.PIPE, env=_env(), timeout=60)
+        finally:
+            os.close(w)
+        assert p.stderr.decode() == "", argv
+        assert p.returncode == crash.EXIT_BROKEN_PIPE, argv
+
+
+def test_ctrl_c_while_reading_stdin() -> None:
+    p = subprocess.Popen(
+        [_venv_script("ignition-validate"), "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+    )
+    time.sleep(1.5)  # let it start and block on stdin
+    p.send_signal(signal.SIGINT)
+    _out, err = p.communicate(timeout=60)
+    assert p.returncode == crash.EXIT_INTERRUPTED
+    assert err.decode() == "ignition-validate: interrupted\n"
