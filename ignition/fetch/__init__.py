@@ -28,7 +28,17 @@ __all__ = [
     "NeedsNetwork",
     "NotFound",
     "TimedOut",
+    "TooLarge",
+    "WriteFailed",
 ]
+
+
+def shown(text: str, limit: int = 64) -> str:
+    """``text`` quoted for a message: control and other unprintable characters escaped, cut
+    to ``limit`` characters (for what a server or a config sends: names, schemes, reasons)."""
+    cut = text[:limit]
+    out = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in cut)
+    return f'"{out}"' + ("..." if len(text) > limit else "")
 
 
 class NeedsNetwork(FetchError):
@@ -41,6 +51,14 @@ class HashMismatch(FetchError):
 
 class TimedOut(FetchError):
     """``timeouts.httpTotal`` (or a provider's own limit) expired before a body arrived."""
+
+
+class TooLarge(FetchError):
+    """The body (or what gzip made of it) passed a limit of :mod:`ignition.fetch.limits`."""
+
+
+class WriteFailed(FetchError):
+    """Writing the body failed locally (disk full, file too large, I/O error): no retry."""
 
 
 @record
