@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ignition.config.model import Resource
 
 __all__ = [
+    "Cancelled",
     "FetchError",
     "FetchOptions",
     "Fetcher",
@@ -55,6 +56,10 @@ class TimedOut(FetchError):
 
 class TooLarge(FetchError):
     """The body (or what gzip made of it) passed a limit of :mod:`ignition.fetch.limits`."""
+
+
+class Cancelled(FetchError):
+    """Another fetch of the same batch failed first (:mod:`ignition.fetch.parallel`)."""
 
 
 class WriteFailed(FetchError):

@@ -137,6 +137,7 @@ class ResourceFetcher:
             limit=limit.capped(opts.max_size),
             compression=opts.compression,
             hash_spec=opts.hash,
+            cancel=self.cancel,
         )
         try:
             if url:
@@ -208,6 +209,7 @@ class ResourceFetcher:
                 sink,
                 instance_role=self.cloud.instance_role,
                 region_hint=self.cloud.region_hint,
+                deadline=time.monotonic() + total if total else None,
             )
         else:  # gs
             self._fetch_gs(u.host, u.path, sink, opts, total, header)

@@ -24,7 +24,7 @@ import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-IDLE_TIMEOUT = 60.0  # a body (or, with no header timeout, headers) silent this long is stalled
+from ignition.fetch import limits
 
 _phase = threading.local()  # the header budget of the request this thread is sending
 
@@ -126,14 +126,16 @@ class _Guarded(HTTPConnection):
         watch.arm(getattr(_phase, "header_budget", None))
         try:
             resp = super().getresponse()
-            if watch.expired:  # the headers were cut short and happened to parse
-                raise TimeoutError("response headers not received in time")
         except BaseException:
             self.release_watch()
             if watch.expired:
                 raise TimeoutError("response headers not received in time") from None
             raise
         watch.disarm()
+        if watch.expired:  # the cut ended the headers early and they happened to parse
+            resp.close()
+            self.release_watch()
+            raise TimeoutError("response headers not received in time")
         return resp
 
     def release_watch(self) -> None:
@@ -167,11 +169,13 @@ def guarded(manager: urllib3.PoolManager) -> urllib3.PoolManager:
 @contextlib.contextmanager
 def body_phase(resp: urllib3.BaseHTTPResponse, budget: float | None) -> Iterator[Watch]:
     """Arm the request's watch for the body: cut at ``budget`` seconds (None: no deadline),
-    and each read waits at most :data:`IDLE_TIMEOUT` (or what is left of the budget)."""
+    and each read waits at most ``limits.IDLE_TIMEOUT`` (or what is left of the budget)."""
     conn = resp.connection
     watch = conn.watch if isinstance(conn, _Guarded) and conn.watch is not None else Watch()
     if watch.reading is not None:
-        idle = IDLE_TIMEOUT if budget is None else min(IDLE_TIMEOUT, max(budget, 0.001))
+        idle = limits.IDLE_TIMEOUT
+        if budget is not None:
+            idle = min(idle, max(budget, 0.001))
         with contextlib.suppress(OSError):
             watch.reading.settimeout(idle)
     watch.arm(budget)

@@ -28,7 +28,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 
 from ignition import __version__, redact
 from ignition.errors import FetchError, NotFound
-from ignition.fetch import TimedOut, guard, shown
+from ignition.fetch import Cancelled, TimedOut, guard, limits, shown
 from ignition.fetch.proxy import ProxySettings
 from ignition.fetch.stream import Sink
 
@@ -79,10 +79,6 @@ def wire_value(name: str, value: str) -> str:
 
 class _Retry(Exception):
     """An attempt failed in a way the reference retries."""
-
-
-class Cancelled(FetchError):
-    pass
 
 
 class HttpClient:
@@ -235,7 +231,7 @@ class HttpClient:
                     retries=False,
                     preload_content=False,
                     decode_content=False,
-                    timeout=urllib3.Timeout(connect=connect, read=read or guard.IDLE_TIMEOUT),
+                    timeout=urllib3.Timeout(connect=connect, read=read or limits.IDLE_TIMEOUT),
                 )
         except (Urllib3Error, OSError) as exc:
             self.log.info(f"{method} error: {_describe(exc)}")
@@ -299,9 +295,10 @@ def redirect_target(current: str, location: str) -> str:
     except ValueError:
         raise FetchError("invalid redirect location") from None
     if parts.scheme.lower() not in ("http", "https"):
+        # urlsplit takes a scheme only when it is made of letters, digits, "+", "-", "."
         raise FetchError(
-            f"redirect to a {shown(parts.scheme or 'relative')}: URL refused: "
-            "only http and https redirects are followed"
+            f"redirect to a {parts.scheme[:16]}: URL refused: only http and https redirects "
+            "are followed"
         )
     if not parts.hostname or any(c < " " or c == "\x7f" for c in target):
         raise FetchError("invalid redirect location")

@@ -28,6 +28,7 @@ DEFAULT_FILE_SIZE = 8 * 1024 * MiB
 DEFAULT_GZIP_RATIO = 200
 RATIO_FLOOR = 16 * MiB  # smaller outputs are never refused for their ratio
 DECOMPRESS_STEP = 256 * 1024  # most output one decompress() call may produce
+IDLE_TIMEOUT = 60.0  # a connection silent this long mid-body (or mid-headers) is stalled
 
 _UNITS = {"": 1, "k": 1024, "m": MiB, "g": 1024 * MiB, "t": 1024 * 1024 * MiB}
 

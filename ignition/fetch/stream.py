@@ -9,11 +9,12 @@ truncated or mismatched body never survives.
 from __future__ import annotations
 
 import hashlib
+import threading
 import zlib
 from typing import BinaryIO
 
 from ignition.errors import FetchError
-from ignition.fetch import HashMismatch, TooLarge, WriteFailed
+from ignition.fetch import Cancelled, HashMismatch, TooLarge, WriteFailed
 from ignition.fetch.limits import DECOMPRESS_STEP, GZIP_RATIO_VAR, RATIO_FLOOR, BodyLimit, human
 
 HASH_FUNCS = {"sha512": hashlib.sha512, "sha256": hashlib.sha256}
@@ -56,9 +57,11 @@ class Sink:
         limit: BodyLimit,
         compression: str | None = None,
         hash_spec: str | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         self.out = out
         self.limit = limit
+        self.cancel = cancel  # set when another fetch of the batch failed: stop mid-body
         self.gzip = check_compression(compression)
         self.expected = parse_hash(hash_spec)
         self._start = out.tell()
@@ -83,6 +86,8 @@ class Sink:
             raise self._too_large()
 
     def write(self, chunk: bytes) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled("cancelled")
         self.raw_size += len(chunk)
         if self.raw_size > self.limit.size:
             raise self._too_large()
@@ -96,11 +101,13 @@ class Sink:
             except zlib.error as exc:
                 raise FetchError(f"gzip: invalid data: {exc}") from None
             self._emit(out)
-            if self._dec.unconsumed_tail or len(out) == DECOMPRESS_STEP:
-                data = self._dec.unconsumed_tail  # more output is waiting: take it in steps
-            elif self._dec.eof and self._dec.unused_data:
+            if self._dec.eof:
                 data = self._dec.unused_data  # concatenated members, as Go's gzip reader reads
+                if not data:
+                    return
                 self._dec = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            elif self._dec.unconsumed_tail or len(out) == DECOMPRESS_STEP:
+                data = self._dec.unconsumed_tail  # more output is waiting: take it in steps
             else:
                 return
 
