@@ -247,3 +247,12 @@ def test_gzip_bombed_user_data_ends_in_a_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in res.out
     assert "gzip data expands beyond 64 MiB" in res.out
     assert json.dumps(res.cache) == "null"
+
+
+def test_endless_config_over_vsock_ends_in_a_clear_error(tmp_path: Path) -> None:
+    machine = ProviderMachine(tmp_path)
+    with scripted_server({"/": endless_body}) as srv:
+        res = machine.run("applehv", origin=srv.url)
+    assert res.code == 1, res.out
+    assert "Traceback" not in res.out
+    assert "larger than 64 MiB (raise the limit with PYIGNITION_MAX_CONFIG_SIZE)" in res.out
