@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -69,10 +69,9 @@ def bomb(mib: int) -> bytes:
 
 
 @pytest.fixture
-def small_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(limits.CONFIG_SIZE_VAR, "1M")
     monkeypatch.setenv(limits.FILE_SIZE_VAR, "2M")
-    return
 
 
 # ----------------------------------------------------------------------------- headers
