@@ -14,9 +14,12 @@ around ``connect()`` and ``getresponse()`` and keep it for the body phase.
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,13 +32,49 @@ from ignition.fetch import limits
 _phase = threading.local()  # the header budget of the request this thread is sending
 
 
+class _Clock:
+    """One daemon thread that fires the armed watches when their time comes (a thread per
+    request would cost more than the request on a fast network)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, Watch]] = []
+        self._thread: threading.Thread | None = None
+
+    def add(self, when: float, ticket: int, watch: Watch) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (when, ticket, watch))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="fetch-watch", daemon=True)
+                self._thread.start()
+            elif self._heap[0][1] == ticket:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap or self._heap[0][0] > time.monotonic():
+                    wait = self._heap[0][0] - time.monotonic() if self._heap else None
+                    self._cond.wait(wait)
+                _, seq, watch = heapq.heappop(self._heap)
+            watch._fire(seq)
+
+
+_clock = _Clock()
+os.register_at_fork(after_in_child=_clock.reset)  # the thread does not survive a fork
+_tickets = itertools.count(1)  # next() on a count is atomic
+
+
 class Watch:
     """Shuts a socket down when the armed budget runs out; ``expired`` tells afterwards."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._dup: socket.socket | None = None
-        self._timer: threading.Timer | None = None
+        self._armed = 0  # the clock's ticket of the current budget; 0: none
         self.reading: socket.socket | None = None  # the socket the response reads from
         self.expired = False
 
@@ -49,29 +88,29 @@ class Watch:
             old.close()
 
     def arm(self, seconds: float | None) -> None:
-        self.disarm()
-        if seconds is None:
-            return
-        timer = threading.Timer(max(seconds, 0.0), self._fire)
-        timer.daemon = True
-        self._timer = timer
-        timer.start()
+        ticket = next(_tickets) if seconds is not None else 0
+        with self._lock:
+            self._armed = ticket  # replaces (disarms) any earlier budget
+        if seconds is not None:
+            _clock.add(time.monotonic() + max(seconds, 0.0), ticket, self)
 
     def disarm(self) -> None:
-        timer, self._timer = self._timer, None
-        if timer is not None:
-            timer.cancel()
-
-    def _fire(self) -> None:
         with self._lock:
+            self._armed = 0  # a ticket that fires later finds it stale
+
+    def _fire(self, ticket: int) -> None:
+        with self._lock:
+            if ticket != self._armed:
+                return
             self.expired = True
             if self._dup is not None:
                 _shutdown(self._dup)
 
     def close(self) -> None:
-        self.disarm()
         with self._lock:
+            self._armed = 0
             dup, self._dup = self._dup, None
+            self.reading = None
         if dup is not None:
             dup.close()
 
