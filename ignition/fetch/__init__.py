@@ -3,7 +3,8 @@
 Every URL scheme goes through one fetcher (:class:`ignition.fetch.fetcher.ResourceFetcher`):
 http/https/tftp/data/s3/arn/gs. It applies the config's timeouts, proxies and CAs,
 decompression and hash verification. A body is returned (or written) only after it verified;
-nothing partial ever reaches the target root.
+nothing partial ever reaches the target root. Every body is bounded in size and time
+(:mod:`ignition.fetch.limits`, :mod:`ignition.fetch.guard`; docs/limits.md).
 
 Errors are a small tree of sentinels (the reference's ``ErrNotFound``, ``ErrNeedNet``, ...);
 providers compare against these types, never against message strings.

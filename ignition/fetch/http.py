@@ -1,4 +1,4 @@
-"""HTTP(S) with the reference's contract (``internal/resource/http.go``, spec §2.7).
+"""HTTP(S) with the reference's contract:
 
 - default headers on every request (``Accept: application/vnd.coreos.ignition+json;...``,
   ``Accept-Encoding: identity``, ``User-Agent: Ignition/<version>``); a config header of the
@@ -6,7 +6,12 @@
 - 200/204 succeed; 404 is :class:`NotFound`; other 4xx fail at once; network errors, header
   timeouts, truncated bodies and 5xx (plus a caller's extra codes) are retried with a backoff
   of 200 ms doubling up to 5 s until ``httpTotal`` expires (forever when it is 0);
-- redirects are followed without the config-supplied headers (at most 10: §8 #13);
+- redirects are followed without the config-supplied headers (at most 10: deviation E6), and only
+  to http or https: any other scheme ends the fetch at once;
+- ``httpResponseHeaders`` bounds the whole wait for headers and ``httpTotal`` the whole
+  request, body included, even when bytes trickle in (:mod:`ignition.fetch.guard`); a body is
+  bounded in size (:mod:`ignition.fetch.limits`), and a local write error is not retried;
+- a header that would break the request (CR, LF, NUL) is refused, naming it, never its value;
 - the config's CAs are added to the system roots; proxies as :mod:`ignition.fetch.proxy`.
 
 urllib3 is imported here only, and this module only when an http(s) URL is fetched: a stage

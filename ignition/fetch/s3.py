@@ -1,4 +1,4 @@
-"""``s3://bucket/key[?versionId=v]`` and S3 ``arn:`` URLs through boto3 (spec §2.8).
+"""``s3://bucket/key[?versionId=v]`` and S3 ``arn:`` URLs through boto3.
 
 Credentials: the usual environment/shared-file chain; the EC2 instance role only when the
 platform allows it (the reference uses the role on the ``aws`` platform only, and contacting
