@@ -25,7 +25,7 @@ class InvalidCompression(FetchError):
 
 
 def parse_hash(spec: str | None) -> tuple[str, str] | None:
-    """``"sha512-ABC.."`` → ``("sha512", "abc..")``; hex compared case-insensitively (deviation E8)."""
+    """``"sha512-ABC.."`` → ``("sha512", "abc..")``; hex compared case-insensitively (E8)."""
     if not spec:
         return None
     func, sep, hexsum = spec.partition("-")
