@@ -180,11 +180,14 @@ def test_trickled_headers_and_body_are_cut_at_http_total(m: Machine) -> None:
 def test_redirect_to_a_local_scheme_ends_the_fetch_at_once(m: Machine, target: str) -> None:
     with http_server() as srv:
         srv.route("/r", Reply(302, headers={"Location": target}))
-        m.write_config(files_config({"path": "/f", "contents": {"source": srv.url + "/r"}}))
+        src = srv.url.replace("://", "://user:pw-secret@") + "/r?token=q-secret"
+        m.write_config(files_config({"path": "/f", "contents": {"source": src}}))
         start = time.monotonic()
         run = files_stage(m)  # httpTotal 0: the reference would retry forever
         assert srv.hits("/r") == 1
     failed_cleanly(run, "only http and https redirects are followed")
+    assert "pw-secret" not in run.text
+    assert "q-secret" not in run.text
     assert time.monotonic() - start < 20
     assert list(m.root.iterdir()) == []
 
