@@ -14,12 +14,16 @@ from typing import BinaryIO
 MiB = 1024 * 1024
 
 CONFIG_SIZE_VAR = "PYIGNITION_MAX_CONFIG_SIZE"
+FILE_SIZE_VAR = "PYIGNITION_MAX_FILE_SIZE"
+GZIP_RATIO_VAR = "PYIGNITION_MAX_GZIP_RATIO"
 YAML_SIZE_VAR = "PYIGNITION_MAX_YAML_SIZE"
 ALIAS_NODES_VAR = "PYIGNITION_MAX_YAML_ALIAS_NODES"
 ERRORS_VAR = "PYIGNITION_MAX_ERRORS"
 SNIPPET_WIDTH_VAR = "PYIGNITION_SNIPPET_WIDTH"
 
 DEFAULT_CONFIG_SIZE = 64 * MiB  # the same bound as a fetched config
+DEFAULT_FILE_SIZE = 8 * 1024 * MiB  # a file body streamed to disk
+DEFAULT_GZIP_RATIO = 200
 # A YAML document costs about a hundred times its size in memory while it is read and
 # checked (a node, a position and a path per value): 4 MiB is far beyond any real Butane,
 # ct or cloud-config file and keeps a run within about a gigabyte.
@@ -30,7 +34,7 @@ DEFAULT_ALIAS_NODES = 400_000
 DEFAULT_ERRORS = 100
 DEFAULT_SNIPPET_WIDTH = 160
 
-_UNITS = {"": 1, "k": 1024, "m": MiB, "g": 1024 * MiB}
+_UNITS = {"": 1, "k": 1024, "m": MiB, "g": 1024 * MiB, "t": 1024 * 1024 * MiB}
 
 
 class LimitSettingError(ValueError):
@@ -39,6 +43,14 @@ class LimitSettingError(ValueError):
 
 def config_size() -> int:
     return _read(CONFIG_SIZE_VAR, DEFAULT_CONFIG_SIZE, units=True)
+
+
+def file_size() -> int:
+    return _read(FILE_SIZE_VAR, DEFAULT_FILE_SIZE, units=True)
+
+
+def gzip_ratio() -> int:
+    return _read(GZIP_RATIO_VAR, DEFAULT_GZIP_RATIO)
 
 
 def yaml_size() -> int:
@@ -71,6 +83,8 @@ def check_all() -> None:
     """Read every variable once: the commands call this first, so a malformed value is a
     usage error before any work (raises :class:`LimitSettingError`)."""
     config_size()
+    file_size()
+    gzip_ratio()
     yaml_size()
     alias_nodes()
     max_errors()
@@ -81,16 +95,17 @@ def _read(var: str, default: int, *, units: bool = False) -> int:
     text = os.environ.get(var, "").strip()
     if not text:
         return default
-    value = _size(text) if units else _number(text)
+    value = parse_size(text) if units else _number(text)
     if value is None or value <= 0:
         shown = text[:32].encode("ascii", "backslashreplace").decode()
-        form = "a size in bytes with an optional K, M or G suffix" if units else "a number"
+        form = "a size in bytes with an optional K, M, G or T suffix" if units else "a number"
         raise LimitSettingError(f"{var} must be {form} above 0, not {shown!r}")
     return value
 
 
-def _size(text: str) -> int | None:
-    low = text.lower().removesuffix("ib").removesuffix("b")
+def parse_size(text: str) -> int | None:
+    """``"16G"``, ``"16GiB"``, ``"512m"``, ``"1048576"`` → bytes; None when malformed."""
+    low = text.strip().lower().removesuffix("ib").removesuffix("b")
     unit = low[-1:] if low[-1:] in _UNITS else ""
     number = _number(low[: len(low) - len(unit)])
     return None if number is None else number * _UNITS[unit]
@@ -105,6 +120,14 @@ def _number(text: str) -> int | None:
 
 class InputTooLarge(ValueError):
     """An input over :func:`config_size`; the message names the variable that raises it."""
+
+
+def human(size: int) -> str:
+    """``67108864`` → ``64 MiB`` (exact multiples only; else bytes)."""
+    for suffix, factor in (("TiB", _UNITS["t"]), ("GiB", _UNITS["g"]), ("MiB", MiB)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {suffix}"
+    return f"{size} bytes"
 
 
 def read_input(stream: BinaryIO) -> bytes:

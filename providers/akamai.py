@@ -13,9 +13,9 @@ Metadata for cloud-config (JSON with ``Accept: application/json``, the same toke
 
 from __future__ import annotations
 
-import gzip
 from typing import ClassVar
 
+from ignition.config.detect import DecompressionError, gunzip
 from ignition.fetch import NeedsNetwork
 from providers import _imds
 from providers.base import InstanceMetadata, Provider, ProviderContext, ProviderError
@@ -56,9 +56,9 @@ class AkamaiProvider(Provider):
         data = _imds.b64decode(data, "akamai user data")
         if data[:2] == b"\x1f\x8b":
             try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError) as exc:
-                raise ProviderError(f"akamai user data: invalid gzip stream: {exc}") from None
+                data = gunzip(data)  # bounded: a gzip bomb is an error, not a MemoryError
+            except DecompressionError as exc:
+                raise ProviderError(f"akamai user data: {exc}") from None
         return data or None
 
     def metadata(self, ctx: ProviderContext) -> InstanceMetadata:

@@ -11,6 +11,7 @@ import socket
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+from ignition.fetch import limits
 from providers import _imds, hostroot
 from providers.base import Provider, ProviderContext, ProviderError
 
@@ -44,14 +45,20 @@ class ApplehvProvider(Provider):
                 hostroot.modprobe("vsock")
             conn = VsockHTTPConnection(HOST_CID, PORT)
         ctx.log.info("fetching config from the host over vsock")
+        limit = limits.config_size()
         try:
             conn.request("GET", "/", headers={"Accept": "application/json"})
             resp = conn.getresponse()
-            body = resp.read()
+            body = resp.read(limit + 1)  # bounded like every fetched config
         except (OSError, http.client.HTTPException) as exc:
             raise ProviderError(f"couldn't fetch config over vsock: {exc}") from None
         finally:
             conn.close()
         if resp.status != 200:
             raise ProviderError(f"vsock config request failed: HTTP {resp.status}")
+        if len(body) > limit:
+            raise ProviderError(
+                f"config over vsock is larger than {limits.human(limit)} "
+                f"(raise the limit with {limits.CONFIG_SIZE_VAR})"
+            )
         return body or None

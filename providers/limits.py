@@ -2,8 +2,9 @@
 
 A config larger than what the platform accepts is refused when the instance is created (or
 silently cut), which users discover only at boot. Sizes are what each cloud's API documents for
-user/custom data (external facts, not verified here; EC2's 16 KiB is in providers.md §1a's
-context). ``encoded`` marks limits that apply to the base64 text the API carries.
+user/custom data (external facts, not verified here). ``encoded`` marks limits that apply to the
+base64 text the API carries. These are advice for the author; what the engine itself accepts
+from a metadata service is bounded by the fetcher (``ignition.fetch.limits``, docs/limits.md).
 """
 
 from __future__ import annotations

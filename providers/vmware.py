@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import platform
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import ClassVar
 
+from ignition.config.detect import DecompressionError, gunzip
 from ignition.config.model import Resource
 from providers import _instance, hostroot
 from providers.base import (
@@ -105,11 +105,12 @@ def decode(data: str, encoding: str) -> bytes:
             return raw
         if enc in ("b64", "base64"):
             return base64.b64decode(b"".join(raw.split()), validate=True)
+        # gunzip is bounded: a gzip bomb is an error, not a MemoryError
         if enc in ("gz", "gzip"):
-            return gzip.decompress(raw)
+            return gunzip(raw)
         if enc in ("gz+base64", "gzip+base64", "gz+b64", "gzip+b64"):
-            return gzip.decompress(base64.b64decode(b"".join(raw.split()), validate=True))
-    except (binascii.Error, ValueError, OSError, EOFError) as exc:
+            return gunzip(base64.b64decode(b"".join(raw.split()), validate=True))
+    except (binascii.Error, ValueError, DecompressionError) as exc:
         raise ProviderError(f"guestinfo config data is not valid {enc}: {exc}") from None
     raise ProviderError(f"unsupported encoding {encoding!r}")
 

@@ -3,6 +3,7 @@ TFTP. Each records what it received so tests can assert retries and headers."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import ipaddress
 import socket
@@ -301,3 +302,90 @@ def make_test_ca(tmp: Path) -> TestCA:
 
 
 Handler = Callable[[], None]
+
+
+# ----------------------------------------------------------------------------- hostile HTTP
+
+Script = Callable[[socket.socket, int], None]  # (connection, hit number of its path from 1)
+
+
+class ScriptedServer:
+    """A bare TCP server on 127.0.0.1 for answers no HTTP library sends: trickled headers,
+    endless or stalled bodies. Each connection's request is read, then the script of its
+    path writes whatever it likes; the connection closes when the script returns."""
+
+    def __init__(self, scripts: dict[str, Script]) -> None:
+        self.scripts = scripts
+        self.hits: dict[str, int] = {}
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=64)
+        self._conns: list[socket.socket] = []
+        self._stop = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            self._conns.append(conn)
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(10)
+            request = b""
+            try:
+                while b"\r\n\r\n" not in request and len(request) < 65536:
+                    data = conn.recv(4096)
+                    if not data:
+                        return
+                    request += data
+                path = request.split(b" ", 2)[1].decode().split("?")[0]
+                n = self.hits[path] = self.hits.get(path, 0) + 1
+                script = self.scripts.get(path)
+                if script is None:
+                    conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                    return
+                script(conn, n)
+            except (OSError, IndexError):
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._listener.close()
+        for conn in self._conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
+@contextmanager
+def scripted_server(scripts: dict[str, Script]) -> Iterator[ScriptedServer]:
+    srv = ScriptedServer(scripts)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def endless_body(conn: socket.socket, n: int) -> None:
+    """200 with no length, then zeros until the client goes away."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+    block = b"\0" * 65536
+    while True:
+        conn.sendall(block)
+
+
+def trickle(data: bytes, every: float) -> Script:
+    """Send ``data`` one byte at a time, ``every`` seconds apart."""
+
+    def script(conn: socket.socket, n: int) -> None:
+        for i in range(len(data)):
+            conn.sendall(data[i : i + 1])
+            time.sleep(every)
+
+    return script

@@ -10,9 +10,8 @@ from __future__ import annotations
 import zlib
 from enum import StrEnum
 
+from ignition.limits import CONFIG_SIZE_VAR, LimitSettingError, config_size, human
 from ignition.record import record
-
-MAX_DECOMPRESSED = 64 * 1024 * 1024  # a config is never this big; refuse gzip bombs
 
 
 class Kind(StrEnum):
@@ -47,16 +46,32 @@ class DecompressionError(ValueError):
 
 
 def gunzip(data: bytes) -> bytes:
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    """Decompress user data, every gzip member of it (as Go's reader does), at most the config
+    size limit in all (a gzip bomb is an error). Data after the last member is ignored."""
     try:
-        out = d.decompress(data, MAX_DECOMPRESSED)
-    except zlib.error as exc:
-        raise DecompressionError(f"invalid gzip data: {exc}") from None
-    if d.unconsumed_tail:
-        raise DecompressionError(f"gzip data expands beyond {MAX_DECOMPRESSED} bytes")
-    if not d.eof:
-        raise DecompressionError("gzip data is truncated")
-    return out
+        limit = config_size()
+    except LimitSettingError as exc:  # a malformed setting
+        raise DecompressionError(str(exc)) from None
+    parts: list[bytes] = []
+    size = 0
+    rest = data
+    while True:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            part = d.decompress(rest, limit + 1 - size)
+        except zlib.error as exc:
+            raise DecompressionError(f"invalid gzip data: {exc}") from None
+        size += len(part)
+        if size > limit:
+            raise DecompressionError(
+                f"gzip data expands beyond {human(limit)} (raise the limit with {CONFIG_SIZE_VAR})"
+            )
+        if not d.eof:
+            raise DecompressionError("gzip data is truncated")
+        parts.append(part)
+        rest = d.unused_data
+        if rest[:2] != b"\x1f\x8b":
+            return b"".join(parts)
 
 
 def detect(raw: bytes) -> UserData:

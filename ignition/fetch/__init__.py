@@ -3,7 +3,8 @@
 Every URL scheme goes through one fetcher (:class:`ignition.fetch.fetcher.ResourceFetcher`):
 http/https/tftp/data/s3/arn/gs. It applies the config's timeouts, proxies and CAs,
 decompression and hash verification. A body is returned (or written) only after it verified;
-nothing partial ever reaches the target root.
+nothing partial ever reaches the target root. Every body is bounded in size and time
+(:mod:`ignition.fetch.limits`, :mod:`ignition.fetch.guard`; docs/limits.md).
 
 Errors are a small tree of sentinels (the reference's ``ErrNotFound``, ``ErrNeedNet``, ...);
 providers compare against these types, never against message strings.
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from ignition.config.model import Resource
 
 __all__ = [
+    "Cancelled",
     "FetchError",
     "FetchOptions",
     "Fetcher",
@@ -28,7 +30,17 @@ __all__ = [
     "NeedsNetwork",
     "NotFound",
     "TimedOut",
+    "TooLarge",
+    "WriteFailed",
 ]
+
+
+def shown(text: str, limit: int = 64) -> str:
+    """``text`` quoted for a message: control and other unprintable characters escaped, cut
+    to ``limit`` characters (for what a server or a config sends: names, schemes, reasons)."""
+    cut = text[:limit]
+    out = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in cut)
+    return f'"{out}"' + ("..." if len(text) > limit else "")
 
 
 class NeedsNetwork(FetchError):
@@ -41,6 +53,18 @@ class HashMismatch(FetchError):
 
 class TimedOut(FetchError):
     """``timeouts.httpTotal`` (or a provider's own limit) expired before a body arrived."""
+
+
+class TooLarge(FetchError):
+    """The body (or what gzip made of it) passed a limit of :mod:`ignition.fetch.limits`."""
+
+
+class Cancelled(FetchError):
+    """Another fetch of the same batch failed first (:mod:`ignition.fetch.parallel`)."""
+
+
+class WriteFailed(FetchError):
+    """Writing the body failed locally (disk full, file too large, I/O error): no retry."""
 
 
 @record

@@ -8,6 +8,7 @@ dispatches on the URL scheme. Everything is streamed through :class:`~ignition.f
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 import time
@@ -21,6 +22,7 @@ from ignition.record import field, record
 if TYPE_CHECKING:
     from ignition.config.model import Config, Resource
     from ignition.fetch.http import HttpClient
+    from ignition.fetch.limits import BodyLimit
     from ignition.fetch.proxy import ProxySettings
     from ignition.fetch.stream import Sink
     from ignition.log import Logger
@@ -105,32 +107,49 @@ class ResourceFetcher:
     # ------------------------------------------------------------------ fetching
 
     def fetch(self, resource: Resource, *, what: str = "resource") -> bytes:
+        """Into memory: bounded by ``PYIGNITION_MAX_CONFIG_SIZE``."""
+        from ignition.fetch import limits
+
         buf = io.BytesIO()
-        self.fetch_to(resource, buf, what=what)
+        self.fetch_url_to(resource.source or "", buf, _options(resource), limits.memory())
         return buf.getvalue()
 
     def fetch_to(self, resource: Resource, out: BinaryIO, *, what: str = "resource") -> str:
-        """Stream, decompress and verify ``resource`` into ``out``; return the hex digest."""
-        headers = {h.name: h.value for h in resource.http_headers if h.value is not None}
-        opts = FetchOptions(
-            headers=headers,
-            compression=resource.compression,
-            hash=resource.verification.hash,
-        )
-        return self.fetch_url_to(resource.source or "", out, opts)
+        """Stream, decompress and verify ``resource`` into ``out``; return the hex digest.
+        Bounded by ``PYIGNITION_MAX_FILE_SIZE``."""
+        from ignition.fetch import limits
+
+        return self.fetch_url_to(resource.source or "", out, _options(resource), limits.file())
 
     def fetch_url(self, url: str, options: FetchOptions | None = None) -> bytes:
+        from ignition.fetch import limits
+
         buf = io.BytesIO()
-        self.fetch_url_to(url, buf, options or FetchOptions())
+        self.fetch_url_to(url, buf, options or FetchOptions(), limits.memory())
         return buf.getvalue()
 
-    def fetch_url_to(self, url: str, out: BinaryIO, opts: FetchOptions) -> str:
+    def fetch_url_to(self, url: str, out: BinaryIO, opts: FetchOptions, limit: BodyLimit) -> str:
+        """On any failure ``out`` is left as it was found: nothing partial survives."""
         from ignition.fetch.stream import Sink
 
-        sink = Sink(out, compression=opts.compression, hash_spec=opts.hash, max_size=opts.max_size)
-        if url:
-            self._dispatch(url, sink, opts)
-        return sink.finish()
+        sink = Sink(
+            out,
+            limit=limit.capped(opts.max_size),
+            compression=opts.compression,
+            hash_spec=opts.hash,
+            cancel=self.cancel,
+        )
+        try:
+            if url:
+                self._dispatch(url, sink, opts)
+            return sink.finish()
+        except BaseException as exc:
+            with contextlib.suppress(FetchError):
+                sink.reset()
+            if isinstance(exc, Exception) and not isinstance(exc, FetchError):
+                # a library's message may quote a header value or a URL with credentials
+                raise FetchError(f"unexpected {type(exc).__name__} while fetching") from None
+            raise
 
     def _dispatch(self, url: str, sink: Sink, opts: FetchOptions) -> None:
         from ignition import redact
@@ -190,6 +209,7 @@ class ResourceFetcher:
                 sink,
                 instance_role=self.cloud.instance_role,
                 region_hint=self.cloud.region_hint,
+                deadline=time.monotonic() + total if total else None,
             )
         else:  # gs
             self._fetch_gs(u.host, u.path, sink, opts, total, header)
@@ -219,3 +239,11 @@ class ResourceFetcher:
             header_timeout=header or None,
             cancel=self.cancel,
         )
+
+
+def _options(resource: Resource) -> FetchOptions:
+    return FetchOptions(
+        headers={h.name: h.value for h in resource.http_headers if h.value is not None},
+        compression=resource.compression,
+        hash=resource.verification.hash,
+    )

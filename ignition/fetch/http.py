@@ -1,4 +1,4 @@
-"""HTTP(S) with the reference's contract (``internal/resource/http.go``, spec §2.7).
+"""HTTP(S) with the reference's contract:
 
 - default headers on every request (``Accept: application/vnd.coreos.ignition+json;...``,
   ``Accept-Encoding: identity``, ``User-Agent: Ignition/<version>``); a config header of the
@@ -6,7 +6,12 @@
 - 200/204 succeed; 404 is :class:`NotFound`; other 4xx fail at once; network errors, header
   timeouts, truncated bodies and 5xx (plus a caller's extra codes) are retried with a backoff
   of 200 ms doubling up to 5 s until ``httpTotal`` expires (forever when it is 0);
-- redirects are followed without the config-supplied headers (at most 10: §8 #13);
+- redirects are followed without the config-supplied headers (at most 10: deviation E6), and only
+  to http or https: any other scheme ends the fetch at once;
+- ``httpResponseHeaders`` bounds the whole wait for headers and ``httpTotal`` the whole
+  request, body included, even when bytes trickle in (:mod:`ignition.fetch.guard`); a body is
+  bounded in size (:mod:`ignition.fetch.limits`), and a local write error is not retried;
+- a header that would break the request (CR, LF, NUL) is refused, naming it, never its value;
 - the config's CAs are added to the system roots; proxies as :mod:`ignition.fetch.proxy`.
 
 urllib3 is imported here only, and this module only when an http(s) URL is fetched: a stage
@@ -15,7 +20,6 @@ process that fetches nothing never pays for it.
 
 from __future__ import annotations
 
-import contextlib
 import http
 import ssl
 import threading
@@ -29,7 +33,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 
 from ignition import __version__, redact
 from ignition.errors import FetchError, NotFound
-from ignition.fetch import TimedOut
+from ignition.fetch import Cancelled, TimedOut, guard, limits, shown
 from ignition.fetch.proxy import ProxySettings
 from ignition.fetch.stream import Sink
 
@@ -42,6 +46,9 @@ FIRST_BACKOFF = 0.2
 MAX_BACKOFF = 5.0
 MAX_REDIRECTS = 10
 CHUNK = 256 * 1024
+REDIRECTS = (301, 302, 303, 307, 308)
+# RFC 9110 token characters: what a header name may be made of
+TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def default_headers() -> dict[str, str]:
@@ -57,16 +64,26 @@ def merged_headers(extra: Mapping[str, str]) -> dict[str, str]:
     for name, value in extra.items():
         for k in [k for k in out if k.lower() == name.lower()]:
             del out[k]
-        out[name] = value
+        out[name] = wire_value(name, value)
     return out
+
+
+def wire_value(name: str, value: str) -> str:
+    """Refuse a header that would break the request (CR/LF/NUL would even smuggle headers);
+    errors name the header, never its value (a token, often). Non-Latin-1 text goes out as
+    UTF-8 bytes, as Go sends it."""
+    if not name or not set(name) <= TOKEN:
+        raise FetchError(f"invalid HTTP header name {shown(name)}: not an HTTP token")
+    if any((c < " " and c != "\t") or c == "\x7f" for c in value):
+        raise FetchError(
+            f"invalid value for HTTP header {name}: it contains a control character "
+            "(CR, LF, NUL...)"
+        )
+    return value.encode("utf-8", "replace").decode("latin-1")
 
 
 class _Retry(Exception):
     """An attempt failed in a way the reference retries."""
-
-
-class Cancelled(FetchError):
-    pass
 
 
 class HttpClient:
@@ -102,7 +119,7 @@ class HttpClient:
                     "maxsize": 16,
                     "retries": False,
                 }
-                mgr = (
+                mgr = guard.guarded(
                     urllib3.ProxyManager(proxy, **kw)
                     if proxy is not None
                     else urllib3.PoolManager(**kw)
@@ -168,21 +185,24 @@ class HttpClient:
             resp = self._send(
                 current, method, body, hdrs, deadline, header_timeout, source_port_max
             )
+            conn, read_all = resp.connection, False
             try:
-                if resp.status in (301, 302, 303, 307, 308) and resp.headers.get("Location"):
+                if resp.status in REDIRECTS and resp.headers.get("Location"):
                     # Go follows the redirect; the reference's hook drops the headers the
                     # config supplied (they may be credentials meant for the first host).
-                    current = urljoin(current, resp.headers["Location"])
+                    current = redirect_target(current, resp.headers["Location"])
                     hdrs = default_headers()
                     if resp.status in (301, 302, 303) and method not in ("GET", "HEAD"):
                         method, body = "GET", None
                     continue
                 self._handle(resp, sink, retry_codes, deadline, method)
+                read_all = True
                 return
             finally:
-                # an unread body would poison the pooled connection for the next request
-                with contextlib.suppress(Urllib3Error, OSError):
-                    resp.drain_conn()
+                guard.release(conn)
+                if not read_all:
+                    # never drain an unread body to reuse the connection: it may not end
+                    resp.close()
                 resp.release_conn()
         raise FetchError(f"stopped after {MAX_REDIRECTS} redirects")
 
@@ -199,24 +219,25 @@ class HttpClient:
         parts = urlsplit(url)
         proxy = self.proxy.proxy_for(parts.scheme, parts.hostname or "", parts.port)
         connect: float | None = CONNECT_TIMEOUT
-        read = header_timeout or None
+        read = header_timeout or None  # for the whole header phase, not one recv()
         if deadline is not None:
             left = max(deadline - time.monotonic(), 0.001)
             connect = min(CONNECT_TIMEOUT, left)
             read = min(read, left) if read else left
         manager = self._manager(proxy) if not source_port_max else _bound(source_port_max)
         try:
-            return manager.request(
-                method,
-                url,
-                body=body,
-                headers=dict(headers),
-                redirect=False,
-                retries=False,
-                preload_content=False,
-                decode_content=False,
-                timeout=urllib3.Timeout(connect=connect, read=read),
-            )
+            with guard.header_budget(read):
+                return manager.request(
+                    method,
+                    url,
+                    body=body,
+                    headers=dict(headers),
+                    redirect=False,
+                    retries=False,
+                    preload_content=False,
+                    decode_content=False,
+                    timeout=urllib3.Timeout(connect=connect, read=read or limits.IDLE_TIMEOUT),
+                )
         except (Urllib3Error, OSError) as exc:
             self.log.info(f"{method} error: {_describe(exc)}")
             verify = _cert_error(exc)
@@ -242,16 +263,22 @@ class HttpClient:
         if status not in (200, 204) and not (method != "GET" and 200 <= status < 300):
             raise FetchError(f"failed to fetch resource: {status} {_status_text(status)}")
         sink.reset()
-        _relax_body_timeout(resp, deadline)
-        try:
-            for chunk in resp.stream(CHUNK, decode_content=False):
-                sink.write(chunk)
-                if deadline is not None and time.monotonic() > deadline:
-                    raise TimedOut("unable to fetch resource in time")
-        except (Urllib3Error, OSError) as exc:
-            self.log.info(f"{method} error: body: {_describe(exc)}")
-            sink.reset()
-            raise _Retry from None
+        length = resp.length_remaining
+        if length is not None:
+            sink.expect(length)  # a declared size past the limit fails before any read
+        budget = deadline - time.monotonic() if deadline is not None else None
+        with guard.body_phase(resp, budget) as watch:
+            try:
+                for chunk in resp.stream(CHUNK, decode_content=False):
+                    sink.write(chunk)
+            except (Urllib3Error, OSError) as exc:
+                if watch.expired:
+                    raise TimedOut("unable to fetch resource in time") from None
+                self.log.info(f"{method} error: body: {_describe(exc)}")
+                sink.reset()
+                raise _Retry from None
+            if watch.expired:  # a body without a length, cut short, looks complete
+                raise TimedOut("unable to fetch resource in time")
 
 
 def _bound(port_max: int) -> urllib3.PoolManager:
@@ -260,18 +287,27 @@ def _bound(port_max: int) -> urllib3.PoolManager:
     import random
 
     port = random.randint(1, port_max)
-    return urllib3.PoolManager(source_address=("", port), retries=False, maxsize=1)
+    return guard.guarded(urllib3.PoolManager(source_address=("", port), retries=False, maxsize=1))
 
 
-def _relax_body_timeout(resp: urllib3.BaseHTTPResponse, deadline: float | None) -> None:
-    """``httpResponseHeaders`` limits the wait for headers only (Go's ResponseHeaderTimeout);
-    the body is bounded by ``httpTotal`` alone."""
-    conn = getattr(resp, "connection", None)
-    sock = getattr(conn, "sock", None)
-    if sock is None:
-        return
-    with contextlib.suppress(OSError):
-        sock.settimeout(max(deadline - time.monotonic(), 0.001) if deadline else None)
+def redirect_target(current: str, location: str) -> str:
+    """The URL a redirect leads to; anything but http(s) ends the fetch (a ``file:`` or
+    ``data:`` URL would read local data or inject a body; retrying cannot help)."""
+    try:
+        target = urljoin(current, location)
+        parts = urlsplit(target)
+        _ = parts.port  # a malformed port raises here
+    except ValueError:
+        raise FetchError("invalid redirect location") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        # urlsplit takes a scheme only when it is made of letters, digits, "+", "-", "."
+        raise FetchError(
+            f"redirect to a {parts.scheme[:16]}: URL refused: only http and https redirects "
+            "are followed"
+        )
+    if not parts.hostname or any(c < " " or c == "\x7f" for c in target):
+        raise FetchError("invalid redirect location")
+    return target
 
 
 def _cert_error(exc: BaseException) -> str | None:

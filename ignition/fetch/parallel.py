@@ -3,7 +3,8 @@
 The reference fetches remote file contents one at a time; with link latency that dominates
 the files stage. Here every remote body of a stage is fetched concurrently by at most
 ``MAX_WORKERS`` threads before anything is written. The first failure (in job order, not in
-completion order, so the error reported is deterministic) cancels the others' retries.
+completion order, so the error reported is deterministic) cancels the others: their retries and
+the bodies they are receiving.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from ignition.fetch import Cancelled
 from ignition.fetch.fetcher import ResourceFetcher
 
 MAX_WORKERS = 16
@@ -38,9 +40,7 @@ def run_all(fetcher: ResourceFetcher, jobs: Sequence[Callable[[], T]]) -> list[T
         futures = [pool.submit(guarded, job) for job in jobs]
         errors = [f.exception() for f in futures]
     fetcher.cancel.clear()
-    first_real = next(
-        (e for e in errors if e is not None and type(e).__name__ != "Cancelled"), None
-    )
+    first_real = next((e for e in errors if e is not None and not isinstance(e, Cancelled)), None)
     first = first_real or next((e for e in errors if e is not None), None)
     if first is not None:
         raise first

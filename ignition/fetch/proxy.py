@@ -1,7 +1,7 @@
 """Proxy choice with Go's ``httpproxy`` semantics (what the reference uses).
 
 - ``http://`` URLs use ``httpProxy``, ``https://`` URLs use ``httpsProxy`` (the reference's
-  docs say httpProxy also covers HTTPS; its code does not, §8 #12, and neither do we);
+  docs say httpProxy also covers HTTPS; its code does not, and neither do we);
 - ``noProxy`` entries: ``*``, IP addresses, CIDR ranges, ``domain`` (itself and subdomains),
   ``.domain`` (subdomains only), each with an optional ``:port``;
 - ``localhost`` and loopback addresses are never proxied;

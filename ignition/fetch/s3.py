@@ -1,4 +1,4 @@
-"""``s3://bucket/key[?versionId=v]`` and S3 ``arn:`` URLs through boto3 (spec §2.8).
+"""``s3://bucket/key[?versionId=v]`` and S3 ``arn:`` URLs through boto3.
 
 Credentials: the usual environment/shared-file chain; the EC2 instance role only when the
 platform allows it (the reference uses the role on the ``aws`` platform only, and contacting
@@ -14,11 +14,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from ignition.errors import FetchError, NotFound
+from ignition.fetch import TimedOut
+from ignition.fetch.limits import IDLE_TIMEOUT
 from ignition.fetch.stream import Sink
+
+CONNECT_TIMEOUT = 30.0
 
 PARTITION_REGIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
 CHUNK = 256 * 1024
@@ -58,7 +64,15 @@ def parse_arn(opaque: str, version_id: str | None) -> S3Object:
     return S3Object(bucket, key, version_id, PARTITION_REGIONS.get(partition, "us-east-1"))
 
 
-def fetch(obj: S3Object, sink: Sink, *, instance_role: bool, region_hint: str | None) -> None:
+def fetch(
+    obj: S3Object,
+    sink: Sink,
+    *,
+    instance_role: bool,
+    region_hint: str | None,
+    deadline: float | None = None,
+) -> None:
+    """``deadline`` (``httpTotal``) bounds each read and cuts the body when it passes."""
     try:
         import boto3
         from botocore import UNSIGNED
@@ -91,9 +105,12 @@ def fetch(obj: S3Object, sink: Sink, *, instance_role: bool, region_hint: str | 
     )
 
     def client(region: str, anonymous: bool) -> Any:
+        left = _left(deadline)
         cfg = BotoConfig(
             signature_version=UNSIGNED if anonymous else None,
             retries={"max_attempts": 5, "mode": "standard"},
+            connect_timeout=min(CONNECT_TIMEOUT, left),
+            read_timeout=min(IDLE_TIMEOUT, left),
         )
         return session.client("s3", region_name=region, config=cfg)
 
@@ -105,8 +122,7 @@ def fetch(obj: S3Object, sink: Sink, *, instance_role: bool, region_hint: str | 
             kwargs["VersionId"] = obj.version_id
         resp = s3.get_object(**kwargs)
         sink.reset()
-        for chunk in resp["Body"].iter_chunks(CHUNK):
-            sink.write(chunk)
+        _stream(resp["Body"], sink, deadline)
 
     try:
         try:
@@ -121,7 +137,37 @@ def fetch(obj: S3Object, sink: Sink, *, instance_role: bool, region_hint: str | 
             raise NotFound(f"resource not found (S3: {code})") from None
         raise FetchError(f"S3 GetObject failed: {code}") from None
     except BotoCoreError as exc:
+        if deadline is not None and time.monotonic() >= deadline:
+            raise TimedOut("unable to fetch resource in time") from None
         raise FetchError(f"S3 request failed: {type(exc).__name__}") from None
+
+
+def _left(deadline: float | None) -> float:
+    if deadline is None:
+        return IDLE_TIMEOUT
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimedOut("unable to fetch resource in time")
+    return left
+
+
+def _stream(body: Any, sink: Sink, deadline: float | None) -> None:
+    """Copy the object's body; a body still arriving at the deadline is cut (a read timeout
+    alone restarts with every byte of a trickle)."""
+    raw = getattr(body, "_raw_stream", None)
+    cut = getattr(raw, "shutdown", None)
+    timer = None
+    if deadline is not None and cut is not None:
+        timer = threading.Timer(max(deadline - time.monotonic(), 0.0), cut)
+        timer.daemon = True
+        timer.start()
+    try:
+        for chunk in body.iter_chunks(CHUNK):
+            sink.write(chunk)
+            _left(deadline)
+    finally:
+        if timer is not None:
+            timer.cancel()
 
 
 def _bucket_region(s3: Any, obj: S3Object, hint: str) -> str:

@@ -9,11 +9,13 @@ truncated or mismatched body never survives.
 from __future__ import annotations
 
 import hashlib
+import threading
 import zlib
 from typing import BinaryIO
 
 from ignition.errors import FetchError
-from ignition.fetch import HashMismatch
+from ignition.fetch import Cancelled, HashMismatch, TooLarge, WriteFailed
+from ignition.fetch.limits import DECOMPRESS_STEP, GZIP_RATIO_VAR, RATIO_FLOOR, BodyLimit, human
 
 HASH_FUNCS = {"sha512": hashlib.sha512, "sha256": hashlib.sha256}
 
@@ -23,7 +25,7 @@ class InvalidCompression(FetchError):
 
 
 def parse_hash(spec: str | None) -> tuple[str, str] | None:
-    """``"sha512-ABC.."`` → ``("sha512", "abc..")``; hex compared case-insensitively (§8 #3)."""
+    """``"sha512-ABC.."`` → ``("sha512", "abc..")``; hex compared case-insensitively (E8)."""
     if not spec:
         return None
     func, sep, hexsum = spec.partition("-")
@@ -41,67 +43,110 @@ def check_compression(compression: str | None) -> bool:
 
 
 class Sink:
-    """Receives raw body chunks; call :meth:`finish` once the body is complete."""
+    """Receives raw body chunks; call :meth:`finish` once the body is complete.
+
+    Bounded: the raw stream and the decompressed output each stop at ``limit.size``, gzip
+    output past :data:`~ignition.fetch.limits.RATIO_FLOOR` stops at ``limit.ratio`` times the
+    input, and one call never decompresses more than ``DECOMPRESS_STEP`` at a time. A write
+    error on ``out`` (disk full, file too large) is :class:`WriteFailed`, never retried."""
 
     def __init__(
         self,
         out: BinaryIO,
         *,
+        limit: BodyLimit,
         compression: str | None = None,
         hash_spec: str | None = None,
-        max_size: int | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         self.out = out
+        self.limit = limit
+        self.cancel = cancel  # set when another fetch of the batch failed: stop mid-body
         self.gzip = check_compression(compression)
         self.expected = parse_hash(hash_spec)
-        self.max_size = max_size
         self._start = out.tell()
         self.reset()
 
     def reset(self) -> None:
         """Forget everything written so far (a retry starts the body again)."""
-        self.out.seek(self._start)
-        self.out.truncate()
+        try:
+            self.out.seek(self._start)
+            self.out.truncate()
+        except OSError as exc:
+            raise WriteFailed(f"cannot write the body: {exc.strerror or exc}") from None
         self.size = 0
         self.raw_size = 0
         self._dec = zlib.decompressobj(16 + zlib.MAX_WBITS) if self.gzip else None
         func = self.expected[0] if self.expected else "sha512"
         self._hash = HASH_FUNCS[func]()
 
+    def expect(self, length: int) -> None:
+        """The body declares ``length`` bytes: refuse it now if that is over the limit."""
+        if length > self.limit.size:
+            raise self._too_large()
+
     def write(self, chunk: bytes) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled("cancelled")
         self.raw_size += len(chunk)
+        if self.raw_size > self.limit.size:
+            raise self._too_large()
         if self._dec is None:
             self._emit(chunk)
             return
-        while chunk:
+        data = chunk
+        while True:
             try:
-                self._emit(self._dec.decompress(chunk))
+                out = self._dec.decompress(data, DECOMPRESS_STEP)
             except zlib.error as exc:
                 raise FetchError(f"gzip: invalid data: {exc}") from None
-            chunk = self._dec.unused_data
-            if chunk:  # concatenated gzip members, as Go's gzip reader accepts
+            self._emit(out)
+            if self._dec.eof:
+                data = self._dec.unused_data  # concatenated members, as Go's gzip reader reads
+                if not data:
+                    return
                 self._dec = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            elif self._dec.unconsumed_tail or len(out) == DECOMPRESS_STEP:
+                data = self._dec.unconsumed_tail  # more output is waiting: take it in steps
+            else:
+                return
 
     def _emit(self, data: bytes) -> None:
         if not data:
             return
         self.size += len(data)
-        if self.max_size is not None and self.size > self.max_size:
-            raise FetchError(f"resource is larger than {self.max_size} bytes")
+        if self.size > self.limit.size:
+            raise self._too_large()
+        if self.size > RATIO_FLOOR and self.size > self.limit.ratio * self.raw_size:
+            raise TooLarge(
+                f"gzip data expands more than {self.limit.ratio} times "
+                f"(raise the limit with {GZIP_RATIO_VAR})"
+            )
         self._hash.update(data)
-        self.out.write(data)
+        try:
+            self.out.write(data)
+        except OSError as exc:
+            raise WriteFailed(f"cannot write the body: {exc.strerror or exc}") from None
+
+    def _too_large(self) -> TooLarge:
+        return TooLarge(
+            f"body is larger than {human(self.limit.size)} "
+            f"(raise the limit with {self.limit.size_var})"
+        )
 
     def finish(self) -> str:
         """Flush, verify, return the hex digest (sha512 unless the config named sha256)."""
         if self._dec is not None:
-            tail = self._dec.flush()
+            self.write(b"")  # what a full last step left behind
             if not self._dec.eof:
                 raise FetchError("gzip: unexpected EOF (truncated compressed data)")
-            self._emit(tail)
         digest = self._hash.hexdigest()
         if self.expected is not None and digest != self.expected[1]:
             raise HashMismatch(
                 f"hash verification failed (calculated {digest} but expected {self.expected[1]})"
             )
-        self.out.flush()
+        try:
+            self.out.flush()
+        except OSError as exc:
+            raise WriteFailed(f"cannot write the body: {exc.strerror or exc}") from None
         return digest

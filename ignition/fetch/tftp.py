@@ -3,7 +3,9 @@
 The reference reads ``tftp://host[:69]/path`` with an octet-mode RRQ and streams the blocks
 through decompression and hashing. We ask for a larger block size and the transfer size (a
 server that ignores options just sends 512-byte blocks), retransmit the last packet after a
-1 s silence (5 times), and treat an error packet "file not found" as :class:`NotFound`.
+1 s silence (5 times), and treat an error packet "file not found" as :class:`NotFound`. A
+server that sends nothing new for ``STALL`` seconds (only duplicates, strays or silence) is
+given up on; the body is bounded by the sink.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import struct
 import time
 
 from ignition.errors import FetchError, NotFound
-from ignition.fetch import TimedOut
+from ignition.fetch import TimedOut, shown
 from ignition.fetch.stream import Sink
 
 RRQ, DATA, ACK, ERROR, OACK = 1, 3, 4, 5, 6
 BLKSIZE = 1428  # fits a 1500-byte MTU
 RETRANSMIT_AFTER = 1.0
 MAX_RETRANSMITS = 5
+STALL = RETRANSMIT_AFTER * (MAX_RETRANSMITS + 1)
 
 
 def fetch(host: str, port: int | None, path: str, sink: Sink, *, deadline: float | None) -> None:
@@ -53,7 +56,10 @@ def _transfer(
     peer: tuple[object, ...] | None = None
     tries = 0
     sock.sendto(request, addr)
+    progress = time.monotonic()
     while True:
+        if time.monotonic() - progress > STALL:
+            raise FetchError("tftp: server stopped sending")
         timeout = RETRANSMIT_AFTER
         if deadline is not None:
             left = deadline - time.monotonic()
@@ -81,8 +87,8 @@ def _transfer(
             code = struct.unpack("!H", packet[2:4])[0]
             msg = packet[4:].split(b"\0", 1)[0].decode("utf-8", "replace")
             if code == 1 or "no such file" in msg.lower() or "not found" in msg.lower():
-                raise NotFound(f"resource not found (tftp: {msg})")
-            raise FetchError(f"tftp: server error {code}: {msg}")
+                raise NotFound(f"resource not found (tftp: {shown(msg)})")
+            raise FetchError(f"tftp: server error {code}: {shown(msg)}")
         if opcode == OACK:
             opts = packet[2:].split(b"\0")
             for key, value in zip(opts[::2], opts[1::2], strict=False):
@@ -95,6 +101,7 @@ def _transfer(
             continue
         (block,) = struct.unpack("!H", packet[2:4])
         if block == expected & 0xFFFF:
+            progress = time.monotonic()
             data = packet[4:]
             sink.write(data)
             last_sent = struct.pack("!HH", ACK, block)

@@ -13,7 +13,7 @@ import pytest
 
 from ignition.config.model import Resource, Verification
 from ignition.errors import FetchError, NotFound
-from ignition.fetch import parallel
+from ignition.fetch import TooLarge, parallel
 from ignition.fetch.fetcher import ResourceFetcher
 from tests.servers import Reply, TFTPServer, http_server
 
@@ -102,6 +102,13 @@ def test_s3_missing_key_and_compression(logger: Any, s3: Any) -> None:
         make(logger).fetch(Resource(source="s3://ign/nope"))
     with pytest.raises(FetchError, match="compression is not supported"):
         make(logger).fetch(Resource(source="s3://ign/dir/config.ign", compression="gzip"))
+
+
+def test_s3_body_is_bounded(logger: Any, s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    s3.put_object(Bucket="ign", Key="big", Body=b"s" * (2 * 1024 * 1024))
+    monkeypatch.setenv("PYIGNITION_MAX_CONFIG_SIZE", "1M")
+    with pytest.raises(TooLarge, match="PYIGNITION_MAX_CONFIG_SIZE"):
+        make(logger).fetch(Resource(source="s3://ign/big"))
 
 
 def test_gs_through_the_json_api(logger: Any) -> None:
