@@ -34,10 +34,11 @@ class BodyLimit:
     ratio: int
 
     def capped(self, max_size: int | None) -> BodyLimit:
-        """This limit, lowered to a caller's own ``max_size`` (never raised by it)."""
+        """This limit, lowered to a caller's own ``max_size`` (never raised by it); a fixed cap
+        has no variable to point at."""
         if max_size is None or max_size >= self.size:
             return self
-        return BodyLimit(max_size, self.size_var, self.ratio)
+        return BodyLimit(max_size, "", self.ratio)
 
 
 def memory() -> BodyLimit:

@@ -129,10 +129,8 @@ class Sink:
             raise WriteFailed(f"cannot write the body: {exc.strerror or exc}") from None
 
     def _too_large(self) -> TooLarge:
-        return TooLarge(
-            f"body is larger than {human(self.limit.size)} "
-            f"(raise the limit with {self.limit.size_var})"
-        )
+        hint = f" (raise the limit with {self.limit.size_var})" if self.limit.size_var else ""
+        return TooLarge(f"body is larger than {human(self.limit.size)}{hint}")
 
     def finish(self) -> str:
         """Flush, verify, return the hex digest (sha512 unless the config named sha256)."""

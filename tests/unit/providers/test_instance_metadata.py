@@ -602,7 +602,7 @@ def test_oracle_instance_and_first_vnic(ctx: tuple[ProviderContext, StandIn]) ->
     ("body", "message"),
     [
         (b"[" * 100_000 + b"]" * 100_000, "is not (JSON|YAML)"),
-        (b"{" + b" " * (1 << 20) + b"}", "larger than 1048576 bytes"),
+        (b"{" + b" " * (1 << 20) + b"}", "larger than 1 MiB"),
         (b"<html>blocked</html>", "is not JSON|nothing"),
     ],
 )
