@@ -61,14 +61,23 @@ def test_header_with_crlf_fails_cleanly_without_printing_it(m: Machine) -> None:
     with http_server() as srv:
         srv.route("/f", Reply(200, b"x"))
         header = {"name": "Authorization", "value": f"Bearer {TOKEN}\r\nX-Evil: 1"}
-        m.write_config(
-            files_config(
-                {"path": "/etc/x", "contents": {"source": srv.url + "/f", "httpHeaders": [header]}}
-            )
+        config = files_config(
+            {"path": "/etc/x", "contents": {"source": srv.url + "/f", "httpHeaders": [header]}}
         )
-        run = files_stage(m)
+        m.write_config(config)
+        fetch = m.stage("fetch")  # validation refuses it first, at its line and column
+        failed_cleanly(fetch, "$.storage.files.0.contents.httpHeaders.0.value, line 1 col")
+        # a cache holding it anyway: the fetcher itself refuses to send it
+        header["value"] = "PLACEHOLDER"
+        m.write_config(config)
+        assert m.stage("fetch").code == 0
+        m.cache.write_text(
+            m.cache.read_text().replace("PLACEHOLDER", f"Bearer {TOKEN}\\r\\nX-Evil: 1")
+        )
+        run = m.stage("files")
     failed_cleanly(run, "Authorization")
-    assert TOKEN not in run.text
+    for text in (fetch.text, run.text):
+        assert TOKEN not in text
     assert list(m.root.iterdir()) == []
 
 

@@ -281,44 +281,60 @@ NUL_CONFIG = (
 )
 
 
+def tampered_cache(m: Machine, config: str, placeholder: str, value: str) -> None:
+    """The cache of ``config`` (valid, fetched) with ``placeholder`` swapped for ``value`` in
+    the JSON text: what a stage must survive when the cache holds what validation refuses."""
+    m.write_config(config)
+    assert m.stage("fetch").code == 0
+    m.cache.write_text(m.cache.read_text().replace(placeholder, value))
+
+
 def test_a_nul_byte_in_a_path_is_a_located_error_in_the_stage_plan_and_apply(m: Machine) -> None:
     m.write_config(NUL_CONFIG)
-    assert m.stage("fetch").code == 0
-    message = '$.storage.files.1.path: file "/etc/a\\u0000b": the path contains a NUL byte'
-    r = m.stage("files")
-    assert r.code == 1
-    assert message in r.out
+    fetch = m.stage("fetch")  # the fetch stage validates: refused at its line and column
+    assert fetch.code == 1
+    assert "$.storage.files.1.path, line 1 col" in fetch.out
     plan = subprocess.run(
         [sys.executable, "-m", "ignition", "plan", "-platform", "file", "-root", str(m.root),
          str(m.tmp / "config.ign")],
         capture_output=True, text=True, env=m.env(),
     )  # fmt: skip
     assert plan.returncode == 1
-    assert message in plan.stderr
+    assert "$.storage.files.1.path" in plan.stdout + plan.stderr
     p = apply(m.root, m.tmp / "config.ign")
     assert p.returncode == 1
-    assert message in p.stdout
-    for text in (r.text, plan.stdout + plan.stderr, p.stdout + p.stderr):
+    assert "$.storage.files.1.path" in p.stdout + p.stderr
+    # a cache that holds one anyway: the files stage refuses it before writing
+    tampered_cache(m, NUL_CONFIG.replace("a\\u0000b", "aNULb"), "aNULb", "a\\u0000b")
+    r = m.stage("files")
+    assert r.code == 1
+    assert '$.storage.files.1.path: file "/etc/a\\u0000b": the path contains a NUL byte' in r.out
+    for text in (fetch.text, r.text, plan.stdout + plan.stderr, p.stdout + p.stderr):
         assert "Traceback" not in text
         assert "\0" not in text
     assert list(m.root.iterdir()) == []
 
 
 def test_a_nul_byte_in_a_link_target_is_a_located_error(m: Machine) -> None:
-    code, out = files_stage(
-        m,
-        cfg(
-            storage={
-                "links": [
-                    {"path": "/soft", "target": "/a\0b"},
-                    {"path": "/hard", "target": "/c\0d", "hard": True},
-                ]
-            }
-        ),
+    config = cfg(
+        storage={
+            "links": [
+                {"path": "/soft", "target": "/aNULb"},
+                {"path": "/hard", "target": "/cNULd", "hard": True},
+            ]
+        }
     )
-    assert code == 1
-    assert '$.storage.links.0.target: symlink "/soft": the path contains a NUL byte' in out
-    assert '$.storage.links.1.target: hard link "/hard": target "/c\\u0000d": the path ' in out
+    m.write_config(json.dumps(config).replace("NUL", "\\u0000"))
+    fetch = m.stage("fetch")
+    assert fetch.code == 1
+    assert "$.storage.links.0.target, line 1 col" in fetch.out
+    assert "$.storage.links.1.target, line 1 col" in fetch.out
+    tampered_cache(m, json.dumps(config), "NUL", "\\u0000")
+    r = m.stage("files")
+    assert r.code == 1
+    assert '$.storage.links.0.target: symlink "/soft": the path contains a NUL byte' in r.out
+    assert '$.storage.links.1.target: hard link "/hard": target "/c\\u0000d": the path ' in r.out
+    assert "Traceback" not in r.text
     assert list(m.root.iterdir()) == []
 
 
@@ -423,7 +439,8 @@ def test_shell_metacharacters_in_names_are_inert(m: Machine, tmp_path: Path) -> 
                 "links": [{"path": "/etc/l", "target": f"$(touch {canary})"}],
             },
             systemd={
-                "units": [{"name": "a$(id).service", "contents": "[Unit]\n", "enabled": True}]
+                # systemd's own characters only (validated); its \\x escapes stay inert
+                "units": [{"name": "a\\x24id.service", "contents": "[Unit]\n", "enabled": True}]
             },
         ),
     )
@@ -432,7 +449,7 @@ def test_shell_metacharacters_in_names_are_inert(m: Machine, tmp_path: Path) -> 
     for n in names:
         assert (m.root / n.lstrip("/")).read_text() == "x"
     assert os.readlink(m.root / "etc/l") == f"$(touch {canary})"
-    assert (m.root / "etc/systemd/system/a$(id).service").exists()
+    assert (m.root / "etc/systemd/system/a\\x24id.service").exists()
 
 
 # ----------------------------------------------------------------------------- setgid
