@@ -93,6 +93,10 @@ def loads(raw: bytes, path: str, stage: str | None = None) -> Config:
 
 
 def _decode(path: str, tree: dict[str, Any]) -> Config:
+    try:  # one pass that checks and decodes: the cache as a fetch stage wrote it
+        return codec.decode_checked(Config, tree)
+    except codec.Mismatch:
+        pass  # not as written: the schema's walker says what is wrong, or accepts it
     from ignition.config import shape
     from ignition.report import dotted
 

@@ -7,13 +7,12 @@ by name so a stage process imports only what it needs. A stage raises
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
 from ignition.record import field, record
 
+TYPE_CHECKING = False  # not typing's: every stage process imports this module
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ignition.config.model import Config
     from ignition.engine.state import State
     from ignition.fetch.fetcher import ResourceFetcher
@@ -47,10 +46,13 @@ class StageContext:
     ssh_key_name: str = ""  # coreos-cloudinit -ssh-key-name: keys as update-ssh-keys -a NAME
 
 
-StageFn = Callable[[StageContext], None]
+if TYPE_CHECKING:
+    StageFn = Callable[[StageContext], None]
 
 
 def load(name: str) -> StageFn:
+    import importlib
+
     target = STAGES.get(name)
     if target is None:
         raise KeyError(name)
