@@ -151,13 +151,7 @@ def _as_written(data: Any) -> bool:
         return False
     fetched = data.get("fetchedConfigs")
     if fetched is not None and not (
-        fetched.__class__ is list
-        and all(
-            c.__class__ is dict
-            and all(k in _FETCHED and (v is None or v.__class__ is _FETCHED[k])
-                    for k, v in c.items())  # fmt: skip
-            for c in fetched
-        )
+        fetched.__class__ is list and all(_fetched_as_written(c) for c in fetched)
     ):
         return False
     dirs = data.get("notatedDirectories")
@@ -172,6 +166,12 @@ def _as_written(data: Any) -> bool:
         ):
             return False
     return data.get("providerOutputFiles") in (None, [])
+
+
+def _fetched_as_written(c: Any) -> bool:
+    return c.__class__ is dict and all(
+        k in _FETCHED and (v is None or v.__class__ is _FETCHED[k]) for k, v in c.items()
+    )
 
 
 def _checked(path: str, data: Any) -> dict[str, Any]:
