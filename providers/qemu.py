@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import os
 import time
-from typing import ClassVar
 
 from providers import hostroot
 from providers.base import Provider, ProviderContext, ProviderError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 FW_CFG = "/sys/firmware/qemu_fw_cfg"
 NAMES = ("opt/com.coreos/config", "opt/org.flatcar-linux/config")

@@ -11,11 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from typing import Any
 
 from ignition.config import codec
 from ignition.config.model import LATEST_VERSION, Config
 from ignition.errors import ConfigError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def write(path: str, cfg: Config) -> None:

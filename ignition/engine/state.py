@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 from ignition.errors import IgnitionError
 from ignition.record import field, record
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class StateError(IgnitionError):

@@ -12,14 +12,17 @@ providers compare against these types, never against message strings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, BinaryIO, Protocol
-
 from ignition.errors import FetchError, NotFound
 from ignition.record import field, record
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import BinaryIO, Protocol
+
     from ignition.config.model import Resource
+else:
+    Protocol = object  # Fetcher is an interface for the type checker only
 
 __all__ = [
     "Cancelled",

@@ -13,13 +13,15 @@ import io
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, BinaryIO
 
 from ignition.errors import FetchError
 from ignition.fetch import FetchOptions, NeedsNetwork
 from ignition.record import field, record
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from ignition.config.model import Config, Resource
     from ignition.fetch.http import HttpClient
     from ignition.fetch.limits import BodyLimit

@@ -9,15 +9,18 @@ the bodies they are receiving.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
-
 from ignition.fetch import Cancelled
-from ignition.fetch.fetcher import ResourceFetcher
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import TypeVar
+
+    from ignition.fetch.fetcher import ResourceFetcher
+
+    T = TypeVar("T")
 
 MAX_WORKERS = 16
-
-T = TypeVar("T")
 
 
 def run_all(fetcher: ResourceFetcher, jobs: Sequence[Callable[[], T]]) -> list[T]:

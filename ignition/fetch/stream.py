@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import threading
 import zlib
-from typing import BinaryIO
 
 from ignition.errors import FetchError
 from ignition.fetch import Cancelled, HashMismatch, TooLarge, WriteFailed
 from ignition.fetch.limits import DECOMPRESS_STEP, GZIP_RATIO_VAR, RATIO_FLOOR, BodyLimit, human
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 HASH_FUNCS = {"sha512": hashlib.sha512, "sha256": hashlib.sha256}
 

@@ -83,7 +83,7 @@ def run(ctx: StageContext) -> None:
     from ignition.system import devices
     from ignition.system.runner import CommandError
 
-    root = str(ctx.system.root.root)
+    root = ctx.system.root.directory
     log = ctx.system.log
     lookup = devices.Lookup(udev=devices.udev_running())
     for fs in mountable(ctx.config.storage.filesystems):

@@ -14,10 +14,10 @@ two would silently destroy the other.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from ignition.errors import StageError
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from collections.abc import Callable
 

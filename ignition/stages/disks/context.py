@@ -3,11 +3,10 @@ udev, and the dry-run plan."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ignition.errors import StageError
 from ignition.system import blkid, devices
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from collections.abc import Sequence
 

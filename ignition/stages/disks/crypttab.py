@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING
 
 from ignition.errors import StageError
 from ignition.system import blkid, devices
 from ignition.urls import URLError, decode_data_url
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.config.model import Luks
     from ignition.stages import StageContext

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from ignition.errors import StageError
 from ignition.record import record
@@ -18,6 +17,7 @@ from ignition.stages.disks.context import probe_signature
 from ignition.system import blkid, devices
 from ignition.system.runner import CommandError, operand
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import TypeVar

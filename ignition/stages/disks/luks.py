@@ -21,7 +21,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
 
 from ignition.errors import IgnitionError, StageError
 from ignition.record import record
@@ -29,7 +28,10 @@ from ignition.stages.disks.context import probe_signature
 from ignition.system import blkid, devices
 from ignition.system.runner import CommandError, operand
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ignition.config.model import Luks
     from ignition.stages.disks.context import DisksRun
 

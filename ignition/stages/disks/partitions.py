@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from ignition.errors import StageError
 from ignition.record import record, replace
@@ -32,6 +31,7 @@ from ignition.system.partitioning import (
     zap,
 )
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.config.model import Disk, Partition
     from ignition.stages.disks.context import DisksRun

@@ -23,12 +23,12 @@ import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ignition.errors import StageError
 from ignition.record import record
 from ignition.system.root import DIR_FLAGS, TargetRoot
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.stages.files.journal import Journal
 

@@ -25,13 +25,15 @@ import json
 import os
 import shutil
 import stat
-from typing import TYPE_CHECKING, Any
 
 from ignition.errors import StageError
 from ignition.stages.files.fsops import At, RootFS, set_owner_mode, write_all
 from ignition.system.root import DIR_FLAGS
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ignition.log import Logger
     from ignition.system.root import TargetRoot
 

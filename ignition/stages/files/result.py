@@ -11,7 +11,6 @@ import datetime
 import json
 import os
 import stat
-from typing import TYPE_CHECKING, Any
 
 from ignition.config import codec
 from ignition.config.model import File
@@ -21,7 +20,10 @@ from ignition.stages.files.view import DIRECTORY, FILE, View, shown
 from ignition.system.runner import CommandError
 from ignition.urls import URLError, decode_data_url
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ignition.stages import StageContext
     from ignition.stages.files.plan import Plan
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ignition import redact
 from ignition.config.model import File, Resource
@@ -21,6 +20,7 @@ from ignition.fetch import parallel
 from ignition.fetch.fetcher import needs_network
 from ignition.record import field, record
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.stages import StageContext
     from ignition.stages.files.journal import Journal
