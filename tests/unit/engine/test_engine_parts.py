@@ -114,3 +114,13 @@ def test_cas_are_inlined_as_data_urls_for_later_stages() -> None:
     assert new.compression is None
     assert new.http_headers == ()
     assert new.verification == ca.verification
+
+
+def test_platforms_acting_in_every_stage_get_no_work_summary() -> None:
+    import providers
+    from ignition.engine.engine import _has_hooks
+
+    assert _has_hooks(providers.get("aws"))  # init
+    assert _has_hooks(providers.get("packet"))  # status
+    assert not _has_hooks(providers.get("file"))
+    assert not _has_hooks(providers.get("qemu"))
