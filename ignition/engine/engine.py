@@ -160,7 +160,11 @@ class Engine:
             if fetching:
                 self.log.sink = capture.sink
         self.provider.init(self.pctx)
-        if opts.stage in FETCH_STAGES:
+        if opts.stage == "fetch" and os.path.lexists(opts.config_cache):
+            # fetch-offline got the config: fetch only reads it, as the reference does
+            user = cache.read(opts.config_cache)
+            self.log.info(idle.CACHED.format(opts.config_cache))
+        elif opts.stage in FETCH_STAGES:
             from ignition.engine.acquire import acquire
 
             self.state.fetched_configs = [FetchedConfig("base", "system", False)]

@@ -2,9 +2,10 @@
 
 Most first boots give kargs, disks, mount and umount nothing to do, yet each is a process of
 its own that would import the engine, read and check the cache and merge the base configs to
-find that out. So the fetch stage that writes the config cache also writes a *work summary*
-beside the state file (``<state-file>.work``, mode 0600): which of those stages the merged
-config (base configs + user config) gives nothing to do, and what that answer rests on:
+find that out; nor has fetch once fetch-offline cached the config (it only reads the cache,
+as the reference does). So the fetch stage that writes the config cache also writes a *work
+summary* beside the state file (``<state-file>.work``, mode 0600): which of those stages the
+merged config (base configs + user config) gives nothing to do, and what that rests on:
 
 * the platform, and that its provider has no per-stage hooks (``init``, ``status``);
 * the cache and the state file, by identity (device, inode, size, modification and change
@@ -36,12 +37,14 @@ if TYPE_CHECKING:
     from ignition.log import Logger, Sink
     from ignition.system.paths import Paths
 
-CANDIDATES = ("kargs", "disks", "mount", "umount")  # the stages that may have nothing to do
+CANDIDATES = ("fetch", "kargs", "disks", "mount", "umount")  # may have nothing to do
 SUFFIX = ".work"
 HEADER = "pyignition work summary 1"
 MAX_SIZE = 1 << 20  # bytes; a larger summary (base configs logging a lot) is not used
 FINISHED = "Ignition finished successfully"
 NO_DISKS = "no disks, raid, luks or filesystems in the config: nothing to do"
+CACHED = "using the config cached at {}: not fetched again"
+FETCHED = "fetch complete"
 
 Identity = tuple[int, int, int, int, int]
 
@@ -79,7 +82,7 @@ def idle_stages(config: Config) -> list[str]:
     from ignition.stages.mount import mountable
 
     ka, storage = config.kernel_arguments, config.storage
-    idle = []
+    idle = ["fetch"]  # a summary is written with the cache, which the fetch stage then reads
     if not (ka.should_exist or ka.should_not_exist):
         idle.append("kargs")
     if not has_disk_work(storage):
@@ -263,9 +266,11 @@ def run_if_idle(stage: str, platform: str, config_cache: str, state_file: str,
     banner(log, stage)
     for level, message in p.lines:
         sink.write(LEVELS[level], message)
-    if stage == "disks":
+    if stage == "fetch":
+        log.info(CACHED.format(config_cache))
+    if stage in ("fetch", "disks"):
         with log.prefixed(stage):
-            log.info(NO_DISKS)
+            log.info(FETCHED if stage == "fetch" else NO_DISKS)
     log.info(FINISHED)
     return 0
 

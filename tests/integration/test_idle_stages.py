@@ -75,7 +75,7 @@ def test_idle_stages_log_and_leave_what_a_full_run_does(tmp_path: Path) -> None:
         assert r.code == 0, r.text
         assert summary(mach).exists()
         assert oct(summary(mach).stat().st_mode & 0o777) == "0o600"
-    for stage in (*IDLE[:3], "files", "umount"):
+    for stage in ("fetch", *IDLE[:3], "files", "umount"):
         summary(full).unlink(missing_ok=True)  # the full run, always
         before = fast.state.read_bytes()
         rf, took_fast = run(fast, stage)
@@ -94,10 +94,10 @@ def test_idle_stages_log_and_leave_what_a_full_run_does(tmp_path: Path) -> None:
 
 def test_a_fetch_stage_that_fails_leaves_no_summary_behind(m: Machine) -> None:
     m.write_config(SMALL)
-    assert run(m, "fetch")[0].code == 0
+    assert run(m, "fetch-offline")[0].code == 0
     assert summary(m).exists()
     m.write_config("{not json")
-    assert run(m, "fetch")[0].code == 1
+    assert run(m, "fetch-offline")[0].code == 1
     r, _ = run(m, "kargs")  # the old cache and state still agree: either path is right
     assert r.code == 0
     m.write_config(
@@ -107,6 +107,30 @@ def test_a_fetch_stage_that_fails_leaves_no_summary_behind(m: Machine) -> None:
     assert r.code == 0
     assert m.neednet.exists()
     assert not summary(m).exists()
+
+
+def test_fetch_reads_the_config_fetch_offline_cached(m: Machine) -> None:
+    m.write_config(SMALL)
+    assert run(m, "fetch-offline")[0].code == 0
+    m.write_config({"ignition": {"version": "3.4.0"}, "kernelArguments": {"shouldExist": ["x"]}})
+    summary(m).unlink()
+    r, fast = run(m, "fetch")
+    assert r.code == 0
+    assert not fast
+    assert f"using the config cached at {m.cache}: not fetched again" in r.out
+    assert "reading config from file" not in r.out
+    assert not json.loads(m.cache.read_bytes())["kernelArguments"]["shouldExist"]  # SMALL's
+    assert run(m, "kargs")[1]  # fetch wrote a new summary
+    m.cache.write_text("{")
+    r, fast = run(m, "fetch")
+    assert not fast
+    assert r.code == 1
+    assert str(m.cache) in r.out
+    m.cache.unlink()
+    r, _ = run(m, "fetch")  # no cache: fetched
+    assert r.code == 0
+    assert "reading config from file" in r.out
+    assert not run(m, "kargs")[1]
 
 
 @pytest.mark.parametrize(
