@@ -16,12 +16,14 @@ keys winning, ready to decode.
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Any
 
 from ignition.config.codec import INT64_MAX, INT64_MIN, taken
 from ignition.record import field, record
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ignition.report import Path
 
 

@@ -96,7 +96,8 @@ class Fetcher(Protocol):
         ...
 
     def fetch_to(self, resource: Resource, out: BinaryIO, *, what: str = "resource") -> str:
-        """Stream ``resource`` into ``out`` (rewritten on a retry); return the hex digest."""
+        """Stream ``resource`` into ``out`` (rewritten on a retry); return the hex digest
+        of the hash the config names ("" for none)."""
         ...
 
     def fetch_url(self, url: str, options: FetchOptions | None = None) -> bytes:

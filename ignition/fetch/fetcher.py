@@ -117,8 +117,8 @@ class ResourceFetcher:
         return buf.getvalue()
 
     def fetch_to(self, resource: Resource, out: BinaryIO, *, what: str = "resource") -> str:
-        """Stream, decompress and verify ``resource`` into ``out``; return the hex digest.
-        Bounded by ``PYIGNITION_MAX_FILE_SIZE``."""
+        """Stream, decompress and verify ``resource`` into ``out``; return the hex digest
+        of the hash the config names ("" for none). Bounded by ``PYIGNITION_MAX_FILE_SIZE``."""
         from ignition.fetch import limits
 
         return self.fetch_url_to(resource.source or "", out, _options(resource), limits.file())

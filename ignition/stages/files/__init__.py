@@ -17,8 +17,6 @@ undoes them all.
 
 from __future__ import annotations
 
-import importlib
-
 from ignition.config.model import File
 from ignition.errors import StageError
 from ignition.stages import StageContext
@@ -70,7 +68,7 @@ def _fail_on_conflicts(ctx: StageContext, view: View) -> None:
 
 def _crypttab(ctx: StageContext) -> None:
     try:
-        module = importlib.import_module("ignition.stages.disks.crypttab")
+        module = __import__("ignition.stages.disks.crypttab", fromlist=["write_crypttab"])
         write_crypttab = module.write_crypttab
     except (ImportError, AttributeError):
         raise StageError(

@@ -23,7 +23,6 @@ import contextlib
 import fcntl
 import json
 import os
-import shutil
 import stat
 
 from ignition.errors import StageError
@@ -310,6 +309,18 @@ def _remove_leftovers(root: TargetRoot, records: list[list[Any]]) -> None:
         fs.close()
 
 
+def _remove_stage_dir(dir_fd: int) -> None:
+    try:
+        os.rmdir(STAGE, dir_fd=dir_fd)  # absent or empty (no network bodies): without shutil
+    except FileNotFoundError:
+        return
+    except OSError:
+        import shutil
+
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(STAGE, dir_fd=dir_fd)
+
+
 def _remove_txn_dir(root: TargetRoot) -> None:
     """Staged bodies first, the journal last but one: killed on the way, what remains is
     still recognisably ours (a journal, or an empty directory)."""
@@ -320,8 +331,7 @@ def _remove_txn_dir(root: TargetRoot) -> None:
         except FileNotFoundError:
             return
         try:
-            with contextlib.suppress(FileNotFoundError):
-                shutil.rmtree(STAGE, dir_fd=dir_fd)
+            _remove_stage_dir(dir_fd)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(JOURNAL, dir_fd=dir_fd)
         finally:

@@ -10,7 +10,6 @@ The directory goes with the journal: at the end of the run, or at the next run a
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 
 from ignition import redact
@@ -44,6 +43,8 @@ class Staging:
     def _new(self) -> str:
         if self.dir is None:
             self.dir = self.journal.stage_dir()
+        import tempfile  # only for network bodies
+
         fd, path = tempfile.mkstemp(dir=self.dir)
         os.close(fd)
         return path
