@@ -8,9 +8,9 @@ dispatches on the URL scheme. Everything is streamed through :class:`~ignition.f
 
 from __future__ import annotations
 
+import _thread  # threading's Lock without threading: most stages never start a thread
 import contextlib
 import io
-import threading
 import time
 from collections.abc import Callable
 
@@ -20,6 +20,7 @@ from ignition.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    import threading
     from typing import BinaryIO
 
     from ignition.config.model import Config, Resource
@@ -62,9 +63,9 @@ class ResourceFetcher:
     cas: tuple[bytes, ...] = ()
     proxy: ProxySettings | None = None  # None: from the environment, when first needed
     cloud: CloudOptions = field(default_factory=CloudOptions)
-    cancel: threading.Event = field(default_factory=threading.Event)
+    cancel: threading.Event | None = None  # a concurrent batch's (parallel.run_all)
     _http: HttpClient | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: _thread.LockType = field(default_factory=_thread.allocate_lock)
 
     # ------------------------------------------------------------------ configuration
 
