@@ -19,7 +19,6 @@ import sys
 from ignition import __version__
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
 from ignition.crash import entry_point, set_context
-from ignition.stages import ORDER
 
 USAGE = """Usage of ignition:
   ignition -platform=NAME -stage=STAGE [flags]
@@ -107,6 +106,7 @@ def flags() -> GoFlags:
 
 def usage() -> str:
     import providers
+    from ignition.stages import ORDER
 
     return USAGE.format(
         platforms="Supported platforms: " + ", ".join(providers.names()),
@@ -178,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
             f"invalid platform name. Supported platforms: {', '.join(providers.names())}\n"
         )
         return 2
+    from ignition.stages import ORDER  # here: a stage on the fast path never needs it
+
     if str(opts["stage"]) not in ORDER:
         sys.stderr.write(
             f'invalid value "{opts["stage"]}" for flag -stage: '
