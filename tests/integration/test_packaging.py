@@ -5,7 +5,7 @@ run from there on sample inputs.
 Offline by design: the wheel is built with this environment's setuptools (``python -m build
 --no-isolation``, both in the dev extra), installed with ``--no-index --no-deps --only-binary
 :all:``, and the runtime requirements are taken from this environment (their installed files,
-found through their metadata, linked into a directory the venv's ``.pth`` adds to its path).
+found through their metadata, copied into a directory the venv's ``.pth`` adds to its path).
 So the test proves the declared dependencies are enough, and that the test oracles (pyparted,
 jsonschema, moto), boto3 and requests are not needed: they are not importable in that venv.
 """
@@ -54,7 +54,7 @@ def _unconditional(requires: list[str]) -> set[str]:
     return {_name(r) for r in requires if ";" not in r}
 
 
-def _link_distribution(name: str, into: Path, seen: set[str]) -> None:
+def _copy_distribution(name: str, into: Path, seen: set[str]) -> None:
     """This environment's installed ``name`` (and what it requires) copied into ``into`` (copies,
     not links: the initramfs collector resolves links, and must see only these)."""
     if name in seen:
@@ -72,7 +72,7 @@ def _link_distribution(name: str, into: Path, seen: set[str]) -> None:
         else:
             shutil.copy2(src, dest)
     for req in _unconditional(dist.requires or []):
-        _link_distribution(req, into, seen)
+        _copy_distribution(req, into, seen)
 
 
 def _source_copy(dest: Path) -> Path:
@@ -117,7 +117,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     requires = _wheel_metadata(wheel).get_all("Requires-Dist") or []
     seen: set[str] = set()
     for name in _unconditional(requires):
-        _link_distribution(name, deps, seen)
+        _copy_distribution(name, deps, seen)
     (site,) = (venv / "lib").glob("python3*/site-packages")
     (site / "runtime-deps.pth").write_text(f"{deps}\n")
     work = tmp / "work"
