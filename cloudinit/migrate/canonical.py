@@ -44,6 +44,7 @@ SIMPLE: dict[str, Handler] = {
     "bootc": ci_services.bootc,
     "keyboard": ci_services.keyboard,
     "disable_ec2_metadata": ci_services.disable_ec2_metadata,
+    "allow_public_ssh_keys": ci_system.allow_public_ssh_keys,
     "fips": ci_services.fips,
     "rhel": ci_services.rhel,
 }
@@ -66,6 +67,7 @@ GROUPED = frozenset(
         "chpasswd",
         "password",
         "ssh_authorized_keys",
+        "disable_root",
         "yum_repos",
         "yum_repo_dir",
         "disk_setup",
@@ -169,7 +171,6 @@ NOT_CARRIED = {
 }
 # Keys whose work the OS does anyway, or that only tune cloud-init itself: an info entry.
 NOT_NEEDED = {
-    "disable_root": "root logs in only with keys given for root (none are, by default)",
     "disable_root_opts": "root's key options: cloud-init's own",
     "ssh_deletekeys": "the OS image carries no host keys: they are made at first boot",
     "ssh_genkeytypes": "sshd makes its host keys at first boot",
@@ -179,7 +180,6 @@ NOT_NEEDED = {
     "ssh_key_console_blacklist": "cloud-init's console output",
     "no_ssh_fingerprints": "cloud-init's console output",
     "authkey_hash": "cloud-init's console output",
-    "allow_public_ssh_keys": "keys come only from this document",
     "ssh": "cloud-init's console output",
     "merge_how": "one document: nothing to merge",
     "merge_type": "one document: nothing to merge",
@@ -242,8 +242,11 @@ def _convert(out: Out, variant: Variant, cfg: dict[str, object]) -> None:
         users.users(("users",), cfg["users"])
     if "groups" in cfg:
         users.groups(("groups",), cfg["groups"])
+    keys: list[str] = []
     if "ssh_authorized_keys" in cfg:
-        users.top_keys(("ssh_authorized_keys",), cfg["ssh_authorized_keys"])
+        keys = users.top_keys(("ssh_authorized_keys",), cfg["ssh_authorized_keys"])
+    if "disable_root" in cfg:
+        users.disable_root(cfg["disable_root"], keys)
     if "chpasswd" in cfg or "password" in cfg:
         users.chpasswd(cfg.get("chpasswd"), cfg.get("password"))
     ci_system.hostname(out, variant, cfg)

@@ -247,6 +247,27 @@ def ssh_keys(out: Out, variant: Variant, at: Path, value: object) -> None:
                  out.source(at, "sshd presents the host certificates"))  # fmt: skip
 
 
+# The OS's agent that writes the cloud's SSH keys for core at boot.
+_KEY_AGENT = {
+    "fcos": "afterburn-sshkeys@core.service",
+    "flatcar": "coreos-metadata-sshkeys@core.service",
+}
+
+
+def allow_public_ssh_keys(out: Out, variant: Variant, at: Path, value: object) -> None:
+    allowed = v.flag(out, at, value)
+    if allowed is None:
+        return
+    if allowed:
+        out.info(at, "allow_public_ssh_keys: not needed: core gets the cloud's keys")
+        return
+    unit = _KEY_AGENT[variant.name]
+    out.add(("systemd", "units"), unit, {"name": unit, "mask": True},
+            out.source(at, "the cloud's SSH keys are not used"))  # fmt: skip
+    out.warning(at, f"allow_public_ssh_keys: false: {unit} is masked, so core gets no keys "
+                "from the cloud's metadata")  # fmt: skip
+
+
 def ca_certs(out: Out, variant: Variant, at: Path, value: object) -> None:
     cfg = v.mapping(out, at, value)
     if cfg is None:

@@ -175,6 +175,8 @@ class Users:
             text = v.text(out, here, val)
             if text is not None:
                 entry[_FIELDS[key]] = text
+                if key == "primary_group":  # useradd --gid needs the group to exist
+                    self.joined.setdefault(text, here)
         elif key in _FLAGS:
             if v.flag(out, here, val):
                 entry[key] = True
@@ -278,9 +280,17 @@ class Users:
                 existing.append((user, group, at))
             else:
                 self.join(entry, group, at)
+                out.warning(
+                    at,
+                    f"{user} joins {group} here; cloud-init added members before it made the "
+                    f"users of the document, so it skipped {user}",
+                )
         for group, at in self.joined.items():
             if out.get(GROUPS, group) is None and group not in SYSTEM_GROUPS:
-                if self.create_groups:
+                if at[-1] == "primary_group":  # useradd --gid needs the group to exist
+                    self.group(group, at)
+                    out.info(at, f"group {group} is created: the user's primary group must exist")
+                elif self.create_groups:
                     self.group(group, at)
                     out.info(at, f"group {group} is created, as cloud-init's create_groups does")
                 else:
@@ -317,13 +327,37 @@ class Users:
                              [script])  # fmt: skip
             add_unit(out, f"{GROUPS_UNIT}.service", text, out.source(at, f"runs {script} once"))
 
-    def top_keys(self, at: Path, value: object) -> None:
+    def top_keys(self, at: Path, value: object) -> list[str]:
         """``ssh_authorized_keys`` at the top: the default user's keys."""
         keys = v.names(self.out, at, value) or []
-        entry = self.user(DEFAULT_USER, at)
-        have = entry.setdefault("ssh_authorized_keys", [])
+        self._add_keys(DEFAULT_USER, at, keys)
+        return keys
+
+    def _add_keys(self, name: str, at: Path, keys: list[str]) -> None:
+        have = self.user(name, at).setdefault("ssh_authorized_keys", [])
         assert isinstance(have, list)
         have += [k for k in keys if k not in have]
+
+    def disable_root(self, value: object, keys: list[str]) -> None:
+        """``disable_root``: cloud-init gave root the default user's keys, behind a message that
+        refuses the login unless ``disable_root`` is false."""
+        at: Path = ("disable_root",)
+        disabled = True if value is None else v.flag(self.out, at, value)  # null: the default
+        if disabled is None:
+            return
+        if disabled:
+            self.out.info(at, "disable_root: not needed: root gets no keys (as cloud-init "
+                          "refused root's logins)")  # fmt: skip
+        elif keys:
+            self._add_keys("root", at, keys)
+            self.out.warning(
+                at,
+                "disable_root: false: root logs in with the keys of ssh_authorized_keys, as "
+                "cloud-init let it; the cloud's own keys go to core only",
+            )
+        else:
+            self.out.info(at, "disable_root: false: no keys for root in this document (the "
+                          "cloud's own keys go to core only)")  # fmt: skip
 
     def chpasswd(self, value: object, password: object) -> None:
         """``chpasswd`` (its ``users`` list and the older ``list``) and ``password``, the

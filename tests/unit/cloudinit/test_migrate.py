@@ -394,3 +394,67 @@ def test_mutated_documents_never_raise(edits: list[tuple[int, int, str]]) -> Non
     assert m.text is not None or m.report.is_fatal
     if m.text is not None:
         yaml.safe_load(m.text)
+
+
+ROOT_KEYS = """\
+#cloud-config
+ssh_authorized_keys: [ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAdmin admin@laptop]
+disable_root: false
+"""
+
+
+def test_disable_root_false_gives_root_the_documents_keys() -> None:
+    m = _migrate(ROOT_KEYS)
+    assert m.text is not None
+    users = {u.name: u for u in _ignition(m.text).passwd.users}
+    key = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAdmin admin@laptop",)
+    assert (users["root"].ssh_authorized_keys, users["core"].ssh_authorized_keys) == (key, key)
+    assert [d.line for d in m.report if d.severity == "warning"] == [3]
+    for doc in (ROOT_KEYS.replace("false", "true"), ROOT_KEYS.replace("false", "~"),
+                "#cloud-config\ndisable_root: false\n"):  # fmt: skip
+        m = _migrate(doc)
+        assert m.text is not None and m.report.errors == []
+        assert "root" not in {u.name for u in _ignition(m.text).passwd.users}
+        assert [d.message for d in m.report if d.path == ("disable_root",)]
+    m = _migrate("#cloud-config\ndisable_root: 'no'\n")
+    assert [(d.path, d.line) for d in m.report.errors] == [(("disable_root",), 2)]
+
+
+@pytest.mark.parametrize(
+    ("variant", "unit"),
+    [
+        ("fcos", "afterburn-sshkeys@core.service"),
+        ("flatcar", "coreos-metadata-sshkeys@core.service"),
+    ],
+)
+def test_allow_public_ssh_keys_false_masks_the_agent_of_the_clouds_keys(
+    variant: str, unit: str
+) -> None:
+    m = _migrate("#cloud-config\nallow_public_ssh_keys: false\n", variant)
+    assert m.text is not None
+    units = {u.name: u for u in _ignition(m.text).systemd.units}
+    assert units[unit].mask
+    assert [(d.severity, d.line) for d in m.report] == [("warning", 2)]
+    m = _migrate("#cloud-config\nallow_public_ssh_keys: true\n", variant)
+    assert m.text is not None and _ignition(m.text).systemd.units == ()
+    assert [d.severity for d in m.report] == ["info"]
+    m = _migrate("#cloud-config\nallow_public_ssh_keys: 0\n", variant)
+    assert [d.severity for d in m.report] == ["error"]
+
+
+def test_a_primary_group_is_created_even_without_create_groups() -> None:
+    m = _migrate(
+        "#cloud-config\nusers:\n  - name: app\n    primary_group: apps\n    create_groups: false\n"
+    )
+    assert m.text is not None
+    cfg = _ignition(m.text)
+    assert [g.name for g in cfg.passwd.groups] == ["apps"]
+    assert [u.primary_group for u in cfg.passwd.users] == ["apps"]
+    [note] = [d for d in m.report if d.path == ("users", 0, "primary_group")]
+    assert (note.severity, note.line, "primary group" in note.message) == ("info", 4, True)
+
+
+def test_a_user_of_the_document_joins_its_group_with_a_warning() -> None:
+    m = _migrate(WEB)
+    [warning] = [d for d in m.report if d.path == ("groups", 1, "ops")]
+    assert warning.severity == "warning" and "skipped deploy" in warning.message
