@@ -8,6 +8,7 @@ import base64
 import gzip
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -458,3 +459,70 @@ def test_a_user_of_the_document_joins_its_group_with_a_warning() -> None:
     m = _migrate(WEB)
     [warning] = [d for d in m.report if d.path == ("groups", 1, "ops")]
     assert warning.severity == "warning" and "skipped deploy" in warning.message
+
+
+def _unit_and_files(doc: str, variant: str = "fcos") -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    m = _migrate("#cloud-config\n" + doc, variant)
+    assert m.text is not None, [str(d) for d in m.report]
+    cfg = _ignition(m.text)
+    return m, {u.name: u for u in cfg.systemd.units}, {f.path: f for f in cfg.storage.files}
+
+
+def test_phone_home_posts_once_from_a_script_that_runs(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.servers import Reply, http_server
+
+    with http_server() as srv:
+        srv.route("*", Reply(200))
+        doc = f"phone_home:\n  url: {srv.url}/up/$INSTANCE_ID/\n  post: [hostname, pub_key_rsa]\n  tries: 2\n"
+        m, units, files = _unit_and_files(doc)
+        script = _data(files["/usr/local/bin/cloud-init-phone-home"].contents)
+        (tmp_path / "ph").write_bytes(script)
+        run = subprocess.run(["sh", str(tmp_path / "ph")], capture_output=True, timeout=30)
+        assert run.returncode == 0, run.stderr
+        [req] = srv.requests
+    iid = Path("/etc/machine-id").read_text().strip()
+    assert (req.method, req.path) == ("POST", f"/up/{iid}/")
+    assert (
+        "ExecStart=/usr/local/bin/cloud-init-phone-home"
+        in units["cloud-init-phone-home.service"].contents
+    )
+    assert [d.severity for d in m.report] == ["warning"]
+    for bad in ("url: ftp://x/", "url: http://x/\n  tries: 0"):
+        assert _migrate(f"#cloud-config\nphone_home:\n  {bad}\n").report.errors
+
+
+def test_wireguard_keyboard_bootc_and_ec2_metadata_become_files_and_units() -> None:
+    conf = "[Interface]\\nPrivateKey = x\\n"
+    doc = (
+        f'wireguard:\n  interfaces:\n    - {{name: wg0, config_path: /etc/wireguard/wg0.conf, content: "{conf}"}}\n'
+        "  readinessprobe: ['ping -c1 10.0.0.1']\n"
+        "keyboard: {layout: gb, variant: gb-extd}\n"
+        "bootc: {image: quay.io/example/os:42}\n"
+        "disable_ec2_metadata: true\n"
+    )
+    m, units, files = _unit_and_files(doc)
+    assert files["/etc/wireguard/wg0.conf"].mode == 0o600
+    assert units["wg-quick@wg0.service"].enabled
+    assert "wg-quick@wg0.service" in units["cloud-init-wireguard-probe.service"].contents
+    assert _data(files["/etc/vconsole.conf"].contents) == (
+        b"KEYMAP=uk-extd\nXKBLAYOUT=gb\nXKBVARIANT=gb-extd\n"
+    )
+    assert "rpm-ostree rebase --reboot ostree-unverified-registry:quay.io/example/os:42" in (
+        units["cloud-init-bootc.service"].contents
+    )
+    assert "ip route replace prohibit 169.254.169.254" in (
+        units["cloud-init-disable-ec2-metadata.service"].contents
+    )
+    assert m.report.errors == []
+    flatcar = _migrate("#cloud-config\n" + doc, "flatcar")
+    assert [d.path for d in flatcar.report.errors] == [("bootc",)]
+    for bad in (
+        "wireguard:\n  interfaces:\n    - {name: 'a b', config_path: /x, content: y}\n",
+        "keyboard: {layout: 'us; rm'}\n",
+        "bootc: {image: '-x'}\n",
+        "fips: true\n",
+        "rhel: {fips_mode: true}\n",
+    ):
+        assert _migrate("#cloud-config\n" + bad).report.errors, bad
