@@ -43,6 +43,7 @@ PROG = "ignition-convert"
 IGNITION_VERSION = "3.4.0"
 MAX_INPUT = 16 * 1024 * 1024
 
+
 def flags() -> GoFlags:
     return GoFlags(
         [

@@ -118,5 +118,5 @@ def _pflag(pairs: list[tuple[FlagSpec, Flag]], prog: str) -> str:
         heads.append(head)
         tails.append(fill(flag.meaning, prog) + (f" (default {default})" if default else ""))
     width = max((len(h) for h in heads), default=0)
-    pairs = zip(heads, tails, strict=True)
-    return "".join(f"{h}{' ' * (width - len(h) + 3)}{t}\n" for h, t in pairs)
+    lines = zip(heads, tails, strict=True)
+    return "".join(f"{h}{' ' * (width - len(h) + 3)}{t}\n" for h, t in lines)

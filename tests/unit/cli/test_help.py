@@ -42,10 +42,12 @@ def test_every_command_answers_help_and_version(command: list[str]) -> None:
     assert text.startswith("Usage"), text
     assert "Example:\n  # " in text
     assert "Exit status:\n  0  " in text
-    assert "§" not in text and "Traceback" not in text
+    assert "§" not in text
+    assert "Traceback" not in text
     versioned = run([*command, "--version"])
     assert versioned.returncode == 0, versioned.stderr
-    assert "(pyignition)" in versioned.stdout and versioned.stderr == ""
+    assert "(pyignition)" in versioned.stdout
+    assert versioned.stderr == ""
 
 
 @pytest.mark.parametrize("command", [c for c in INVOCATIONS if c != ["butane"]], ids=" ".join)
@@ -219,11 +221,13 @@ def test_plan_logs_to_stdout_when_asked(tmp_path: Path) -> None:
     )
     plain = run(["ignition", "plan", f"-root={tmp_path}", str(tmp_path / "c.ign")])
     assert plain.returncode == 0, plain.stderr
-    assert "INFO" in plain.stderr and "INFO" not in plain.stdout
+    assert "INFO" in plain.stderr
+    assert "INFO" not in plain.stdout
     logged = run(["ignition", "plan", "-log-to-stdout", f"-root={tmp_path}", "c.ign"], cwd=tmp_path)
     assert logged.returncode == 0, logged.stderr
     assert logged.stderr == ""
-    assert "INFO" in logged.stdout and plain.stdout.splitlines()[-1] in logged.stdout
+    assert "INFO" in logged.stdout
+    assert plain.stdout.splitlines()[-1] in logged.stdout
 
 
 # ------------------------------------------------------------- errors say what to do next
