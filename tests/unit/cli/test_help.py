@@ -310,3 +310,30 @@ def test_ct_templating_errors_have_a_location_and_a_help(
     assert rest.startswith(where)
     assert "^" in rest
     assert rest.endswith(f"  = help: {help}\n")
+
+
+@pytest.mark.parametrize(
+    ("command", "stdin"),
+    [
+        (["ignition-validate", "-"], b'{"ignition": {"version": "3.4.0"}}'),
+        (["butane", "--strict"], b"variant: fcos\nversion: 1.5.0\n"),
+        (["ct"], b"passwd: {}\n"),
+        (["coreos-cloudinit", "-validate", "-from-file", "/dev/stdin"], b"#cloud-config\n"),
+        (["ignition", "-version"], b""),
+        (["ignition-apply", "-version"], b""),
+    ],
+    ids=lambda v: v[0] if isinstance(v, list) else "",
+)
+def test_a_run_never_loads_the_help_table(command: list[str], stdin: bytes) -> None:
+    """Start-up is boot time: the table is data for --help and usage errors only."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", str(BIN / command[0]), *command[1:]],
+        input=stdin,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = done.stderr.decode()
+    assert "ignition.crash" in imported  # the probe sees the command's imports
+    assert "ignition.commands" not in imported
+    assert "ignition.helptext" not in imported
