@@ -168,8 +168,8 @@ VALIDATE = Command(
     ),
     description="""Checks config.ign ("-" for stdin) against its spec version and prints one
 line per problem on stdout: "<error|warning|info> at <JSON path>, line L col C: <message>".
-Spec 1 and 2.x configs are refused unless -legacy is given. Butane YAML is recognised: it is
-said first that it must be transpiled (with butane) and its problems are listed at their
+Spec 1 and 2.x configs are refused unless -legacy is given. Given Butane YAML, it says so
+first, with the butane command that transpiles it, then lists the Butane's problems at their
 line:column; -butane checks it as Butane only.""",
     example="ignition-validate config.ign",
     example_says="no output and exit 0 when config.ign is valid",
