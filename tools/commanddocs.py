@@ -48,6 +48,16 @@ def flag_names(cmd: Command, spec_name: str, aliases: tuple[str, ...]) -> list[s
     return [*(f"-{a}" for a in aliases), f"-{spec_name}"]
 
 
+def synopsis(cmd: Command) -> list[str]:
+    """The usage lines without their "Usage:" and "Options:" words."""
+    lines = []
+    for line in cmd.usage.replace("{prog}", cmd.name).splitlines():
+        line = re.sub(r"^Usage( of [^:]*)?:", "", line).strip()
+        if line and line != "Options:":
+            lines.append(line)
+    return lines or [f"{cmd.name} [flags]"]  # "Usage of ct:" says no more
+
+
 def cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
@@ -58,12 +68,13 @@ def markdown(cmd: Command) -> str:
     out = [
         f'<a id="{anchor}"></a>\n\n## `{cmd.name}`\n\n{cmd.summary[:1].upper()}{cmd.summary[1:]}.\n'
     ]
-    head = cmd.usage.replace("{prog}", prog).rstrip("\n")
+    head = "\n".join(synopsis(cmd))
     out.append(f"\n```\n{head}\n```\n\n{' '.join(cmd.description.split())}\n")
     out.append("\n| flag | meaning | default |\n|---|---|---|\n")
     for spec, flag in rows(cmd):
         names = ", ".join(f"`{n}`" for n in flag_names(cmd, spec.name, spec.aliases))
         arg = f" *{flag.arg}*" if flag.arg else ""
+        arg += f' (bare: `="{flag.no_opt}"`)' if flag.no_opt else ""
         default = default_text(spec, flag)
         shown = f"`{cell(default)}`" if default else ""
         out.append(f"| {names}{arg} | {cell(fill(flag.meaning, prog))} | {shown} |\n")
@@ -93,17 +104,10 @@ def man_name(cmd: Command) -> str:
 def man(cmd: Command) -> str:
     prog = cmd.name
     title = man_name(cmd).upper()
-    synopsis = [
-        line.strip()
-        for line in cmd.usage.replace("{prog}", prog).splitlines()
-        if line.strip() and not line.startswith(("Usage", "Options:"))
-    ]
-    if not synopsis:  # "Usage of ct:" says no more
-        synopsis = [f"{prog} [flags]"]
     out = [
         f'.TH {roff(title)} 1 "" pyignition "User Commands"\n',
         f".SH NAME\n{roff(man_name(cmd))} \\- {roff(cmd.summary)}\n",
-        ".SH SYNOPSIS\n.nf\n" + "".join(f"{roff(s)}\n" for s in synopsis) + ".fi\n",
+        ".SH SYNOPSIS\n.nf\n" + "".join(f"{roff(s)}\n" for s in synopsis(cmd)) + ".fi\n",
         f".SH DESCRIPTION\n{roff(' '.join(cmd.description.split()))}\n",
         ".SH OPTIONS\n",
     ]
