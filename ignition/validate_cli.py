@@ -172,9 +172,10 @@ def _not_ignition(name: str, valid: bool) -> str:
     if name == "-":
         command = "butane --strict < config.bu > config.ign"
     else:
-        base, ext = os.path.splitext(name)
-        target = base + ".ign" if ext in (".bu", ".yaml", ".yml") else name + ".ign"
-        command = f"butane --strict {shlex.quote(name)} > {shlex.quote(target)}"
+        path = "./" + name if name.startswith("-") else name  # not to be read as an option
+        base, ext = os.path.splitext(path)
+        target = base + ".ign" if ext in (".bu", ".yaml", ".yml") else path + ".ign"
+        command = f"butane --strict {shlex.quote(path)} > {shlex.quote(target)}"
     if valid:
         return f"this is a Butane config, not an Ignition config: transpile it first: {command}"
     return (

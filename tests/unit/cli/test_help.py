@@ -255,6 +255,9 @@ def test_butane_given_to_validate_says_so_first_and_how_to_transpile(tmp_path: P
     assert "y.ign:5:13: error at $.storage.files.0.path: path not absolute" in lines
     piped = run(["ignition-validate", "-"], stdin=BUTANE).stdout.splitlines()[0]
     assert piped.endswith("transpile it first: butane --strict < config.bu > config.ign")
+    (tmp_path / "-o.bu").write_bytes(BUTANE)
+    dashed = run(["ignition-validate", "--", "-o.bu"], cwd=tmp_path).stdout.splitlines()[0]
+    assert dashed.endswith("transpile it first: butane --strict ./-o.bu > ./-o.ign")
     as_butane = run(["ignition-validate", "-butane", "x.bu"], cwd=tmp_path)
     assert (as_butane.returncode, as_butane.stdout) == (0, "")
 
