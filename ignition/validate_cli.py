@@ -229,7 +229,8 @@ def _legacy_hint(raw: bytes, name: str) -> str:
         return ""
     version = older.version or "1"
     from_ct = version != "1"  # ct writes spec 2.x
-    shown = printable(shlex.quote(name))
+    path = "./" + name if name.startswith("-") and name != "-" else name  # not an option
+    shown = printable(shlex.quote(path))
     return (
         f"{shown}: this is a spec {version} config ({'as ct writes them; ' if from_ct else ''}"
         f"Flatcar's Ignition takes them, other Ignitions do not): check it with: "

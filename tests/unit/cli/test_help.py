@@ -340,3 +340,11 @@ def test_a_run_never_loads_the_help_table(command: list[str], stdin: bytes) -> N
     assert "ignition.crash" in imported  # the probe sees the command's imports
     assert "ignition.commands" not in imported
     assert "ignition.helptext" not in imported
+
+
+def test_convert_locates_ct_templating_errors_too() -> None:
+    done = run(
+        ["ignition-convert", "-from", "ct", "-platform", "ec2"], stdin=b'etcd:\n  name: "{X}"\n'
+    )
+    assert done.returncode == 1
+    assert "<stdin>:2:10: error: unknown field" in done.stderr.splitlines()
