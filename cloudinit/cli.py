@@ -30,13 +30,12 @@ from cloudinit.to_ignition import WORKSPACE
 from cloudinit.userdata import PartKind, split
 from cloudinit.validate import Kind, Validation, validate
 from ignition import __version__
-from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
 from ignition.crash import entry_point
 from ignition.log import Level, Logger, StreamSink
 from ignition.report import Diagnostic, printable
 
 PROG = "coreos-cloudinit"
-ROOT_REQUIRED = "give the root directory, such as / (the default)"
 DEFAULT_KEY_NAME = "coreos-cloudinit"  # the reference's initialize.DefaultSSHKeyName
 
 _SOURCE_FLAGS = (
@@ -113,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: list[str], *, out: TextIO, err: TextIO) -> int:
     try:
         opts, rest = flags().parse(args)
-        if rest:
+        if rest and not (opts["help"] or opts["version"]):
             raise UsageError(f"{PROG}: unexpected argument {printable(repr(rest[0]))}")
     except UsageError as exc:
         from ignition.helptext import usage

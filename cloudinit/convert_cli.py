@@ -86,7 +86,7 @@ def _read(name: str, stdin: object) -> bytes:
 def run(args: list[str], *, stdin: object, out: TextIO, err: TextIO) -> int:
     try:
         opts, rest = flags().parse(args)
-        if len(rest) > 1:
+        if len(rest) > 1 and not (opts["help"] or opts["version"]):
             raise UsageError(f"one input at most, not {len(rest)}: {printable(' '.join(rest))}")
     except UsageError as exc:
         from ignition.helptext import usage

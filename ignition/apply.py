@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping
 
 from ignition import __version__
-from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
 from ignition.config.model import Config, empty_config
 from ignition.crash import entry_point
 from ignition.engine.cloudconfig import CloudConfigUse
@@ -59,8 +59,6 @@ def unsupported(cfg: Config, *, accounts: bool = False) -> list[str]:
 
 
 def flags() -> GoFlags:
-    from ignition.cli import ROOT_REQUIRED
-
     return GoFlags(
         [
             FlagSpec("root", default="/", required=ROOT_REQUIRED),

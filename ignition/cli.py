@@ -18,11 +18,10 @@ import re
 import sys
 
 from ignition import __version__
-from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
 from ignition.crash import entry_point, set_context
 from ignition.stages import ORDER
 
-ROOT_REQUIRED = "give the root directory, such as / (the default)"
 _DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -89,8 +88,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         opts, rest = flags().parse(args)
         timeout = parse_duration(str(opts["fetch-timeout"]))
-        if rest:
-            raise UsageError(f"unexpected arguments: {_shown(' '.join(rest))}")
     except UsageError as exc:
         from ignition.helptext import usage_error
 
@@ -102,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     if opts["version"]:
         sys.stdout.write(f"Ignition {__version__} (pyignition)\n")
         return 0
+    if rest:
+        from ignition.helptext import usage_error
+
+        return usage_error("ignition", f"unexpected arguments: {_shown(' '.join(rest))}")
     for name in ("platform", "stage"):
         if not opts[name]:
             sys.stderr.write(f"'--{name}' must be provided\n(ignition -help lists the flags)\n")

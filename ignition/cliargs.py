@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from ignition.record import record
 
+# FlagSpec.required of every -root flag: an empty value must not quietly mean the running system
+ROOT_REQUIRED = "give the root directory, such as / (the default)"
+
 
 class UsageError(Exception):
     pass

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 
 from ignition import __version__
-from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
 from ignition.config.merge import merge
 from ignition.config.model import Config, empty_config
 from ignition.engine.acquire import acquire
@@ -38,8 +38,6 @@ PLANNED_STAGES = ("kargs", "disks", "mount", "files")
 
 
 def flags() -> GoFlags:
-    from ignition.cli import ROOT_REQUIRED
-
     return GoFlags(
         [
             FlagSpec("platform", default="metal"),
@@ -55,7 +53,7 @@ def flags() -> GoFlags:
 def main(args: list[str]) -> int:
     try:
         opts, rest = flags().parse(args)
-        if len(rest) > 1:
+        if len(rest) > 1 and not (opts["help"] or opts["version"]):
             raise UsageError(f"one CONFIG at most, not {len(rest)}: {printable(' '.join(rest))}")
     except UsageError as exc:
         from ignition.helptext import usage_error

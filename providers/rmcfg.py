@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     try:
         opts, rest = flags().parse(args)
-        if rest:
+        if rest and not (opts["help"] or opts["version"]):
             raise UsageError(f"{PROG} takes no arguments")
         if not (opts["platform"] or opts["help"] or opts["version"]):
             raise UsageError("'--platform' must be provided")

@@ -141,7 +141,7 @@ def main(argv: list[str]) -> int:
 
     try:
         opts, rest = flags().parse(argv)
-        if rest:
+        if rest and not (opts["help"] or opts["version"]):
             raise UsageError("ignition detect takes no arguments")
     except UsageError as exc:
         from ignition.helptext import usage_error
