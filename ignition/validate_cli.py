@@ -5,7 +5,8 @@ Reference contract (kept): ``ignition-validate [flags] FILE|-``; the report on s
 ``couldn't read config: ...`` on stderr; exit 1 on any error, else 0; Go-style flags
 (``-version`` and ``--version``). Additions: ``--format json`` (a list of
 {severity, path, line, column, message}), and ``--legacy`` to accept spec 1/2.x configs the way
-Flatcar's Ignition does (upstream refuses them, and so do we by default).
+Flatcar's Ignition does (upstream refuses them, and so do we by default, saying how to check
+them). Butane YAML is named as such first, with the command that transpiles it.
 """
 
 from __future__ import annotations
