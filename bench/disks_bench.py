@@ -109,7 +109,7 @@ def run_cli(dev: str, tmp: Path) -> tuple[float, str]:
     ignition = shutil.which("ignition") or str(Path(sys.executable).parent / "ignition")
     (tmp / "config.ign").write_bytes(config(dev))
     common = [
-        "-platform", "file", "-root", "/", "-log-to-stdout",
+        "-platform", "file", "-root", "", "-log-to-stdout",
         "-config-cache", str(tmp / "ignition.json"),
         "-neednet", str(tmp / "neednet"), "-state-file", str(tmp / "state"),
     ]  # fmt: skip

@@ -93,7 +93,7 @@ class Machine:
             "-stage",
             stage,
             "-root",
-            str(self.root) if stage not in ("fetch", "fetch-offline", "disks") else "/",
+            str(self.root) if stage not in ("fetch", "fetch-offline", "disks") else "",
             "-log-to-stdout",
             "-config-cache",
             str(self.cache),
