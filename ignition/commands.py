@@ -73,7 +73,12 @@ IGNITION = Command(
             'current platform ("auto": from DMI facts). Supported platforms: {platforms}',
             arg="value",
         ),
-        Flag("root", "root of the filesystem", arg="string"),
+        Flag(
+            "root",
+            'root of the filesystem ("" only for the stages that never touch it: fetch-offline,'
+            "\nfetch, kargs, disks)",
+            arg="string",
+        ),
         Flag("stage", "execution stage. Supported stages: {stages}", arg="value"),
         Flag("state-file", "where to store internal state", arg="string"),
         _VERSION,
@@ -89,7 +94,11 @@ word, as the reference's do.""",
     exits=(
         (0, "the stage is done"),
         (1, "the stage failed"),
-        (2, "usage: an unknown flag or value, -platform or -stage missing, an empty -root"),
+        (
+            2,
+            "usage: an unknown flag or value, -platform or -stage missing, an empty -root for "
+            "mount, files or umount",
+        ),
         (3, "the fetcher or the state file could not be set up"),
     ),
 )

@@ -3,6 +3,7 @@ command table agrees with the parsers, and docs/commands.md and man/ are what it
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -23,11 +24,20 @@ INVOCATIONS = [[s] for s in SCRIPTS] + [["ignition", "plan"], ["ignition", "dete
 
 
 def run(
-    argv: list[str], stdin: bytes = b"", cwd: Path | None = None
+    argv: list[str],
+    stdin: bytes = b"",
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     argv = [str(BIN / argv[0]), *argv[1:]]
     return subprocess.run(
-        argv, input=stdin.decode(), capture_output=True, text=True, check=False, cwd=cwd
+        argv,
+        input=stdin.decode(),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
@@ -171,21 +181,44 @@ def test_man_pages_are_shipped() -> None:
         # -dry-run and a cache that does not exist: nothing could be touched even if the
         # empty root were taken
         ["ignition", "-platform=file", "-stage=files", "-dry-run", "-config-cache=x", "-root="],
-        ["ignition", "-platform", "file", "-stage", "files", "-dry-run", "-root", ""],
+        ["ignition", "-platform", "file", "-stage", "mount", "-dry-run", "-root", ""],
         ["ignition", "plan", "-root=", "config.ign"],
         ["ignition-apply", "--root", "", "config.ign"],
         ["coreos-cloudinit", "-root=", "-from-file", "user-data"],
     ],
-    ids=lambda a: " ".join(a[:2]),
+    ids=lambda a: " ".join(a[:3]),
 )
 def test_an_empty_root_is_a_usage_error(command: list[str], tmp_path: Path) -> None:
     if command[:2] == ["ignition", "-platform"]:
         command = [*command[:1], f"-config-cache={tmp_path}/x", *command[1:]]
     done = run(command, cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr.startswith(
-        'invalid value "" for flag -root: give the root directory, such as / (the default)\n'
-    )
+    first = done.stderr.splitlines()[0]
+    assert first.startswith('invalid value "" for flag -root: ')
+    assert first.endswith("give the root directory, such as / (the default)")
+    if command[0] == "ignition" and command[1] != "plan":
+        assert "stage needs it" in first
+
+
+def test_stages_that_never_touch_the_root_take_an_empty_one(tmp_path: Path) -> None:
+    """As the reference's own test harness runs fetch and disks: ``-root ""``."""
+    (tmp_path / "config.ign").write_text('{"ignition": {"version": "3.4.0"}}')
+    (tmp_path / "cmdline").write_text("")
+    env = {  # nothing read from this machine's configuration
+        "IGNITION_KERNEL_CMDLINE_PATH": str(tmp_path / "cmdline"),
+        "IGNITION_SYSTEM_CONFIG_DIR": str(tmp_path / "none"),
+        "IGNITION_SYSTEM_RUNTIME_CONFIG_DIR": str(tmp_path / "none"),
+        "IGNITION_SYSTEM_LOCAL_CONFIG_DIR": str(tmp_path / "none"),
+    }
+    for stage in ("fetch-offline", "fetch", "kargs", "disks"):
+        done = run(
+            ["ignition", "-platform", "file", "-stage", stage, "-root", "", "-log-to-stdout",
+             "-config-cache", f"{tmp_path}/cache.json", "-neednet", f"{tmp_path}/neednet",
+             "-state-file", f"{tmp_path}/state"],
+            cwd=tmp_path,
+            env=env,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_echoed_flags_are_escaped() -> None:
