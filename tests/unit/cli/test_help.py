@@ -182,11 +182,12 @@ def test_man_pages_are_shipped() -> None:
         # empty root were taken
         ["ignition", "-platform=file", "-stage=files", "-dry-run", "-config-cache=x", "-root="],
         ["ignition", "-platform", "file", "-stage", "mount", "-dry-run", "-root", ""],
+        ["ignition", "-platform", "file", "-stage=umount", "-dry-run", "--root="],
         ["ignition", "plan", "-root=", "config.ign"],
         ["ignition-apply", "--root", "", "config.ign"],
         ["coreos-cloudinit", "-root=", "-from-file", "user-data"],
     ],
-    ids=lambda a: " ".join(a[:3]),
+    ids=lambda a: " ".join(a[:5]),
 )
 def test_an_empty_root_is_a_usage_error(command: list[str], tmp_path: Path) -> None:
     if command[:2] == ["ignition", "-platform"]:
