@@ -198,6 +198,16 @@ def test_schema_data_and_every_command_are_installed(installed: Installed) -> No
     assert {p.name for p in (installed.venv / "bin").iterdir()} >= COMMANDS
 
 
+def test_man_pages_and_help_of_every_command_are_installed(installed: Installed) -> None:
+    man = installed.venv / "share" / "man" / "man1"
+    assert {p.name for p in man.glob("*.1")} == {p.name for p in (ROOT / "man").glob("*.1")}
+    for command in [[c] for c in sorted(COMMANDS)] + [["ignition", "plan"]]:
+        for flag in ("--help", "--version"):
+            r = installed.run(*command, flag)
+            assert r.returncode == 0, (command, flag, r.stderr)
+            assert r.stdout + r.stderr
+
+
 def test_the_commands_work_from_the_venv(installed: Installed) -> None:
     for name in ("example.ign", "broken.ign"):
         shutil.copy(ROOT / "examples" / name, installed.work / name)
