@@ -121,3 +121,20 @@ def test_real_useradd_gets_the_name_after_double_dash(m: Machine) -> None:
     assert '"--" "ops_2"' in r.out
     assert "Core.1:x:" in (etc / "passwd").read_text()
     assert ":-x:" in (etc / "passwd").read_text()  # an option value may start with '-'
+
+
+def test_mount_refuses_an_option_like_virtiofs_tag_from_the_cache(m: Machine) -> None:
+    # "mount --version" succeeds and mounts nothing: the stage would report it mounted
+    m.cache.write_text(
+        json.dumps(
+            {
+                "ignition": {"version": "3.7.0-experimental"},
+                "storage": {"filesystems": [{"device": "--version", "format": "virtiofs",
+                                             "path": "/var"}]},
+            }
+        )
+    )  # fmt: skip
+    r = m.stage("mount")
+    assert r.code == 1, r.text
+    assert "refusing to pass a device that starts with '-' to a tool" in r.out
+    assert not (m.root / "var").exists()
