@@ -48,7 +48,7 @@ def build_plan(
     if not ctx.live:
         if ctx.config.storage.luks:
             plan.add("createCrypttabEntries", "write /etc/crypttab entries and key files",
-                     lambda: _crypttab(ctx))  # fmt: skip
+                     lambda: _crypttab(ctx, fs))  # fmt: skip
         result.plan_provider_files(ctx, plan, fs, view)
         result.plan_result(ctx, plan, fs, view)
     _fail_on_conflicts(ctx, view)
@@ -68,7 +68,7 @@ def _fail_on_conflicts(ctx: StageContext, view: View) -> None:
     raise StageError(f"{len(found)} conflicts, nothing was written; the first: {found[0]}")
 
 
-def _crypttab(ctx: StageContext) -> None:
+def _crypttab(ctx: StageContext, fs: RootFS) -> None:
     try:
         module = importlib.import_module("ignition.stages.disks.crypttab")
         write_crypttab = module.write_crypttab
@@ -77,7 +77,7 @@ def _crypttab(ctx: StageContext) -> None:
             "the config has storage.luks, but this build lacks the disks stage that writes "
             "/etc/crypttab"
         ) from None
-    write_crypttab(ctx)
+    write_crypttab(ctx, fs)
 
 
 def run(ctx: StageContext) -> None:
