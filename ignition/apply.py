@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Mapping
 
-from ignition import __version__
+from ignition import __version__, limits
 from ignition.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
 from ignition.config.model import Config, empty_config
 from ignition.crash import entry_point
@@ -105,7 +105,7 @@ def main(args: list[str] | None = None) -> int:
             offline=bool(opts["offline"]),
             ignore_unsupported=bool(opts["ignore-unsupported"]),
         )
-    except (IgnitionError, OSError) as exc:
+    except (IgnitionError, OSError, limits.InputTooLarge) as exc:
         log.crit(f"ignition-apply failed: {exc}")
         return 1
     return 0
@@ -122,11 +122,7 @@ def _operands(rest: list[str]) -> str:
 def apply_config(
     path: str, log: Logger, *, root: str, offline: bool, ignore_unsupported: bool
 ) -> None:
-    if path == "-":
-        raw = sys.stdin.buffer.read()
-    else:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+    raw = limits.read_path(path)
     use = CloudConfigUse()
     cfg = to_config(raw, source=path, log=log, cloud_config=use) or empty_config()
     apply(

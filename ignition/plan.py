@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from ignition import __version__
+from ignition import __version__, limits
 from ignition.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
 from ignition.config.merge import merge
 from ignition.config.model import Config, empty_config
@@ -75,7 +75,7 @@ def main(args: list[str]) -> int:
             config_path=rest[0] if rest else None,
             offline=bool(opts["offline"]),
         )
-    except (IgnitionError, OSError) as exc:
+    except (IgnitionError, OSError, limits.InputTooLarge) as exc:
         log.crit(f"cannot plan: {exc}")
         return 1
     sys.stdout.write("".join(line + "\n" for line in lines))
@@ -120,11 +120,7 @@ def make_plan(
 
 
 def _read_config(path: str, fetcher: ResourceFetcher, state: State, log: Logger) -> Config:
-    if path == "-":
-        raw = sys.stdin.buffer.read()
-    else:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+    raw = limits.read_path(path)
     cfg = to_config(raw, source=path, log=log, cloud_config=CloudConfigUse()) or empty_config()
     fetcher.apply_config(cfg)
     return render(cfg, fetcher, state, log)

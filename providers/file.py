@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from ignition import limits
 from providers.base import Provider, ProviderContext, ProviderError
 
 
@@ -16,7 +17,9 @@ class FileProvider(Provider):
         ctx.log.info(f"reading config from file {path!r}")
         try:
             with open(path, "rb") as fh:
-                data = fh.read()
+                data = limits.read_input(fh)
         except OSError as exc:
             raise ProviderError(f"couldn't read config file {path!r}: {exc.strerror}") from None
+        except limits.InputTooLarge as exc:
+            raise ProviderError(f"config file {path!r}: {exc}") from None
         return data or None

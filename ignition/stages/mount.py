@@ -21,7 +21,7 @@ from ignition.config.model import Filesystem
 from ignition.errors import StageError
 from ignition.stages import StageContext
 from ignition.system import devices
-from ignition.system.runner import CommandError
+from ignition.system.runner import CommandError, operand
 
 NOT_MOUNTED = (None, "", "swap", "none")
 
@@ -86,7 +86,7 @@ def run(ctx: StageContext) -> None:
             ctx.plan.append(f"mount: mount {fs.device} ({fs.format}) on {path}")
             continue
         with log.op(f'mounting "{fs.device}" at "{path}"'):
-            source = mount_source(ctx, fs, lookup)
+            source = operand(mount_source(ctx, fs, lookup), "device")
             for d in missing:
                 os.mkdir(root.rstrip("/") + d, 0o755)
                 ctx.state.notated_directories.append(d)
