@@ -229,8 +229,9 @@ def mounts(out: Out, devices: Devices, variant: Variant, cfg: dict[str, object])
             out.warning(here, f"{where} is mounted by an earlier entry too: this one replaces it")
         seen.add(name)
         network = "_netdev" in options or kind in NETWORK_FS
-        fsck = f"systemd-fsck@{systemd_escape_path(dev)}.service"
-        check = not network and row[5] not in (None, "0") and dev.startswith("/dev/")
+        node = _udev_node(dev)
+        fsck = f"systemd-fsck@{systemd_escape_path(node)}.service"
+        check = not network and row[5] not in (None, "0") and node.startswith("/dev/")
         lines = [
             "[Unit]",
             f"Description=Mount {where} (cloud-init mounts)",
@@ -247,6 +248,18 @@ def mounts(out: Out, devices: Devices, variant: Variant, cfg: dict[str, object])
             "",
         ]
         add_unit(out, name, "\n".join(lines), out.source(here))
+
+
+_BY = {"LABEL": "label", "UUID": "uuid", "PARTLABEL": "partlabel", "PARTUUID": "partuuid"}
+
+
+def _udev_node(dev: str) -> str:
+    """The device path of an fstab ``LABEL=``/``UUID=`` spec, as systemd's fstab generator
+    names the device it checks."""
+    tag, eq, value = dev.partition("=")
+    if eq and tag in _BY and value and "/" not in value:
+        return f"/dev/disk/by-{_BY[tag]}/{value}"
+    return dev
 
 
 def growpart(out: Out, variant: Variant, at: Path, value: object) -> None:

@@ -316,6 +316,7 @@ def yum_repos(out: Out, variant: Variant, cfg: dict[str, object]) -> None:
         out.warning(
             ("yum_repo_dir",), f"yum_repo_dir: rpm-ostree reads /etc/yum.repos.d, not {folder}"
         )
+    written: set[str] = set()
     for name, repo in repos.items():
         here = (*at, name)
         fields = v.mapping(out, here, repo or {})
@@ -325,6 +326,9 @@ def yum_repos(out: Out, variant: Variant, cfg: dict[str, object]) -> None:
         if not _REPO_ID.fullmatch(repo_id):
             out.error(here, "not a repository id usable as a file name: not carried over")
             continue
+        if repo_id in written:  # cloud-init keeps the first repository of an id
+            out.error(here, f"the id {repo_id} is an earlier repository's (cloud-init skips it)")
+            continue
         options = {k.lower().strip().replace("-", "_"): val for k, val in fields.items()}
         if not {"baseurl", "metalink", "mirrorlist"} & set(options):
             out.error(
@@ -333,6 +337,7 @@ def yum_repos(out: Out, variant: Variant, cfg: dict[str, object]) -> None:
             continue
         lines = [f"[{repo_id}]"] + [f"{k}={_repo_value(val)}" for k, val in options.items() if k]
         add_file(out, f"{folder}/{repo_id}.repo", "\n".join(lines) + "\n", out.source(here))
+        written.add(repo_id)
     out.warning(
         at,
         "yum_repos: rpm-ostree reads these repositories, but nothing is installed from them "
