@@ -5,9 +5,10 @@ The inputs are the worst case for memory per byte: directories of one short path
 (``{"path":"/d/123456"}``, about 22 bytes), the shape of the 32 MB, 1.45-million-directory
 config of issue 13. Each run prints the input size, wall and CPU seconds, peak RSS (GNU time)
 and RSS divided by the input size. YAML limits are raised for the run (the default
-``PYIGNITION_MAX_YAML_SIZE`` refuses the larger Butane inputs on purpose).
+``PYIGNITION_MAX_YAML_SIZE`` refuses the larger Butane inputs on purpose). The ``dataurl``
+case is one file whose contents are a ``data:`` URL of percent escapes only.
 
-    .venv/bin/python bench/memory_bench.py [--sizes 1,8,32] [--tools validate,butane]
+    .venv/bin/python bench/memory_bench.py [--sizes 1,8,32] [--tools validate,butane,dataurl]
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ def ignition_dirs(size: int) -> bytes:
         total += len(item) + 1
         i += 1
     return head + b",".join(items) + tail
+
+
+def ignition_data_url(size: int) -> bytes:
+    """One file whose contents are a ``data:`` URL of nothing but percent escapes."""
+    head = b'{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/a","contents":'
+    head += b'{"source":"data:,'
+    tail = b'"}}]}}'
+    return head + b"%41" * max(0, (size - len(head) - len(tail)) // 3) + tail
 
 
 def butane_dirs(size: int) -> bytes:
@@ -66,7 +75,7 @@ def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, int, in
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", default="1,8,32", help="input sizes in MiB")
-    ap.add_argument("--tools", default="validate,butane")
+    ap.add_argument("--tools", default="validate,butane,dataurl")
     args = ap.parse_args()
     env = {
         **os.environ,
@@ -75,6 +84,7 @@ def main() -> int:
     }
     tools = {
         "validate": ("ignition-validate", ignition_dirs, ".ign"),
+        "dataurl": ("ignition-validate", ignition_data_url, ".ign"),
         "butane": ("butane", butane_dirs, ".bu"),
     }
     wall, cpu, base, _ = measure([sys.executable, "-c", "pass"], env)
@@ -92,7 +102,7 @@ def main() -> int:
                     print(f"{command}: exit {code} on the {mib:g} MiB input", file=sys.stderr)
                 ratio = rss * 1024 / len(data)
                 print(
-                    f"{command + f' {mib:g} MiB dense dirs':34} {len(data) / MiB:7.1f}Mi "
+                    f"{command + f' {mib:g} MiB {name}':34} {len(data) / MiB:7.1f}Mi "
                     f"{wall:7.1f}s {cpu:7.1f}s {rss / 1024:8.1f}Mi {ratio:8.1f}x"
                 )
     return 0

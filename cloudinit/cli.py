@@ -30,59 +30,13 @@ from cloudinit.to_ignition import WORKSPACE
 from cloudinit.userdata import PartKind, split
 from cloudinit.validate import Kind, Validation, validate
 from ignition import __version__
-from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
 from ignition.crash import entry_point
 from ignition.log import Level, Logger, StreamSink
 from ignition.report import Diagnostic, printable
 
 PROG = "coreos-cloudinit"
 DEFAULT_KEY_NAME = "coreos-cloudinit"  # the reference's initialize.DefaultSSHKeyName
-
-USAGE = f"""Usage of {PROG}:
-  -validate
-    \tvalidate the user data and exit (0: no problems; 1: any error, warning or info)
-  -from-file string
-    \tread user data from this file
-  -from-url string
-    \tdownload user data from this URL
-  -from-proc-cmdline
-    \tdownload user data from the URL in the cloud-config-url= kernel argument
-  -from-configdrive string
-    \tread user data and metadata from this config-drive directory (openstack/latest/)
-  -from-waagent string
-    \tread user data from this Azure agent directory (CustomData)
-  -from-ec2-metadata string, -from-gce-metadata string, -from-digitalocean-metadata string,
-  -from-packet-metadata string
-    \tread user data and metadata from this metadata service (pyignition's aws, gcp,
-    \tdigitalocean and packet providers, their service at this URL)
-  -from-metadata-service
-    \tthe EC2 metadata service at its own address (deprecated: use -from-ec2-metadata)
-  -from-vmware-guestinfo
-    \tread user data and metadata from VMware guestinfo (the vmware provider)
-  -from-vmware-ovf-env string
-    \tread user data and metadata from this OVF environment file (guestinfo.* properties)
-  -from-cloudsigma-metadata
-    \tread user data and metadata from CloudSigma's server context on /dev/ttyS1
-  -oem string
-    \tthe sources of an OEM: digitalocean, ec2-compat, gce, rackspace-onmetal, azure,
-    \tcloudsigma, packet, vmware
-  -convert-netconf string
-    \tturn the source's network configuration into networkd files: debian (config drive),
-    \tdigitalocean, packet or vmware
-  -ssh-key-name string
-    \tstore SSH keys as this key set: ~/.ssh/authorized_keys.d/NAME, merged into
-    \t~/.ssh/authorized_keys as update-ssh-keys does (default "{DEFAULT_KEY_NAME}")
-  -workspace string
-    \twhere #! scripts are kept, in scripts/ (default "{WORKSPACE}")
-  -format string
-    \treport format: text or json (default "text")
-  -root string
-    \tapply to this root directory instead of the running system (default "/")
-  -ignore-failure
-    \texit with status 0 when the user data cannot be applied
-  -version
-    \tprint the version and exit
-"""
 
 _SOURCE_FLAGS = (
     "from-file",
@@ -131,7 +85,7 @@ _PROVIDER_FLAGS = {
 NETCONF_FORMATS = ("debian", "digitalocean", "packet", "vmware")
 
 
-def _flags() -> GoFlags:
+def flags() -> GoFlags:
     specs = [FlagSpec(n) for n in _SOURCE_FLAGS]
     specs += [FlagSpec(n, takes_value=False) for n in _SOURCE_SWITCHES]
     specs += [
@@ -144,7 +98,7 @@ def _flags() -> GoFlags:
         FlagSpec("convert-netconf", default=""),
         FlagSpec("workspace", default=WORKSPACE),
         FlagSpec("ssh-key-name", default=DEFAULT_KEY_NAME),
-        FlagSpec("root", default="/"),
+        FlagSpec("root", default="/", required=ROOT_REQUIRED),
     ]
     return GoFlags(specs)
 
@@ -157,16 +111,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: list[str], *, out: TextIO, err: TextIO) -> int:
     try:
-        opts, rest = _flags().parse(args)
+        opts, rest = flags().parse(args)
+        if rest and not (opts["help"] or opts["version"]):
+            raise UsageError(f"{PROG}: unexpected argument {printable(repr(rest[0]))}")
     except UsageError as exc:
-        err.write(f"{exc}\n{USAGE}")
+        from ignition.helptext import usage
+
+        err.write(f"{exc}\n{usage(PROG)}")
         return 2
     if opts["help"]:
-        err.write(USAGE)
+        from ignition.helptext import help_text
+
+        err.write(help_text(PROG))
         return 0
-    if rest:
-        err.write(f"{PROG}: unexpected argument {rest[0]!r}\n{USAGE}")
-        return 2
     if opts["version"]:
         out.write(f"{PROG} {__version__} (pyignition)\n")
         return 0

@@ -37,40 +37,14 @@ from ignition.cliargs import FlagSpec, GoFlags, UsageError
 from ignition.config import codec
 from ignition.config.parse import validate_tree
 from ignition.crash import entry_point
-from ignition.report import Report
+from ignition.report import Report, printable
 
 PROG = "ignition-convert"
 IGNITION_VERSION = "3.4.0"
 MAX_INPUT = 16 * 1024 * 1024
 
-USAGE = f"""Usage: {PROG} [flags] [FILE|-]
-Convert cloud-config (coreos-cloudinit's or canonical cloud-init's) or a Container Linux
-Config to Butane (default) or Ignition.
 
-  -from string
-    \tinput dialect: auto, coreos-cloudinit, cloud-init or ct (default "auto")
-  -to string
-    \toutput: butane or ignition (default "butane")
-  -variant string
-    \tButane variant: fcos or flatcar (default: fcos for cloud-init, flatcar otherwise)
-  -o, -output string
-    \twrite the output to this file (default: standard output)
-  -files-dir string
-    \tct: directory of the files that contents.local names
-  -platform string
-    \tct: the platform for {{PRIVATE_IPV4}} and friends (as ct's -platform)
-  -hostname string
-    \tcoreos-cloudinit: host name to use when the cloud-config sets none
-  -public-ipv4, -private-ipv4, -public-ipv6, -private-ipv6 string
-    \tcoreos-cloudinit: values for $public_ipv4 and friends
-  -strict
-    \talso fail (exit 1) on warnings
-  -version
-    \tprint the version and exit
-"""
-
-
-def _flags() -> GoFlags:
+def flags() -> GoFlags:
     return GoFlags(
         [
             FlagSpec("from", default="auto", choices=("auto", *DIALECTS)),
@@ -111,24 +85,27 @@ def _read(name: str, stdin: object) -> bytes:
 
 def run(args: list[str], *, stdin: object, out: TextIO, err: TextIO) -> int:
     try:
-        opts, rest = _flags().parse(args)
+        opts, rest = flags().parse(args)
+        if len(rest) > 1 and not (opts["help"] or opts["version"]):
+            raise UsageError(f"one input at most, not {len(rest)}: {printable(' '.join(rest))}")
     except UsageError as exc:
-        err.write(f"{exc}\n{USAGE}")
+        from ignition.helptext import usage
+
+        err.write(f"{exc}\n{usage(PROG)}")
         return 2
     if opts["help"]:
-        out.write(USAGE)
+        from ignition.helptext import help_text
+
+        out.write(help_text(PROG))
         return 0
     if opts["version"]:
         out.write(f"{PROG} {__version__} (pyignition)\n")
         return 0
-    if len(rest) > 1:
-        err.write(USAGE)
-        return 2
     name = rest[0] if rest else "-"
     try:
         raw = _read(name, stdin)
     except OSError as exc:
-        err.write(f"{PROG}: cannot read {name}: {exc.strerror or exc}\n")
+        err.write(f"{PROG}: cannot read {printable(name)}: {exc.strerror or exc}\n")
         return 1
     label = "<stdin>" if name == "-" else name
     forced = str(opts["from"])
@@ -201,7 +178,7 @@ def _write(text: str, opts: dict[str, object], out: TextIO, err: TextIO) -> bool
         else:
             out.write(text)
     except OSError as exc:
-        err.write(f"{PROG}: cannot write {target}: {exc.strerror or exc}\n")
+        err.write(f"{PROG}: cannot write {printable(target)}: {exc.strerror or exc}\n")
         return False
     return True
 

@@ -89,7 +89,12 @@ def finish(b: Builder, sh: Shared, md: Metadata, *, environment_file: bool = Tru
     _core_keys(b, sh, md.ssh_public_keys)
     env = _environment(b, md, as_file=environment_file)
     if sh.commands:
-        lines = [f"ExecStart={SYSTEMCTL} --no-block {cmd} {unit}" for cmd, unit, _ in sh.commands]
+        # "--": "-.mount" is a unit name, not options; a backslash doubled, or systemd
+        # would unescape "\x2d" in the name before systemctl sees it
+        lines = [
+            f"ExecStart={SYSTEMCTL} --no-block {cmd} -- {unit.replace(chr(92), chr(92) * 2)}"
+            for cmd, unit, _ in sh.commands
+        ]
         text = (
             "[Unit]\nDescription=Unit commands of the cloud-config user data "
             "(coreos.units[].command)\n\n[Service]\nType=oneshot\n"

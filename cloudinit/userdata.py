@@ -22,10 +22,10 @@ from enum import StrEnum
 from cloudinit import gofmt
 from cloudinit.goyaml import go_base64
 from cloudinit.validate import is_ignition
+from ignition import limits
 from ignition.record import field, record
 from ignition.report import Diagnostic, Severity
 
-MAX_DECOMPRESSED = 64 * 1024 * 1024
 MAX_PARTS = 1000
 
 GZIP_TYPES = frozenset(
@@ -92,17 +92,23 @@ class Split:
 
 
 def gunzip(data: bytes) -> bytes:
-    """Decompress completely (every member); raises ValueError with a short reason."""
+    """Decompress completely (every member), to at most the config size limit; raises
+    ValueError with a short reason."""
+    limit = limits.config_size()
     out = bytearray()
     rest = data
     while rest[:2] == b"\x1f\x8b":
         d = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
-            out += d.decompress(rest, MAX_DECOMPRESSED - len(out))
+            # never 0, which zlib reads as "no limit": one byte past the limit tells
+            out += d.decompress(rest, limit + 1 - len(out))
         except zlib.error as exc:
             raise ValueError(f"invalid gzip data ({exc})") from None
-        if d.unconsumed_tail:
-            raise ValueError(f"gzip data expands beyond {MAX_DECOMPRESSED} bytes")
+        if len(out) > limit or d.unconsumed_tail:
+            raise ValueError(
+                f"gzip data expands beyond {limit} bytes "
+                f"(set {limits.CONFIG_SIZE_VAR} to raise the limit)"
+            )
         if not d.eof:
             raise ValueError("gzip data is truncated")
         rest = d.unused_data

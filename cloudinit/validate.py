@@ -18,6 +18,7 @@ from cloudinit.decode import Pos
 from cloudinit.goyaml import YamlError, compose
 from cloudinit.rules import Code, Finding
 from cloudinit.typed import SVal
+from ignition import limits
 from ignition.record import field, record
 from ignition.report import Path, Severity
 
@@ -141,6 +142,7 @@ def go_gunzip(raw: bytes) -> tuple[bytes | None, str | None]:
     keeps all of it), with the error, as Go's reader does. Members are concatenated."""
     if raw[:2] != b"\x1f\x8b":
         return raw, None
+    limit = limits.config_size()
     out = bytearray()
     rest = raw
     while True:
@@ -152,8 +154,10 @@ def go_gunzip(raw: bytes) -> tuple[bytes | None, str | None]:
         body = rest[n:]
         try:
             for i in range(0, len(body), 4096):  # in pieces: keep what precedes an error
-                member += d.decompress(body[i : i + 4096], MAX_GUNZIP - len(out) - len(member))
-                if d.unconsumed_tail:
+                # never 0, which zlib reads as "no limit": one byte past the limit tells
+                room = limit + 1 - len(out) - len(member)
+                member += d.decompress(body[i : i + 4096], room)
+                if d.unconsumed_tail or len(out) + len(member) > limit:
                     return bytes(out + member), "gzip: data too large"
                 if d.eof:
                     break
@@ -171,9 +175,6 @@ def go_gunzip(raw: bytes) -> tuple[bytes | None, str | None]:
         rest = tail[8:]
         if not rest:
             return bytes(out), None
-
-
-MAX_GUNZIP = 64 * 1024 * 1024
 
 
 def is_script(data: bytes) -> bool:

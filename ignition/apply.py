@@ -1,4 +1,4 @@
-"""``ignition-apply``: apply a config to a running system or a directory (§3.8).
+"""``ignition-apply``: apply a config to a running system or a directory.
 
     ignition-apply [-root=/] [-ignore-unsupported] [-offline] [-force] CONFIG|-
 
@@ -16,7 +16,8 @@ import os
 import sys
 from collections.abc import Mapping
 
-from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition import __version__, limits
+from ignition.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
 from ignition.config.model import Config, empty_config
 from ignition.crash import entry_point
 from ignition.engine.cloudconfig import CloudConfigUse
@@ -57,27 +58,38 @@ def unsupported(cfg: Config, *, accounts: bool = False) -> list[str]:
     return out
 
 
-@entry_point("ignition-apply")
-def main(args: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if args is None else args
-    spec = GoFlags(
+def flags() -> GoFlags:
+    return GoFlags(
         [
-            FlagSpec("root", default="/"),
+            FlagSpec("root", default="/", required=ROOT_REQUIRED),
             FlagSpec("ignore-unsupported", takes_value=False),
             FlagSpec("offline", takes_value=False),
             FlagSpec("force", takes_value=False),
+            FlagSpec("version", takes_value=False),
             FlagSpec("help", takes_value=False, aliases=("h",)),
         ]
     )
+
+
+@entry_point("ignition-apply")
+def main(args: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if args is None else args
     try:
-        opts, rest = spec.parse(argv)
+        opts, rest = flags().parse(argv)
+        if len(rest) != 1 and not (opts["help"] or opts["version"]):
+            raise UsageError(_operands(rest))
     except UsageError as exc:
-        sys.stderr.write(f"{exc}\n{__doc__}")
-        return 2
-    if opts["help"] or len(rest) != 1:
-        sys.stderr.write(__doc__ or "")
-        return 0 if opts["help"] else 2
-    root = str(opts["root"]) or "/"
+        from ignition.helptext import usage_error
+
+        return usage_error("ignition-apply", exc)
+    if opts["help"]:
+        from ignition.helptext import print_help
+
+        return print_help("ignition-apply")
+    if opts["version"]:
+        sys.stdout.write(f"ignition-apply {__version__} (pyignition)\n")
+        return 0
+    root = str(opts["root"])
     if os.path.abspath(root) == "/" and not in_container() and not opts["force"]:
         sys.stderr.write(
             "ignition-apply: refusing to modify this system outside a container; "
@@ -93,20 +105,24 @@ def main(args: list[str] | None = None) -> int:
             offline=bool(opts["offline"]),
             ignore_unsupported=bool(opts["ignore-unsupported"]),
         )
-    except (IgnitionError, OSError) as exc:
+    except (IgnitionError, OSError, limits.InputTooLarge) as exc:
         log.crit(f"ignition-apply failed: {exc}")
         return 1
     return 0
 
 
+def _operands(rest: list[str]) -> str:
+    if not rest:
+        return "give the config to apply: a file, or - for standard input"
+    from ignition.report import printable
+
+    return f"one config only, not {len(rest)}: {printable(' '.join(rest))}"
+
+
 def apply_config(
     path: str, log: Logger, *, root: str, offline: bool, ignore_unsupported: bool
 ) -> None:
-    if path == "-":
-        raw = sys.stdin.buffer.read()
-    else:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+    raw = limits.read_path(path)
     use = CloudConfigUse()
     cfg = to_config(raw, source=path, log=log, cloud_config=use) or empty_config()
     apply(

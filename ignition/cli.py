@@ -1,14 +1,14 @@
-"""``ignition``: the stage runner, with the reference's flags and exit codes (§3.0).
+"""``ignition``: the stage runner, with the reference's flags and exit codes.
 
-    ignition -platform=P -stage=S [-root=/] [-config-cache=/run/ignition.json]
-             [-state-file=/run/ignition/state] [-neednet=/run/ignition/neednet]
-             [-fetch-timeout=2m] [-log-to-stdout] [-version] [-dry-run]
-    ignition plan [flags] [CONFIG|-]      every action a config would take, nothing touched
+    ignition -platform=P -stage=S [-root=/] [flags]   one stage of the first boot
+    ignition plan [flags] [CONFIG|-]                   every action a config would take
+    ignition detect [flags]                            the platform id from DMI facts
 
 Flags take one dash or two, ``=value`` or a separate word (Go's ``flag``), because dracut units
 and scripts written for the reference pass them that way. The same entry point serves
 ``ignition-apply`` when called by that name (the reference selects by ``argv[0]`` too).
-Exit codes: 0 ok, 1 failed, 2 usage, 3 fetcher or state could not be set up.
+What each flag means and the exit statuses are in the command table (``ignition/commands.py``,
+docs/commands.md).
 """
 
 from __future__ import annotations
@@ -17,35 +17,12 @@ import os
 import sys
 
 from ignition import __version__
-from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
 from ignition.crash import entry_point, set_context
 
-USAGE = """Usage of ignition:
-  ignition -platform=NAME -stage=STAGE [flags]
-  ignition plan [flags] [CONFIG|-]
-  ignition detect                        print the platform id found in DMI facts
-  -config-cache string
-    \twhere to cache the config (default "/run/ignition.json")
-  -dry-run
-    \tprint the actions of the stage instead of taking them
-  -fetch-timeout duration
-    \tinitial duration for which to wait for config (default 2m0s)
-  -log-to-stdout
-    \tlog to stdout instead of the system log
-  -neednet string
-    \tflag file fetch-offline writes if networking is needed (default "/run/ignition/neednet")
-  -platform value
-    \tcurrent platform ("auto": from DMI facts). {platforms}
-  -root string
-    \troot of the filesystem (default "/")
-  -stage value
-    \texecution stage. {stages}
-  -state-file string
-    \twhere to store internal state (default "/run/ignition/state")
-  -version
-    \tprint the version and exit
-"""
-
+# Stages that act on the root: there -root "" would quietly mean the running system. The others
+# never touch it, and the reference's own test harness runs them with -root "".
+ROOTED_STAGES = ("mount", "files", "umount")
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _DIGITS = "0123456789"
 
@@ -90,7 +67,7 @@ def flags() -> GoFlags:
         [
             FlagSpec("platform"),
             FlagSpec("stage"),
-            FlagSpec("root", default="/"),
+            FlagSpec("root", default="/"),  # "" only where the root is unused: see main
             FlagSpec("config-cache", default="/run/ignition.json"),
             FlagSpec("state-file", default="/run/ignition/state"),
             FlagSpec("neednet", default="/run/ignition/neednet"),
@@ -98,20 +75,15 @@ def flags() -> GoFlags:
             FlagSpec("log-to-stdout", takes_value=False),
             FlagSpec("version", takes_value=False),
             FlagSpec("dry-run", takes_value=False),
-            FlagSpec("offline", takes_value=False),
             FlagSpec("help", takes_value=False, aliases=("h",)),
         ]
     )
 
 
-def usage() -> str:
-    import providers
-    from ignition.stages import ORDER
+def _shown(text: str) -> str:
+    from ignition.report import printable  # only on this error path: a run does not pay for it
 
-    return USAGE.format(
-        platforms="Supported platforms: " + ", ".join(providers.names()),
-        stages="Supported stages: " + ", ".join(ORDER),
-    )
+    return printable(text)
 
 
 @entry_point("ignition")
@@ -135,25 +107,29 @@ def main(argv: list[str] | None = None) -> int:
         opts, rest = flags().parse(args)
         timeout = parse_duration(str(opts["fetch-timeout"]))
     except UsageError as exc:
-        sys.stderr.write(f"{exc}\n{usage()}")
-        return 2
+        from ignition.helptext import usage_error
+
+        return usage_error("ignition", exc)
     if opts["help"]:
-        sys.stderr.write(usage())
-        return 0
+        from ignition.helptext import print_help
+
+        return print_help("ignition")
     if opts["version"]:
         sys.stdout.write(f"Ignition {__version__} (pyignition)\n")
         return 0
     if rest:
-        sys.stderr.write(f"unexpected arguments: {' '.join(rest)}\n{usage()}")
-        return 2
+        from ignition.helptext import usage_error
+
+        return usage_error("ignition", f"unexpected arguments: {_shown(' '.join(rest))}")
     for name in ("platform", "stage"):
         if not opts[name]:
-            sys.stderr.write(f"'--{name}' must be provided\n")
+            sys.stderr.write(f"'--{name}' must be provided\n(ignition -help lists the flags)\n")
             return 2
     from ignition.log import Logger, default_sink
 
     sink = default_sink(to_stdout=bool(opts["log-to-stdout"]))
-    if not opts["dry-run"]:  # a stage with nothing to do ends here, the engine not imported
+    rootless = not opts["root"] and opts["stage"] in ROOTED_STAGES  # an error, reported below
+    if not opts["dry-run"] and not rootless:  # a stage with nothing to do ends here
         from ignition.engine.idle import run_if_idle
 
         set_context(f"the {opts['stage']} stage")
@@ -163,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             return code
     import providers
 
-    if opts["platform"] == "auto":  # providers: ignition.platform.id=auto, only when asked
+    if opts["platform"] == "auto":  # ignition.platform.id=auto, only when asked
         from ignition.engine.detect_platform import detect
 
         found, reason = detect()
@@ -174,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         opts["platform"] = found
     if str(opts["platform"]) not in providers.PROVIDERS:
         sys.stderr.write(
-            f'invalid value "{opts["platform"]}" for flag -platform: '
+            f'invalid value "{_shown(str(opts["platform"]))}" for flag -platform: '
             f"invalid platform name. Supported platforms: {', '.join(providers.names())}\n"
         )
         return 2
@@ -182,10 +158,18 @@ def main(argv: list[str] | None = None) -> int:
 
     if str(opts["stage"]) not in ORDER:
         sys.stderr.write(
-            f'invalid value "{opts["stage"]}" for flag -stage: '
+            f'invalid value "{_shown(str(opts["stage"]))}" for flag -stage: '
             f"invalid stage name. Supported stages: {', '.join(ORDER)}\n"
         )
         return 2
+    if rootless:
+        from ignition.helptext import usage_error
+
+        return usage_error(
+            "ignition",
+            f'invalid value "" for flag -root: the {opts["stage"]} stage needs it: '
+            + ROOT_REQUIRED,
+        )
     set_context(f"the {opts['stage']} stage")
     from ignition.engine.engine import RunOptions, run_stage
 
@@ -193,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     run = RunOptions(
         platform=str(opts["platform"]),
         stage=str(opts["stage"]),
-        root=str(opts["root"]) or "/",
+        root=str(opts["root"]) or "/",  # the root is unused by the other stages
         config_cache=str(opts["config-cache"]),
         state_file=str(opts["state-file"]),
         neednet=str(opts["neednet"]),

@@ -10,9 +10,19 @@ from __future__ import annotations
 
 from ignition.record import record
 
+# FlagSpec.required of every -root flag: an empty value must not quietly mean the running system
+ROOT_REQUIRED = "give the root directory, such as / (the default)"
+
 
 class UsageError(Exception):
     pass
+
+
+def _shown(text: str) -> str:
+    """An argument echoed in an error: control characters escaped, length bounded."""
+    from ignition.report import printable  # only on the error path
+
+    return printable(text, limit=200)
 
 
 @record
@@ -23,6 +33,7 @@ class FlagSpec:
     choices: tuple[str, ...] | None = None
     aliases: tuple[str, ...] = ()
     repeat: bool = False  # collect every occurrence in a list
+    required: str = ""  # why an empty value is refused ("" = it is allowed)
 
 
 class GoFlags:
@@ -54,7 +65,7 @@ class GoFlags:
             name, eq, value = body.partition("=")
             spec = self.by_name.get(name)
             if spec is None:
-                raise UsageError(f"flag provided but not defined: -{name}")
+                raise UsageError(f"flag provided but not defined: -{_shown(name)}")
             if not spec.takes_value:
                 if eq:
                     if value.lower() in ("1", "t", "true"):
@@ -62,7 +73,7 @@ class GoFlags:
                     elif value.lower() in ("0", "f", "false"):
                         opts[spec.name] = False
                     else:
-                        raise UsageError(f'invalid boolean value "{value}" for -{name}')
+                        raise UsageError(f'invalid boolean value "{_shown(value)}" for -{name}')
                 else:
                     opts[spec.name] = True
                 i += 1
@@ -72,9 +83,13 @@ class GoFlags:
                     raise UsageError(f"flag needs an argument: -{name}")
                 value = args[i + 1]
                 i += 1
+            if spec.required and not value:
+                raise UsageError(f'invalid value "" for flag -{name}: {spec.required}')
             if spec.choices is not None and value not in spec.choices:
                 allowed = ", ".join(spec.choices)
-                raise UsageError(f'invalid value "{value}" for flag -{name}: use one of {allowed}')
+                raise UsageError(
+                    f'invalid value "{_shown(value)}" for flag -{name}: use one of {allowed}'
+                )
             if spec.repeat:
                 lst = opts[spec.name]
                 assert isinstance(lst, list)

@@ -15,14 +15,18 @@ recursion (both bugs: an input limit should have stopped them first).
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 
-# imported by every console script before anything else: ``os`` and ``sys`` only at run time
+# imported by every console script before anything else: ``io``, ``os`` and ``sys`` only at
+# run time (all three loaded by the interpreter's start anyway, or frozen)
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Protocol
+
+    from _typeshed import ReadableBuffer as Buffer
 
 DEBUG_ENV = "PYIGNITION_DEBUG"
 EXIT_BUG = 1
@@ -52,6 +56,7 @@ def entry_point(prog: str) -> Callable[[Main], Main]:
     def wrap(main: Main) -> Main:
         def guarded(argv: list[str] | None = None) -> int:
             _open_missing_streams()
+            _whole_writes()
             try:
                 code = main(argv)
                 sys.stdout.flush()  # a closed pipe or a full disk shows here, not at exit
@@ -127,6 +132,62 @@ def _open_missing_streams() -> None:
     for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115
+
+
+def _whole_writes() -> None:
+    """Make the interpreter's own stdout and stderr write everything or raise. ``write(2)``
+    to a pipe whose reader goes away mid-write returns the part it wrote, and Python's
+    buffered layer hands that short count back, which text writes ignore: ``butane big.bu |
+    head -c 100`` ended with exit status 0 and truncated output instead of a closed pipe."""
+    import io
+
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not getattr(sys, f"__{name}__") or not isinstance(stream, io.TextIOWrapper):
+            continue  # a test's capture, or a stream already replaced
+        try:
+            fd = stream.fileno()
+            stream.flush()
+        except (OSError, ValueError):
+            continue
+        text = io.TextIOWrapper(
+            io.BufferedWriter(_WholeWrites(fd)),
+            encoding=stream.encoding,
+            errors=stream.errors,
+            line_buffering=stream.line_buffering,
+            write_through=stream.write_through,
+        )
+        setattr(sys, name, text)
+
+
+class _WholeWrites(io.RawIOBase):
+    """A raw writer on ``fd`` whose ``write`` returns only when all of the data is written
+    (waiting when the descriptor is non-blocking), or raises (``BrokenPipeError``...)."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self.fd = fd
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return os.isatty(self.fd)
+
+    def write(self, data: Buffer) -> int:
+        view = memoryview(data).cast("B")
+        size = len(view)
+        while view:
+            try:
+                view = view[os.write(self.fd, view) :]
+            except BlockingIOError:
+                import select
+
+                select.select([], [self.fd], [])
+        return size
 
 
 def _say(text: str) -> None:

@@ -143,3 +143,13 @@ def read_input(stream: BinaryIO) -> bytes:
             f"the config is larger than {limit} bytes (set {CONFIG_SIZE_VAR} to raise the limit)"
         )
     return bytes(data)
+
+
+def read_path(path: str) -> bytes:
+    """The bytes of the file ``path`` (``-``: standard input), bounded like :func:`read_input`."""
+    if path == "-":
+        import sys
+
+        return read_input(sys.stdin.buffer)
+    with open(path, "rb") as fh:
+        return read_input(fh)

@@ -7,14 +7,16 @@ the way the fetch stage would (kernel command line, system ``user.ign``, the pla
 nothing is cached. Base configs are merged as in a real run; referenced configs are fetched
 (reading is harmless) unless ``-offline``. Then each stage lists its actions in order;
 destructive ones (removing or replacing what exists) are marked ``[DESTRUCTIVE]``.
-Log lines go to stderr, the plan to stdout.
+Log lines go to stderr, the plan to stdout. The flags' meanings and the exit statuses are in
+the command table (``ignition/commands.py``).
 """
 
 from __future__ import annotations
 
 import sys
 
-from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition import __version__, limits
+from ignition.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
 from ignition.config.merge import merge
 from ignition.config.model import Config, empty_config
 from ignition.engine.acquire import acquire
@@ -28,40 +30,52 @@ from ignition.engine.userdata import to_config
 from ignition.errors import IgnitionError
 from ignition.fetch.fetcher import ResourceFetcher
 from ignition.log import Logger, StreamSink
+from ignition.report import printable
 from ignition.stages import StageContext
 from ignition.system import System
 
 PLANNED_STAGES = ("kargs", "disks", "mount", "files")
 
 
-def main(args: list[str]) -> int:
-    spec = GoFlags(
+def flags() -> GoFlags:
+    return GoFlags(
         [
             FlagSpec("platform", default="metal"),
-            FlagSpec("root", default="/"),
+            FlagSpec("root", default="/", required=ROOT_REQUIRED),
             FlagSpec("offline", takes_value=False),
             FlagSpec("log-to-stdout", takes_value=False),
+            FlagSpec("version", takes_value=False),
             FlagSpec("help", takes_value=False, aliases=("h",)),
         ]
     )
+
+
+def main(args: list[str]) -> int:
     try:
-        opts, rest = spec.parse(args)
+        opts, rest = flags().parse(args)
+        if len(rest) > 1 and not (opts["help"] or opts["version"]):
+            raise UsageError(f"one CONFIG at most, not {len(rest)}: {printable(' '.join(rest))}")
     except UsageError as exc:
-        sys.stderr.write(f"{exc}\n{__doc__}")
-        return 2
-    if opts["help"] or len(rest) > 1:
-        sys.stderr.write(__doc__ or "")
-        return 0 if opts["help"] else 2
-    log = Logger(StreamSink(sys.stderr), debug=False)
+        from ignition.helptext import usage_error
+
+        return usage_error("ignition plan", exc)
+    if opts["help"]:
+        from ignition.helptext import print_help
+
+        return print_help("ignition plan")
+    if opts["version"]:
+        sys.stdout.write(f"Ignition {__version__} (pyignition)\n")
+        return 0
+    log = Logger(StreamSink(sys.stdout if opts["log-to-stdout"] else sys.stderr), debug=False)
     try:
         lines = make_plan(
             log,
             platform=str(opts["platform"]),
-            root=str(opts["root"]) or "/",
+            root=str(opts["root"]),
             config_path=rest[0] if rest else None,
             offline=bool(opts["offline"]),
         )
-    except (IgnitionError, OSError) as exc:
+    except (IgnitionError, OSError, limits.InputTooLarge) as exc:
         log.crit(f"cannot plan: {exc}")
         return 1
     sys.stdout.write("".join(line + "\n" for line in lines))
@@ -106,11 +120,7 @@ def make_plan(
 
 
 def _read_config(path: str, fetcher: ResourceFetcher, state: State, log: Logger) -> Config:
-    if path == "-":
-        raw = sys.stdin.buffer.read()
-    else:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+    raw = limits.read_path(path)
     cfg = to_config(raw, source=path, log=log, cloud_config=CloudConfigUse()) or empty_config()
     fetcher.apply_config(cfg)
     return render(cfg, fetcher, state, log)

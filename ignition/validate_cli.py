@@ -5,39 +5,27 @@ Reference contract (kept): ``ignition-validate [flags] FILE|-``; the report on s
 ``couldn't read config: ...`` on stderr; exit 1 on any error, else 0; Go-style flags
 (``-version`` and ``--version``). Additions: ``--format json`` (a list of
 {severity, path, line, column, message}), and ``--legacy`` to accept spec 1/2.x configs the way
-Flatcar's Ignition does (upstream refuses them, and so do we by default).
+Flatcar's Ignition does (upstream refuses them, and so do we by default, saying how to check
+them). Butane YAML is named as such first, with the command that transpiles it.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ignition import __version__
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
 from ignition.crash import entry_point
 
-USAGE = """Usage:
-  {prog} [flags] config.ign
+if TYPE_CHECKING:
+    from ignition.report import Diagnostic, Report
 
-  -format string
-    \toutput format: text (as the reference) or json (default "text")
-  -butane
-    \tfor Butane YAML input: exit according to the Butane verdict
-  -legacy
-    \taccept spec 1 and 2.x configs (Flatcar), translated to spec 3
-  -platform string
-    \twarn when the config exceeds that platform's user-data size limit
-  -version
-    \tprint the version of {prog}
-"""
+PROG = "ignition-validate"
 
 
-@entry_point("ignition-validate")
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    prog = "ignition-validate"
-    flags = GoFlags(
+def flags() -> GoFlags:
+    return GoFlags(
         [
             FlagSpec("version", takes_value=False),
             FlagSpec("legacy", takes_value=False),
@@ -47,19 +35,28 @@ def main(argv: list[str] | None = None) -> int:
             FlagSpec("help", takes_value=False, aliases=("h",)),
         ]
     )
+
+
+@entry_point(PROG)
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
     try:
-        opts, rest = flags.parse(args)
-    except UsageError as exc:
-        sys.stderr.write(f"{exc}\n" + USAGE.format(prog=prog))
-        return 1 if "help" not in str(exc) else 0
+        opts, rest = flags().parse(args)
+    except UsageError as exc:  # the reference's status for every usage error is 1
+        from ignition.helptext import usage_error
+
+        return usage_error(PROG, exc, 1)
     if opts["help"]:
-        sys.stderr.write(USAGE.format(prog=prog))
-        return 0
+        from ignition.helptext import print_help
+
+        return print_help(PROG)
     if opts["version"]:
-        sys.stdout.write(f"{prog} {__version__} (pyignition)\n")
+        sys.stdout.write(f"{PROG} {__version__} (pyignition)\n")
         return 0
-    if len(rest) != 1:
-        sys.stderr.write(USAGE.format(prog=prog))
+    if len(rest) != 1:  # as the reference: the usage alone
+        from ignition.helptext import usage
+
+        sys.stderr.write(usage(PROG))
         return 1
     name = rest[0]
     from ignition import limits
@@ -107,11 +104,8 @@ def validate_input(
 ) -> int:
     """Validate whatever the input is (an Ignition config or Butane YAML); the exit status."""
     if _is_butane(raw):
-        if not butane and fmt == "text":
-            # what Ignition sees first (it rejects YAML), as the reference prints it
-            validate_bytes(raw, out=out, err=err, fmt="text", legacy=False)
-        return validate_butane(raw, name, out=out, fmt=fmt, butane=butane)
-    return validate_bytes(raw, out=out, err=err, fmt=fmt, legacy=legacy)
+        return validate_butane(raw, name, out=out, fmt=fmt, butane=butane, err=err)
+    return validate_bytes(raw, out=out, err=err, fmt=fmt, legacy=legacy, name=name)
 
 
 def _is_butane(raw: bytes) -> bool:
@@ -126,11 +120,35 @@ def _is_butane(raw: bytes) -> bool:
         return False
 
 
-def validate_butane(raw: bytes, name: str, *, out: TextIO, fmt: str, butane: bool) -> int:
+def validate_butane(
+    raw: bytes, name: str, *, out: TextIO, fmt: str, butane: bool, err: TextIO | None = None
+) -> int:
     """Transpile and validate Butane YAML; every diagnostic at its YAML line:column.
 
-    Ignition itself rejects YAML, so unless ``-butane`` is given the verdict is a failure with
-    an extra entry saying the config must be transpiled first."""
+    Ignition itself rejects YAML, so unless ``-butane`` is given the verdict is a failure, and
+    the first thing said is that this is Butane and how to transpile it; then, in text, what
+    Ignition itself says about the YAML (the reference's one line, which ``err`` enables)."""
+    from ignition.report import Diagnostic, Report, Severity
+
+    report, reason = _butane_report(raw, name)
+    valid = not report.is_fatal
+    if butane:
+        out.write(report.json_text() if fmt == "json" else _butane_text(report, name, reason))
+        return 0 if valid else 1
+    first = Diagnostic(Severity.ERROR, None, _not_ignition(name, valid), file=name)
+    if fmt == "json":
+        out.write(Report([first, *report.entries]).json_text())
+        return 1
+    out.write(_butane_text(Report([first]), name, None))
+    if err is not None:
+        validate_bytes(raw, out=out, err=err, fmt="text", legacy=False, name=name)
+    out.write(_butane_text(report, name, reason))
+    return 1
+
+
+def _butane_report(raw: bytes, name: str) -> tuple[Report, Diagnostic | None]:
+    """The Butane translator's report, and the entry whose line breaks are ours (its failure
+    reason, "yaml: unmarshal errors:" ...) if it failed."""
     from ignition.record import replace
     from ignition.report import Diagnostic, Report, Severity
     from transpiler.butane.translate import translate
@@ -139,25 +157,37 @@ def validate_butane(raw: bytes, name: str, *, out: TextIO, fmt: str, butane: boo
     result = translate(raw)
     report = Report([replace(d, file=name) for d in result.report.entries])
     failure = result.failure
-    reason = None  # the one entry whose line breaks are ours ("yaml: unmarshal errors:" ...)
-    if failure is not None:
-        text = bounded_reason(failure.reason)
-        reason = Diagnostic(Severity.ERROR, None, text, failure.line, failure.column, name)
-        report.entries.append(reason)
-    valid = not report.is_fatal
-    if not butane:
-        verdict = "a valid" if valid else "an invalid"
-        report.error(None, f"{name} is {verdict} Butane config: it must be transpiled first")
-    out.write(report.json_text() if fmt == "json" else _butane_text(report, name, reason))
-    if butane:
-        return 0 if valid else 1
-    return 1
+    if failure is None:
+        return report, None
+    text = bounded_reason(failure.reason)
+    reason = Diagnostic(Severity.ERROR, None, text, failure.line, failure.column, name)
+    report.entries.append(reason)
+    return report, reason
 
 
-def _butane_text(report: object, name: str, reason: object) -> str:
-    from ignition.report import Report, dotted, printable
+def _not_ignition(name: str, valid: bool) -> str:
+    """What to do with a Butane config given where an Ignition config belongs."""
+    import os
+    import shlex
 
-    assert isinstance(report, Report)
+    if name == "-":
+        command = "butane --strict < config.bu > config.ign"
+    else:
+        path = "./" + name if name.startswith("-") else name  # not to be read as an option
+        base, ext = os.path.splitext(path)
+        target = base + ".ign" if ext in (".bu", ".yaml", ".yml") else path + ".ign"
+        command = f"butane --strict {shlex.quote(path)} > {shlex.quote(target)}"
+    if valid:
+        return f"this is a Butane config, not an Ignition config: transpile it first: {command}"
+    return (
+        "this is a Butane config with errors (listed below), not an Ignition config: "
+        f"fix them, then transpile it: {command}"
+    )
+
+
+def _butane_text(report: Report, name: str, reason: Diagnostic | None) -> str:
+    from ignition.report import dotted, printable
+
     lines = []
     name = printable(name)
     for d in report:
@@ -168,12 +198,16 @@ def _butane_text(report: object, name: str, reason: object) -> str:
     return "".join(lines)
 
 
-def validate_bytes(raw: bytes, *, out: TextIO, err: TextIO, fmt: str, legacy: bool) -> int:
+def validate_bytes(
+    raw: bytes, *, out: TextIO, err: TextIO, fmt: str, legacy: bool, name: str = "config.ign"
+) -> int:
     from ignition.config.parse import parse
 
     result = parse(raw, legacy=legacy)
     if result.failure is not None:
         err.write(f"couldn't parse config: {result.failure}\n")
+        if not legacy:
+            err.write(_legacy_hint(raw, name))
         if fmt == "json":
             out.write('[{"severity": "error", "path": null, "line": null, "column": null, ')
             out.write(f'"message": "couldn\'t parse config: {result.failure}"}}]\n')
@@ -181,6 +215,33 @@ def validate_bytes(raw: bytes, *, out: TextIO, err: TextIO, fmt: str, legacy: bo
     report = result.report
     out.write(report.json_text() if fmt == "json" else report.ignition_text())
     return 1 if report.is_fatal else 0
+
+
+def _legacy_hint(raw: bytes, name: str) -> str:
+    """For a spec 1 or 2.x config (refused without -legacy): how to check it, and where ct
+    users go from there. Nothing for other refusals."""
+    import shlex
+
+    from ignition.config.parse import parse
+    from ignition.report import printable
+
+    older = parse(raw, legacy=True)
+    if older.failure is not None:
+        return ""
+    version = older.version or "1"
+    from_ct = version != "1"  # ct writes spec 2.x
+    path = "./" + name if name.startswith("-") and name != "-" else name  # not an option
+    shown = printable(shlex.quote(path))
+    return (
+        f"{shown}: this is a spec {version} config ({'as ct writes them; ' if from_ct else ''}"
+        f"Flatcar's Ignition takes them, other Ignitions do not): check it with: "
+        f"{PROG} -legacy {shown}\n"
+    ) + (
+        f"{shown}: for spec 3, convert the Container Linux Config (ct's input) to Butane: "
+        "ignition-convert -from ct config.yaml > config.bu\n"
+        if from_ct
+        else ""
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ working directory (the reference's testing platform; the conformance harness use
 
 from __future__ import annotations
 
+from ignition import limits
 from providers.base import Provider, ProviderContext, ProviderError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
@@ -18,7 +19,9 @@ class FileProvider(Provider):
         ctx.log.info(f"reading config from file {path!r}")
         try:
             with open(path, "rb") as fh:
-                data = fh.read()
+                data = limits.read_input(fh)
         except OSError as exc:
             raise ProviderError(f"couldn't read config file {path!r}: {exc.strerror}") from None
+        except limits.InputTooLarge as exc:
+            raise ProviderError(f"config file {path!r}: {exc}") from None
         return data or None

@@ -81,12 +81,14 @@ class TooLarge(OSError):
 
 
 def read_bytes(p: str, *, limit: int | None = None) -> bytes | None:
-    """The file's bytes, or None when it does not exist. With ``limit``, at most that many
-    bytes are read: a longer file raises :class:`TooLarge`."""
+    """The file's bytes, or None when it does not exist. At most ``limit`` bytes are read
+    (by default the config size limit): a longer file raises :class:`TooLarge`."""
+    if limit is None:
+        from ignition import limits
+
+        limit = limits.config_size()
     try:
         with open(path(p), "rb") as fh:
-            if limit is None:
-                return fh.read()
             return _read_bounded(fh, p, limit)
     except (FileNotFoundError, NotADirectoryError):
         return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 
+from ignition import limits
 from providers import hostroot
 from providers.base import Provider, ProviderContext, ProviderError
 
@@ -41,6 +42,12 @@ def read_fw_cfg(ctx: ProviderContext) -> bytes | None:
             size = int(size_text)
         except ValueError:
             raise ProviderError(f"fw_cfg {name}: invalid size") from None
+        limit = limits.config_size()
+        if size > limit:
+            raise ProviderError(
+                f"fw_cfg {name}: the config is larger than {limit} bytes "
+                f"(set {limits.CONFIG_SIZE_VAR} to raise the limit)"
+            )
         ctx.log.info(f"reading {size} bytes of config from QEMU fw_cfg {name}")
         start = time.monotonic()
         with open(hostroot.path(f"{FW_CFG}/by_name/{name}/raw"), "rb", buffering=0) as fh:
@@ -66,8 +73,16 @@ def read_block_device(ctx: ProviderContext, wait: float = BLOCK_WAIT) -> bytes |
         if time.monotonic() >= deadline:
             raise ProviderError(f"{BLOCK_DEVICE} did not appear in time")
         time.sleep(BLOCK_POLL)
+    limit = limits.config_size()
     with open(hostroot.path(BLOCK_DEVICE), "rb") as fh:
-        data = fh.read()
+        data = fh.read(limit + 1)
+    # the device is the config padded with NULs to the device's size: only what is not
+    # padding counts (a config cannot hold a NUL, so none can follow the padding either)
+    if len(data) > limit and data[limit:] != b"\x00":
+        raise ProviderError(
+            f"{BLOCK_DEVICE}: the config is larger than {limit} bytes "
+            f"(set {limits.CONFIG_SIZE_VAR} to raise the limit)"
+        )
     return data.rstrip(b"\x00") or None
 
 

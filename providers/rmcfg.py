@@ -1,5 +1,5 @@
 """``ignition-rmcfg --platform ID``: delete the config from the platform after the first boot
-(``ignition-delete-config.service``, §5.5); VirtualBox and VMware support it, every other
+(``ignition-delete-config.service``); VirtualBox and VMware support it, every other
 platform answers "cannot delete config on this platform" (exit 1)."""
 
 from __future__ import annotations
@@ -9,9 +9,42 @@ import sys
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
 from ignition.crash import entry_point
 
+PROG = "ignition-rmcfg"
 
-@entry_point("ignition-rmcfg")
+
+def flags() -> GoFlags:
+    return GoFlags(
+        [
+            FlagSpec("platform"),
+            FlagSpec("log-to-stdout", takes_value=False),
+            FlagSpec("version", takes_value=False),
+            FlagSpec("help", takes_value=False, aliases=("h",)),
+        ]
+    )
+
+
+@entry_point(PROG)
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        opts, rest = flags().parse(args)
+        if rest and not (opts["help"] or opts["version"]):
+            raise UsageError(f"{PROG} takes no arguments")
+        if not (opts["platform"] or opts["help"] or opts["version"]):
+            raise UsageError("'--platform' must be provided")
+    except UsageError as exc:
+        from ignition.helptext import usage_error
+
+        return usage_error(PROG, exc)
+    if opts["help"]:
+        from ignition.helptext import print_help
+
+        return print_help(PROG)
+    if opts["version"]:
+        from ignition import __version__
+
+        sys.stdout.write(f"{PROG} {__version__} (pyignition)\n")
+        return 0
     import providers
     from ignition.errors import IgnitionError
     from ignition.fetch.fetcher import ResourceFetcher
@@ -19,16 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     from ignition.system.paths import Paths
     from providers.base import ProviderContext
 
-    args = sys.argv[1:] if argv is None else argv
-    flags = GoFlags([FlagSpec("platform"), FlagSpec("log-to-stdout", takes_value=False)])
-    try:
-        opts, rest = flags.parse(args)
-    except UsageError as exc:
-        sys.stderr.write(f"{exc}\nusage: ignition-rmcfg --platform=NAME\n")
-        return 2
-    if not opts["platform"] or rest:
-        sys.stderr.write("usage: ignition-rmcfg --platform=NAME\n")
-        return 2
     log = Logger(default_sink(to_stdout=bool(opts["log-to-stdout"])))
     try:
         provider = providers.get(str(opts["platform"]))

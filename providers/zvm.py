@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 from typing import ClassVar
 
+from ignition import limits
 from providers import hostroot
 from providers.base import Provider, ProviderContext, ProviderError
 
@@ -55,6 +56,9 @@ class ZvmProvider(Provider):
                 hostroot.run(["vmur", "re", "-f", spool, out])
             except (OSError, subprocess.SubprocessError) as exc:
                 raise ProviderError(f"couldn't receive z/VM spool file {spool}: {exc}") from None
-            with open(out, "rb") as fh:
-                data = fh.read()
+            try:
+                with open(out, "rb") as fh:
+                    data = limits.read_input(fh)
+            except limits.InputTooLarge as exc:
+                raise ProviderError(f"z/VM spool file {spool}: {exc}") from None
         return data.strip(b"\x00") or None

@@ -6,24 +6,13 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ignition import __version__
 from ignition.crash import entry_point
 
-USAGE = """Usage: {prog} [options] [input-file]
-Options:
-  -c, --check                     check config without producing output
-      --color string[="always"]   control color output: "auto", "always", or "never" (default "auto")
-  -d, --files-dir string          allow embedding local files from this directory
-  -h, --help                      show usage and exit
-  -o, --output string             write to output file instead of stdout
-  -p, --pretty                    output formatted json
-  -r, --raw                       never wrap in a MachineConfig; force Ignition output
-      --raw-errors                show raw errors, rather than pretty printing them
-  -s, --strict                    fail on any warning
-  -V, --version                   print the version and exit
-"""  # noqa: E501
+if TYPE_CHECKING:
+    from ignition.cliargs import FlagSpec
 
 DEPRECATED_INPUT = "Flag --input has been deprecated, specify filename directly on command line"
 _BOOL = {
@@ -42,6 +31,24 @@ _SHORT = {v: k for k, v in {**_BOOL, **_VALUE}.items() if v}
 
 class Usage(Exception):
     pass
+
+
+def flags() -> list[FlagSpec]:
+    """The flags as the help table sees them (the parser below works from the tables above)."""
+    from ignition.cliargs import FlagSpec
+
+    shorts = {**_BOOL, **_VALUE}
+    return [
+        FlagSpec("color", default="auto"),
+        *(FlagSpec(n, takes_value=False, aliases=(s,) if s else ()) for n, s in _BOOL.items()),
+        *(FlagSpec(n, aliases=(shorts[n],) if shorts[n] else ()) for n in _VALUE),
+    ]
+
+
+def _usage(prog: str) -> str:
+    from ignition.helptext import usage
+
+    return usage("butane", prog)
 
 
 @dataclass(slots=True)
@@ -113,18 +120,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         o = parse_args(args)
     except Usage as exc:
-        err.write(USAGE.format(prog=prog) + f"{exc}\n")
+        err.write(_usage(prog) + f"{exc}\n")
         return 2
     for line in o.deprecations:
         err.write(line + "\n")
     if "help" in o.flags:
-        out.write(USAGE.format(prog=prog))
-        return 0
+        from ignition.helptext import print_help
+
+        return print_help("butane", prog)
     if "version" in o.flags:
         out.write(f"Butane {__version__} (pyignition)\n")
         return 0
     if len(o.args) > 1:
-        err.write(USAGE.format(prog=prog))
+        err.write(_usage(prog))
         return 2
     name = o.args[0] if o.args else o.values.get("input")
     from ignition import limits

@@ -10,31 +10,11 @@ from ignition import __version__
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
 from ignition.crash import entry_point
 
-USAGE = """Usage of {prog}:
-  -files-dir string
-    \tDirectory to read local files from.
-  -help
-    \tPrint help and exit.
-  -in-file string
-    \tPath to the container linux config. Standard input unless specified otherwise.
-  -out-file string
-    \tPath to the resulting Ignition config. Standard output unless specified otherwise.
-  -platform string
-    \tPlatform to target. Accepted values: [azure digitalocean ec2 gce packet openstack-metadata vagrant-virtualbox cloudstack-configdrive custom].
-  -pretty
-    \tIndent the resulting Ignition config.
-  -strict
-    \tFail if any warnings are encountered.
-  -version
-    \tPrint the version and exit.
-"""  # noqa: E501
+PROG = "ct"
 
 
-@entry_point("ct")
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    prog = "ct"
-    flags = GoFlags(
+def flags() -> GoFlags:
+    return GoFlags(
         [
             FlagSpec("files-dir"),
             FlagSpec("help", takes_value=False, aliases=("h",)),
@@ -46,15 +26,22 @@ def main(argv: list[str] | None = None) -> int:
             FlagSpec("version", takes_value=False),
         ]
     )
+
+
+@entry_point(PROG)
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
     err = sys.stderr
     try:
-        opts, _rest = flags.parse(args)  # positional arguments are ignored, as ct does
+        opts, _rest = flags().parse(args)  # positional arguments are ignored, as ct does
     except UsageError as exc:
-        err.write(f"{exc}\n" + USAGE.format(prog=prog))
-        return 2
+        from ignition.helptext import usage_error
+
+        return usage_error(PROG, exc)
     if opts["help"]:
-        err.write(USAGE.format(prog=prog))
-        return 0
+        from ignition.helptext import print_help
+
+        return print_help(PROG)
     if opts["version"]:
         sys.stdout.write(f"ct {__version__} (pyignition)\n")
         return 0
@@ -120,8 +107,10 @@ def run(raw: bytes, opts: dict[str, object], name: str, platform: str, *, err: T
         err.write(suppressed(bounded(res.parse.entries)[1]))
         if res.error is not None:
             err.write(f"error: {bounded_reason(res.error)}\n")
-            if res.error_pos is not None and failed_parse:
+            if res.error_pos is not None:
                 err.write(context_only(src, *res.error_pos))
+            if res.error_help is not None:
+                err.write(f"  = help: {printable(res.error_help)}\n")
         if failed_parse:
             err.write("Failed to parse config\n")
         return 1

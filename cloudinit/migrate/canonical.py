@@ -8,9 +8,10 @@ drop. See docs/migration.md for the table.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 
-from cloudinit.migrate import ci_commands, ci_disks, ci_files, ci_system
+from cloudinit.migrate import ci_commands, ci_disks, ci_files, ci_services, ci_system
 from cloudinit.migrate.ci_users import Users
 from cloudinit.migrate.located import LoadError, load
 from cloudinit.migrate.out import Out, Variant
@@ -35,9 +36,17 @@ SIMPLE: dict[str, Handler] = {
     "ssh_keys": ci_system.ssh_keys,
     "ca_certs": ci_system.ca_certs,
     "ca-certs": ci_system.ca_certs,
-    "yum_repos": ci_system.yum_repos,
     "growpart": ci_disks.growpart,
     "resize_rootfs": ci_disks.resize_rootfs,
+    "packages": ci_system.packages,
+    "phone_home": ci_services.phone_home,
+    "wireguard": ci_services.wireguard,
+    "bootc": ci_services.bootc,
+    "keyboard": ci_services.keyboard,
+    "disable_ec2_metadata": ci_services.disable_ec2_metadata,
+    "allow_public_ssh_keys": ci_system.allow_public_ssh_keys,
+    "fips": ci_services.fips,
+    "rhel": ci_services.rhel,
 }
 # Keys read together by a handler below (not dispatched one by one).
 GROUPED = frozenset(
@@ -56,7 +65,11 @@ GROUPED = frozenset(
         "user",
         "groups",
         "chpasswd",
+        "password",
         "ssh_authorized_keys",
+        "disable_root",
+        "yum_repos",
+        "yum_repo_dir",
         "disk_setup",
         "fs_setup",
         "mounts",
@@ -67,37 +80,57 @@ GROUPED = frozenset(
 # What a grouped key did, when nothing else was said about it.
 USED_WITH = {
     "manage_etc_hosts": "/etc/hosts is left as the OS makes it",
-    "preserve_hostname": "false: the host name is set (the default)",
+    "preserve_hostname": "read with hostname and fqdn (without them, the OS names itself)",
     "prefer_fqdn_over_hostname": "decides whether /etc/hostname holds the FQDN",
+    "create_hostname_file": "read with hostname and fqdn (without them, nothing is written)",
     "device_aliases": "resolved in the device names of disk_setup, fs_setup and mounts",
     "mount_default_fields": "fills in the fields that mounts entries leave out",
     "manage_resolv_conf": "read with resolv_conf",
     "locale_configfile": "the file the locale is written to",
-    "create_hostname_file": "true: /etc/hostname is written (the default)",
+    "yum_repo_dir": "the directory yum_repos are written to",
 }
-_PACKAGES = "there is no package manager: run the software in containers (podman, docker)"
+# Package manager settings: reported with the variant's way of adding software.
+PACKAGE_KEYS = frozenset(
+    [
+        "package_update",
+        "package_upgrade",
+        "package_reboot_if_required",
+        "apt",
+        "apt_pipelining",
+        "apt_update",
+        "apt_upgrade",
+        "apt_reboot_if_required",
+        "apt_sources",
+        "apt_mirror",
+        "apt_mirror_search",
+        "apt_mirror_search_dns",
+        "apt_proxy",
+        "apt_http_proxy",
+        "apt_https_proxy",
+        "apt_ftp_proxy",
+        "apt_preserve_sources_list",
+        "apt_custom_sources_list",
+        "add_apt_repo_match",
+        "debconf_selections",
+        "apk",
+        "apk_repos",
+        "zypper",
+        "snap",
+    ]
+)
 _OS_DOES = "the OS does this itself"
+_AGENTS = "configuration management agents are not part of the OS"
+_RPI = "a Raspberry Pi OS setting (raspi-config)"
+_MODULES = "cloud-init's own module lists (which modules run)"
 # Keys that are reported, never carried: the reason for each.
 NOT_CARRIED = {
-    "packages": _PACKAGES,
-    "package_update": _PACKAGES,
-    "package_upgrade": _PACKAGES,
-    "package_reboot_if_required": _PACKAGES,
-    "apt": _PACKAGES,
-    "apt_pipelining": _PACKAGES,
-    "apt_update": _PACKAGES,
-    "apt_upgrade": _PACKAGES,
-    "apt_reboot_if_required": _PACKAGES,
-    "apk_repos": _PACKAGES,
-    "zypper": _PACKAGES,
-    "snap": _PACKAGES,
     "ssh_import_id": "keys are fetched from Launchpad or GitHub by cloud-init at boot; list "
     "them in ssh_authorized_keys",
-    "ansible": "configuration management agents are not part of the OS",
-    "chef": "configuration management agents are not part of the OS",
-    "puppet": "configuration management agents are not part of the OS",
-    "salt_minion": "configuration management agents are not part of the OS",
-    "mcollective": "configuration management agents are not part of the OS",
+    "ansible": _AGENTS,
+    "chef": _AGENTS,
+    "puppet": _AGENTS,
+    "salt_minion": _AGENTS,
+    "mcollective": _AGENTS,
     "landscape": "Ubuntu's management service",
     "ubuntu_advantage": "Ubuntu's subscription service",
     "ubuntu_pro": "Ubuntu's subscription service",
@@ -109,22 +142,27 @@ NOT_CARRIED = {
     "lxd": "LXD is not part of the OS",
     "rh_subscription": "Red Hat's subscription service",
     "spacewalk": "Spacewalk's agent is not part of the OS",
-    "phone_home": "cloud-init's own report after boot",
-    "rsyslog": "rsyslog is not part of the OS (the journal is)",
-    "wireguard": "write the WireGuard configuration with write_files or networkd files",
-    "keyboard": "the keyboard layout is not set from config",
-    "random_seed": "the OS seeds its random generator itself",
+    "rsyslog": "rsyslog is not part of the OS (the journal is): forward the journal with a "
+    "log shipper in a container, or systemd-journal-upload",
+    "syslog": "rsyslog is not part of the OS (the journal is)",
+    "random_seed": "the OS seeds its random generator itself; seed commands and data are not run",
     "seed_random": "the OS seeds its random generator itself",
-    "disable_ec2_metadata": "cloud-init's own route to the metadata service",
     "grub_dpkg": "Debian's boot loader settings",
     "grub-dpkg": "Debian's boot loader settings",
     "reporting": "cloud-init's own event reporting",
-    "vendor_data": "cloud-init's own vendor data handling",
-    "cloud_init_modules": "cloud-init's own module lists",
-    "cloud_config_modules": "cloud-init's own module lists",
-    "cloud_final_modules": "cloud-init's own module lists",
-    "merge_how": "one document: nothing to merge",
-    "merge_type": "one document: nothing to merge",
+    "cloud_init_modules": _MODULES,
+    "cloud_config_modules": _MODULES,
+    "cloud_final_modules": _MODULES,
+    "unverified_modules": _MODULES,
+    "launch-index": "cloud-init used this document only on the machine of that launch "
+    "index; the converted config applies to every machine it is given to",
+    "system_info": "cloud-init's distribution settings (default user, paths, package manager)",
+    "version": "a cloud-init setting with no Ignition meaning",
+    "rpi": _RPI,
+    "rpi_interfaces": _RPI,
+    "rpi_userconf": _RPI,
+    "enable_rpi_connect": _RPI,
+    "disable_piwiz": _RPI,
     "ssh_redirect_user": "the login redirect message needs cloud-init",
     "migrate": "cloud-init's own state",
     "datasource": "cloud-init's own data sources",
@@ -133,7 +171,6 @@ NOT_CARRIED = {
 }
 # Keys whose work the OS does anyway, or that only tune cloud-init itself: an info entry.
 NOT_NEEDED = {
-    "disable_root": "root logs in only with keys given for root (none are, by default)",
     "disable_root_opts": "root's key options: cloud-init's own",
     "ssh_deletekeys": "the OS image carries no host keys: they are made at first boot",
     "ssh_genkeytypes": "sshd makes its host keys at first boot",
@@ -143,9 +180,19 @@ NOT_NEEDED = {
     "ssh_key_console_blacklist": "cloud-init's console output",
     "no_ssh_fingerprints": "cloud-init's console output",
     "authkey_hash": "cloud-init's console output",
-    "allow_public_ssh_keys": "keys come only from this document",
     "ssh": "cloud-init's console output",
+    "merge_how": "one document: nothing to merge",
+    "merge_type": "one document: nothing to merge",
+    "vendor_data": "Ignition reads no vendor data",
+    "updates": "the OS's network stack configures hot-plugged interfaces itself",
+    "output": "cloud-init's own output: the converted units log to the journal",
+    "def_log_file": "cloud-init's own log file",
+    "syslog_fix_perms": "cloud-init's own log file",
+    "manual_cache_clean": "cloud-init's own instance cache",
 }
+
+
+KNOWN_KEYS = frozenset([*SIMPLE, *GROUPED, *PACKAGE_KEYS, *NOT_CARRIED, *NOT_NEEDED])
 
 
 def convert(raw: bytes, *, name: str, variant: Variant) -> Migration:
@@ -178,6 +225,11 @@ def convert(raw: bytes, *, name: str, variant: Variant) -> Migration:
                      out.report)  # fmt: skip
 
 
+def _unknown(key: str) -> str:
+    close = difflib.get_close_matches(key[:64], sorted(KNOWN_KEYS), n=1, cutoff=0.8)
+    return "not a cloud-init key" + (f" (did you mean {close[0]}?)" if close else "")
+
+
 def _at(out: Out, message: str, pos: tuple[int, int]) -> Diagnostic:
     return Diagnostic(Severity.ERROR, None, message, pos[0], pos[1], out.file)
 
@@ -190,13 +242,17 @@ def _convert(out: Out, variant: Variant, cfg: dict[str, object]) -> None:
         users.users(("users",), cfg["users"])
     if "groups" in cfg:
         users.groups(("groups",), cfg["groups"])
+    keys: list[str] = []
     if "ssh_authorized_keys" in cfg:
-        users.top_keys(("ssh_authorized_keys",), cfg["ssh_authorized_keys"])
-    if "chpasswd" in cfg:
-        users.chpasswd(("chpasswd",), cfg["chpasswd"])
+        keys = users.top_keys(("ssh_authorized_keys",), cfg["ssh_authorized_keys"])
+    if "disable_root" in cfg:
+        users.disable_root(cfg["disable_root"], keys)
+    if "chpasswd" in cfg or "password" in cfg:
+        users.chpasswd(cfg.get("chpasswd"), cfg.get("password"))
     ci_system.hostname(out, variant, cfg)
     ci_system.locale(out, variant, cfg)
     ci_system.resolv_conf(out, variant, cfg)
+    ci_system.yum_repos(out, variant, cfg)
     devices = ci_disks.Devices(out, cfg.get("device_aliases"))
     if "disk_setup" in cfg:
         ci_disks.disk_setup(out, devices, ("disk_setup",), cfg["disk_setup"])
@@ -212,6 +268,9 @@ def _convert(out: Out, variant: Variant, cfg: dict[str, object]) -> None:
             out.info(at, f"{key}: null, nothing to carry over")
         elif key in SIMPLE:
             SIMPLE[key](out, variant, at, value)
+        elif key in PACKAGE_KEYS:
+            out.note(Severity.ERROR, at, f"{key}: not carried over: there is no package "
+                     f"manager: {variant.software}", key=True)  # fmt: skip
         elif key in NOT_CARRIED:
             out.note(Severity.ERROR, at, f"{key}: not carried over: {NOT_CARRIED[key]}", key=True)
         elif key in NOT_NEEDED:
@@ -225,7 +284,7 @@ def _convert(out: Out, variant: Variant, cfg: dict[str, object]) -> None:
                 key=True,
             )
         else:
-            out.note(Severity.ERROR, at, f"{key}: not a cloud-init key: not carried over", key=True)
+            out.note(Severity.ERROR, at, f"{key}: {_unknown(key)}: not carried over", key=True)
     users.finish()
     reported = {d.path[0] for d in out.report if d.path}
     for key in sorted(set(USED_WITH) & set(cfg) - reported):

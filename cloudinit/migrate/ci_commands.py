@@ -7,7 +7,7 @@ import re
 
 from cloudinit.migrate import values as v
 from cloudinit.migrate.out import Out, Variant
-from cloudinit.migrate.units import add_script, add_unit, exec_quote, once_unit
+from cloudinit.migrate.units import STAMP_DIR, add_file, add_script, add_unit, exec_quote, once_unit
 from ignition.report import Path
 
 RUNCMD = "cloud-init-runcmd"
@@ -16,16 +16,63 @@ POWER = "cloud-init-power-state"
 FINAL = "cloud-init-final-message"
 
 
-def _commands(out: Out, at: Path, value: object) -> list[str] | None:
+def _commands(out: Out, variant: Variant, at: Path, value: object) -> list[str] | None:
     found = v.items(out, at, value)
     if found is None:
         return None
     lines = [v.command_line(out, (*at, i), c) for i, c in enumerate(found)]
-    return [line for line in lines if line is not None] or None
+    commands = [line for line in lines if line is not None]
+    if any(_PER.search(c) for c in commands):
+        commands.insert(0, f'PATH="{variant.script_dir}:$PATH"')
+        _cloud_init_per(out, variant, at)
+    return commands or None
+
+
+_PER = re.compile(r"(^|[\s;&|(`])cloud-init-per\b")
+# cloud-init's helper: run a command once, or at every boot, keeping a marker of the run.
+_PER_SCRIPT = f"""\
+#!/bin/sh
+# cloud-init-per FREQUENCY NAME COMMAND [ARG...]: run COMMAND at every boot (always) or
+# only when it has not run before (once; instance, one machine being one instance), and
+# record its exit status, as cloud-init's helper of that name did.
+if [ $# -lt 3 ]; then
+    echo "usage: cloud-init-per once|instance|always NAME COMMAND [ARG...]" >&2
+    exit 1
+fi
+freq=$1
+name=$2
+shift 2
+case "$freq" in
+    once|instance|always) ;;
+    *) echo "cloud-init-per: bad frequency $freq" >&2; exit 1 ;;
+esac
+case "$name" in
+    */*|'') echo "cloud-init-per: bad name" >&2; exit 1 ;;
+esac
+marker="{STAMP_DIR}/per/$name.$freq"
+if [ "$freq" != always ] && [ -e "$marker" ]; then
+    exit 0
+fi
+"$@"
+status=$?
+mkdir -p "{STAMP_DIR}/per" && printf '%s\\t%s\\n' "$status" "$(date +%s)" >"$marker"
+exit $status
+"""
+
+
+def _cloud_init_per(out: Out, variant: Variant, at: Path) -> None:
+    path = f"{variant.script_dir}/cloud-init-per"
+    add_file(out, path, _PER_SCRIPT, out.source(at, "cloud-init's cloud-init-per helper"),
+             mode=0o755)  # fmt: skip
+    out.info(
+        at,
+        f"cloud-init-per: provided as {path} (markers in {STAMP_DIR}/per; 'instance' runs "
+        "once per machine)",
+    )
 
 
 def runcmd(out: Out, variant: Variant, at: Path, value: object) -> None:
-    lines = _commands(out, at, value)
+    lines = _commands(out, variant, at, value)
     if lines is None:
         return
     script = add_script(out, variant, at, RUNCMD, lines)
@@ -40,7 +87,7 @@ def runcmd(out: Out, variant: Variant, at: Path, value: object) -> None:
 
 
 def bootcmd(out: Out, variant: Variant, at: Path, value: object) -> None:
-    lines = _commands(out, at, value)
+    lines = _commands(out, variant, at, value)
     if lines is None:
         return
     script = add_script(out, variant, at, BOOTCMD, lines)
@@ -127,7 +174,8 @@ def power_state(out: Out, variant: Variant, at: Path, value: object) -> None:
     )
 
 
-_TEMPLATE = re.compile(r"\$\{?(UPTIME|TIMESTAMP|DATASOURCE|VERSION|INSTANCE_ID|CLOUD_NAME)\b")
+# What cloud-init put in the message (either case); a jinja template is not rendered either.
+_TEMPLATE = re.compile(r"\$\{?(UPTIME|TIMESTAMP|DATASOURCE|VERSION)\b", re.IGNORECASE)
 
 
 def final_message(out: Out, variant: Variant, at: Path, value: object) -> None:
@@ -156,6 +204,8 @@ def final_message(out: Out, variant: Variant, at: Path, value: object) -> None:
             "final_message: cloud-init's variables are not expanded: "
             + ", ".join(f"${name}" for name in found),
         )
+    if message.lstrip().startswith("## template:"):
+        out.warning(at, "final_message: a jinja template: written as it is, not rendered")
 
 
 _SIZE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([BKMGT]?)B?", re.IGNORECASE)

@@ -24,6 +24,7 @@ FORMATS = ("ext4", "xfs", "btrfs", "vfat", "swap")
 _CLOUD_DEVICE = re.compile(r"(ephemeral[0-9]+|swap)(\.[0-9]+)?")
 _SHORT = re.compile(r"[a-z][a-z0-9]*")
 DEFAULT_MOUNT = [None, None, "auto", "defaults,nofail", "0", "2"]
+NETWORK_FS = ("nfs", "nfs4", "cifs", "smb3", "glusterfs", "ceph", "fuse.sshfs", "9p")
 
 
 class Devices:
@@ -42,7 +43,8 @@ class Devices:
         name = v.text(self.out, at, raw)
         if name is None:
             return None
-        if _CLOUD_DEVICE.fullmatch(name):
+        stem = name.rpartition(".")[0] if name.rpartition(".")[2].isdigit() else name
+        if stem not in self.aliases and _CLOUD_DEVICE.fullmatch(name.removeprefix("/dev/")):
             self.out.error(
                 at,
                 f"{name}: a device cloud-init finds from the cloud's metadata; name the "
@@ -52,7 +54,7 @@ class Devices:
         part: int | None = None
         base, dot, num = name.rpartition(".")
         if dot and num.isdigit() and (base in self.aliases or not name.startswith("/")):
-            name, part = base, int(num)
+            name, part = base, int(num) or None  # .0 is the whole device
         if partition not in (None, "none"):
             if isinstance(partition, int) and not isinstance(partition, bool):
                 part = partition
@@ -191,6 +193,7 @@ def mounts(out: Out, devices: Devices, variant: Variant, cfg: dict[str, object])
         given = v.items(out, ("mount_default_fields",), cfg["mount_default_fields"]) or []
         for i, f in enumerate(given[:6]):
             defaults[i] = None if f in (None, "None") else str(f)
+    seen: set[str] = set()
     for i, m in enumerate(v.items(out, at, cfg.get("mounts", [])) or []):
         here = (*at, i)
         fields = v.items(out, here, m)
@@ -206,6 +209,11 @@ def mounts(out: Out, devices: Devices, variant: Variant, cfg: dict[str, object])
         if dev is None:
             continue
         options = options.replace(",x-systemd.after=cloud-init.service", "")
+        if "nobootwait" in options.split(","):
+            # Ubuntu's upstart option; systemd's is nofail (cloud-init swaps them too)
+            options = ",".join(dict.fromkeys(o.replace("nobootwait", "nofail")
+                                             for o in options.split(",")))  # fmt: skip
+            out.info((*here, 3), "nobootwait: written as nofail, its systemd equivalent")
         if kind == "swap" or where in ("none", "swap"):
             unit = systemd_escape_path(dev) + ".swap"
             text = f"[Unit]\nDescription=Swap on {dev} (cloud-init mounts)\n\n[Swap]\nWhat={dev}\n"
@@ -216,10 +224,18 @@ def mounts(out: Out, devices: Devices, variant: Variant, cfg: dict[str, object])
         if not where.startswith("/"):
             out.error((*here, 1), "the mount point must be an absolute path: not carried over")
             continue
-        network = "_netdev" in options or kind in ("nfs", "nfs4", "cifs")
+        name = systemd_escape_path(where) + ".mount"
+        if name in seen:
+            out.warning(here, f"{where} is mounted by an earlier entry too: this one replaces it")
+        seen.add(name)
+        network = "_netdev" in options or kind in NETWORK_FS
+        node = _udev_node(dev)
+        fsck = f"systemd-fsck@{systemd_escape_path(node)}.service"
+        check = not network and row[5] not in (None, "0") and node.startswith("/dev/")
         lines = [
             "[Unit]",
             f"Description=Mount {where} (cloud-init mounts)",
+            *([f"Requires={fsck}", f"After={fsck}"] if check else []),
             "",
             "[Mount]",
             f"What={dev}",
@@ -231,9 +247,19 @@ def mounts(out: Out, devices: Devices, variant: Variant, cfg: dict[str, object])
             f"WantedBy={'remote-fs.target' if network else 'local-fs.target'}",
             "",
         ]
-        add_unit(out, systemd_escape_path(where) + ".mount", "\n".join(lines), out.source(here))
-        if row[5] not in (None, "0"):
-            out.info((*here, 5), "fs_passno: a mount unit does not check the file system first")
+        add_unit(out, name, "\n".join(lines), out.source(here))
+
+
+_BY = {"LABEL": "label", "UUID": "uuid", "PARTLABEL": "partlabel", "PARTUUID": "partuuid"}
+
+
+def _udev_node(dev: str) -> str:
+    """The device path of an fstab ``LABEL=``/``UUID=`` spec, as systemd's fstab generator
+    names the device it checks."""
+    tag, eq, value = dev.partition("=")
+    if eq and tag in _BY and value and "/" not in value:
+        return f"/dev/disk/by-{_BY[tag]}/{value}"
+    return dev
 
 
 def growpart(out: Out, variant: Variant, at: Path, value: object) -> None:

@@ -17,6 +17,7 @@ _B64 = ("b64", "base64")
 _GZ = ("gz", "gzip")
 _GZ_B64 = ("gz+b64", "gz+base64", "gzip+b64", "gzip+base64")
 _VOLATILE = ("/run/", "/proc/", "/sys/", "/dev/", "/tmp/")
+_USR_LINKS = ("/bin/", "/sbin/", "/lib/", "/lib64/")  # links into /usr on both OSes
 
 
 def write_files(out: Out, variant: Variant, at: Path, value: object) -> None:
@@ -98,10 +99,12 @@ def _one(out: Out, at: Path, entry: dict[str, object]) -> None:
             "before the first boot is not there afterwards",
         )
         return
-    if path.startswith("/usr/") and not path.startswith("/usr/local/"):
+    read_only = path.startswith("/usr/") and not path.startswith("/usr/local/")
+    if read_only or path.startswith(_USR_LINKS):
         out.error(
             (*at, "path"),
-            f"{path} is on the read-only /usr of the OS image (use /usr/local, /opt or /etc)",
+            f"{path} is on the read-only /usr of the OS image, which /bin, /sbin and /lib "
+            "link into (use /usr/local, /opt or /etc)",
         )
         return
     decoded = _decode(out, at, entry)
@@ -171,7 +174,7 @@ def _owner(out: Out, at: Path, raw: object) -> dict[str, object] | None:
 
 
 def _remote(out: Out, at: Path, raw: object) -> dict[str, object] | None:
-    cfg = v.mapping(out, at, raw)
+    cfg = {"uri": raw} if isinstance(raw, str) else v.mapping(out, at, raw)
     if cfg is None:
         return None
     uri = v.text(out, (*at, "uri"), cfg.get("uri"))

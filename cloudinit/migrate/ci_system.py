@@ -7,7 +7,7 @@ import re
 from cloudinit.migrate import values as v
 from cloudinit.migrate.out import Out, Variant
 from cloudinit.migrate.units import FILES, add_file
-from ignition.report import Path
+from ignition.report import Path, Severity, printable
 
 _HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?")
 _TZ = re.compile(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*")
@@ -17,9 +17,6 @@ def hostname(out: Out, variant: Variant, cfg: dict[str, object]) -> None:
     """``hostname``, ``fqdn``, ``prefer_fqdn_over_hostname``, ``preserve_hostname``,
     ``create_hostname_file`` and ``manage_etc_hosts`` together, as cloud-init reads them."""
     if not ("hostname" in cfg or "fqdn" in cfg or "manage_etc_hosts" in cfg):
-        return
-    if cfg.get("preserve_hostname") is True:
-        out.info(("preserve_hostname",), "preserve_hostname: the host name is left as it is")
         return
     fqdn = v.text(out, ("fqdn",), cfg["fqdn"]) if "fqdn" in cfg else None
     short = v.text(out, ("hostname",), cfg["hostname"]) if "hostname" in cfg else None
@@ -31,20 +28,27 @@ def hostname(out: Out, variant: Variant, cfg: dict[str, object]) -> None:
         short = fqdn.split(".", 1)[0]
     name = fqdn if cfg.get("prefer_fqdn_over_hostname") is True and fqdn else short
     at: Path = ("fqdn",) if name == fqdn and "fqdn" in cfg else ("hostname",)
+    if name is not None and (not _HOST.fullmatch(name) or len(name) > 253):
+        out.error(at, "not a valid host name: not carried over")
+        return
     if name is not None:
-        if not _HOST.fullmatch(name) or len(name) > 253:
-            out.error(at, "not a valid host name: not carried over")
-            return
-        if cfg.get("create_hostname_file") is False:
-            out.error(
-                ("create_hostname_file",),
-                "create_hostname_file: false (a transient host name) cannot be expressed: "
-                "/etc/hostname is how the host name is given",
-            )
-        else:
-            keys = [k for k in ("hostname", "fqdn") if k in cfg]
-            add_file(out, "/etc/hostname", name + "\n", "; ".join(out.source((k,)) for k in keys))
+        _hostname_file(out, cfg, name)
     _etc_hosts(out, cfg.get("manage_etc_hosts"), short, fqdn)
+
+
+def _hostname_file(out: Out, cfg: dict[str, object], name: str) -> None:
+    keys = [k for k in ("hostname", "fqdn") if k in cfg]
+    if cfg.get("preserve_hostname") is True:
+        for k in keys:
+            out.info((k,), f"{k}: not set as the host name: preserve_hostname is true")
+    elif cfg.get("create_hostname_file") is False:
+        out.error(
+            ("create_hostname_file",),
+            "create_hostname_file: false (a transient host name) cannot be expressed: "
+            "/etc/hostname is how the host name is given",
+        )
+    else:
+        add_file(out, "/etc/hostname", name + "\n", "; ".join(out.source((k,)) for k in keys))
 
 
 def _etc_hosts(out: Out, mode: object, short: str | None, fqdn: str | None) -> None:
@@ -55,7 +59,12 @@ def _etc_hosts(out: Out, mode: object, short: str | None, fqdn: str | None) -> N
         out.error(at, "manage_etc_hosts must be true, false or localhost: not carried over")
         return
     if short is None:
-        out.error(at, "manage_etc_hosts needs hostname or fqdn in the same document")
+        out.warning(
+            at,
+            "manage_etc_hosts without hostname or fqdn (cloud-init took the name from the "
+            "cloud's metadata): /etc/hosts is left as the OS makes it; the OS resolves its own "
+            "host name without it (nss-myhostname)",
+        )
         return
     names = " ".join(dict.fromkeys(n for n in (fqdn, short) if n))
     line = f"127.0.1.1 {names}\n"
@@ -106,6 +115,11 @@ def locale(out: Out, variant: Variant, cfg: dict[str, object]) -> None:
         return
     add_file(out, conf, f"LANG={name}\n", out.source(at))
     out.warning(at, f"locale: written to {conf}; the OS image may not carry this locale's data")
+    if conf != "/etc/locale.conf":
+        out.warning(
+            ("locale_configfile",),
+            f"locale_configfile: the OS reads its locale from /etc/locale.conf, not {conf}",
+        )
 
 
 def ntp(out: Out, variant: Variant, at: Path, value: object) -> None:
@@ -209,6 +223,7 @@ _HOST_KEY = re.compile(r"(rsa|dsa|ecdsa|ed25519)_(private|public|certificate)")
 
 def ssh_keys(out: Out, variant: Variant, at: Path, value: object) -> None:
     keys = v.mapping(out, at, value)
+    certificates: list[str] = []
     for k, key in (keys or {}).items():
         m = _HOST_KEY.fullmatch(k)
         text = v.text(out, (*at, k), key)
@@ -221,6 +236,36 @@ def ssh_keys(out: Out, variant: Variant, at: Path, value: object) -> None:
         path = f"/etc/ssh/ssh_host_{kind}_key{suffix}"
         add_file(out, path, text if text.endswith("\n") else text + "\n",
                  out.source((*at, k)), mode=0o600 if part == "private" else 0o644)  # fmt: skip
+        if part == "certificate":
+            certificates.append(path)
+        if kind == "dsa" and part == "private":
+            out.warning((*at, k), "the OS's sshd no longer takes DSA host keys")
+    if certificates:
+        # cloud-init names the certificates in sshd_config; a drop-in does it here
+        text = "".join(f"HostCertificate {c}\n" for c in certificates)
+        add_file(out, "/etc/ssh/sshd_config.d/20-cloud-init-host-certificates.conf", text,
+                 out.source(at, "sshd presents the host certificates"))  # fmt: skip
+
+
+# The OS's agent that writes the cloud's SSH keys for core at boot.
+_KEY_AGENT = {
+    "fcos": "afterburn-sshkeys@core.service",
+    "flatcar": "coreos-metadata-sshkeys@core.service",
+}
+
+
+def allow_public_ssh_keys(out: Out, variant: Variant, at: Path, value: object) -> None:
+    allowed = v.flag(out, at, value)
+    if allowed is None:
+        return
+    if allowed:
+        out.info(at, "allow_public_ssh_keys: not needed: core gets the cloud's keys")
+        return
+    unit = _KEY_AGENT[variant.name]
+    out.add(("systemd", "units"), unit, {"name": unit, "mask": True},
+            out.source(at, "the cloud's SSH keys are not used"))  # fmt: skip
+    out.warning(at, f"allow_public_ssh_keys: false: {unit} is masked, so core gets no keys "
+                "from the cloud's metadata")  # fmt: skip
 
 
 def ca_certs(out: Out, variant: Variant, at: Path, value: object) -> None:
@@ -249,28 +294,81 @@ def ca_certs(out: Out, variant: Variant, at: Path, value: object) -> None:
         )
 
 
-def yum_repos(out: Out, variant: Variant, at: Path, value: object) -> None:
+_REPO_ID = re.compile(r"[A-Za-z0-9_.:-]+")
+
+
+def yum_repos(out: Out, variant: Variant, cfg: dict[str, object]) -> None:
+    """``yum_repos`` (written to ``yum_repo_dir``), as cloud-init writes them: ids with
+    spaces turned into dashes, option names lowercased with ``_`` for ``-``, booleans as
+    1/0, lists one value a line; a repository without a URL is skipped."""
+    at: Path = ("yum_repos",)
+    if "yum_repos" not in cfg:
+        return
     if variant.name != "fcos":
         out.error(at, f"yum_repos: {variant.label} has no package manager: not carried over")
         return
-    repos = v.mapping(out, at, value)
-    for name, repo in (repos or {}).items():
-        cfg = v.mapping(out, (*at, name), repo)
-        if cfg is None:
+    folder = v.text(out, ("yum_repo_dir",), cfg.get("yum_repo_dir", "/etc/yum.repos.d"))
+    repos = v.mapping(out, at, cfg["yum_repos"])
+    if folder is None or repos is None:
+        return
+    folder = folder.rstrip("/") or "/"
+    if folder != "/etc/yum.repos.d":
+        out.warning(
+            ("yum_repo_dir",), f"yum_repo_dir: rpm-ostree reads /etc/yum.repos.d, not {folder}"
+        )
+    written: set[str] = set()
+    for name, repo in repos.items():
+        here = (*at, name)
+        fields = v.mapping(out, here, repo or {})
+        repo_id = name.replace(" ", "-")
+        if fields is None:
             continue
-        if not re.fullmatch(r"[A-Za-z0-9_.:-]+", name):
-            out.error((*at, name), "not a repository id usable as a file name: not carried over")
+        if not _REPO_ID.fullmatch(repo_id):
+            out.error(here, "not a repository id usable as a file name: not carried over")
             continue
-        lines = [f"[{name}]"]
-        for k, val in cfg.items():
-            word = {True: "1", False: "0"}.get(val) if isinstance(val, bool) else None
-            lines.append(f"{k.replace('-', '_')}={word if word is not None else val}")
-        if "name" not in cfg:
-            lines.insert(1, f"name={name}")
-        add_file(out, f"/etc/yum.repos.d/{name}.repo", "\n".join(lines) + "\n",
-                 out.source((*at, name)))  # fmt: skip
+        if repo_id in written:  # cloud-init keeps the first repository of an id
+            out.error(here, f"the id {repo_id} is an earlier repository's (cloud-init skips it)")
+            continue
+        options = {k.lower().strip().replace("-", "_"): val for k, val in fields.items()}
+        if not {"baseurl", "metalink", "mirrorlist"} & set(options):
+            out.error(
+                here, "a repository needs baseurl, metalink or mirrorlist (cloud-init skips it)"
+            )
+            continue
+        lines = [f"[{repo_id}]"] + [f"{k}={_repo_value(val)}" for k, val in options.items() if k]
+        add_file(out, f"{folder}/{repo_id}.repo", "\n".join(lines) + "\n", out.source(here))
+        written.add(repo_id)
     out.warning(
         at,
         "yum_repos: rpm-ostree reads these repositories, but nothing is installed from them "
         "(packages are not carried over)",
+    )
+
+
+def _repo_value(val: object) -> str:
+    if isinstance(val, bool):
+        return str(int(val))
+    if isinstance(val, list):
+        return "\n    ".join(_repo_value(x) for x in val)
+    return str(val)
+
+
+def packages(out: Out, variant: Variant, at: Path, value: object) -> None:
+    """``packages``: not carried; the report names them, and how the OS adds software."""
+    found = v.items(out, at, value) or []
+    names: list[str] = []
+    for item in found:
+        if isinstance(item, str):
+            names.append(item)
+        elif isinstance(item, list):
+            names.append("=".join(str(x) for x in item))
+        elif isinstance(item, dict):
+            names += [f"{k}: {', '.join(str(x) for x in val or [])}" for k, val in item.items()]
+    shown = "; ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    out.note(
+        Severity.ERROR,
+        at,
+        f"packages: not carried over ({printable(shown, 200)}): there is no package manager: "
+        f"{variant.software}",
+        key=True,
     )

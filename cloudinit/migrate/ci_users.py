@@ -3,15 +3,23 @@ entries, and ``sudo`` rules as a sudoers file."""
 
 from __future__ import annotations
 
+import re
+import shlex
+
 from cloudinit.migrate import values as v
 from cloudinit.migrate.out import Out, Variant
-from cloudinit.migrate.units import add_file
+from cloudinit.migrate.units import add_file, add_script, add_unit, once_unit
 from ignition.report import Path
 
 USERS = ("passwd", "users")
 GROUPS = ("passwd", "groups")
 DEFAULT_USER = "core"
 SUDOERS = "/etc/sudoers.d/90-cloud-init-users"
+GROUPS_UNIT = "cloud-init-groups"
+DEFAULT_SUDO = "ALL=(ALL) NOPASSWD:ALL"  # what cloud-init's distributions give the default user
+# A password hash as chpasswd takes it (MD5, bcrypt, SHA-256/512, yescrypt ...).
+_HASH = re.compile(r"\$(1|2a|2b|2y|5|6|7|y|gy)\$[^$:\s]*\$[^:\s]+")
+_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?")
 # Groups both OS images have; any other group a user joins is created, as cloud-init does.
 SYSTEM_GROUPS = frozenset(
     [
@@ -68,6 +76,11 @@ _DEPRECATED = {
     "primary-group": "primary_group",
     "ssh-authorized-keys": "ssh_authorized_keys",
     "ssh-import-id": "ssh_import_id",
+    "ssh-redirect-user": "ssh_redirect_user",
+    "hashed-passwd": "hashed_passwd",
+    "plain-text-passwd": "plain_text_passwd",
+    "create-groups": "create_groups",
+    "selinux-user": "selinux_user",
 }
 
 
@@ -103,7 +116,7 @@ class Users:
                 self.one((*at, i), u)
             else:
                 v.mapping(self.out, (*at, i), u)
-        if found and not has_default:
+        if found is not None and not has_default:
             self.out.warning(
                 at,
                 f"users without 'default': cloud-init skipped its default user; "
@@ -112,9 +125,20 @@ class Users:
 
     def default_user(self, at: Path, value: object) -> None:
         """``user``: settings for the default user (a name of its own renames it)."""
-        cfg = v.mapping(self.out, at, value)
-        if cfg is not None:
-            self.one(at, {"name": DEFAULT_USER, **cfg})
+        cfg = {"name": value} if isinstance(value, str) else v.mapping(self.out, at, value)
+        if cfg is None:
+            return
+        name = cfg.get("name", DEFAULT_USER)
+        if name != DEFAULT_USER and isinstance(name, str):
+            if "sudo" not in cfg:
+                cfg = {**cfg, "sudo": DEFAULT_SUDO}
+            self.out.warning(
+                at,
+                f"user: the default user {name} is made as a new user (with the passwordless "
+                f"sudo cloud-init gives its default user, unless sudo is given); "
+                f"{self.variant.label}'s user {DEFAULT_USER} stays",
+            )
+        self.one(at, {"name": DEFAULT_USER, **cfg})
 
     def one(self, at: Path, raw: dict[str, object]) -> None:
         out = self.out
@@ -123,6 +147,9 @@ class Users:
             if k in _DEPRECATED:
                 out.info((*at, k), f"{k}: deprecated spelling of {_DEPRECATED[k]}")
             cfg[_DEPRECATED.get(k, k)] = val
+        if "name" not in cfg and "snapuser" in cfg:
+            out.error((*at, "snapuser"), f"snapuser: not carried over: {_NOT_CARRIED['snapuser']}")
+            return
         name = v.text(out, (*at, "name"), cfg.get("name"))
         if name is None:
             return
@@ -148,6 +175,8 @@ class Users:
             text = v.text(out, here, val)
             if text is not None:
                 entry[_FIELDS[key]] = text
+                if key == "primary_group":  # useradd --gid needs the group to exist
+                    self.joined.setdefault(text, here)
         elif key in _FLAGS:
             if v.flag(out, here, val):
                 entry[key] = True
@@ -158,7 +187,9 @@ class Users:
             elif text is not None:
                 out.error(here, "uid must be a number: not carried over")
         elif key == "groups":
-            for g in v.names(out, here, val) or []:
+            # a mapping of group names (to null) is an old spelling of the list
+            names = list(val) if isinstance(val, dict) else v.names(out, here, val)
+            for g in names or []:
                 self.join(entry, g, here)
         elif key in ("passwd", "hashed_passwd"):
             self._password(at, entry, key, val, cfg)
@@ -206,6 +237,8 @@ class Users:
             return
         rules = [val] if isinstance(val, str) else v.items(self.out, at, val) or []
         for i, rule in enumerate(rules):
+            if rule is None:
+                continue
             text = v.text(self.out, at if isinstance(val, str) else (*at, i), rule)
             if text is not None:
                 if "\n" in text:
@@ -240,19 +273,24 @@ class Users:
 
     def finish(self) -> None:
         out = self.out
+        existing: list[tuple[str, str, Path]] = []
         for user, group, at in self.members:
             entry = out.get(USERS, user)
             if entry is None:
-                out.error(
-                    at,
-                    f"groups: {user} is not a user of this document; Ignition cannot add an "
-                    f"existing user to {group}: not carried over",
-                )
+                existing.append((user, group, at))
             else:
                 self.join(entry, group, at)
+                out.warning(
+                    at,
+                    f"{user} joins {group} here; cloud-init added members before it made the "
+                    f"users of the document, so it skipped {user}",
+                )
         for group, at in self.joined.items():
             if out.get(GROUPS, group) is None and group not in SYSTEM_GROUPS:
-                if self.create_groups:
+                if at[-1] == "primary_group":  # useradd --gid needs the group to exist
+                    self.group(group, at)
+                    out.info(at, f"group {group} is created: the user's primary group must exist")
+                elif self.create_groups:
                     self.group(group, at)
                     out.info(at, f"group {group} is created, as cloud-init's create_groups does")
                 else:
@@ -261,49 +299,137 @@ class Users:
             assert self.sudo_at is not None
             text = "".join(f"{rule}\n" for rule in self.sudo)
             add_file(out, SUDOERS, text, out.source(self.sudo_at, "the sudo rules"), mode=0o440)
+        if existing:
+            self._members_of_the_os(existing)
 
-    def top_keys(self, at: Path, value: object) -> None:
+    def _members_of_the_os(self, members: list[tuple[str, str, Path]]) -> None:
+        """Users of the OS (not of this document) join groups once, at first boot: Ignition
+        would replace all their supplementary groups."""
+        out = self.out
+        lines = [
+            'join() { if id -u "$1" >/dev/null 2>&1; then usermod -a -G "$2" "$1"; '
+            'else echo "no user $1: not added to $2" >&2; fi; }'
+        ]
+        for user, group, at in members:
+            if not (_NAME.fullmatch(user) and _NAME.fullmatch(group)):
+                out.error(at, f"{user!r} or {group!r} is not a user or group name")
+                continue
+            lines.append(f"join {shlex.quote(user)} {shlex.quote(group)}")
+            out.warning(
+                at,
+                f"{user} is not a user of this document: {GROUPS_UNIT}.service adds "
+                f"it to {group} once, at first boot (where the user exists, as cloud-init did)",
+            )
+        if len(lines) > 1:
+            at = members[0][2][:1]
+            script = add_script(out, self.variant, at, GROUPS_UNIT, lines)
+            text = once_unit("Add users of the OS to groups (cloud-init groups)", GROUPS_UNIT,
+                             [script])  # fmt: skip
+            add_unit(out, f"{GROUPS_UNIT}.service", text, out.source(at, f"runs {script} once"))
+
+    def top_keys(self, at: Path, value: object) -> list[str]:
         """``ssh_authorized_keys`` at the top: the default user's keys."""
         keys = v.names(self.out, at, value) or []
-        entry = self.user(DEFAULT_USER, at)
-        have = entry.setdefault("ssh_authorized_keys", [])
+        self._add_keys(DEFAULT_USER, at, keys)
+        return keys
+
+    def _add_keys(self, name: str, at: Path, keys: list[str]) -> None:
+        have = self.user(name, at).setdefault("ssh_authorized_keys", [])
         assert isinstance(have, list)
         have += [k for k in keys if k not in have]
 
-    def chpasswd(self, at: Path, value: object) -> None:
-        cfg = v.mapping(self.out, at, value)
+    def disable_root(self, value: object, keys: list[str]) -> None:
+        """``disable_root``: cloud-init gave root the default user's keys, behind a message that
+        refuses the login unless ``disable_root`` is false."""
+        at: Path = ("disable_root",)
+        disabled = True if value is None else v.flag(self.out, at, value)  # null: the default
+        if disabled is None:
+            return
+        if disabled:
+            self.out.info(at, "disable_root: not needed: root gets no keys (as cloud-init "
+                          "refused root's logins)")  # fmt: skip
+        elif keys:
+            self._add_keys("root", at, keys)
+            self.out.warning(
+                at,
+                "disable_root: false: root logs in with the keys of ssh_authorized_keys, as "
+                "cloud-init let it; the cloud's own keys go to core only",
+            )
+        else:
+            self.out.info(at, "disable_root: false: no keys for root in this document (the "
+                          "cloud's own keys go to core only)")  # fmt: skip
+
+    def chpasswd(self, value: object, password: object) -> None:
+        """``chpasswd`` (its ``users`` list and the older ``list``) and ``password``, the
+        default user's: hashes are carried, plain text and random passwords are not."""
+        at: Path = ("chpasswd",)
+        cfg = {} if value is None else v.mapping(self.out, at, value)
         if cfg is None:
             return
-        if "list" in cfg:
-            self.out.error(
-                (*at, "list"),
-                "chpasswd.list: give users with type: hash instead (plain text passwords "
-                "cannot be carried over)",
-            )
         carried = False
+        if password is not None:
+            carried |= self._set(("password",), DEFAULT_USER, password, "hash?")
+        if "list" in cfg:
+            carried |= self._old_list((*at, "list"), cfg["list"])
         for i, u in enumerate(v.items(self.out, (*at, "users"), cfg.get("users", [])) or []):
             here = (*at, "users", i)
             entry = v.mapping(self.out, here, u)
             if entry is None:
                 continue
-            kind = entry.get("type", "hash")
             name = v.text(self.out, (*here, "name"), entry.get("name"))
+            kind = entry.get("type", "hash")
             if name is None:
                 continue
-            if kind != "hash":
-                what = "RANDOM" if entry.get("password") == "RANDOM" else f"type {kind}"
+            if kind != "hash" or entry.get("password") == "RANDOM":
+                what = "RANDOM" if "RANDOM" in (kind, entry.get("password")) else f"type {kind}"
                 self.out.error(
                     here,
                     f"chpasswd: {what}: Ignition takes password hashes only: not carried over",
                 )
                 continue
-            text = v.text(self.out, (*here, "password"), entry.get("password"))
-            if text is not None:
-                self.user(name, here)["password_hash"] = text
-                carried = True
-        if carried and cfg.get("expire", True) is not False:
+            carried |= self._set((*here, "password"), name, entry.get("password"), "hash")
+        expire = cfg.get("expire", True)
+        where: Path = ("password",) if value is None else (*at, "expire") if "expire" in cfg else at
+        if carried and expire is not False:
             self.out.warning(
-                (*at, "expire"),
+                where,
                 "chpasswd.expire: the passwords are not expired (cloud-init made users "
                 "change them at their first login by default)",
             )
+        elif not carried and "expire" in cfg:
+            self.out.info((*at, "expire"), "chpasswd.expire: no password is carried over")
+
+    def _old_list(self, at: Path, value: object) -> bool:
+        """``list``: ``name:password`` lines (one string, or a list of strings)."""
+        lines = value.splitlines() if isinstance(value, str) else v.items(self.out, at, value)
+        carried = False
+        for i, line in enumerate(lines or []):
+            here = at if isinstance(value, str) else (*at, i)
+            text = v.text(self.out, here, line)
+            if text is None or not text.strip():
+                continue
+            name, sep, secret = text.strip().partition(":")
+            if not sep or not name:
+                self.out.error(here, "chpasswd.list: not a name:password line")
+                continue
+            carried |= self._set(here, name, secret, "hash?")
+        return carried
+
+    def _set(self, at: Path, name: str, secret: object, kind: str) -> bool:
+        """The password hash of ``name``; plain text (where ``kind`` lets it be either) and
+        random passwords are reported, never echoed."""
+        text = v.text(self.out, at, secret)
+        if text is None:
+            return False
+        if text in ("R", "RANDOM"):
+            self.out.error(at, f"{name}: a RANDOM password: Ignition takes password hashes only")
+            return False
+        if kind == "hash?" and not _HASH.match(text):
+            self.out.error(
+                at,
+                f"{name}: a plain text password: Ignition takes password hashes only: hash it "
+                "(mkpasswd --method=yescrypt) and give it with type: hash",
+            )
+            return False
+        self.user(name, at)["password_hash"] = text
+        return True

@@ -114,6 +114,14 @@ def _headerless(data: bytes) -> Detected:
     keys = _keys(root)
     if keys and keys <= CT_KEYS:
         return Detected(CT, "no #cloud-config header; its keys are a Container Linux Config's")
+    from cloudinit.migrate.canonical import KNOWN_KEYS
+
+    if keys and keys <= KNOWN_KEYS:
+        return Detected(
+            COREOS_CLOUDINIT,
+            "no #cloud-config header on the first line, so not a cloud-config for either "
+            "tool; its keys are canonical cloud-init's: add the header or give -from cloud-init",
+        )
     return Detected(COREOS_CLOUDINIT, "no #cloud-config header (not a cloud-config)")
 
 
@@ -121,6 +129,17 @@ def _keys(node: Node | None) -> set[str]:
     if not isinstance(node, MappingNode):
         return set()
     return {k.value for k, _ in node.value if isinstance(k, ScalarNode)}
+
+
+_HOSTS_CLOUD_INIT = frozenset(["true", "false", "yes", "no", "on", "off", "template"])
+
+
+def _value(node: Node | None, key: str) -> ScalarNode | None:
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            if isinstance(k, ScalarNode) and k.value == key and isinstance(v, ScalarNode):
+                return v
+    return None
 
 
 def _items(node: Node | None, key: str) -> list[Node]:
@@ -139,6 +158,9 @@ def _cloud_config(data: bytes, style: str) -> Detected:
     keys = _keys(root)
     coreos = {"coreos"} & keys
     canonical = keys - SHARED - {"coreos"}
+    hosts = _value(root, "manage_etc_hosts")
+    if hosts is not None and hosts.value.lower() in _HOSTS_CLOUD_INIT:
+        canonical.add(f"manage_etc_hosts: {hosts.value}")  # coreos-cloudinit takes localhost only
     for user in _items(root, "users"):
         if isinstance(user, ScalarNode):
             canonical.add("users: a name")

@@ -26,6 +26,7 @@ class Variant:
     ca_dir: str  # trusted CA certificates the OS picks up at boot
     ca_suffix: str
     ntp: str  # time client of the OS: "chrony" or "systemd-timesyncd"
+    software: str  # how software is added to the OS, for the report of packages
 
 
 VARIANTS = {
@@ -37,9 +38,18 @@ VARIANTS = {
         "/etc/pki/ca-trust/source/anchors",
         ".crt",
         "chrony",
+        "run the software in containers (podman), or layer packages with rpm-ostree "
+        "(rpm-ostree install in a unit, then a reboot)",
     ),
     "flatcar": Variant(
-        "flatcar", "1.1.0", "Flatcar", "/opt/bin", "/etc/ssl/certs", ".pem", "systemd-timesyncd"
+        "flatcar",
+        "1.1.0",
+        "Flatcar",
+        "/opt/bin",
+        "/etc/ssl/certs",
+        ".pem",
+        "systemd-timesyncd",
+        "run the software in containers (docker, podman), or add it as a systemd-sysext image",
     ),
 }
 
@@ -72,6 +82,7 @@ class Out:
         self.entries: dict[tuple[str, str], dict[str, tuple[dict[str, object], str]]] = {
             s: {} for s in SECTIONS
         }
+        self.kargs: dict[str, str] = {}  # kernel argument → comment (Fedora CoreOS only)
 
     # ------------------------------------------------------------------ report
 
@@ -83,9 +94,12 @@ class Out:
         return None
 
     def note(self, severity: Severity, path: Path, message: str, *, key: bool = False) -> None:
-        prefix = f"{path[-1]}: " if path and isinstance(path[-1], str) else ""
-        if prefix and message.startswith(prefix):
-            message = message[len(prefix) :]  # the rendered path names the key already
+        # The rendered path names the key already: drop it from the head of the message.
+        last = path[-1] if path and isinstance(path[-1], str) else ""
+        for head in (yaml_path(path), _dotted(path), last):
+            if head and message.startswith(f"{head}: "):
+                message = message[len(head) + 2 :]
+                break
         p = (self.keys.get(path) if key else None) or self.pos(path)
         line, col = p if p is not None else (None, None)
         self.report.entries.append(Diagnostic(severity, path, message, line, col, self.file))
@@ -124,8 +138,15 @@ class Out:
         if more not in comment.split("\n"):
             self.entries[section][key] = (entry, f"{comment}\n{more}")
 
+    def karg(self, arg: str, comment: str) -> None:
+        """A kernel argument that must be on the command line (Ignition's kargs stage)."""
+        self.kargs.setdefault(arg, comment)
+
     def document(self, variant: Variant) -> dict[str, object]:
         doc: dict[str, object] = {"variant": variant.name, "version": variant.version}
+        if self.kargs:
+            args = [Commented(a, c) for a, c in self.kargs.items()]
+            doc["kernel_arguments"] = {"should_exist": args}
         for top, sub in SECTIONS:
             items = [Commented(e, c) for e, c in self.entries[(top, sub)].values()]
             if items:
@@ -133,3 +154,8 @@ class Out:
                 assert isinstance(section, dict)
                 section[sub] = items
         return doc
+
+
+def _dotted(path: Path) -> str:
+    """``swap.size``: the path as the messages of the handlers spell it (no list indexes)."""
+    return ".".join(p for p in path if isinstance(p, str))

@@ -32,15 +32,18 @@ if TYPE_CHECKING:
 
 
 def system_user_config(system: System) -> tuple[bytes, str] | None:
+    from ignition import limits
+
     for d in system.paths.config_dirs:
         path = os.path.join(d, "user.ign")
         try:
-            with open(path, "rb") as fh:
-                return fh.read(), path
+            return limits.read_path(path), path
         except FileNotFoundError:
             continue
         except OSError as exc:
             raise ConfigError(f"couldn't read {path}: {exc.strerror}") from None
+        except limits.InputTooLarge as exc:
+            raise ConfigError(f"{path}: {exc}") from None
     return None
 
 

@@ -42,15 +42,17 @@ def _load(paths: Paths, subdir: str, log: Logger) -> Config | None:
     found = fragments(paths, subdir)
     if not found:
         return None
+    from ignition import limits
     from ignition.config.merge import merge
     from ignition.engine.userdata import to_config
 
     for path in found:
         try:
-            with open(path, "rb") as fh:
-                raw = fh.read()
+            raw = limits.read_path(path)
         except OSError as exc:
             raise ConfigError(f"couldn't read base config {path}: {exc.strerror}") from None
+        except limits.InputTooLarge as exc:
+            raise ConfigError(f"base config {path}: {exc}") from None
         cfg = to_config(raw, source=path, log=log)
         if cfg is None:
             raise ConfigError(f"base config {path}: not a config (empty)")

@@ -14,9 +14,6 @@ could name anything).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import posixpath
 import time
 
 from ignition import redact
@@ -32,7 +29,6 @@ if TYPE_CHECKING:
 URL_KEYS = ("ignition.config.url", "flatcar.config.url", "coreos.config.url")
 DEVICE_WAIT = 30.0
 CMDLINE_MAX = 1 << 20
-UMOUNT_TRIES = 3
 
 
 @record
@@ -121,46 +117,28 @@ def fetch_from_cmdline(system: System, fetcher: ResourceFetcher) -> bytes | None
 
 
 def read_from_device(system: System, label: str, path: str) -> bytes:
+    """``path`` on the device labelled ``label``, through :func:`ignition.system.mounts.read_file`:
+    the medium is hostile like any input (a link on it stays on it, only a regular file of at
+    most the config size is read, ``ro,nosuid,nodev,noexec``, always unmounted)."""
+    from ignition import limits
+    from ignition.system import mounts
+    from providers import hostroot
+
     if not label or "/" in label or label in (".", ".."):
         raise ConfigError(f'invalid device label "{label}": must be a single path component')
     device = f"/dev/disk/by-label/{label}"
     deadline = time.monotonic() + DEVICE_WAIT
     system.log.info(f'waiting for device "{label}" ({device})')
-    while not os.path.exists(device):
+    while not hostroot.exists(device):
         if time.monotonic() >= deadline:
             raise ConfigError(f'device "{label}" did not appear within timeout')
         time.sleep(1)
-    clean = posixpath.normpath("/" + path).lstrip("/")
-    import tempfile  # here: only a config device needs it (~9 ms of start-up)
-
-    mnt = tempfile.mkdtemp(prefix="ignition-config-device-")
     try:
-        system.runner.run(["mount", "-o", "ro", "-t", "auto", device, mnt])
-        try:
-            full = os.path.join(mnt, clean)
-            try:
-                with open(full, "rb") as fh:
-                    return fh.read()
-            except FileNotFoundError:
-                raise ConfigError(f'config file "{path}" not found on device "{label}"') from None
-            except OSError as exc:
-                raise ConfigError(f'couldn\'t read "{path}" on "{label}": {exc.strerror}') from None
-        finally:
-            umount(system, mnt)
-    finally:
-        with contextlib.suppress(OSError):
-            os.rmdir(mnt)
-
-
-def umount(system: System, target: str) -> None:
-    """``umount`` with 3 tries 1 s apart; "not mounted" counts as done (§3.8)."""
-    for attempt in range(UMOUNT_TRIES):
-        if not os.path.ismount(target):
-            return
-        try:
-            system.runner.run(["umount", target])
-            return
-        except Exception as exc:
-            if attempt == UMOUNT_TRIES - 1:
-                raise ConfigError(f"couldn't unmount {target}: {exc}") from None
-            time.sleep(1)
+        _, data = mounts.read_file(
+            system.runner, hostroot.path(device), path, max_size=limits.config_size()
+        )
+    except mounts.MountError as exc:
+        raise ConfigError(f'device "{label}": {exc}') from None
+    if data is None:
+        raise ConfigError(f'config file "{path}" not found on device "{label}"')
+    return data

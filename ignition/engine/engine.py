@@ -90,10 +90,13 @@ def run_stage(opts: RunOptions, log: Logger, paths: Paths | None = None) -> int:
                 write_flag(opts.neednet)
     except (IgnitionError, OSError) as exc:
         error = exc
-    try:
-        provider.status(pctx, opts.stage, error)
-    except Exception as exc:
-        log.err(f"POST Status error: {exc}")
+    except Exception:
+        # a bug: the platform still hears that the stage failed (Azure's NotReady), with
+        # nothing of the exception, before the crash handler reports it
+        bug = StageError(f"internal error in the {opts.stage} stage (a bug in pyignition)")
+        _report_status(provider, pctx, opts.stage, bug, log)
+        raise
+    _report_status(provider, pctx, opts.stage, error, log)
     if error is not None:
         log.crit(f"Ignition failed: {error}")
         return EXIT_FAILED
@@ -116,6 +119,21 @@ def note_work(opts: RunOptions, summary: idle.Summary | None) -> None:
         idle.remove(opts.state_file)  # no cache written: whatever summary is there is stale
     else:
         idle.refresh(opts.config_cache, opts.state_file)
+
+
+def _report_status(
+    provider: object, pctx: object, stage: str, error: BaseException | None, log: Logger
+) -> None:
+    from providers.base import Provider, ProviderContext
+
+    assert isinstance(provider, Provider)
+    assert isinstance(pctx, ProviderContext)
+    try:
+        provider.status(pctx, stage, error)
+    except Exception as exc:
+        from ignition import redact
+
+        log.err(f"POST Status error: {redact.exception(exc)}")
 
 
 def write_flag(path: str) -> None:

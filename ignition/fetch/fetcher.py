@@ -213,6 +213,7 @@ class ResourceFetcher:
                 instance_role=self.cloud.instance_role,
                 region_hint=self.cloud.region_hint,
                 deadline=time.monotonic() + total if total else None,
+                header_timeout=header or None,
             )
         else:  # gs
             self._fetch_gs(u.host, u.path, sink, opts, total, header)

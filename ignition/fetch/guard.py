@@ -130,6 +130,12 @@ def header_budget(seconds: float | None) -> Iterator[None]:
         _phase.header_budget = None
 
 
+def set_header_budget(seconds: float | None) -> None:
+    """The header budget of the next request this thread sends, inside a
+    :func:`header_budget` block (for clients that retry by themselves: botocore)."""
+    _phase.header_budget = seconds
+
+
 class _Guarded(HTTPConnection):
     """Mixed into urllib3's connections: every phase under a :class:`Watch`."""
 
@@ -181,6 +187,9 @@ class _Guarded(HTTPConnection):
         watch, self.watch = self.watch, None
         if watch is not None:
             watch.close()
+
+
+Guarded = _Guarded  # the mixin, for other libraries' connection classes (botocore's)
 
 
 class GuardedHTTPConnection(_Guarded):

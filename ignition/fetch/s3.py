@@ -71,8 +71,11 @@ def fetch(
     instance_role: bool,
     region_hint: str | None,
     deadline: float | None = None,
+    header_timeout: float | None = None,
 ) -> None:
-    """``deadline`` (``httpTotal``) bounds each read and cuts the body when it passes."""
+    """``deadline`` (``httpTotal``) bounds the whole fetch: each attempt's wait for response
+    headers (also cut by ``header_timeout``, ``httpResponseHeaders``), each read, and the
+    body, which is cut when it passes."""
     try:
         import boto3
         from botocore import UNSIGNED
@@ -104,6 +107,8 @@ def fetch(
         or "us-east-1"
     )
 
+    clients: list[Any] = []  # closed at the end: an attempt cut short leaves a connection
+
     def client(region: str, anonymous: bool) -> Any:
         left = _left(deadline)
         cfg = BotoConfig(
@@ -112,7 +117,10 @@ def fetch(
             connect_timeout=min(CONNECT_TIMEOUT, left),
             read_timeout=min(IDLE_TIMEOUT, left),
         )
-        return session.client("s3", region_name=region, config=cfg)
+        s3 = session.client("s3", region_name=region, config=cfg)
+        _guard(s3, deadline, header_timeout)
+        clients.append(s3)
+        return s3
 
     def get(anonymous: bool) -> None:
         region = hint if obj.fixed_region else _bucket_region(client(hint, anonymous), obj, hint)
@@ -124,13 +132,16 @@ def fetch(
         sink.reset()
         _stream(resp["Body"], sink, deadline)
 
+    from ignition.fetch import guard
+
     try:
-        try:
-            get(anonymous=creds is None)
-        except ClientError as exc:
-            if creds is None or _code(exc) not in ("AccessDenied", "403", "InvalidAccessKeyId"):
-                raise
-            get(anonymous=True)
+        with guard.header_budget(None):  # set per attempt by _guard; reset afterwards
+            try:
+                get(anonymous=creds is None)
+            except ClientError as exc:
+                if creds is None or _code(exc) not in ("AccessDenied", "403", "InvalidAccessKeyId"):
+                    raise
+                get(anonymous=True)
     except ClientError as exc:
         code = _code(exc)
         if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound", "NoSuchVersion"):
@@ -140,6 +151,65 @@ def fetch(
         if deadline is not None and time.monotonic() >= deadline:
             raise TimedOut("unable to fetch resource in time") from None
         raise FetchError(f"S3 request failed: {type(exc).__name__}") from None
+    finally:
+        for s3 in clients:
+            with contextlib.suppress(Exception):
+                s3.close()
+
+
+def _guard(s3: Any, deadline: float | None, header_timeout: float | None) -> None:
+    """botocore's connections run under the fetcher's watches (:mod:`ignition.fetch.guard`):
+    a per-read timeout alone restarts with every trickled byte. Before each attempt (botocore
+    retries by itself) the wait for its headers gets what is left of the deadline, at most
+    ``header_timeout``; an attempt that would start past the deadline ends the fetch."""
+    from ignition.fetch import guard
+
+    session = s3._endpoint.http_session
+    session._pool_classes_by_scheme = _guarded_pools()
+    session._manager.pool_classes_by_scheme = session._pool_classes_by_scheme
+
+    def budget(**_kwargs: Any) -> None:
+        left = _left(deadline) if deadline is not None else None
+        if header_timeout is not None:
+            left = header_timeout if left is None else min(left, header_timeout)
+        guard.set_header_budget(left)
+
+    s3.meta.events.register("before-send.s3", budget)
+
+
+_POOLS: dict[str, Any] = {}
+
+
+def _guarded_pools() -> dict[str, Any]:
+    """botocore's connection and pool classes with the watches mixed in (made once)."""
+    if not _POOLS:
+        from botocore import awsrequest
+
+        from ignition.fetch.guard import Guarded
+
+        class Released:
+            """The watch covers the headers only: the body is cut by :func:`_stream`'s
+            timer, and nothing would release the watch's descriptor afterwards."""
+
+            def getresponse(self) -> Any:
+                resp = super().getresponse()  # type: ignore[misc]
+                self.release_watch()  # type: ignore[attr-defined]
+                return resp
+
+        class HTTPConnection(Released, Guarded, awsrequest.AWSHTTPConnection):  # type: ignore[misc]
+            pass
+
+        class HTTPSConnection(Released, Guarded, awsrequest.AWSHTTPSConnection):  # type: ignore[misc]
+            pass
+
+        class HTTPPool(awsrequest.AWSHTTPConnectionPool):  # type: ignore[misc]
+            ConnectionCls = HTTPConnection
+
+        class HTTPSPool(awsrequest.AWSHTTPSConnectionPool):  # type: ignore[misc]
+            ConnectionCls = HTTPSConnection
+
+        _POOLS.update(http=HTTPPool, https=HTTPSPool)
+    return dict(_POOLS)
 
 
 def _left(deadline: float | None) -> float:

@@ -81,7 +81,7 @@ def mount_source(ctx: StageContext, fs: Filesystem, lookup: devices.Lookup) -> s
 
 def run(ctx: StageContext) -> None:
     from ignition.system import devices
-    from ignition.system.runner import CommandError
+    from ignition.system.runner import CommandError, operand
 
     root = ctx.system.root.directory
     log = ctx.system.log
@@ -95,7 +95,7 @@ def run(ctx: StageContext) -> None:
             ctx.plan.append(f"mount: mount {fs.device} ({fs.format}) on {path}")
             continue
         with log.op(f'mounting "{fs.device}" at "{path}"'):
-            source = mount_source(ctx, fs, lookup)
+            source = operand(mount_source(ctx, fs, lookup), "device")
             for d in missing:
                 os.mkdir(root.rstrip("/") + d, 0o755)
                 ctx.state.notated_directories.append(d)

@@ -18,6 +18,8 @@ from ignition.log import Logger
 from ignition.record import field, record
 
 OUTPUT_LIMIT = 4096  # bytes of stdout/stderr kept in an error message
+OUTPUT_LINES = 20  # lines of each shown
+OUTPUT_LINE_WIDTH = 300  # characters of each line shown
 
 
 def operand(value: str, what: str) -> str:
@@ -51,15 +53,28 @@ class CommandError(Exception):
     missing: bool = False
 
     def __str__(self) -> str:
-        cmd = " ".join(f'"{a}"' for a in self.display)
+        from ignition.report import printable  # only when a failure is shown
+
+        cmd = " ".join(f'"{printable(a, OUTPUT_LIMIT)}"' for a in self.display)
         if self.missing:
-            return f"{self.display[0]}: command not found (needed for {cmd})"
+            return f"{printable(self.display[0])}: command not found (needed for {cmd})"
         out = f"Cmd: {cmd} failed with exit status {self.returncode}"
-        if self.stdout.strip():
-            out += f" Stdout: {self.stdout.strip()!r}"
-        if self.stderr.strip():
-            out += f" Stderr: {self.stderr.strip()!r}"
+        for label, text in (("Stdout", self.stdout), ("Stderr", self.stderr)):
+            if text.strip():
+                out += f"\n  {label}:\n{_indented(text)}"
         return out
+
+
+def _indented(text: str) -> str:
+    """A tool's output as it printed it, for a person: its own lines, indented under the
+    command, control characters escaped (the output may echo config values), bounded."""
+    from ignition.report import printable  # only when a failure is shown
+
+    lines = [line.rstrip() for line in text.strip("\n").split("\n")]
+    shown = [f"    {printable(line, OUTPUT_LINE_WIDTH)}" for line in lines[:OUTPUT_LINES]]
+    if len(lines) > OUTPUT_LINES:
+        shown.append(f"    ... ({len(lines) - OUTPUT_LINES} more lines)")
+    return "\n".join(shown)
 
 
 @record(frozen=False)

@@ -179,7 +179,7 @@ def test_collector_ships_sourceless_unchecked_bytecode(tmp_path: Path) -> None:
     # the engine runs from it: the .pyc are found, name the image's paths, carry no columns
     code = (
         f"import sys; sys.path.insert(0, {str(lib)!r}); import ignition.cli, ignition.stages.files"
-        "; c = ignition.cli.main.__code__"
+        "; c = ignition.cli.usage.__code__"
         "; print(ignition.cli.__file__, c.co_filename, next(c.co_positions())[2])"
     )
     run = subprocess.run(

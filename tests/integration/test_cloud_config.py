@@ -310,9 +310,9 @@ def test_a_flatcar_cluster_node_through_the_engine_with_ec2_metadata(
     assert network.read_text() == "[Match]\nName=eth0\n\n[Network]\nDHCP=yes\n"
     commands = (r / "etc/systemd/system/coreos-cloudinit-commands.service").read_text()
     assert [ln for ln in commands.splitlines() if ln.startswith("ExecStart=")] == [
-        "ExecStart=/usr/bin/systemctl --no-block start etcd2.service",
-        "ExecStart=/usr/bin/systemctl --no-block start fleet.service",
-        "ExecStart=/usr/bin/systemctl --no-block start docker-tcp.socket",
+        "ExecStart=/usr/bin/systemctl --no-block start -- etcd2.service",
+        "ExecStart=/usr/bin/systemctl --no-block start -- fleet.service",
+        "ExecStart=/usr/bin/systemctl --no-block start -- docker-tcp.socket",
     ]
     assert preset(r) == [
         "enable coreos-cloudinit-commands.service",

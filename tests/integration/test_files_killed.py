@@ -146,6 +146,13 @@ def strays(root: Path, before: dict[str, Any], after: dict[str, Any]) -> list[st
     return found
 
 
+def _committed(root: Path) -> bool:
+    try:
+        return b'\n["commit"]\n' in (root / TXN.lstrip("/") / "journal").read_bytes()
+    except OSError:
+        return False
+
+
 def _txn_id(root: Path) -> str | None:
     try:
         head = (root / TXN.lstrip("/") / "journal").read_bytes().split(b"\n", 1)[0]
@@ -187,11 +194,61 @@ def test_a_killed_files_stage_leaves_nothing_stray_and_a_rerun_converges(tmp_pat
                 assert "Traceback" not in again
                 assert strays(m.root, before, expected) == [], (where, where2)
                 completed = completed or finished(again)
+            committed = _committed(m.root)
             final = m.stage("files")
             assert "Traceback" not in final.text
-            if final.code != 0:  # only when the killed run had done everything already
-                assert completed, (where, final.out)
+            if committed:  # killed after its commit: the rerun of the same config converges
+                assert final.code == 0, (where, final.out)
+                assert "applied this same config completely: nothing to do" in final.out
+            elif final.code != 0:  # only a killed run that had finished altogether: a rerun
+                assert completed, (where, final.out)  # is then a second run, as upstream
                 assert "exists there already and overwrite is false" in final.out
             assert differences(expected, snapshot(m.root)) == [], where
             shutil.rmtree(m.tmp)
     print(f"{ITERATIONS} kills (seed {SEED}): " + "; ".join(seen))
+
+
+KILL_AFTER_COMMIT = (
+    "import os, signal, sys\n"
+    "from ignition.stages.files import journal\n"
+    "def killed(root):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+    "journal._remove_txn_dir = killed\n"
+    "from ignition.cli import main\n"
+    "sys.exit(main())\n"
+)
+
+
+def test_a_rerun_after_a_kill_past_the_commit_converges(tmp_path: Path) -> None:
+    """Killed after the journal says the run completed: the rerun of the same config is a
+    no-op with exit status 0, and a different config is still a second run (it fails on the
+    first run's files like upstream's second run)."""
+    m = new_machine(tmp_path)
+    cfg = {
+        "ignition": {"version": "3.4.0"},
+        "storage": {"files": [{"path": "/etc/a", "contents": {"source": "data:,A"}}]},
+    }
+    m.write_config(cfg)
+    assert m.stage("fetch").code == 0
+    argv = m.argv("files")
+    argv[1:3] = ["-c", KILL_AFTER_COMMIT]  # python -m ignition -> python -c ...
+    p = subprocess.run(argv, cwd=m.tmp, env=m.env(), capture_output=True, text=True, timeout=120)
+    assert p.returncode == -signal.SIGKILL
+    assert _committed(m.root)
+    fetched_state = m.state.read_bytes()
+    r = m.stage("files")
+    assert r.code == 0, r.text
+    assert "applied this same config completely: nothing to do" in r.out
+    assert not (m.root / TXN.lstrip("/")).exists()
+    assert (m.root / "etc/a").read_text() == "A"
+    # the same kill, then a different config
+    (m.root / "etc/a").unlink()
+    m.state.write_bytes(fetched_state)
+    subprocess.run(argv, cwd=m.tmp, env=m.env(), capture_output=True, timeout=120)
+    assert _committed(m.root)
+    cfg["storage"]["files"].append({"path": "/etc/b", "contents": {"source": "data:,B"}})  # type: ignore[index]
+    m.write_config(cfg)
+    assert m.stage("fetch").code == 0
+    r = m.stage("files")
+    assert r.code == 1, r.text
+    assert "exists there already and overwrite is false" in r.out
+    assert not (m.root / "etc/b").exists()

@@ -121,3 +121,33 @@ def test_real_useradd_gets_the_name_after_double_dash(m: Machine) -> None:
     assert '"--" "ops_2"' in r.out
     assert "Core.1:x:" in (etc / "passwd").read_text()
     assert ":-x:" in (etc / "passwd").read_text()  # an option value may start with '-'
+
+
+def test_mount_refuses_an_option_like_virtiofs_tag_from_the_cache(m: Machine) -> None:
+    # "mount --version" succeeds and mounts nothing: the stage would report it mounted
+    m.cache.write_text(
+        json.dumps(
+            {
+                "ignition": {"version": "3.7.0-experimental"},
+                "storage": {"filesystems": [{"device": "--version", "format": "virtiofs",
+                                             "path": "/var"}]},
+            }
+        )
+    )  # fmt: skip
+    r = m.stage("mount")
+    assert r.code == 1, r.text
+    assert "refusing to pass a device that starts with '-' to a tool" in r.out
+    assert not (m.root / "var").exists()
+
+
+def test_a_huge_file_edited_in_place_is_refused_unread(m: Machine) -> None:
+    cached(m)
+    m.state.write_text(json.dumps({"cloudConfigEnvironment": {"COREOS_PUBLIC_IPV4": "192.0.2.1"}}))
+    (m.root / "etc").mkdir()
+    with open(m.root / "etc/environment", "wb") as fh:  # sparse: no disk used
+        fh.truncate(1 << 30)
+    r = m.stage("files", env={"PYIGNITION_MAX_CONFIG_SIZE": "1M"})
+    assert r.code == 1, r.text
+    assert f'"/etc/environment" is larger than {1 << 20} bytes' in r.out
+    assert "Traceback" not in r.text
+    assert os.path.getsize(m.root / "etc/environment") == 1 << 30

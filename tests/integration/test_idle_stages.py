@@ -254,3 +254,13 @@ def test_other_platform_or_a_dry_run_means_a_full_run(m: Machine) -> None:
     r, fast = run(m, "kargs")
     assert not fast
     assert r.code == 0, r.text
+
+
+def test_an_empty_root_is_refused_before_the_fast_path(m: Machine) -> None:
+    m.write_config(SMALL)
+    assert run(m, "fetch")[0].code == 0
+    assert run(m, "umount")[1]
+    r, _ = run(m, "umount", "-root", "")  # the later flag wins, as with Go's flag package
+    assert r.code == 2
+    assert "finished successfully" not in r.out
+    assert "-root" in r.err

@@ -229,3 +229,28 @@ def test_ctrl_c_while_reading_stdin() -> None:
     _out, err = p.communicate(timeout=60)
     assert p.returncode == crash.EXIT_INTERRUPTED
     assert err.decode() == "ignition-validate: interrupted\n"
+
+
+def _reader_leaves_mid_write(argv: list[str]) -> int:
+    """Run ``argv`` with its output on a pipe; read a little of a large output, then close
+    the pipe while the command is still writing. The command's exit status."""
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env())
+    assert p.stdout is not None
+    assert len(p.stdout.read(100)) == 100
+    time.sleep(0.5)  # the writer is blocked in its large write(2)
+    p.stdout.close()
+    return p.wait(timeout=60)
+
+
+def test_a_reader_that_leaves_mid_write_is_a_closed_pipe(tmp_path: Path) -> None:
+    """A write(2) cut short by the reader going away returns the part written; Python's
+    buffered layer passed that short count on and the rest of the output was dropped with
+    exit status 0. Both binary (butane) and text (ct) output."""
+    files = "".join(f"  - path: /f{i}\n    contents:\n      inline: x{i}\n" for i in range(20000))
+    bu = tmp_path / "c.bu"
+    bu.write_text("variant: fcos\nversion: 1.5.0\nstorage:\n files:\n" + files)
+    yml = tmp_path / "c.yml"
+    yml.write_text("storage:\n files:\n" + files)
+    assert _reader_leaves_mid_write([_venv_script("butane"), str(bu)]) == crash.EXIT_BROKEN_PIPE
+    ct = [_venv_script("ct"), "-in-file", str(yml), "-pretty"]
+    assert _reader_leaves_mid_write(ct) == crash.EXIT_BROKEN_PIPE

@@ -42,3 +42,19 @@ def test_butane_peak_memory_is_bounded(tmp_path: Path) -> None:
     src.write_bytes(raw)
     # it took 170 times its size
     assert _peak_rss([str(BIN / "butane"), "-c", str(src)]) < 110 * len(raw) + 20 * MiB
+
+
+def test_a_percent_encoded_data_url_is_decoded_in_bounded_memory(tmp_path: Path) -> None:
+    # 2 million escapes: the library's unquoting made an object per escape (80 times the input)
+    # escaped backslash and percent sign, then a literal backslash and "x"
+    body = b"%41" * 2_000_000 + b"%5C%25\\\\x"
+    raw = b'{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/a","contents":'
+    raw += b'{"source":"data:,' + body + b'"}}]}}'
+    src = tmp_path / "pct.ign"
+    src.write_bytes(raw)
+    root = tmp_path / "root"
+    root.mkdir()
+    for argv in ([str(BIN / "ignition-validate"), str(src)],
+                 [str(BIN / "ignition-apply"), "-root", str(root), str(src)]):  # fmt: skip
+        assert _peak_rss(argv) < 8 * len(raw) + 60 * MiB, argv[0]
+    assert (root / "a").read_bytes() == b"A" * 2_000_000 + b"\\%\\x"

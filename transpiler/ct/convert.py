@@ -57,6 +57,7 @@ class CtResult:
     parse_failed: bool = False
     error: str | None = None  # a one-line error without position ("error: ...")
     error_pos: tuple[int, int] | None = None
+    error_help: str | None = None  # what to do about ``error``
     hints: dict[int, str] = field(default_factory=dict)  # parse entry index -> help
     translations: TranslationSet = field(default_factory=TranslationSet)
 
@@ -132,6 +133,8 @@ def translate(raw: bytes, *, files: FilesDir | None, platform: str = "") -> CtRe
         out, ts = _convert(res, cfg, files, platform, versions)
     except sugar.SugarError as exc:
         res.error = str(exc)
+        res.error_help = exc.help or None
+        res.error_pos = _sugar_position(text, d, exc)
         return res
     from transpiler.ct.validate import check
 
@@ -140,6 +143,21 @@ def translate(raw: bytes, *, files: FilesDir | None, platform: str = "") -> CtRe
     res.output = out
     res.translations = ts
     return res
+
+
+def _sugar_position(text: str, d: Decoded, exc: sugar.SugarError) -> tuple[int, int] | None:
+    """Where a templating error is: the faulty text within the value when it is on the
+    value's first line as written (it may be escaped or folded), else the value."""
+    if not exc.path:
+        return None
+    found = d.pos.get(exc.path)
+    if found is None:
+        return None
+    line, col = found
+    lines = text.split("\n")
+    source = lines[line - 1] if line <= len(lines) else ""
+    at = source.find(exc.snippet[:20], col - 1) if exc.snippet else -1
+    return (line, at + 1) if at >= 0 else (line, col)
 
 
 def _empty() -> dict[str, Any]:

@@ -65,7 +65,17 @@ _VARS: dict[str, tuple[str, ...]] = {
 
 
 class SugarError(Exception):
-    """A conversion error the reference reports without a position."""
+    """A conversion error the reference reports without a position; ``path`` (the templated
+    value) and ``snippet`` (the text at fault in it) let the command line show where it is,
+    and ``help`` what to do."""
+
+    def __init__(
+        self, message: str, *, path: tuple[str, ...] = (), snippet: str = "", help: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.snippet = snippet
+        self.help = help
 
 
 def etcd_set(version: Semver | None) -> str | None:
@@ -99,13 +109,26 @@ def _templated(value: str, platform: str) -> tuple[str, bool]:
     if "{" not in value and "}" not in value:
         return value, False
     if not platform:
-        raise SugarError("platform must be specified to use templating")
+        brace = min(i for i in (value.find("{"), value.find("}")) if i >= 0)
+        raise SugarError(
+            "platform must be specified to use templating",
+            snippet=value[brace:],
+            help="{HOSTNAME}, {PRIVATE_IPV4} and the like are filled in at boot from the "
+            f"platform's metadata: give -platform ({', '.join(PLATFORMS)})",
+        )
     names = _VARS.get(platform, ("",) * 5)
 
     def sub(m: re.Match[str]) -> str:
         field = m.group(1)
         if field not in _FIELDS or not names[_FIELDS.index(field)]:
-            raise SugarError("unknown field")
+            known = [f for f, n in zip(_FIELDS, names, strict=True) if n]
+            raise SugarError(
+                "unknown field",
+                snippet=m.group(),
+                help=f"on {platform} the fields are {', '.join('{' + f + '}' for f in known)}"
+                if known
+                else f"{platform} has no fields",
+            )
         return "${" + names[_FIELDS.index(field)] + "}"
 
     # like the reference: substitute while a "{" comes before the next "}"
@@ -123,14 +146,22 @@ def _templated(value: str, platform: str) -> tuple[str, bool]:
 
 
 def _unit_body(
-    exec_start: str, opts: list[tuple[str, Any, str]], env: list[str], platform: str
+    section: str,
+    exec_start: str,
+    opts: list[tuple[str, Any, str]],
+    env: list[str],
+    platform: str,
 ) -> str:
     args = []
     templated = False
     for key, value, kind in opts:
         flag = CLI_NAMES.get(key, key.replace("_", "-"))
         if kind == "string":
-            text, t = _templated(value, platform)
+            try:
+                text, t = _templated(value, platform)
+            except SugarError as exc:
+                exc.path = (section, key)
+                raise
             templated |= t
             args.append(f"--{flag}={go_quote(text)}")
         elif kind == "bool":
@@ -152,14 +183,16 @@ def etcd_dropin(etcd: dict[str, Any], version: Semver | None, platform: str) -> 
     opts = ETCD_SETS.get(etcd_set(version) or "", [])
     given = [(k, etcd[k], t.value) for k, t in opts if k in etcd]
     env = [f"ETCD_IMAGE_TAG=v{version}"] if version is not None else []
-    return _unit_body("/usr/lib/coreos/etcd-wrapper $ETCD_OPTS", given, env, platform)
+    return _unit_body("etcd", "/usr/lib/coreos/etcd-wrapper $ETCD_OPTS", given, env, platform)
 
 
 def flannel_dropin(fl: dict[str, Any], version: Semver | None, platform: str) -> str:
     opts = FLANNEL_SETS.get(flannel_set(version) or "", [])
     given = [(k, fl[k], t.value) for k, t in opts if k in fl]
     env = [f"FLANNEL_IMAGE_TAG=v{version}"] if version is not None else []
-    body = _unit_body("/usr/lib/coreos/flannel-wrapper $FLANNEL_OPTS", given, env, platform)
+    body = _unit_body(
+        "flannel", "/usr/lib/coreos/flannel-wrapper $FLANNEL_OPTS", given, env, platform
+    )
     if "network_config" in fl:
         parts = ["ExecStartPre=/usr/bin/etcdctl"]
         for key, flag in (

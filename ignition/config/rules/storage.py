@@ -258,6 +258,7 @@ def _filesystem(r: Report, p: Path, fs: model.Filesystem, version: str) -> None:
             r.error((*p, "device"), "device not specified")
         elif len(fs.device.encode()) > 36:
             r.error((*p, "device"), "virtiofs device tag cannot be longer than 36 bytes")
+        leading_dash(r, (*p, "device"), fs.device, "virtiofs device tag")
     else:
         check_path(r, (*p, "device"), fs.device)
     if not fmt:

@@ -3,16 +3,14 @@
 Per volume, in config order: the volume's LUKS UUID (read from its header through libblkid,
 like ``cryptsetup luksUUID``), a line
 ``<name> UUID=<uuid> <keyfile> luks[,_netdev],x-initrd.attach`` appended to the crypttab
-(created 0600; existing content kept), and — for volumes unlocked by a key rather than by
-clevis — the key from the state written to ``/etc/luks/<name>`` (0600, in a
-0700 directory). Afterwards the keys are erased from the state, so they leave the initramfs
-only inside the target root.
+(0600; existing content kept, a line already there not added again), and — for volumes
+unlocked by a key rather than by clevis — the key from the state written to
+``/etc/luks/<name>`` (0600, in a 0700 directory). Afterwards the keys are erased from the
+state, so they leave the initramfs only inside the target root. Everything is written
+through the files stage's journal: a later failure in the stage undoes it.
 """
 
 from __future__ import annotations
-
-import contextlib
-import os
 
 from ignition.errors import StageError
 from ignition.system import blkid, devices
@@ -22,6 +20,7 @@ TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.config.model import Luks
     from ignition.stages import StageContext
+    from ignition.stages.files.fsops import RootFS
 
 CRYPTTAB = "/etc/crypttab"
 KEY_DIR = "/etc/luks"
@@ -52,31 +51,41 @@ def volume_uuid(device: str) -> str:
     return info.uuid
 
 
-def _write(path: str, data: bytes, mode: int, *, append: bool) -> None:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
-    flags |= os.O_APPEND if append else os.O_TRUNC
-    fd = os.open(path, flags, mode)
-    try:
-        os.fchmod(fd, mode)
-        os.fchown(fd, 0, 0)
-        if append and os.fstat(fd).st_size:
-            with open(path, "rb") as fh:
-                fh.seek(-1, os.SEEK_END)
-                if fh.read(1) != b"\n":
-                    data = b"\n" + data
-        os.write(fd, data)
-    finally:
-        os.close(fd)
+def with_entries(old: bytes, entries: list[str]) -> bytes:
+    """``old`` crypttab text with the lines of ``entries`` it lacks appended: a rerun after a
+    failure or a kill adds no second copy of a line."""
+    present = set(old.decode("utf-8", "surrogateescape").splitlines())
+    missing = "".join(e for e in entries if e.rstrip("\n") not in present)
+    if not missing:
+        return old
+    if old and not old.endswith(b"\n"):
+        old += b"\n"
+    return old + missing.encode()
 
 
-def write_crypttab(ctx: StageContext) -> None:
+def write_crypttab(ctx: StageContext, fs: RootFS | None = None) -> None:
+    """Key files and crypttab lines, through the files stage's ``fs`` (confined to the root
+    and journaled: a failure later in the stage undoes them)."""
     volumes = [v for v in ctx.config.storage.luks if v.device]
     if not volumes:
         return
-    system = ctx.system
-    log = system.log
+    from ignition.stages.files.fsops import RootFS
+
+    own = fs is None
+    rfs = RootFS(ctx.system.root) if fs is None else fs
+    try:
+        _write_all(ctx, rfs, volumes)
+    finally:
+        if own:
+            rfs.close()
+
+
+def _write_all(ctx: StageContext, fs: RootFS, volumes: list[Luks]) -> None:
+    from ignition.stages.files.fsops import read_small
+
+    log = ctx.system.log
     with log.prefixed("createCrypttabEntries"):
-        entries = "".join(crypttab_line(v, volume_uuid(v.device or "")) for v in volumes)
+        entries = [crypttab_line(v, volume_uuid(v.device or "")) for v in volumes]
         for v in volumes:
             if v.clevis.is_present():
                 continue
@@ -90,16 +99,18 @@ def write_crypttab(ctx: StageContext) -> None:
             if ctx.dry_run:
                 ctx.plan.append(f"write key file {KEY_DIR}/{v.name}")
                 continue
-            keydir = system.root.join(KEY_DIR)
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(keydir, 0o700)
-            with log.op(f'writing file "{KEY_DIR}/{v.name}"'):
-                _write(str(system.root.join(f"{KEY_DIR}/{v.name}")), key, 0o600, append=False)
+            with fs.at(KEY_DIR) as at:
+                if at.lstat() is None:
+                    fs.mkdir(at, 0o700)
+            with log.op(f'writing file "{KEY_DIR}/{v.name}"'), fs.at(f"{KEY_DIR}/{v.name}") as at:
+                fs.write_atomic(at, key, mode=0o600, uid=0, gid=0)
         if ctx.dry_run:
             ctx.plan.append(f"append {len(volumes)} entries to {CRYPTTAB}")
             return
-        target = system.root.join(CRYPTTAB)
-        os.makedirs(target.parent, mode=0o755, exist_ok=True)
-        with log.op(f'writing file "{CRYPTTAB}"'):
-            _write(str(target), entries.encode(), 0o600, append=True)
+        with log.op(f'writing file "{CRYPTTAB}"'), fs.at(CRYPTTAB) as at:
+            st = at.lstat()
+            old = b"" if st is None else read_small(at)
+            new = with_entries(old, entries)
+            if new != old or st is None:
+                fs.write_atomic(at, new, mode=0o600, uid=0, gid=0)
         ctx.state.luks_persist_key_files.clear()

@@ -46,7 +46,7 @@ def build_plan(
     if not ctx.live:
         if ctx.config.storage.luks:
             plan.add("createCrypttabEntries", "write /etc/crypttab entries and key files",
-                     lambda: _crypttab(ctx))  # fmt: skip
+                     lambda: _crypttab(ctx, fs))  # fmt: skip
         result.plan_provider_files(ctx, plan, fs, view)
         result.plan_result(ctx, plan, fs, view)
     _fail_on_conflicts(ctx, view)
@@ -66,7 +66,7 @@ def _fail_on_conflicts(ctx: StageContext, view: View) -> None:
     raise StageError(f"{len(found)} conflicts, nothing was written; the first: {found[0]}")
 
 
-def _crypttab(ctx: StageContext) -> None:
+def _crypttab(ctx: StageContext, fs: RootFS) -> None:
     try:
         module = __import__("ignition.stages.disks.crypttab", fromlist=["write_crypttab"])
         write_crypttab = module.write_crypttab
@@ -75,7 +75,7 @@ def _crypttab(ctx: StageContext) -> None:
             "the config has storage.luks, but this build lacks the disks stage that writes "
             "/etc/crypttab"
         ) from None
-    write_crypttab(ctx)
+    write_crypttab(ctx, fs)
 
 
 def run(ctx: StageContext) -> None:
@@ -84,8 +84,12 @@ def run(ctx: StageContext) -> None:
     if ctx.dry_run:
         if journal.leftover(root):
             log.warning("an interrupted run left changes: a real run undoes them first")
-    else:
-        journal.recover(root, log)
+    elif (done := journal.recover(root, log)) is not None and done == run_digest(ctx):
+        # killed after its commit: it applied this very config, and a rerun must converge
+        # rather than fail on its own files ("exists there already")
+        log.info("the interrupted run had applied this same config completely: nothing to do")
+        ctx.state.luks_persist_key_files.clear()
+        return
     fs = RootFS(root)
     staged: dict[int, Staged] = {}
     try:
@@ -98,21 +102,40 @@ def run(ctx: StageContext) -> None:
             return
         if not plan.actions:
             return  # nothing to write: no journal either
-        fs.journal = txn = journal.Journal.begin(root)
+        fs.journal = txn = journal.Journal.begin(root, run_digest(ctx))
         try:
             with log.prefixed("fetching"):
                 staged.update(Staging(ctx, txn).fetch_all(_with_bodies(files)))
             for f in files:
                 staged.setdefault(id(f), Staged())
             execute(ctx, plan, owners)
+            fs.close()
+            # before the commit: nothing of the stage is left to do once it is recorded
+            relabel.relabel(ctx, [*fs.created_dirs, units.PRESET_FILE, result.RESULT_FILE])
         except BaseException:
             _undo(ctx, fs, txn)
             raise
-        fs.close()
         txn.commit()
     finally:
         fs.close()
-    relabel.relabel(ctx, [*fs.created_dirs, units.PRESET_FILE, result.RESULT_FILE])
+
+
+def run_digest(ctx: StageContext) -> str:
+    """What a run applies: the config and the state and options the stage reads. Two runs
+    with the same digest leave the same root."""
+    import hashlib
+    import json
+
+    from ignition.config import codec
+
+    st = ctx.state
+    what = {
+        "config": codec.encode(ctx.config),
+        "state": [st.cloud_config_environment, st.luks_persist_key_files, st.provider_output_files],
+        "mode": [ctx.platform, ctx.live, ctx.accounts, ctx.ssh_key_name],
+    }
+    text = json.dumps(what, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _undo(ctx: StageContext, fs: RootFS, txn: journal.Journal) -> None:

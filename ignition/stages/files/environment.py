@@ -10,12 +10,11 @@ other line stays, and so do the file's mode and owner (new file: 0644, root).
 
 from __future__ import annotations
 
-import os
 import stat
 from collections.abc import Mapping
 
 from ignition.errors import StageError
-from ignition.stages.files.fsops import At, RootFS
+from ignition.stages.files.fsops import At, RootFS, read_small
 from ignition.stages.files.view import FILE, View, shown
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
@@ -81,6 +80,4 @@ def write(fs: RootFS, env: Mapping[str, str]) -> None:
 
 
 def _read(at: At) -> str:
-    fd = os.open(at.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=at.fd)
-    with os.fdopen(fd, "rb") as fh:
-        return fh.read().decode("utf-8", "surrogateescape")
+    return read_small(at).decode("utf-8", "surrogateescape")

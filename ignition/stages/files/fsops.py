@@ -340,3 +340,23 @@ def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+def read_small(at: At) -> bytes:
+    """The bytes of the regular file at ``at`` (a file the stage edits in place, such as
+    ``/etc/environment``), at most the config size limit: the root is input too, and a huge
+    file there must not take the stage's memory."""
+    from ignition import limits
+
+    limit = limits.config_size()
+    fd = os.open(at.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=at.fd)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise StageError(f'"{at.logical}" is not a regular file')
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise StageError(
+            f'"{at.logical}" is larger than {limit} bytes '
+            f"(set {limits.CONFIG_SIZE_VAR} to raise the limit)"
+        )
+    return data

@@ -69,3 +69,43 @@ def test_a_device_that_is_not_luks_is_an_error(loopdev: Loop, tmp_path: Path) ->
     ctx, _ = make_context(tmp_path, {"luks": [{"name": "x", "device": dev}]})
     with pytest.raises(StageError, match="is not a LUKS volume"):
         write_crypttab(ctx)
+
+
+def test_a_rerun_adds_no_second_copy_of_a_line(loopdev: Loop, tmp_path: Path) -> None:
+    """The files stage after a failure (or a kill) runs again: the entries it wrote the
+    first time must not be appended twice; an entry for another volume still is."""
+    dev = loopdev(32)
+    uuid = luks2(dev, tmp_path)
+    url = "data:;base64," + base64.b64encode(KEY).decode()
+    ctx, _ = make_context(
+        tmp_path, {"luks": [{"name": "data", "device": dev, "keyFile": {"source": url}}]}
+    )
+    root = ctx.system.root.root
+    (root / "etc").mkdir()
+    (root / "etc/crypttab").write_text("data UUID=other /etc/luks/data luks\n")
+    for _ in range(2):
+        ctx.state.luks_persist_key_files.update({"data": url})
+        write_crypttab(ctx)
+    assert (root / "etc/crypttab").read_text() == (
+        "data UUID=other /etc/luks/data luks\n"
+        f"data UUID={uuid} /etc/luks/data luks,x-initrd.attach\n"
+    )
+    assert (root / "etc/luks/data").read_bytes() == KEY
+
+
+def test_key_directory_link_stays_in_the_root(loopdev: Loop, tmp_path: Path) -> None:
+    dev = loopdev(32)
+    luks2(dev, tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    url = "data:;base64," + base64.b64encode(KEY).decode()
+    ctx, _ = make_context(
+        tmp_path, {"luks": [{"name": "data", "device": dev, "keyFile": {"source": url}}]}
+    )
+    root = ctx.system.root.root
+    (root / "etc").mkdir()
+    (root / "etc/luks").symlink_to(outside)  # absolute: inside the root, it names root + outside
+    ctx.state.luks_persist_key_files.update({"data": url})
+    write_crypttab(ctx)
+    assert list(outside.iterdir()) == []
+    assert (root / str(outside).lstrip("/") / "data").read_bytes() == KEY

@@ -4,7 +4,10 @@ health report; Azure Stack: the medium only."""
 from __future__ import annotations
 
 import base64
+import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -168,3 +171,39 @@ def test_azurestack_reads_an_iso9660_medium(
     assert time.monotonic() - start < 20
     assert _health(server).findtext(".//State") == "Ready"
     assert server.hits("GET", IMDS) == []
+
+
+def test_a_crashing_stage_is_reported_without_its_message(
+    machine: Machine, server: StandIn
+) -> None:
+    """An unexpected exception (a bug) in a stage still tells Azure the stage failed, as any
+    stage failure does, with nothing of the exception's message."""
+    _wireserver(server)
+    secret = "hunter2-secret"
+    cache = machine.tmp / "cache.json"
+    cache.write_text('{"ignition": {"version": "3.4.0"}}')
+    code = (
+        "import sys, ignition.stages.files as f\n"
+        f"def bug(ctx):\n    raise KeyError({secret!r})\n"
+        "f.run = bug\n"
+        "from ignition.cli import main\n"
+        "sys.exit(main())\n"
+    )
+    env = {
+        **os.environ,
+        "PYIGNITION_HOST_ROOT": str(machine.host),
+        "PYIGNITION_METADATA_ORIGIN": server.origin,
+        "IGNITION_SYSTEM_CONFIG_DIR": str(machine.tmp / "sys-lib"),
+    }
+    argv = [sys.executable, "-c", code, "-platform", "azure", "-stage", "files"]
+    argv += ["-root", str(machine.tmp / "root"), "-config-cache", str(cache)]
+    argv += ["-state-file", str(machine.tmp / "state"), "-log-to-stdout"]
+    p = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1
+    assert "ignition: internal error in the files stage (a bug" in p.stderr
+    health = _health(server)
+    assert health.findtext(".//State") == "NotReady"
+    text = health.findtext(".//Description") or ""
+    assert "internal error in the files stage" in text
+    assert secret not in text
+    assert secret not in p.stdout + p.stderr

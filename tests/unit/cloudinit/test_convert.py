@@ -131,9 +131,9 @@ def test_a_cluster_node() -> None:
     assert commands.enabled is True
     assert commands.contents is not None
     assert [line for line in commands.contents.splitlines() if line.startswith("ExecStart")] == [
-        "ExecStart=/usr/bin/systemctl --no-block start etcd2.service",
-        "ExecStart=/usr/bin/systemctl --no-block start fleet.service",
-        "ExecStart=/usr/bin/systemctl --no-block start docker-tcp.socket",
+        "ExecStart=/usr/bin/systemctl --no-block start -- etcd2.service",
+        "ExecStart=/usr/bin/systemctl --no-block start -- fleet.service",
+        "ExecStart=/usr/bin/systemctl --no-block start -- docker-tcp.socket",
     ]
     assert c.config is not None
     core = next(u for u in c.config.passwd.users if u.name == "core")
@@ -550,4 +550,17 @@ def test_empty_and_unrecognised_user_data() -> None:
     other = convert(b"hostname: no header\n", name="u")
     assert [d.message for d in other.report] == [
         "user data is neither #cloud-config nor a #! script"
+    ]
+
+
+def test_unit_commands_cannot_be_read_as_options_or_escapes() -> None:
+    doc = (
+        b"#cloud-config\ncoreos:\n  units:\n    - name: -.mount\n      command: start\n"
+        b"    - name: 'a\\x2db.service'\n      command: restart\n"
+    )
+    unit = _units(convert(doc))["coreos-cloudinit-commands.service"]
+    lines = [x for x in (unit.contents or "").splitlines() if x.startswith("ExecStart=")]
+    assert lines == [
+        "ExecStart=/usr/bin/systemctl --no-block start -- -.mount",
+        "ExecStart=/usr/bin/systemctl --no-block restart -- a\\\\x2db.service",
     ]

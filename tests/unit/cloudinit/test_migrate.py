@@ -8,6 +8,7 @@ import base64
 import gzip
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -242,7 +243,11 @@ def test_every_key_is_carried_or_reported_at_its_line() -> None:
     }
     text = m.text or ""
     head = text.split("\nvariant:", 1)[0]
-    assert "web.yaml:67:1: error: packages: not carried over: there is no package manager" in head
+    assert (
+        "web.yaml:67:1: error: packages: not carried over (nginx; htop=3.2.1): there is no "
+        "package manager: run the software in containers (podman), or layer packages with "
+        "rpm-ostree" in head
+    )
     assert "web.yaml:81:1: info: device_aliases: resolved in the device names" in head
     keys = load(WEB).value
     assert isinstance(keys, dict)
@@ -287,7 +292,7 @@ def test_flatcar_variant_uses_flatcars_places() -> None:
         ("frobnicate: 1\n", "not a cloud-init key"),
         ("hostname: -bad-\n", "not a valid host name"),
         ("timezone: ../../etc/shadow\n", "not a time zone"),
-        ("groups:\n  - admins: [root]\n", "cannot add an existing user"),
+        ("groups:\n  - admins: ['-rf']\n", "is not a user or group name"),
     ],
 )
 def test_what_cannot_be_carried_is_an_error_at_its_line(doc: str, message: str) -> None:
@@ -390,3 +395,134 @@ def test_mutated_documents_never_raise(edits: list[tuple[int, int, str]]) -> Non
     assert m.text is not None or m.report.is_fatal
     if m.text is not None:
         yaml.safe_load(m.text)
+
+
+ROOT_KEYS = """\
+#cloud-config
+ssh_authorized_keys: [ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAdmin admin@laptop]
+disable_root: false
+"""
+
+
+def test_disable_root_false_gives_root_the_documents_keys() -> None:
+    m = _migrate(ROOT_KEYS)
+    assert m.text is not None
+    users = {u.name: u for u in _ignition(m.text).passwd.users}
+    key = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAdmin admin@laptop",)
+    assert (users["root"].ssh_authorized_keys, users["core"].ssh_authorized_keys) == (key, key)
+    assert [d.line for d in m.report if d.severity == "warning"] == [3]
+    for doc in (ROOT_KEYS.replace("false", "true"), ROOT_KEYS.replace("false", "~"),
+                "#cloud-config\ndisable_root: false\n"):  # fmt: skip
+        m = _migrate(doc)
+        assert m.text is not None and m.report.errors == []
+        assert "root" not in {u.name for u in _ignition(m.text).passwd.users}
+        assert [d.message for d in m.report if d.path == ("disable_root",)]
+    m = _migrate("#cloud-config\ndisable_root: 'no'\n")
+    assert [(d.path, d.line) for d in m.report.errors] == [(("disable_root",), 2)]
+
+
+@pytest.mark.parametrize(
+    ("variant", "unit"),
+    [
+        ("fcos", "afterburn-sshkeys@core.service"),
+        ("flatcar", "coreos-metadata-sshkeys@core.service"),
+    ],
+)
+def test_allow_public_ssh_keys_false_masks_the_agent_of_the_clouds_keys(
+    variant: str, unit: str
+) -> None:
+    m = _migrate("#cloud-config\nallow_public_ssh_keys: false\n", variant)
+    assert m.text is not None
+    units = {u.name: u for u in _ignition(m.text).systemd.units}
+    assert units[unit].mask
+    assert [(d.severity, d.line) for d in m.report] == [("warning", 2)]
+    m = _migrate("#cloud-config\nallow_public_ssh_keys: true\n", variant)
+    assert m.text is not None and _ignition(m.text).systemd.units == ()
+    assert [d.severity for d in m.report] == ["info"]
+    m = _migrate("#cloud-config\nallow_public_ssh_keys: 0\n", variant)
+    assert [d.severity for d in m.report] == ["error"]
+
+
+def test_a_primary_group_is_created_even_without_create_groups() -> None:
+    m = _migrate(
+        "#cloud-config\nusers:\n  - name: app\n    primary_group: apps\n    create_groups: false\n"
+    )
+    assert m.text is not None
+    cfg = _ignition(m.text)
+    assert [g.name for g in cfg.passwd.groups] == ["apps"]
+    assert [u.primary_group for u in cfg.passwd.users] == ["apps"]
+    [note] = [d for d in m.report if d.path == ("users", 0, "primary_group")]
+    assert (note.severity, note.line, "primary group" in note.message) == ("info", 4, True)
+
+
+def test_a_user_of_the_document_joins_its_group_with_a_warning() -> None:
+    m = _migrate(WEB)
+    [warning] = [d for d in m.report if d.path == ("groups", 1, "ops")]
+    assert warning.severity == "warning" and "skipped deploy" in warning.message
+
+
+def _unit_and_files(doc: str, variant: str = "fcos") -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    m = _migrate("#cloud-config\n" + doc, variant)
+    assert m.text is not None, [str(d) for d in m.report]
+    cfg = _ignition(m.text)
+    return m, {u.name: u for u in cfg.systemd.units}, {f.path: f for f in cfg.storage.files}
+
+
+def test_phone_home_posts_once_from_a_script_that_runs(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.servers import Reply, http_server
+
+    with http_server() as srv:
+        srv.route("*", Reply(200))
+        doc = f"phone_home:\n  url: {srv.url}/up/$INSTANCE_ID/\n  post: [hostname, pub_key_rsa]\n  tries: 2\n"
+        m, units, files = _unit_and_files(doc)
+        script = _data(files["/usr/local/bin/cloud-init-phone-home"].contents)
+        (tmp_path / "ph").write_bytes(script)
+        run = subprocess.run(["sh", str(tmp_path / "ph")], capture_output=True, timeout=30)
+        assert run.returncode == 0, run.stderr
+        [req] = srv.requests
+    iid = Path("/etc/machine-id").read_text().strip()
+    assert (req.method, req.path) == ("POST", f"/up/{iid}/")
+    assert (
+        "ExecStart=/usr/local/bin/cloud-init-phone-home"
+        in units["cloud-init-phone-home.service"].contents
+    )
+    assert [d.severity for d in m.report] == ["warning"]
+    for bad in ("url: ftp://x/", "url: http://x/\n  tries: 0"):
+        assert _migrate(f"#cloud-config\nphone_home:\n  {bad}\n").report.errors
+
+
+def test_wireguard_keyboard_bootc_and_ec2_metadata_become_files_and_units() -> None:
+    conf = "[Interface]\\nPrivateKey = x\\n"
+    doc = (
+        f'wireguard:\n  interfaces:\n    - {{name: wg0, config_path: /etc/wireguard/wg0.conf, content: "{conf}"}}\n'
+        "  readinessprobe: ['ping -c1 10.0.0.1']\n"
+        "keyboard: {layout: gb, variant: gb-extd}\n"
+        "bootc: {image: quay.io/example/os:42}\n"
+        "disable_ec2_metadata: true\n"
+    )
+    m, units, files = _unit_and_files(doc)
+    assert files["/etc/wireguard/wg0.conf"].mode == 0o600
+    assert units["wg-quick@wg0.service"].enabled
+    assert "wg-quick@wg0.service" in units["cloud-init-wireguard-probe.service"].contents
+    assert _data(files["/etc/vconsole.conf"].contents) == (
+        b"KEYMAP=uk-extd\nXKBLAYOUT=gb\nXKBVARIANT=gb-extd\n"
+    )
+    assert "rpm-ostree rebase --reboot ostree-unverified-registry:quay.io/example/os:42" in (
+        units["cloud-init-bootc.service"].contents
+    )
+    assert "ip route replace prohibit 169.254.169.254" in (
+        units["cloud-init-disable-ec2-metadata.service"].contents
+    )
+    assert m.report.errors == []
+    flatcar = _migrate("#cloud-config\n" + doc, "flatcar")
+    assert [d.path for d in flatcar.report.errors] == [("bootc",)]
+    for bad in (
+        "wireguard:\n  interfaces:\n    - {name: 'a b', config_path: /x, content: y}\n",
+        "keyboard: {layout: 'us; rm'}\n",
+        "bootc: {image: '-x'}\n",
+        "fips: true\n",
+        "rhel: {fips_mode: true}\n",
+    ):
+        assert _migrate("#cloud-config\n" + bad).report.errors, bad

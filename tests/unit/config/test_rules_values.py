@@ -206,6 +206,20 @@ CASES = [
     ),
 ]
 
+CASES.append(
+    Case(
+        "option-like virtiofs tag",
+        "3.7.0-experimental",
+        {"storage": {"filesystems": [{"device": "--bind", "format": "virtiofs", "path": "/v"}]}},
+        [
+            (
+                E,
+                "$.storage.filesystems.0.device",
+                "virtiofs device tag must not start with '-': the tool would read it as an option",
+            )
+        ],
+    )
+)
 
 NUL = "contains a NUL character, which no command line can carry"
 CASES.append(

@@ -415,3 +415,56 @@ def test_a_failure_in_a_batch_stops_the_bodies_still_arriving(logger: Any) -> No
         with pytest.raises(NotFound):
             within(10, lambda: parallel.run_all(f, jobs))
     assert out.getvalue() == b""
+
+
+# ----------------------------------------------------------------------------- S3
+
+
+@pytest.fixture
+def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Point boto3's S3 endpoint at a local server (anonymous requests)."""
+    pytest.importorskip("boto3")
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return lambda url: monkeypatch.setenv("AWS_ENDPOINT_URL_S3", url)
+
+
+@pytest.mark.parametrize("path", ["/ign", "/ign/config.ign"])
+def test_s3_trickled_headers_are_cut_by_the_total_deadline(
+    logger: Any, s3_endpoint: Callable[[str], None], path: str
+) -> None:
+    """botocore bounds each read only: headers arriving a byte at a time kept the bucket's
+    region lookup (HEAD /ign) or the GET waiting far past httpTotal, attempt after attempt."""
+    slow = trickle(b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"a" * 1000, 0.1)
+
+    def region(conn: socket.socket, n: int) -> None:
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nx-amz-bucket-region: us-east-1\r\nContent-Length: 0\r\n\r\n"
+        )
+
+    scripts = {"/ign": slow} if path == "/ign" else {"/ign": region, path: slow}
+    with scripted_server(scripts) as srv:
+        s3_endpoint(srv.url)
+        start = time.monotonic()
+        with pytest.raises(TimedOut):
+            within(
+                30, lambda: fetcher(logger, total=2.0).fetch(Resource(source="s3://ign/config.ign"))
+            )
+    assert time.monotonic() - start < 4
+
+
+def test_s3_trickled_headers_are_cut_by_the_header_timeout(
+    logger: Any, s3_endpoint: Callable[[str], None]
+) -> None:
+    slow = trickle(b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"a" * 1000, 0.1)
+    with scripted_server({"/ign": slow}) as srv:
+        s3_endpoint(srv.url)
+        start = time.monotonic()
+        f = fetcher(logger, total=None, header=1.0)  # httpTotal 0: only the header timeout
+        with pytest.raises(FetchError, match="S3 request failed"):
+            within(30, lambda: f.fetch(Resource(source="s3://ign/config.ign")))
+    assert srv.hits["/ign"] >= 3  # botocore's attempts, each cut after a second
+    assert time.monotonic() - start < 15
