@@ -7,7 +7,8 @@ import json
 import pytest
 
 from ignition.config import versions
-from ignition.config.parse import BAD_VERSION, EMPTY, UNSUPPORTED, parse, validate_tree
+from ignition.config.parse import parse, validate_tree
+from ignition.config.result import BAD_VERSION, EMPTY, UNSUPPORTED
 from ignition.config.versions import SemVer, at_least, before, canonical, parse_semver
 from tests.unit.config.helpers import located
 
