@@ -19,9 +19,9 @@ import re
 import zlib
 from enum import StrEnum
 
-from cloudinit import gofmt
 from cloudinit.goyaml import go_base64
 from cloudinit.validate import is_ignition
+from ignition.config import gofmt
 from ignition.record import field, record
 from ignition.report import Diagnostic, Severity
 

@@ -75,10 +75,10 @@ def parse_unit(text: str) -> list[UnitOption]:
         garbage, i, _ = to_eol(end + 1)
         garbage = garbage.strip()
         if garbage:
+            from ignition.config.gofmt import quote  # loads unicodedata: error path only
+
             # the reference prints the *previous* section name here (a go-systemd bug)
-            raise UnitSyntaxError(
-                f"found garbage after section name {section}: {_go_quote(garbage)}"
-            )
+            raise UnitSyntaxError(f"found garbage after section name {section}: {quote(garbage)}")
         section = name
         # options until the next section
         while True:
@@ -123,25 +123,6 @@ def parse_unit(text: str) -> list[UnitOption]:
                     parts.append("\n")
             value = "".join(parts)
             opts.append(UnitOption(section, opt_name, value.strip()))
-
-
-def _go_quote(s: str) -> str:
-    out = ['"']
-    for ch in s:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif not ch.isprintable():
-            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x80 else f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
 
 
 def content_error(text: str) -> str | None:

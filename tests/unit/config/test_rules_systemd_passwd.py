@@ -190,6 +190,10 @@ def test_parse_unit_without_sections() -> None:
         ("[Unit]\nA\n", "unexpected newline encountered while parsing option name"),
         ("[Unit] x\n", 'found garbage after section name : "x"'),
         ("[A]\n[B] tail\n", 'found garbage after section name A: "tail"'),
+        # quoted as Go's %q prints them: named escapes, \U for a non-printable above U+FFFF
+        ("[Unit] x\ry\n", 'found garbage after section name : "x\\ry"'),
+        ("[Unit] a\bb\x7f\n", 'found garbage after section name : "a\\bb\\x7f"'),
+        ("[Unit] \U000e0001x\n", 'found garbage after section name : "\\U000e0001x"'),
         ("[Unit]\nA=" + "x" * 2048 + "\n", "line too long (max 2048 bytes)"),
     ],
 )
