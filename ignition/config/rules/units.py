@@ -6,6 +6,7 @@ and the same errors returned (``unable to find end of section``, ``EOF``, ...).
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from ignition.config import model
@@ -155,6 +156,23 @@ def unit_name_error(name: str) -> str | None:
     if len(name.encode()) > UNIT_NAME_MAX:
         return f"invalid unit name: longer than {UNIT_NAME_MAX} bytes"
     return None
+
+
+def systemd_escape_path(path: str) -> str:
+    """``systemd-escape --path``: the unit name of a mount point or a device (+ ``.mount``,
+    ``.swap``, ...) as systemd derives it."""
+    p = posixpath.normpath(path).strip("/")
+    if not p:
+        return "-"
+    out = []
+    for i, ch in enumerate(p):
+        if ch == "/":
+            out.append("-")
+        elif ch.isascii() and (ch.isalnum() or ch in ":_" or (ch == "." and i > 0)):
+            out.append(ch)
+        else:
+            out.extend(f"\\x{b:02x}" for b in ch.encode())
+    return "".join(out)
 
 
 def check_units(r: Report, units: tuple[model.Unit, ...]) -> None:

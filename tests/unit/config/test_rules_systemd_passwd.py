@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from typing import Any
 
 import pytest
 
-from ignition.config.rules.units import UnitOption, UnitSyntaxError, parse_unit
+from ignition.config.rules.units import (
+    UnitOption,
+    UnitSyntaxError,
+    parse_unit,
+    systemd_escape_path,
+)
 from tests.unit.config.helpers import Case, E, W, cases_param, check_case
 
 V30, V32, V33, V36 = "3.0.0", "3.2.0", "3.3.0", "3.6.0"
@@ -201,6 +208,30 @@ def test_parse_unit_errors(text: str, message: str) -> None:
     with pytest.raises(UnitSyntaxError) as exc:
         parse_unit(text)
     assert str(exc.value) == message
+
+
+ESCAPED = {
+    "/": "-",
+    "/var/lib/a-b": "var-lib-a\\x2db",
+    "/mnt/my disk/x": "mnt-my\\x20disk-x",
+    "/dev/disk/by-label/ROOT": "dev-disk-by\\x2dlabel-ROOT",
+    "/srv/.cache/x_y:z": "srv-.cache-x_y:z",
+    "/é": "\\xc3\\xa9",
+}
+
+
+@pytest.mark.parametrize(("path", "name"), ESCAPED.items())
+def test_systemd_escape_path(path: str, name: str) -> None:
+    assert systemd_escape_path(path) == name
+    assert systemd_escape_path(path + "/") == name
+
+
+@pytest.mark.skipif(shutil.which("systemd-escape") is None, reason="needs systemd-escape")
+def test_systemd_escape_path_agrees_with_systemd() -> None:
+    out = subprocess.run(
+        ["systemd-escape", "--path", "--", *ESCAPED], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == list(ESCAPED.values())
 
 
 # --------------------------------------------------------------------------- passwd
