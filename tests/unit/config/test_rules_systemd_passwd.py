@@ -1,4 +1,4 @@
-"""systemd, passwd and kernelArguments rules (§1.4), and the unit-file parser they rely on."""
+"""systemd, passwd and kernelArguments rules, and the unit-file parser they rely on."""
 
 from __future__ import annotations
 

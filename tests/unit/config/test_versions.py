@@ -1,4 +1,5 @@
-"""Version detection and dispatch (§1.1 steps 1-4, §1.8.2 step 2), semver helpers, upgrade."""
+"""Version detection and dispatch (docs/architecture.md, "How a config is read"), semver
+helpers, upgrade."""
 
 from __future__ import annotations
 
