@@ -28,7 +28,8 @@ from ignition.report import Diagnostic, Path, Report
 
 __all__ = ["Conversion", "Metadata", "Origin", "convert"]
 
-# cloud-init keys a migrating user may expect to work (cloud-config.md §5.2).
+# cloud-init keys a migrating user may expect to work: their warning says so
+# (docs/cloud-config.md, "Conversion").
 CLOUD_INIT_KEYS = frozenset(
     {
         "runcmd",

@@ -136,7 +136,7 @@ def _migrate(
     raw: bytes, label: str, dialect: str, variant: str, opts: dict[str, object]
 ) -> Migration:
     if dialect == CT:
-        from transpiler.ct.to_butane import convert as ct_convert
+        from cloudinit.migrate_ct import convert as ct_convert
         from transpiler.localfiles import OsFilesDir
 
         files_dir = str(opts["files-dir"])

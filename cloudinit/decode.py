@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from cloudinit import gofmt
 from cloudinit.goyaml import GoKind, NodeKind, ResolveError, YDoc, YNode, is_merge_key, resolve
 from cloudinit.refline import Cursor, Lines
+from ignition.config import gofmt
 from ignition.record import field, record
 from ignition.report import Path
 

@@ -15,11 +15,11 @@ import zlib
 from collections.abc import Iterator
 from enum import StrEnum
 
-from cloudinit import gofmt
 from cloudinit.decode import Pos, WNode
 from cloudinit.goyaml import GoKind, go_base64
 from cloudinit.schema import Field, FieldType, field_map
 from cloudinit.typed import compatible
+from ignition.config import gofmt
 from ignition.config.rules.common import go_clean
 from ignition.record import record
 from ignition.report import Path, Severity

@@ -2,7 +2,7 @@
 
 One table per struct, fields in struct order (the order of ``Environment=`` lines in the drop-ins
 it generates), each with its YAML key, Go type, environment variable, ``valid:`` regular
-expression and ``deprecated:`` reason (cloud-config.md appendix A). The validator walks these
+expression and ``deprecated:`` reason, from the reference's struct tags. The validator walks these
 tables as the reference walks its structs; the typed decoder and the converter read them too.
 """
 
@@ -343,7 +343,3 @@ def field_map(struct: str) -> dict[str, Field]:
 def human_type(f: Field) -> str:
     """How the reference names a type in ``incorrect type for "k" (want T)``."""
     return str(f.type)
-
-
-# Values that must never appear in a report or log line (cloud-config.md: secrets).
-SECRET_KEYS = frozenset({"passwd", "content", "etcd_password"})

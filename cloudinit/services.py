@@ -9,8 +9,8 @@ boot) is written where first-boot provisioning can keep it.
 
 from __future__ import annotations
 
-from cloudinit import gofmt
 from cloudinit.model import OEM, EnvSection, Update
+from ignition.config import gofmt
 
 DROPIN = "20-cloudinit.conf"
 SERVICE_OF = {

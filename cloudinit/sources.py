@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, TypeVar
 
 from ignition import __version__, redact
+from ignition.record import record
 
 if TYPE_CHECKING:
     from ignition.log import Level, Logger
@@ -37,13 +37,13 @@ class SourceError(Exception):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UserData:
     data: bytes
     name: str  # how diagnostics name it: a file name or URL
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     kind: str  # the reference's datasource type name ("local-file", "url", ...)
     name: str

@@ -110,7 +110,7 @@ def finish(b: Builder, sh: Shared, md: Metadata, *, environment_file: bool = Tru
 
 def _environment(b: Builder, md: Metadata, *, as_file: bool) -> Env:
     """The addresses as ``COREOS_*`` variables for /etc/environment, unless the user data
-    writes that file itself (coreos-cloudinit's default environment file, §2.9). The engine
+    writes that file itself (coreos-cloudinit's default environment file). The engine
     merges them in place at apply time (re-runs stay idempotent); as a file (Butane output,
     applied once) they are appended: the lines a file holds stay, a later line wins."""
     if ENVIRONMENT in b.files:

@@ -1,10 +1,11 @@
 """User data as pyignition applies it: one document, or the parts of a MIME message.
 
-Detection follows coreos-cloudinit (providers.md §5) with the Flatcar fork's additions:
-gzip is undone; ``#!`` starts a script; a first line ``#cloud-config`` (trailing white space
-allowed) starts a cloud-config document; ``Content-Type: multipart/mixed`` starts a MIME
-message whose parts are ``text/cloud-config`` (header line optional), ``text/x-shellscript``,
-gzip media types (unwrapped and detected again) or anything else, detected by content.
+Detection follows coreos-cloudinit (see docs/engine.md, "Where the config comes from") with the
+Flatcar fork's additions: gzip is undone; ``#!`` starts a script; a first line ``#cloud-config``
+(trailing white space allowed) starts a cloud-config document; ``Content-Type: multipart/mixed``
+starts a MIME message whose parts are ``text/cloud-config`` (header line optional),
+``text/x-shellscript``, gzip media types (unwrapped and detected again) or anything else,
+detected by content.
 
 Beyond the reference, the cloud-init spelling of the header (leading blank lines, any letter
 case) is accepted with a warning, since canonical cloud-init users write it that way.
@@ -19,10 +20,10 @@ import re
 import zlib
 from enum import StrEnum
 
-from cloudinit import gofmt
 from cloudinit.goyaml import go_base64
 from cloudinit.validate import is_ignition
 from ignition import limits
+from ignition.config import gofmt
 from ignition.record import field, record
 from ignition.report import Diagnostic, Severity
 

@@ -13,12 +13,13 @@ import struct
 import zlib
 from enum import StrEnum
 
-from cloudinit import decode, gofmt, rules, typed
+from cloudinit import decode, rules, typed
 from cloudinit.decode import Pos
 from cloudinit.goyaml import YamlError, compose
 from cloudinit.rules import Code, Finding
 from cloudinit.typed import SVal
 from ignition import limits
+from ignition.config import gofmt
 from ignition.record import field, record
 from ignition.report import Path, Severity
 

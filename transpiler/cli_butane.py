@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 from ignition import __version__
 from ignition.crash import entry_point
+from ignition.record import field, record
 
 if TYPE_CHECKING:
     from ignition.cliargs import FlagSpec
@@ -51,7 +51,7 @@ def _usage(prog: str) -> str:
     return usage("butane", prog)
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Options:
     flags: set[str] = field(default_factory=set)
     values: dict[str, str] = field(default_factory=dict)

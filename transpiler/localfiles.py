@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import stat as st
-from dataclasses import dataclass
 from typing import Protocol
+
+from ignition.record import record
 
 
 class LocalFileError(Exception):
@@ -19,7 +20,7 @@ class LocalFileError(Exception):
 ESCAPE = "local file path traverses outside the files directory"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     rel: str  # path relative to the tree root, "/"-separated ("" for the root)
     kind: str  # "file" | "dir" | "link" | "other"
@@ -33,7 +34,7 @@ class FilesDir(Protocol):
     def walk(self, rel: str) -> list[Entry]: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NoFilesDir:
     """No ``--files-dir`` given: every local reference is an error."""
 
@@ -51,7 +52,7 @@ def _os_reason(exc: OSError) -> str:
     return reason[0].lower() + reason[1:] if reason else reason
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OsFilesDir:
     """A real directory. ``confine`` resolves symlinks before checking containment."""
 

@@ -14,9 +14,9 @@ entries with one line counting the rest, so output stays proportional to what a 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ignition import limits
+from ignition.record import record
 from ignition.report import Diagnostic, dotted, printable, printable_lines
 
 BOLD = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;36m"}
@@ -25,7 +25,7 @@ RESET = "\x1b[0m"
 ELLIPSIS = "..."
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     text: str
     name: str  # file name as given, or "<stdin>"

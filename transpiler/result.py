@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from ignition.record import field, record
 from ignition.report import Report
 from transpiler.translations import TranslationSet
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Failure:
     """Why there is no output, in the reference's wording (``reason``); ``line``/``column``
     locate errors that the reference reports as plain text (YAML errors)."""
@@ -18,7 +17,7 @@ class Failure:
     column: int | None = None
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Result:
     output: bytes | None = None
     report: Report = field(default_factory=Report)

@@ -10,10 +10,10 @@ text "0644" for a string field; ``yes`` is true for a bool field.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, overload
 
+from ignition.record import field, record
 from ignition.report import Path
 from ignition.yamldoc import (
     AliasMapping,
@@ -41,7 +41,7 @@ class Kind(StrEnum):
     STRMAP = "strmap"  # map[string]string
 
 
-@dataclass(eq=False, slots=True)
+@record(frozen=False)
 class Shape:
     kind: Kind
     go: str
@@ -52,7 +52,7 @@ class Shape:
     role: str = ""  # what the translator must do with it ("resource", ...)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DecodeError:
     line: int
     column: int
@@ -94,7 +94,7 @@ class PosTable:
         return len(self._packed)
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Decoded:
     value: Any = None
     pos: PosTable = field(default_factory=PosTable)

@@ -9,8 +9,8 @@ points at the one YAML node it came from.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
+from ignition.record import field, record
 from ignition.report import Path, dotted
 
 
@@ -26,7 +26,7 @@ def snake(name: str) -> str:
     return "".join(out)
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class TranslationSet:
     entries: dict[Path, Path] = field(default_factory=dict)  # output path -> source path
 

@@ -223,7 +223,7 @@ def size_bytes(value: object) -> int | None:
 
 
 def swap(out: Out, variant: Variant, at: Path, value: object) -> None:
-    from transpiler.butane.sugar import systemd_escape_path
+    from ignition.config.rules.units import systemd_escape_path
 
     cfg = v.mapping(out, at, value)
     if cfg is None:

@@ -185,7 +185,7 @@ def fs_setup(out: Out, devices: Devices, at: Path, value: object) -> None:
 
 
 def mounts(out: Out, devices: Devices, variant: Variant, cfg: dict[str, object]) -> None:
-    from transpiler.butane.sugar import systemd_escape_path
+    from ignition.config.rules.units import systemd_escape_path
 
     at: Path = ("mounts",)
     defaults = list(DEFAULT_MOUNT)

@@ -10,28 +10,28 @@ The text of every section is the reference's, line for line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from cloudinit.netconf import MAX_INTERFACES, Netconf, NetconfError
 from cloudinit.netconf.goaddr import ip_string, ipnet_string, mac_string, usable_net
+from ignition.record import field, record
 
 # what Linux accepts as an interface name (no '/', no blanks, at most 15 bytes)
 _IFNAME = re.compile(r"[A-Za-z0-9_.:@+-]{1,15}")
 
 
-@dataclass
+@record(frozen=False)
 class Net:
     ip: bytes | None
     mask: bytes | None
 
 
-@dataclass
+@record(frozen=False)
 class Route:
     destination: Net
     gateway: bytes | None
 
 
-@dataclass
+@record(frozen=False)
 class Config:
     """How an interface is configured: ``static`` (addresses, DNS, routes), ``dhcp`` or
     ``manual`` (nothing but its place in the stack)."""
@@ -45,7 +45,7 @@ class Config:
     dhcp: bool = False  # also DHCP (a static inet6 stanza next to a dhcp inet one)
 
 
-@dataclass
+@record(frozen=False)
 class Interface:
     name: str
     kind: str = "physical"  # physical | bond | vlan

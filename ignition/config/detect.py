@@ -1,4 +1,4 @@
-"""What kind of user data is this? (providers.md §5)
+"""What kind of user data is this? (docs/engine.md, "Where the config comes from")
 
 Providers return raw bytes; before parsing, the engine asks what they hold: nothing, an
 Ignition config, Butane YAML, a ``#cloud-config`` document, a ``#!`` script, or a multipart MIME

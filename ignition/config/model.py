@@ -1,4 +1,4 @@
-"""The newest Ignition spec (3.7.0-experimental) as frozen dataclasses.
+"""The newest Ignition spec (3.7.0-experimental) as immutable records (:mod:`ignition.record`).
 
 Every accepted config, whatever its version, is decoded into these types; the engine only ever
 sees them. Fields that are pointers in the reference (nullable, "unset" distinct from zero) are

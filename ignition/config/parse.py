@@ -13,33 +13,14 @@ from collections.abc import Callable
 
 from ignition import jsondoc
 from ignition.config import codec, model, rules, shape
+from ignition.config.result import BAD_VERSION, EMPTY, UNSUPPORTED, ParseResult
 from ignition.config.versions import LATEST, SPEC2, before, canonical, parse_semver
-from ignition.record import field, record, replace
+from ignition.record import replace
 from ignition.report import Diagnostic, Path, Report, Severity
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from typing import Any
-
-EMPTY = "not a config (empty)"
-BAD_VERSION = "invalid config version (couldn't parse)"
-UNSUPPORTED = "unsupported config version"
-
-
-@record(frozen=False)
-class ParseResult:
-    """``config`` is None when the input was refused: then either ``failure`` says why (no
-    report possible, as the reference's "couldn't parse config: ...") or the report has errors."""
-
-    config: model.Config | None
-    report: Report = field(default_factory=Report)
-    version: str | None = None  # the spec version the user wrote
-    failure: str | None = None
-    document: jsondoc.Document | None = None  # for positions; its value is released
-
-    @property
-    def ok(self) -> bool:
-        return self.config is not None
 
 
 def parse(raw: bytes, *, legacy: bool = True) -> ParseResult:
@@ -63,9 +44,7 @@ def parse(raw: bytes, *, legacy: bool = True) -> ParseResult:
     version_text, legacy_int = stub
     if legacy_int is not None or not version_text:
         if legacy and legacy_int == 1 and not version_text:
-            from ignition.config import legacy as legacy_mod
-
-            return legacy_mod.parse_legacy(doc, "1", result)
+            return _parse_legacy(doc, "1", result)
         result.failure = BAD_VERSION
         return result
     sv = parse_semver(version_text)
@@ -78,10 +57,21 @@ def parse(raw: bytes, *, legacy: bool = True) -> ParseResult:
         return result
     result.version = version
     if version in SPEC2:
-        from ignition.config import legacy as legacy_mod
-
-        return legacy_mod.parse_legacy(doc, version, result)
+        return _parse_legacy(doc, version, result)
     return parse_tree(doc.value, version, result)
+
+
+def _parse_legacy(doc: jsondoc.Document, version: str, result: ParseResult) -> ParseResult:
+    """Spec 1/2.x: the 2.x rules, then the 3.x pipeline on the 3.1.0 translation."""
+    from ignition.config import legacy  # rare at boot: loaded only for such a config
+
+    translation = legacy.translate(doc, version, result)
+    if translation is None:
+        return result
+    translated = parse_tree(
+        translation.tree, "3.1.0", ParseResult(None, document=doc), translation.to_document
+    )
+    return legacy.finish(result, translation, translated)
 
 
 def _version_stub(doc: jsondoc.Document, report: Report) -> tuple[str, int | None] | None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from ignition.record import field, record
 from ignition.report import Path, Report
 from transpiler.butane.registry import Spec
 from transpiler.localfiles import FilesDir, LocalFileError
@@ -12,7 +12,7 @@ from transpiler.shapes import Decoded
 from transpiler.translations import TranslationSet
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Ctx:
     spec: Spec
     files: FilesDir

@@ -3,29 +3,11 @@ reported at the YAML they came from (so sugar that generates a forbidden field i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from ignition.report import Path
 from transpiler.butane.context import Ctx
-
-UNSUPPORTED = "{} is not supported in this spec version"
-UNSUPPORTED_PL = "{} are not supported in this spec version"
-
-
-def _walk(out: dict[str, Any], *keys: str) -> Iterator[tuple[Path, Any]]:
-    """Every value at ``keys`` ("*" = each list item)."""
-    items: list[tuple[Path, Any]] = [((), out)]
-    for k in keys:
-        nxt: list[tuple[Path, Any]] = []
-        for p, v in items:
-            if k == "*":
-                if isinstance(v, list):
-                    nxt.extend(((*p, i), x) for i, x in enumerate(v))
-            elif isinstance(v, dict) and k in v:
-                nxt.append(((*p, k), v[k]))
-        items = nxt
-    yield from items
+from transpiler.butane.walk import UNSUPPORTED, walk
 
 
 def check(ctx: Ctx, out: dict[str, Any]) -> None:
@@ -34,7 +16,7 @@ def check(ctx: Ctx, out: dict[str, Any]) -> None:
     if spec.variant in ("r4e", "fiot"):
         errors += [
             (p, "kernel argument customization is not supported in this spec version")
-            for p, _ in _walk(out, "kernelArguments")
+            for p, _ in walk(out, "kernelArguments")
         ]
         for key, what in (
             ("disks", "disk customization"),
@@ -42,17 +24,17 @@ def check(ctx: Ctx, out: dict[str, Any]) -> None:
             ("luks", "luks"),
             ("raid", "raid"),
         ):
-            errors += [(p, UNSUPPORTED.format(what)) for p, _ in _walk(out, "storage", key)]
+            errors += [(p, UNSUPPORTED.format(what)) for p, _ in walk(out, "storage", key)]
     elif spec.variant == "flatcar":
         if spec.base_at_least("v0_8_exp"):
             errors += [
                 (p, "cex is not currently supported on the target platform")
-                for p, _ in _walk(out, "storage", "luks", "*", "cex")
+                for p, _ in walk(out, "storage", "luks", "*", "cex")
             ]
         else:
             errors += [
                 (p, UNSUPPORTED.format("clevis"))
-                for p, _ in _walk(out, "storage", "luks", "*", "clevis")
+                for p, _ in walk(out, "storage", "luks", "*", "clevis")
             ]
     elif spec.openshift:
         from transpiler.butane.openshift import filter_errors

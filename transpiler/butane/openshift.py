@@ -9,7 +9,7 @@ import yaml
 from ignition.report import Path
 from ignition.urls import URLError, parse_url
 from transpiler.butane.context import Ctx
-from transpiler.butane.filters import UNSUPPORTED, UNSUPPORTED_PL, _walk
+from transpiler.butane.walk import UNSUPPORTED, UNSUPPORTED_PL, walk
 
 ROLE = "machineconfiguration.openshift.io/role"
 CEX_KARG = "rd.luks.key=/etc/luks/cex.key"
@@ -61,9 +61,9 @@ def _remote(source: str | None) -> bool:
 def filter_errors(ctx: Ctx, out: dict[str, Any]) -> list[tuple[Path, str]]:
     minor = ctx.spec.openshift
     errs: list[tuple[Path, str]] = []
-    errs += [(p, UNSUPPORTED_PL.format("groups")) for p, _ in _walk(out, "passwd", "groups")]
+    errs += [(p, UNSUPPORTED_PL.format("groups")) for p, _ in walk(out, "passwd", "groups")]
     allowed = {"name", "sshAuthorizedKeys"} | ({"passwordHash"} if minor >= 13 else set())
-    for p, user in _walk(out, "passwd", "users", "*"):
+    for p, user in walk(out, "passwd", "users", "*"):
         if user.get("name") != "core":
             errs.append(
                 ((*p, "name"), 'users other than "core" are not supported in this spec version')
@@ -78,10 +78,10 @@ def filter_errors(ctx: Ctx, out: dict[str, Any]) -> list[tuple[Path, str]]:
                     )
                 )
     errs += [
-        (p, UNSUPPORTED_PL.format("directories")) for p, _ in _walk(out, "storage", "directories")
+        (p, UNSUPPORTED_PL.format("directories")) for p, _ in walk(out, "storage", "directories")
     ]
-    errs += [(p, UNSUPPORTED_PL.format("links")) for p, _ in _walk(out, "storage", "links")]
-    for p, f in _walk(out, "storage", "files", "*"):
+    errs += [(p, UNSUPPORTED_PL.format("links")) for p, _ in walk(out, "storage", "links")]
+    for p, f in walk(out, "storage", "files", "*"):
         if "append" in f:
             errs.append(
                 ((*p, "append"), "appending to files is not supported in this spec version")
@@ -98,7 +98,7 @@ def filter_errors(ctx: Ctx, out: dict[str, Any]) -> list[tuple[Path, str]]:
         mode = f.get("mode")
         if minor >= 10 and mode is not None and mode & 0o7000:
             errs.append(((*p, "mode"), UNSUPPORTED_PL.format("special mode bits")))
-    for p, fs in _walk(out, "storage", "filesystems", "*"):
+    for p, fs in walk(out, "storage", "filesystems", "*"):
         if fs.get("format") == "btrfs":
             errs.append(((*p, "format"), UNSUPPORTED.format("btrfs")))
         if minor >= 14 and fs.get("format") == "none":
@@ -110,10 +110,10 @@ def filter_errors(ctx: Ctx, out: dict[str, Any]) -> list[tuple[Path, str]]:
                 "this section cannot be used for kernel arguments in this spec version; use "
                 "openshift.kernel_arguments instead",
             )
-            for p, _ in _walk(out, "kernelArguments")
+            for p, _ in walk(out, "kernelArguments")
         ]
     if minor <= 19 and ctx.decoded.value.get("openshift", {}).get("fips"):
-        for _, lk in _walk(out, "storage", "luks", "*"):
+        for _, lk in walk(out, "storage", "luks", "*"):
             opts = lk.get("options", [])
             if not any(o == "--cipher" or o.startswith("--cipher=") or o == "-c" for o in opts):
                 lk["options"] = [*opts, "--cipher", "aes-cbc-essiv:sha256"]

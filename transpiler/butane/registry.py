@@ -4,7 +4,7 @@ import time. Each entry names the base layer (the Ignition spec it emits) and th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ignition.record import record
 
 RHCOS_REMOVED = (
     "rhcos variant has been removed; use openshift variant instead: "
@@ -25,7 +25,7 @@ BASES = {
 BASE_ORDER = tuple(BASES)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Spec:
     variant: str
     version: str

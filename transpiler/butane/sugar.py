@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
+from ignition.config.rules.units import systemd_escape_path
 from ignition.report import Path
 from transpiler.butane.context import Ctx
 from transpiler.butane.merge import merge
@@ -201,22 +202,6 @@ def _content(ctx: Ctx, item: dict[str, Any], y: Path) -> bytes | None:
 
 
 # ------------------------------------------------------------------------------ mount units
-
-
-def systemd_escape_path(path: str) -> str:
-    """``systemd-escape --path``."""
-    p = posixpath.normpath(path).strip("/")
-    if not p:
-        return "-"
-    out = []
-    for i, ch in enumerate(p):
-        if ch == "/":
-            out.append("-")
-        elif ch.isascii() and (ch.isalnum() or ch in ":_" or (ch == "." and i > 0)):
-            out.append(ch)
-        else:
-            out.extend(f"\\x{b:02x}" for b in ch.encode())
-    return "".join(out)
 
 
 def _mount_units(ctx: Ctx, cfg: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:

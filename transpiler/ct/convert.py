@@ -8,10 +8,9 @@ each mapped back to YAML through the TranslationSet.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
 from typing import Any
 
-from ignition.record import replace
+from ignition.record import field, record, replace
 from ignition.report import Path, Report
 from ignition.yamldoc import (
     MappingNode,
@@ -49,7 +48,7 @@ TYPE_GUIDS = {
 }
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class CtResult:
     output: dict[str, Any] | None = None
     parse: Report = field(default_factory=Report)

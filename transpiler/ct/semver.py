@@ -55,7 +55,7 @@ def parse(text: str) -> Semver:
 def _parse_int64(text: str) -> int:
     """Go's ``strconv.ParseInt(text, 10, 64)`` for the texts that reach it (no signs: ``+`` and
     ``-`` were split off before)."""
-    from cloudinit.gofmt import quote
+    from ignition.config.gofmt import quote
 
     if not re.fullmatch(r"[0-9]+", text):
         raise SemverError(f"strconv.ParseInt: parsing {quote(text)}: invalid syntax")

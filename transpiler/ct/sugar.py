@@ -98,13 +98,6 @@ def flannel_set(version: Semver | None) -> str | None:
     return {5: "0.5", 6: "0.6"}.get(version.minor, "0.7" if version.minor >= 7 else None)
 
 
-def go_quote(s: str) -> str:
-    """Go's ``%q``."""
-    from cloudinit.gofmt import quote
-
-    return quote(s)
-
-
 def _templated(value: str, platform: str) -> tuple[str, bool]:
     if "{" not in value and "}" not in value:
         return value, False
@@ -152,6 +145,8 @@ def _unit_body(
     env: list[str],
     platform: str,
 ) -> str:
+    from ignition.config.gofmt import quote  # loads unicodedata: only when quoting
+
     args = []
     templated = False
     for key, value, kind in opts:
@@ -163,7 +158,7 @@ def _unit_body(
                 exc.path = (section, key)
                 raise
             templated |= t
-            args.append(f"--{flag}={go_quote(text)}")
+            args.append(f"--{flag}={quote(text)}")
         elif kind == "bool":
             args.append(f"--{flag}={'true' if value else 'false'}")
         else:
@@ -187,6 +182,8 @@ def etcd_dropin(etcd: dict[str, Any], version: Semver | None, platform: str) -> 
 
 
 def flannel_dropin(fl: dict[str, Any], version: Semver | None, platform: str) -> str:
+    from ignition.config.gofmt import quote
+
     opts = FLANNEL_SETS.get(flannel_set(version) or "", [])
     given = [(k, fl[k], t.value) for k, t in opts if k in fl]
     env = [f"FLANNEL_IMAGE_TAG=v{version}"] if version is not None else []
@@ -202,8 +199,8 @@ def flannel_dropin(fl: dict[str, Any], version: Semver | None, platform: str) ->
             ("etcd_keyfile", "key-file"),
         ):
             if fl.get(key):
-                parts.append(f"--{flag}={go_quote(fl[key])}")
-        parts += ["set", "/coreos.com/network/config", go_quote(fl["network_config"])]
+                parts.append(f"--{flag}={quote(fl[key])}")
+        parts += ["set", "/coreos.com/network/config", quote(fl["network_config"])]
         body += "\n" + " ".join(parts)
     return body
 
@@ -223,6 +220,8 @@ def network_config_error(fl: dict[str, Any]) -> str | None:
 def update_conf(update: dict[str, Any] | None, lock: dict[str, Any] | None) -> str:
     """``/etc/coreos/update.conf`` as the reference writes it: each line after the group is
     *prefixed* with a newline, so a config without a group starts with an empty line."""
+    from ignition.config.gofmt import quote
+
     text = ""
     if update is not None:
         if update.get("group"):
@@ -240,7 +239,7 @@ def update_conf(update: dict[str, Any] | None, lock: dict[str, Any] | None) -> s
             ("etcd_certfile", "LOCKSMITHD_ETCD_CERTFILE"),
             ("etcd_keyfile", "LOCKSMITHD_ETCD_KEYFILE"),
         )
-        text += "".join(f"\n{var}={go_quote(lock[k])}" for k, var in keys if lock.get(k))
+        text += "".join(f"\n{var}={quote(lock[k])}" for k, var in keys if lock.get(k))
     return text
 
 

@@ -7,22 +7,41 @@ the translated config, is reported at a path and position of the user's own docu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ignition.config import shape
 from ignition.config.legacy import rules
 from ignition.config.legacy.convert import PathMap, convert
 from ignition.config.legacy.v1 import to_v20
-from ignition.report import Diagnostic, Report, Severity
+from ignition.record import record
+from ignition.report import Diagnostic, Path, Report, Severity
 
 if TYPE_CHECKING:
     from ignition import jsondoc
-    from ignition.config.parse import ParseResult
+    from ignition.config.result import ParseResult
 
 
-def parse_legacy(doc: jsondoc.Document, version: str, result: ParseResult) -> ParseResult:
-    from ignition.config.parse import ParseResult, parse_tree
+@record
+class Translation:
+    """A legacy config translated to a 3.1.0 tree, ready for the 3.x pipeline.
 
+    ``to_document`` maps a path of the tree to the user's document (for positions),
+    ``to_user`` to the path the user wrote (for messages); ``found`` is what the 2.x
+    rules already reported, so that a finding of both rule sets shows once.
+    """
+
+    tree: Any
+    to_document: Callable[[Path], Path]
+    to_user: Callable[[Path], Path]
+    found: frozenset[tuple[Severity, Path | None, str]]
+
+
+def translate(doc: jsondoc.Document, version: str, result: ParseResult) -> Translation | None:
+    """Check a spec 1/2.x document with the 2.x rules into ``result`` and translate it.
+
+    None when its shape is wrong: the result then holds the errors and nothing else runs.
+    """
     result.version = version
     checked = shape.check(doc.value, version)
     index = doc.index
@@ -31,7 +50,7 @@ def parse_legacy(doc: jsondoc.Document, version: str, result: ParseResult) -> Pa
         result.report.entries.append(Diagnostic(Severity.ERROR, None, te.message, line, col))
     if checked.type_errors:
         result.report.sort()
-        return result
+        return None
     legacy = Report()
     for u in checked.unused:
         legacy.warning(u.path, f"Config has unrecognized key: {u.key}")
@@ -61,12 +80,20 @@ def parse_legacy(doc: jsondoc.Document, version: str, result: ParseResult) -> Pa
     def to_document(p: tuple[str | int, ...]) -> tuple[str | int, ...]:
         return checked.document_path(to_user(to_2x(p)))
 
-    translated = parse_tree(converted, "3.1.0", ParseResult(None, document=doc), to_document)
-    translated.report.map_paths(lambda p: to_user(to_2x(p)))
+    return Translation(
+        tree=converted,
+        to_document=to_document,
+        to_user=lambda p: to_user(to_2x(p)),
+        found=frozenset((d.severity, d.path, d.message) for d in legacy.entries),
+    )
+
+
+def finish(result: ParseResult, translation: Translation, translated: ParseResult) -> ParseResult:
+    """Join the 3.x pipeline's result on the translated tree to the user's ``result``."""
+    translated.report.map_paths(translation.to_user)
     # many 2.x rules are also 3.x rules: report each finding once
-    found_2x = {(d.severity, d.path, d.message) for d in legacy.entries}
     result.report.extend(
-        d for d in translated.report if (d.severity, d.path, d.message) not in found_2x
+        d for d in translated.report if (d.severity, d.path, d.message) not in translation.found
     )
     result.report.sort()
     result.config = translated.config if not result.report.is_fatal else None

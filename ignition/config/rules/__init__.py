@@ -1,4 +1,4 @@
-"""Semantic rules of spec 3.x: everything JSON Schema cannot express (§1.4, §1.5).
+"""Semantic rules of spec 3.x: everything the schema's shape check cannot express.
 
 :func:`check` walks a decoded config of a given spec version and reports with paths; the
 caller attaches positions. Rules depend on the version the user wrote, not on the model.

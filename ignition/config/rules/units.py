@@ -6,6 +6,7 @@ and the same errors returned (``unable to find end of section``, ``EOF``, ...).
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from ignition.config import model
@@ -75,10 +76,10 @@ def parse_unit(text: str) -> list[UnitOption]:
         garbage, i, _ = to_eol(end + 1)
         garbage = garbage.strip()
         if garbage:
+            from ignition.config.gofmt import quote  # loads unicodedata: error path only
+
             # the reference prints the *previous* section name here (a go-systemd bug)
-            raise UnitSyntaxError(
-                f"found garbage after section name {section}: {_go_quote(garbage)}"
-            )
+            raise UnitSyntaxError(f"found garbage after section name {section}: {quote(garbage)}")
         section = name
         # options until the next section
         while True:
@@ -125,25 +126,6 @@ def parse_unit(text: str) -> list[UnitOption]:
             opts.append(UnitOption(section, opt_name, value.strip()))
 
 
-def _go_quote(s: str) -> str:
-    out = ['"']
-    for ch in s:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif not ch.isprintable():
-            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x80 else f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
-
-
 def content_error(text: str) -> str | None:
     try:
         parse_unit(text)
@@ -174,6 +156,23 @@ def unit_name_error(name: str) -> str | None:
     if len(name.encode()) > UNIT_NAME_MAX:
         return f"invalid unit name: longer than {UNIT_NAME_MAX} bytes"
     return None
+
+
+def systemd_escape_path(path: str) -> str:
+    """``systemd-escape --path``: the unit name of a mount point or a device (+ ``.mount``,
+    ``.swap``, ...) as systemd derives it."""
+    p = posixpath.normpath(path).strip("/")
+    if not p:
+        return "-"
+    out = []
+    for i, ch in enumerate(p):
+        if ch == "/":
+            out.append("-")
+        elif ch.isascii() and (ch.isalnum() or ch in ":_" or (ch == "." and i > 0)):
+            out.append(ch)
+        else:
+            out.extend(f"\\x{b:02x}" for b in ch.encode())
+    return "".join(out)
 
 
 def check_units(r: Report, units: tuple[model.Unit, ...]) -> None:

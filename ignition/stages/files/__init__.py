@@ -123,10 +123,14 @@ def run(ctx: StageContext) -> None:
 def run_digest(ctx: StageContext) -> str:
     """What a run applies: the config and the state and options the stage reads. Two runs
     with the same digest leave the same root."""
-    import hashlib
     import json
 
     from ignition.config import codec
+
+    try:  # the interpreter's own SHA-256: hashlib would load OpenSSL's library for it
+        from _sha256 import sha256  # type: ignore[import-not-found]
+    except ImportError:  # an interpreter without it (3.12 names it _sha2)
+        from hashlib import sha256
 
     st = ctx.state
     what = {
@@ -135,7 +139,8 @@ def run_digest(ctx: StageContext) -> str:
         "mode": [ctx.platform, ctx.live, ctx.accounts, ctx.ssh_key_name],
     }
     text = json.dumps(what, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    hexdigest: str = sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return hexdigest
 
 
 def _undo(ctx: StageContext, fs: RootFS, txn: journal.Journal) -> None:

@@ -6,7 +6,6 @@ import math
 
 import pytest
 
-from cloudinit import gofmt
 from cloudinit.goyaml import (
     GoKind,
     ResolveError,
@@ -131,35 +130,6 @@ def test_an_anchor_redefined_inside_its_own_node_wins() -> None:
 def test_deep_nesting_is_a_located_error() -> None:
     with pytest.raises(YamlError, match="nested deeper"):
         compose(b"a: " + b"[" * 500 + b"]" * 500 + b"\n")
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (1.5, "1.5"),
-        (2.0, "2"),
-        (1e6, "1e+06"),
-        (123456789.0, "1.23456789e+08"),
-        (0.0001, "0.0001"),
-        (1e-05, "1e-05"),
-        (-0.0, "-0"),
-        (math.inf, "+Inf"),
-        (True, "true"),
-        (420, "420"),
-        ("off", "off"),
-    ],
-)
-def test_percent_v(value: object, text: str) -> None:
-    assert gofmt.format_value(value) == text
-
-
-def test_percent_q_and_percent_s() -> None:
-    assert gofmt.quote('a"b\\c\n\x01é\u200b') == '"a\\"b\\\\c\\n\\x01é\\u200b"'
-    assert gofmt.quote("\udcff") == '"\\xff"'
-    assert gofmt.sprint_s(123) == "%!s(int=123)"
-    assert gofmt.sprint_s(True) == "%!s(bool=true)"
-    assert gofmt.sprint_s(None) == "%!s(<nil>)"
-    assert gofmt.sprint_s(1.5) == "%!s(float64=1.5)"
 
 
 def test_a_tag_that_does_not_fit_is_refused_without_quoting_the_value() -> None:

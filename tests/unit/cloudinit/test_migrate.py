@@ -24,7 +24,7 @@ from cloudinit.migrate.out import VARIANTS
 from ignition.config.parse import parse
 from ignition.urls import decode_data_url
 from tests.unit.cloudinit.test_butane import NODE as COREOS_NODE
-from tests.unit.transpiler.test_ct_to_butane import CLUSTER
+from tests.unit.cloudinit.test_migrate_ct import CLUSTER
 from transpiler.butane.translate import translate
 
 GZ = base64.b64encode(gzip.compress(b"#!/bin/sh\necho backup\n")).decode()

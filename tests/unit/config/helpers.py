@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from ignition.config.parse import ParseResult, parse
+from ignition.config.parse import parse
+from ignition.config.result import ParseResult
 from ignition.report import Diagnostic, dotted
 
 E = "error"

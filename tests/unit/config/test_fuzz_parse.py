@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ignition.config import codec, versions
-from ignition.config.parse import BAD_VERSION, EMPTY, UNSUPPORTED, ParseResult, parse
+from ignition.config.parse import parse
+from ignition.config.result import BAD_VERSION, EMPTY, UNSUPPORTED, ParseResult
 from tests.unit.config.fullconfigs import full_v1, full_v2, full_v3
 from tests.unit.config.helpers import examples
 from tests.unit.config.strategies import ALL, documents, json_values

@@ -12,7 +12,8 @@ import pytest
 
 from ignition import jsondoc
 from ignition.config import model
-from ignition.config.parse import BAD_VERSION, parse
+from ignition.config.parse import parse
+from ignition.config.result import BAD_VERSION
 from ignition.validate_cli import validate_bytes
 from tests.unit.config.helpers import E, W, entries, located, positions, run
 

@@ -1,4 +1,4 @@
-"""Spec 2.x rules (§1.8.1, ``legacy/rules.py``) as ``--legacy`` reports them: each finding once,
+"""Spec 2.x rules (``legacy/rules.py``) as ``--legacy`` reports them: each finding once,
 at the 2.x path, whether it comes from a 2.x rule, the translation or the 3.x rules."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Merging a parent and a child config (§2.3; the rules in ``ignition/config/merge.py``)."""
+"""Merging a parent and a child config (docs/engine.md, "How two configs merge"; the rules in
+``ignition/config/merge.py``)."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def test_nested_objects_merge_field_by_field() -> None:
 
 
 def test_files_merge_by_path_and_append_concatenates() -> None:
-    # the reference's own observation (§2.3)
+    # what the reference does with these inputs (docs/engine.md, "How two configs merge")
     parent = cfg(
         storage={
             "files": [
@@ -97,7 +98,7 @@ def test_files_merge_by_path_and_append_concatenates() -> None:
 
 
 def test_filesystem_options_concatenate() -> None:
-    # the reference's own observation (§2.3)
+    # what the reference does with these inputs (docs/engine.md, "How two configs merge")
     parent = cfg(
         storage={
             "filesystems": [

@@ -1,4 +1,4 @@
-"""Rules shared by several sections (§1.4 "Paths & common", "Resources / URLs", "Proxy").
+"""Rules shared by several sections: paths and other common values, resources and URLs, proxies.
 
 Every rule has a config that passes and one that fails; the report is compared exactly as
 (severity, path, message) triples.

@@ -1,4 +1,4 @@
-"""Storage rules (§1.4): disks and partitions, RAID, LUKS, filesystems, files/links cross checks."""
+"""Storage rules: disks and partitions, RAID, LUKS, filesystems, files/links cross checks."""
 
 from __future__ import annotations
 

@@ -1,12 +1,19 @@
-"""systemd, passwd and kernelArguments rules (§1.4), and the unit-file parser they rely on."""
+"""systemd, passwd and kernelArguments rules, and the unit-file parser they rely on."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from typing import Any
 
 import pytest
 
-from ignition.config.rules.units import UnitOption, UnitSyntaxError, parse_unit
+from ignition.config.rules.units import (
+    UnitOption,
+    UnitSyntaxError,
+    parse_unit,
+    systemd_escape_path,
+)
 from tests.unit.config.helpers import Case, E, W, cases_param, check_case
 
 V30, V32, V33, V36 = "3.0.0", "3.2.0", "3.3.0", "3.6.0"
@@ -190,6 +197,10 @@ def test_parse_unit_without_sections() -> None:
         ("[Unit]\nA\n", "unexpected newline encountered while parsing option name"),
         ("[Unit] x\n", 'found garbage after section name : "x"'),
         ("[A]\n[B] tail\n", 'found garbage after section name A: "tail"'),
+        # quoted as Go's %q prints them: named escapes, \U for a non-printable above U+FFFF
+        ("[Unit] x\ry\n", 'found garbage after section name : "x\\ry"'),
+        ("[Unit] a\bb\x7f\n", 'found garbage after section name : "a\\bb\\x7f"'),
+        ("[Unit] \U000e0001x\n", 'found garbage after section name : "\\U000e0001x"'),
         ("[Unit]\nA=" + "x" * 2048 + "\n", "line too long (max 2048 bytes)"),
     ],
 )
@@ -197,6 +208,30 @@ def test_parse_unit_errors(text: str, message: str) -> None:
     with pytest.raises(UnitSyntaxError) as exc:
         parse_unit(text)
     assert str(exc.value) == message
+
+
+ESCAPED = {
+    "/": "-",
+    "/var/lib/a-b": "var-lib-a\\x2db",
+    "/mnt/my disk/x": "mnt-my\\x20disk-x",
+    "/dev/disk/by-label/ROOT": "dev-disk-by\\x2dlabel-ROOT",
+    "/srv/.cache/x_y:z": "srv-.cache-x_y:z",
+    "/é": "\\xc3\\xa9",
+}
+
+
+@pytest.mark.parametrize(("path", "name"), ESCAPED.items())
+def test_systemd_escape_path(path: str, name: str) -> None:
+    assert systemd_escape_path(path) == name
+    assert systemd_escape_path(path + "/") == name
+
+
+@pytest.mark.skipif(shutil.which("systemd-escape") is None, reason="needs systemd-escape")
+def test_systemd_escape_path_agrees_with_systemd() -> None:
+    out = subprocess.run(
+        ["systemd-escape", "--path", "--", *ESCAPED], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == list(ESCAPED.values())
 
 
 # --------------------------------------------------------------------------- passwd

@@ -1,4 +1,5 @@
-"""Version detection and dispatch (§1.1 steps 1-4, §1.8.2 step 2), semver helpers, upgrade."""
+"""Version detection and dispatch (docs/architecture.md, "How a config is read"), semver
+helpers, upgrade."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import json
 import pytest
 
 from ignition.config import versions
-from ignition.config.parse import BAD_VERSION, EMPTY, UNSUPPORTED, parse, validate_tree
+from ignition.config.parse import parse, validate_tree
+from ignition.config.result import BAD_VERSION, EMPTY, UNSUPPORTED
 from ignition.config.versions import SemVer, at_least, before, canonical, parse_semver
 from tests.unit.config.helpers import located
 

@@ -1,10 +1,11 @@
-"""Go's text formatting where coreos-cloudinit's messages and generated files depend on it.
+"""Go's text formatting where the reference tools' messages and generated files depend on it.
 
-The reference builds its report lines with ``%q`` (``unrecognized key "x"``), ``%v`` (``invalid
-value 0999``, ``invalid map key: map[a:1]``) and ``%s`` of map keys (``%!s(int=123)``), and its
-drop-ins with ``%v`` of typed
-values (``ETCD_ELECTION_TIMEOUT=1000``, ``FLEET_ENGINE_RECONCILE_INTERVAL=2``). Reproducing the
-exact text keeps scripts that grep the reference's output working.
+The one ``%q`` of the project: Ignition quotes unit-file garbage with it, ct its generated
+drop-ins, coreos-cloudinit its report lines (``unrecognized key "x"``). coreos-cloudinit also
+prints ``%v`` (``invalid value 0999``, ``invalid map key: map[a:1]``) and ``%s`` of map keys
+(``%!s(int=123)``), and writes drop-ins with ``%v`` of typed values
+(``ETCD_ELECTION_TIMEOUT=1000``, ``FLEET_ENGINE_RECONCILE_INTERVAL=2``). Reproducing the exact
+text keeps scripts that grep the reference's output working.
 """
 
 from __future__ import annotations

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 import yaml
 
+from cloudinit.migrate_ct import convert
 from ignition.config import codec
 from ignition.config.parse import parse
 from tests.unit.transpiler import test_fuzz
 from transpiler.butane.translate import translate as butane
 from transpiler.ct.convert import translate as ct
-from transpiler.ct.to_butane import convert
 from transpiler.localfiles import OsFilesDir
 
 
