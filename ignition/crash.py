@@ -18,11 +18,14 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import TYPE_CHECKING, Protocol
 
+# imported by every console script before anything else: ``io``, ``os`` and ``sys`` only at
+# run time (all three loaded by the interpreter's start anyway, or frozen)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Protocol
+
     from _typeshed import ReadableBuffer as Buffer
 
 DEBUG_ENV = "PYIGNITION_DEBUG"
@@ -31,8 +34,10 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer killed by the pipe
 
 
-class Main(Protocol):
-    def __call__(self, argv: list[str] | None = None, /) -> int: ...
+if TYPE_CHECKING:
+
+    class Main(Protocol):
+        def __call__(self, argv: list[str] | None = None, /) -> int: ...
 
 
 _context: list[str] = []  # what the command is doing, e.g. "the files stage"
@@ -49,7 +54,6 @@ def debug_enabled() -> bool:
 
 def entry_point(prog: str) -> Callable[[Main], Main]:
     def wrap(main: Main) -> Main:
-        @wraps(main)
         def guarded(argv: list[str] | None = None) -> int:
             _open_missing_streams()
             _whole_writes()
@@ -63,6 +67,10 @@ def entry_point(prog: str) -> Callable[[Main], Main]:
                 return _failed(prog, exc)
             return code
 
+        # what functools.wraps would copy that anything reads
+        guarded.__name__, guarded.__qualname__ = main.__name__, main.__qualname__  # type: ignore[attr-defined]
+        guarded.__doc__, guarded.__module__ = main.__doc__, main.__module__
+        guarded.__wrapped__ = main  # type: ignore[attr-defined]
         return guarded
 
     return wrap

@@ -18,10 +18,13 @@ from bisect import bisect_right
 from collections.abc import Callable
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from operator import itemgetter
-from typing import Any
 
 from ignition.record import field, record
 from ignition.report import Path
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 # The C decoder refuses documents nested beyond the interpreter's recursion limit (about
 # 1,000 levels); that is reported as a located error at the first bracket deeper than this.
@@ -48,7 +51,7 @@ class FloatLiteral(float):
         return obj
 
 
-class DupDict(dict[str, Any]):
+class DupDict(dict):  # type: ignore[type-arg]  # dict[str, Any]: typing is not imported
     """An object that had repeated keys; ``pairs`` keeps every (key, value) in order."""
 
     pairs: list[tuple[str, Any]]

@@ -9,7 +9,10 @@ nothing happens at import time and a test can set them per call.
 from __future__ import annotations
 
 import os
-from typing import BinaryIO
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 MiB = 1024 * 1024
 

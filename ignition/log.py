@@ -14,21 +14,37 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from enum import IntEnum
-from typing import Protocol, TextIO
+
+# Every stage process imports this module first: it imports nothing but ``os`` and ``sys``
+# at run time (``enum``, ``contextlib`` and ``typing`` cost more than the interpreter's own
+# start; a stage with nothing to do logs through here and exits).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import ClassVar, Protocol, TextIO
 
 
-class Level(IntEnum):
-    EMERG = 0
-    ALERT = 1
-    CRIT = 2
-    ERR = 3
-    WARNING = 4
-    NOTICE = 5
-    INFO = 6
-    DEBUG = 7
+class Level(int):
+    """A syslog priority (the journal's ``PRIORITY``): an ``int``, one instance per level."""
+
+    __slots__ = ()
+    EMERG: ClassVar[Level]
+    ALERT: ClassVar[Level]
+    CRIT: ClassVar[Level]
+    ERR: ClassVar[Level]
+    WARNING: ClassVar[Level]
+    NOTICE: ClassVar[Level]
+    INFO: ClassVar[Level]
+    DEBUG: ClassVar[Level]
+
+    def __repr__(self) -> str:
+        return f"Level.{_NAMES[self]}"
+
+
+_NAMES = ("EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO", "DEBUG")
+LEVELS = tuple(Level(n) for n in range(len(_NAMES)))  # by priority: LEVELS[6] is Level.INFO
+for _level in LEVELS:
+    setattr(Level, _NAMES[_level], _level)
 
 
 LABELS = {
@@ -46,10 +62,12 @@ JOURNAL_SOCKET = "/run/systemd/journal/socket"
 SYSLOG_SOCKET = "/dev/log"
 
 
-class Sink(Protocol):
-    def write(
-        self, level: Level, message: str, fields: Mapping[str, str] | None = None
-    ) -> None: ...
+if TYPE_CHECKING:
+
+    class Sink(Protocol):
+        def write(
+            self, level: Level, message: str, fields: Mapping[str, str] | None = None
+        ) -> None: ...
 
 
 class StreamSink:
@@ -150,26 +168,48 @@ class Logger:
         """An INFO entry with journal fields (MESSAGE_ID, IGNITION_*)."""
         self.log(Level.INFO, message, fields)
 
-    @contextmanager
-    def prefixed(self, prefix: str) -> Iterator[None]:
-        self.prefixes.append(prefix)
-        try:
-            yield
-        finally:
-            self.prefixes.pop()
+    def prefixed(self, prefix: str) -> _Prefixed:
+        """``with log.prefixed("files"):`` every line inside starts with ``files: ``."""
+        return _Prefixed(self, prefix)
 
-    @contextmanager
-    def op(self, description: str) -> Iterator[None]:
+    def op(self, description: str) -> _Op:
         """``op(N): [started]  ...`` / ``[finished] ...`` / ``[failed]   ...: <error>``."""
         self._op += 1
-        tag = f"op({self._op:x})"
-        with self.prefixed(tag):
-            self.info(f"[started]  {description}")
-            try:
-                yield
-            except Exception as exc:
+        return _Op(self, f"op({self._op:x})", description)
+
+
+# context managers as small classes: ``contextlib`` is not worth its import here
+class _Prefixed:
+    __slots__ = ("log", "prefix")
+
+    def __init__(self, log: Logger, prefix: str) -> None:
+        self.log, self.prefix = log, prefix
+
+    def __enter__(self) -> None:
+        self.log.prefixes.append(self.prefix)
+
+    def __exit__(self, *exc: object) -> None:
+        self.log.prefixes.pop()
+
+
+class _Op:
+    __slots__ = ("description", "log", "tag")
+
+    def __init__(self, log: Logger, tag: str, description: str) -> None:
+        self.log, self.tag, self.description = log, tag, description
+
+    def __enter__(self) -> None:
+        self.log.prefixes.append(self.tag)
+        self.log.info(f"[started]  {self.description}")
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: object) -> None:  # fmt: skip
+        try:
+            if exc is None:
+                self.log.info(f"[finished] {self.description}")
+            elif isinstance(exc, Exception):
                 from ignition import redact  # only a failing operation pays for it
 
-                self.crit(f"[failed]   {description}: {redact.exception(exc)}")
-                raise
-            self.info(f"[finished] {description}")
+                self.log.crit(f"[failed]   {self.description}: {redact.exception(exc)}")
+        finally:
+            self.log.prefixes.pop()

@@ -10,10 +10,14 @@ dataclasses.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar, dataclass_transform, overload
+# ``typing`` (with the ``re``, ``enum``, ``functools`` and ``contextlib`` it imports) costs a
+# stage process more than the interpreter's own start: only the type checker sees it here
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar, dataclass_transform, overload
 
-T = TypeVar("T")
+    T = TypeVar("T")
 
 
 class FrozenRecordError(AttributeError):
@@ -27,10 +31,14 @@ class _Factory:
         self.make = make
 
 
-@overload
-def field(*, default_factory: Callable[[], T]) -> T: ...
-@overload
-def field(*, default: T) -> T: ...
+if TYPE_CHECKING:
+
+    @overload
+    def field(*, default_factory: Callable[[], T]) -> T: ...
+    @overload
+    def field(*, default: T) -> T: ...
+
+
 def field(*, default_factory: Callable[[], Any] | None = None, default: Any = None) -> Any:
     return _Factory(default_factory) if default_factory is not None else default
 
@@ -58,16 +66,22 @@ def _delattr(self: Any, name: str) -> None:
     raise FrozenRecordError(f"cannot delete field {name!r}: records are immutable")
 
 
-@overload
-def record(cls: type[T], /) -> type[T]: ...
-@overload
-def record(*, frozen: bool = True) -> Callable[[type[T]], type[T]]: ...
-@dataclass_transform(frozen_default=True, field_specifiers=(field,))
-def record(cls: type[T] | None = None, /, *, frozen: bool = True) -> Any:
-    """Class decorator: ``@record`` (immutable) or ``@record(frozen=False)``."""
-    if cls is None:
-        return lambda c: _build(c, frozen=frozen)
-    return _build(cls, frozen=frozen)
+if TYPE_CHECKING:
+
+    @overload
+    def record(cls: type[T], /) -> type[T]: ...
+    @overload
+    def record(*, frozen: bool = True) -> Callable[[type[T]], type[T]]: ...
+    @dataclass_transform(frozen_default=True, field_specifiers=(field,))
+    def record(cls: type[T] | None = None, /, *, frozen: bool = True) -> Any: ...
+
+else:
+
+    def record(cls=None, /, *, frozen=True):
+        """Class decorator: ``@record`` (immutable) or ``@record(frozen=False)``."""
+        if cls is None:
+            return lambda c: _build(c, frozen=frozen)
+        return _build(cls, frozen=frozen)
 
 
 def _build(cls: type[T], *, frozen: bool) -> type[T]:
@@ -105,9 +119,8 @@ def _build(cls: type[T], *, frozen: bool) -> type[T]:
     env["_set"] = object.__setattr__
     src = f"def __init__(self, {', '.join(params)}):\n"
     src += "\n".join(body) + "\n" if body else "    pass\n"
-    exec(src, env)
     attrs: dict[str, Any] = {
-        "__init__": env["__init__"],
+        "__init__": _deferred_init(cls, src, env),
         "__eq__": _eq,
         "__repr__": _repr,
         "__record_fields__": names,
@@ -121,6 +134,21 @@ def _build(cls: type[T], *, frozen: bool) -> type[T]:
     for k, v in attrs.items():
         setattr(cls, k, v)
     return cls
+
+
+def _deferred_init(cls: type, src: str, env: dict[str, Any]) -> Callable[..., None]:
+    """An ``__init__`` that compiles the real one on the first call and puts it in its place:
+    compiling costs about as much as the rest of a class, and a stage process instantiates
+    only a few of the classes it imports."""
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        exec(src, env)
+        init = env["__init__"]
+        init.__qualname__ = f"{cls.__qualname__}.__init__"
+        cls.__init__ = init  # type: ignore[misc]
+        init(self, *args, **kwargs)
+
+    return __init__
 
 
 def _once(make: Callable[[], Any]) -> Callable[[], Any]:

@@ -33,9 +33,13 @@ def url(value: str) -> str:
 
 def digest(data: bytes) -> str:
     """What the reference logs instead of a config body: its SHA512."""
-    import hashlib  # here: most stages never hash (~3 ms of start-up)
+    try:  # the interpreter's own SHA-512: hashlib would load OpenSSL's library for it
+        from _sha512 import sha512  # type: ignore[import-not-found]
+    except ImportError:  # an interpreter without it (3.12 names it _sha2)
+        from hashlib import sha512
 
-    return hashlib.sha512(data).hexdigest()
+    hexdigest: str = sha512(data).hexdigest()
+    return hexdigest
 
 
 def argv(args: list[str], secrets: frozenset[str]) -> list[str]:

@@ -12,34 +12,45 @@ import json
 import os
 import sys
 from functools import cache
-from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # neither typing nor pathlib at run time: every fetch stage loads a schema
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+
+def schema_dir() -> Path:
+    from pathlib import Path
+
+    return Path(_directory())
 
 
 @cache
-def schema_dir() -> Path:
+def _directory() -> str:
     candidates = []
     env = os.environ.get("PYIGNITION_SCHEMA_DIR")
     if env:
-        candidates.append(Path(env))
-    here = Path(__file__).resolve()
-    candidates.append(here.parent.parent / "schema")
-    if len(here.parents) > 4:  # <prefix>/lib/pythonX.Y/site-packages/ignition/schemas.py
-        candidates.append(here.parents[4] / "share" / "pyignition" / "schema")
-    candidates.append(Path(sys.prefix) / "share" / "pyignition" / "schema")
+        candidates.append(env)
+    here = os.path.realpath(__file__)
+    ancestors = [os.path.dirname(here)]
+    while ancestors[-1] != os.path.dirname(ancestors[-1]):
+        ancestors.append(os.path.dirname(ancestors[-1]))
+    candidates.append(os.path.join(ancestors[1], "schema"))
+    if len(ancestors) > 4:  # <prefix>/lib/pythonX.Y/site-packages/ignition/schemas.py
+        candidates.append(os.path.join(ancestors[4], "share", "pyignition", "schema"))
+    candidates.append(os.path.join(sys.prefix, "share", "pyignition", "schema"))
     for c in candidates:
-        if (c / "ignition").is_dir():
+        if os.path.isdir(os.path.join(c, "ignition")):
             return c
     raise FileNotFoundError(
-        "pyignition: schema files not found (looked in " + ", ".join(map(str, candidates)) + ")"
+        "pyignition: schema files not found (looked in " + ", ".join(candidates) + ")"
     )
 
 
 @cache
 def load(kind: str, version: str) -> dict[str, Any]:
     """The schema for ``kind`` ('ignition', 'cloud-config', ...) at ``version``."""
-    path = schema_dir() / kind / f"{version}.json"
-    with path.open("rb") as fh:
+    with open(os.path.join(_directory(), kind, f"{version}.json"), "rb") as fh:
         data: dict[str, Any] = json.load(fh)
     return data
 

@@ -7,7 +7,6 @@ Used by validation (pure) and by the fetcher at run time.
 
 from __future__ import annotations
 
-import base64
 import re
 
 from ignition.record import record
@@ -173,6 +172,8 @@ def decode_data_url(raw: str) -> DataURL:
     if not comma:
         raise URLError("unterminated parameter sequence" if head else "missing comma")
     if is_b64:
+        import base64  # only here: most data: URLs in a first boot's config are not base64
+
         text = _base64_text(body)
         try:
             data = base64.b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4),

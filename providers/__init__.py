@@ -8,8 +8,6 @@ ones; the platform is never guessed.
 
 from __future__ import annotations
 
-import importlib
-
 from ignition.errors import UsageError
 from providers.base import Provider, ProviderContext, ProviderError
 
@@ -62,5 +60,6 @@ def get(name: str) -> Provider:
             f"invalid platform name {name!r}: known platforms are {', '.join(names())}"
         )
     module, _, cls = target.partition(":")
-    provider: Provider = getattr(importlib.import_module(module), cls)()
+    # __import__, not importlib: that package (with warnings) costs every stage process
+    provider: Provider = getattr(__import__(module, fromlist=[cls]), cls)()
     return provider

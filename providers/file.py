@@ -3,10 +3,12 @@ working directory (the reference's testing platform; the conformance harness use
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from ignition import limits
 from providers.base import Provider, ProviderContext, ProviderError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
 class FileProvider(Provider):

@@ -9,12 +9,16 @@ DIR's ``bin`` directories, so a test can stand a tree in for the machine. Nothin
 
 from __future__ import annotations
 
-import contextlib
 import os
 import posixpath
-import subprocess
-from collections.abc import Sequence
-from typing import BinaryIO
+
+# Every stage process imports this (through its platform): ``subprocess`` only where a tool
+# runs, the rest for the type checker.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import subprocess
+    from collections.abc import Sequence
+    from typing import BinaryIO
 
 ENV = "PYIGNITION_HOST_ROOT"
 BIN_DIRS = ("/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin")
@@ -133,6 +137,8 @@ def run(
 ) -> subprocess.CompletedProcess[bytes]:
     """Run a helper tool found with :func:`which`; stdout/stderr captured (never logged here:
     they may carry user data)."""
+    import subprocess
+
     exe = which(argv[0])
     if exe is None:
         raise FileNotFoundError(2, f"{argv[0]} not found", argv[0])
@@ -148,5 +154,9 @@ def run(
 def modprobe(module: str) -> None:
     """Best effort ``modprobe`` (a module built into the kernel, or a host-root tree without
     the tool, is fine: the caller checks for the interface afterwards)."""
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
+    import subprocess
+
+    try:
         run(["modprobe", module], check=False, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return  # (not contextlib.suppress: its import is not worth it here)

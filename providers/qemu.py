@@ -13,13 +13,16 @@ NULs trimmed.
 
 from __future__ import annotations
 
-import platform
+import os
 import time
-from typing import ClassVar
 
 from ignition import limits
 from providers import hostroot
 from providers.base import Provider, ProviderContext, ProviderError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 FW_CFG = "/sys/firmware/qemu_fw_cfg"
 NAMES = ("opt/com.coreos/config", "opt/org.flatcar-linux/config")
@@ -87,6 +90,6 @@ class QemuProvider(Provider):
     name: ClassVar[str] = "qemu"
 
     def fetch_config(self, ctx: ProviderContext) -> bytes | None:
-        if platform.machine() in ("s390x", "ppc64le"):
+        if os.uname().machine in ("s390x", "ppc64le"):  # platform.machine(), without its import
             return read_block_device(ctx)
         return read_fw_cfg(ctx)

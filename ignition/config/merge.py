@@ -15,14 +15,16 @@ Rules (the reference's ``config/merge``):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 from ignition.config import model as m
 from ignition.record import fields, is_record, replace
 
-T = TypeVar("T")
-KeyFn = Callable[[Any], str | None]
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+    KeyFn = Callable[[Any], str | None]
 
 # lists that simply concatenate (duplicates are meaningful)
 CONCAT = {

@@ -10,7 +10,6 @@ and rules, and join this pipeline as a 3.1.0 document whose paths map back to th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from ignition import jsondoc
 from ignition.config import codec, model, rules, shape
@@ -18,6 +17,10 @@ from ignition.config.result import BAD_VERSION, EMPTY, UNSUPPORTED, ParseResult
 from ignition.config.versions import LATEST, SPEC2, before, canonical, parse_semver
 from ignition.record import replace
 from ignition.report import Diagnostic, Path, Report, Severity
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def parse(raw: bytes, *, legacy: bool = True) -> ParseResult:

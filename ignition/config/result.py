@@ -6,11 +6,10 @@ Apart from :mod:`ignition.config.parse` so that the spec 1/2.x translation
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ignition.record import field, record
 from ignition.report import Report
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition import jsondoc
     from ignition.config import model

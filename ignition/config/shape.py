@@ -15,26 +15,16 @@ keys winning, ready to decode.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import cache
-from typing import Any
 
-from ignition import schemas
+from ignition.config.codec import INT64_MAX, INT64_MIN, taken
 from ignition.record import field, record
-from ignition.report import Path
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import Any
 
-def taken(items: list[Any]) -> Iterator[Any]:
-    """Each item, dropped from the list as it is handed out: a walk that builds a new tree
-    from a large one releases the old one as it goes, so the two never coexist whole."""
-    for i in range(len(items)):
-        x = items[i]
-        items[i] = None
-        yield x
-
-
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
+    from ignition.report import Path
 
 
 @record(frozen=False)
@@ -121,6 +111,8 @@ def _compile(node: dict[str, Any], defs: dict[str, Any], memo: dict[str, Shape])
 
 @cache
 def compiled(version: str) -> Shape:
+    from ignition import schemas
+
     schema = schemas.load("ignition", version)
     return compile_schema(schema, schema.get("definitions", {}))
 

@@ -9,10 +9,8 @@ config that changed by rendering is validated again.
 
 from __future__ import annotations
 
-import base64
 import os
 from functools import partial
-from typing import TYPE_CHECKING
 
 from ignition.config.model import Config, Resource, empty_config
 from ignition.config.versions import LATEST
@@ -25,6 +23,7 @@ from ignition.errors import ConfigError
 from ignition.record import replace
 from providers.base import ProviderContext
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.engine.state import State
     from ignition.fetch.fetcher import ResourceFetcher
@@ -131,6 +130,8 @@ def inline_cas(cfg: Config, cas: tuple[bytes, ...]) -> Config:
     tls = cfg.ignition.security.tls
     if not tls.certificate_authorities:
         return cfg
+    import base64
+
     new = tuple(
         Resource(
             source="data:;base64," + base64.b64encode(pem).decode(),

@@ -11,13 +11,12 @@ configs are re-read in every stage; they never enter the cache.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
-from ignition.config.merge import merge
-from ignition.config.model import Config, empty_config
 from ignition.errors import ConfigError
 
+TYPE_CHECKING = False  # not typing's: a stage with nothing to do lists the fragments too
 if TYPE_CHECKING:
+    from ignition.config.model import Config
     from ignition.log import Logger
     from ignition.system.paths import Paths
 
@@ -44,6 +43,7 @@ def _load(paths: Paths, subdir: str, log: Logger) -> Config | None:
     if not found:
         return None
     from ignition import limits
+    from ignition.config.merge import merge
     from ignition.engine.userdata import to_config
 
     for path in found:
@@ -62,6 +62,9 @@ def _load(paths: Paths, subdir: str, log: Logger) -> Config | None:
 
 def load_base(paths: Paths, platform: str, log: Logger) -> Config:
     """The merged base config (an empty one when no fragment exists)."""
+    from ignition.config.merge import merge
+    from ignition.config.model import empty_config
+
     base = _load(paths, "base.d", log) or empty_config()
     try:
         plat = _load(paths, os.path.join("base.platform.d", platform), log)

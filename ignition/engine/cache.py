@@ -11,11 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from typing import Any
 
 from ignition.config import codec
 from ignition.config.model import LATEST_VERSION, Config
 from ignition.errors import ConfigError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def write(path: str, cfg: Config) -> None:
@@ -93,6 +96,10 @@ def loads(raw: bytes, path: str, stage: str | None = None) -> Config:
 
 
 def _decode(path: str, tree: dict[str, Any]) -> Config:
+    try:  # one pass that checks and decodes: the cache as a fetch stage wrote it
+        return codec.decode_checked(Config, tree)
+    except codec.Mismatch:
+        pass  # not as written: the schema's walker says what is wrong, or accepts it
     from ignition.config import shape
     from ignition.report import dotted
 

@@ -19,10 +19,9 @@ user data is cloud-config.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ignition.errors import ConfigError
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 

@@ -15,13 +15,13 @@ could name anything).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from ignition import redact
 from ignition.config.model import Resource
 from ignition.errors import ConfigError
 from ignition.record import record
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.fetch.fetcher import ResourceFetcher
     from ignition.system import System

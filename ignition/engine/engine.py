@@ -14,10 +14,9 @@ from __future__ import annotations
 import os
 import sys
 
-from ignition import __version__
 from ignition.config.merge import merge
 from ignition.config.model import Config, empty_config
-from ignition.engine import cache
+from ignition.engine import cache, idle
 from ignition.engine.base import load_base
 from ignition.engine.state import FetchedConfig, State, StateError
 from ignition.errors import IgnitionError, StageError, UsageError
@@ -25,9 +24,13 @@ from ignition.fetch import NeedsNetwork
 from ignition.fetch.fetcher import ResourceFetcher
 from ignition.log import Logger
 from ignition.record import field, record
-from ignition.stages import ORDER, StageContext, StageFn, load
+from ignition.stages import ORDER, StageContext, load
 from ignition.system import System
-from ignition.system.paths import Paths
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ignition.stages import StageFn
+    from ignition.system.paths import Paths
 
 FETCH_STAGES = ("fetch-offline", "fetch")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SETUP = 0, 1, 2, 3
@@ -47,8 +50,7 @@ class RunOptions:
 
 
 def run_stage(opts: RunOptions, log: Logger, paths: Paths | None = None) -> int:
-    log.info(f"Ignition {__version__} (pyignition)")
-    log.info(f"Stage: {opts.stage}")
+    idle.banner(log, opts.stage)
     if opts.stage not in ORDER:
         log.crit(f"invalid stage {opts.stage!r}: known stages are {', '.join(ORDER)}")
         return EXIT_USAGE
@@ -74,8 +76,9 @@ def run_stage(opts: RunOptions, log: Logger, paths: Paths | None = None) -> int:
 
     pctx = ProviderContext(fetcher, log, system.paths, opts.stage, opts.fetch_timeout)
     error: BaseException | None = None
+    engine = Engine(opts, system, provider, pctx, fetcher, state)
     try:
-        Engine(opts, system, provider, pctx, fetcher, state).run()
+        engine.run()
         if pctx.output_files:  # provider hook: files for the files stage (Hyper-V KVP)
             state.provider_output_files = list(pctx.output_files)
     except NeedsNetwork as exc:
@@ -100,11 +103,22 @@ def run_stage(opts: RunOptions, log: Logger, paths: Paths | None = None) -> int:
     if not opts.dry_run:
         try:
             state.save(opts.state_file)
+            note_work(opts, engine.summary)
         except OSError as exc:
             log.crit(f"Ignition failed: writing state: {exc}")
             return EXIT_FAILED
-    log.info("Ignition finished successfully")
+    log.info(idle.FINISHED)
     return EXIT_OK
+
+
+def note_work(opts: RunOptions, summary: idle.Summary | None) -> None:
+    """The work summary for the stages after this one (:mod:`ignition.engine.idle`)."""
+    if summary is not None:
+        summary.write(opts.config_cache, opts.state_file)
+    elif opts.stage in FETCH_STAGES:
+        idle.remove(opts.state_file)  # no cache written: whatever summary is there is stale
+    else:
+        idle.refresh(opts.config_cache, opts.state_file)
 
 
 def _report_status(
@@ -145,6 +159,7 @@ class Engine:
         self.fetcher = fetcher
         self.state = state
         self.log = system.log
+        self.summary: idle.Summary | None = None  # a fetch stage's, once the cache is written
 
     def run(self) -> None:
         from providers.base import Provider, ProviderContext
@@ -152,9 +167,22 @@ class Engine:
         assert isinstance(self.provider, Provider)
         assert isinstance(self.pctx, ProviderContext)
         opts = self.opts
-        base = load_base(self.system.paths, opts.platform, self.log)
+        fetching = opts.stage in FETCH_STAGES and not opts.dry_run
+        if fetching:  # what the base configs are and log, for the summary
+            base_files = idle.base_files(self.system.paths, opts.platform)
+            capture = idle.Capture(self.log.sink)
+            self.log.sink = capture
+        try:
+            base = load_base(self.system.paths, opts.platform, self.log)
+        finally:
+            if fetching:
+                self.log.sink = capture.sink
         self.provider.init(self.pctx)
-        if opts.stage in FETCH_STAGES:
+        if opts.stage == "fetch" and os.path.lexists(opts.config_cache):
+            # fetch-offline got the config: fetch only reads it, as the reference does
+            user = cache.read(opts.config_cache)
+            self.log.info(idle.CACHED.format(opts.config_cache))
+        elif opts.stage in FETCH_STAGES:
             from ignition.engine.acquire import acquire
 
             self.state.fetched_configs = [FetchedConfig("base", "system", False)]
@@ -166,6 +194,10 @@ class Engine:
         else:
             user = cache.read(opts.config_cache, None if opts.dry_run else opts.stage)
         config: Config = merge(empty_config(), merge(base, user))
+        if fetching and capture.replayable and not _has_hooks(self.provider):
+            self.summary = idle.Summary(
+                opts.platform, idle.idle_stages(config), base_files, capture.lines
+            )
         if opts.stage in ("disks", "files"):
             self.fetcher.apply_config(config)  # the stages that fetch (key files, contents)
         self.run_body(config)
@@ -208,14 +240,21 @@ class Engine:
         )
 
 
+def _has_hooks(provider: object) -> bool:
+    """Does the platform act in every stage (``init``, ``status``)? Then no stage is idle."""
+    from providers.base import Provider
+
+    cls = type(provider)
+    assert issubclass(cls, Provider)
+    return cls.init is not Provider.init or cls.status is not Provider.status
+
+
 def stage_function(stage: str, config: Config, log: Logger) -> StageFn | None:
     """The stage's function; None for a disks stage with nothing to do (the reference's
     disks stage is a no-op without disks, raid, luks and filesystems, §3.3)."""
-    if stage == "disks":
-        st = config.storage
-        if not (st.disks or st.raid or st.luks or st.filesystems):
-            log.info("no disks, raid, luks or filesystems in the config: nothing to do")
-            return None
+    if stage == "disks" and not idle.has_disk_work(config.storage):
+        log.info(idle.NO_DISKS)
+        return None
     try:
         return load(stage)
     except ModuleNotFoundError as exc:

@@ -10,14 +10,13 @@ that leads back to a URL already being rendered is an error, and so is a chain d
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ignition import redact
 from ignition.config.merge import merge
 from ignition.engine.state import FetchedConfig
 from ignition.engine.userdata import to_config
 from ignition.errors import ConfigError, FetchError
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.config.model import Config, Resource
     from ignition.engine.state import State

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 from ignition.errors import IgnitionError
 from ignition.record import field, record
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class StateError(IgnitionError):
@@ -60,7 +63,8 @@ class State:
             data = json.loads(raw)
         except (ValueError, RecursionError):
             raise StateError(f"state file {path} is not valid JSON") from None
-        data = _checked(path, data)
+        if not _as_written(data):
+            data = _checked(path, data)
         # null means the zero value, as for Go's decoder
         return cls(
             fetched_configs=[
@@ -135,6 +139,42 @@ SCHEMA: dict[str, Any] = {
         "cloudConfigEnvironment": _map("map[string]string"),
     },
 }
+
+
+_FETCHED = {"kind": str, "source": str, "referenced": bool}
+_MAPS = ("luksPersistKeyFiles", "luksPersistVolumeKeyFiles", "cloudConfigEnvironment")
+_KEYS = {"fetchedConfigs", "notatedDirectories", "providerOutputFiles", *_MAPS}
+
+
+def _as_written(data: Any) -> bool:
+    """Is ``data`` a state as :meth:`State.save` writes it (exact keys, right types, no
+    provider output files)? Then the schema walk, which needs the whole config schema for
+    ``providerOutputFiles``, would accept it unchanged; anything else gets that walk."""
+    if data.__class__ is not dict or not data.keys() <= _KEYS or data.get("providerOutputFiles"):
+        return False
+    fetched = data.get("fetchedConfigs")
+    if fetched is not None and not (
+        fetched.__class__ is list and all(_fetched_as_written(c) for c in fetched)
+    ):
+        return False
+    dirs = data.get("notatedDirectories")
+    if dirs is not None and not (
+        dirs.__class__ is list and all(d is None or d.__class__ is str for d in dirs)
+    ):
+        return False
+    for name in _MAPS:
+        m = data.get(name)
+        if m is not None and not (
+            m.__class__ is dict and all(v is None or v.__class__ is str for v in m.values())
+        ):
+            return False
+    return data.get("providerOutputFiles") in (None, [])
+
+
+def _fetched_as_written(c: Any) -> bool:
+    return c.__class__ is dict and all(
+        k in _FETCHED and (v is None or v.__class__ is _FETCHED[k]) for k, v in c.items()
+    )
 
 
 def _checked(path: str, data: Any) -> dict[str, Any]:

@@ -10,13 +10,11 @@ data itself, only its digest and the report's findings.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING
-
 from ignition import redact
 from ignition.config.detect import DecompressionError, Kind, UserData, detect
 from ignition.errors import ConfigError
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -73,7 +71,7 @@ def transpile(data: bytes, *, source: str, log: Logger) -> bytes:
     """Butane → Ignition JSON through ``transpiler.butane.translate`` when it is installed
     (no ``--files-dir``: local file references are errors, as for ``butane`` without one)."""
     try:
-        translate = importlib.import_module("transpiler.butane.translate").translate
+        from transpiler.butane.translate import translate
     except (ImportError, AttributeError):
         raise ConfigError(
             f"config from {source} is a Butane (YAML) config, which needs the transpiler; "

@@ -12,14 +12,17 @@ providers compare against these types, never against message strings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, BinaryIO, Protocol
-
 from ignition.errors import FetchError, NotFound
 from ignition.record import field, record
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import BinaryIO, Protocol
+
     from ignition.config.model import Resource
+else:
+    Protocol = object  # Fetcher is an interface for the type checker only
 
 __all__ = [
     "Cancelled",
@@ -93,7 +96,8 @@ class Fetcher(Protocol):
         ...
 
     def fetch_to(self, resource: Resource, out: BinaryIO, *, what: str = "resource") -> str:
-        """Stream ``resource`` into ``out`` (rewritten on a retry); return the hex digest."""
+        """Stream ``resource`` into ``out`` (rewritten on a retry); return the hex digest
+        of the hash the config names ("" for none)."""
         ...
 
     def fetch_url(self, url: str, options: FetchOptions | None = None) -> bytes:

@@ -8,18 +8,21 @@ dispatches on the URL scheme. Everything is streamed through :class:`~ignition.f
 
 from __future__ import annotations
 
+import _thread  # threading's Lock without threading: most stages never start a thread
 import contextlib
 import io
-import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, BinaryIO
 
 from ignition.errors import FetchError
 from ignition.fetch import FetchOptions, NeedsNetwork
 from ignition.record import field, record
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    import threading
+    from typing import BinaryIO
+
     from ignition.config.model import Config, Resource
     from ignition.fetch.http import HttpClient
     from ignition.fetch.limits import BodyLimit
@@ -60,9 +63,9 @@ class ResourceFetcher:
     cas: tuple[bytes, ...] = ()
     proxy: ProxySettings | None = None  # None: from the environment, when first needed
     cloud: CloudOptions = field(default_factory=CloudOptions)
-    cancel: threading.Event = field(default_factory=threading.Event)
+    cancel: threading.Event | None = None  # a concurrent batch's (parallel.run_all)
     _http: HttpClient | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: _thread.LockType = field(default_factory=_thread.allocate_lock)
 
     # ------------------------------------------------------------------ configuration
 
@@ -115,8 +118,8 @@ class ResourceFetcher:
         return buf.getvalue()
 
     def fetch_to(self, resource: Resource, out: BinaryIO, *, what: str = "resource") -> str:
-        """Stream, decompress and verify ``resource`` into ``out``; return the hex digest.
-        Bounded by ``PYIGNITION_MAX_FILE_SIZE``."""
+        """Stream, decompress and verify ``resource`` into ``out``; return the hex digest
+        of the hash the config names ("" for none). Bounded by ``PYIGNITION_MAX_FILE_SIZE``."""
         from ignition.fetch import limits
 
         return self.fetch_url_to(resource.source or "", out, _options(resource), limits.file())

@@ -9,15 +9,18 @@ the bodies they are receiving.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
-
 from ignition.fetch import Cancelled
-from ignition.fetch.fetcher import ResourceFetcher
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import TypeVar
+
+    from ignition.fetch.fetcher import ResourceFetcher
+
+    T = TypeVar("T")
 
 MAX_WORKERS = 16
-
-T = TypeVar("T")
 
 
 def run_all(fetcher: ResourceFetcher, jobs: Sequence[Callable[[], T]]) -> list[T]:
@@ -27,19 +30,23 @@ def run_all(fetcher: ResourceFetcher, jobs: Sequence[Callable[[], T]]) -> list[T
 
     # here: concurrent.futures (and logging under it) cost ~9 ms of start-up, and a stage
     # without remote bodies never gets here
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     def guarded(job: Callable[[], T]) -> T:
         try:
             return job()
         except BaseException:
-            fetcher.cancel.set()
+            cancel.set()
             raise
 
-    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(jobs))) as pool:
-        futures = [pool.submit(guarded, job) for job in jobs]
-        errors = [f.exception() for f in futures]
-    fetcher.cancel.clear()
+    cancel = fetcher.cancel = threading.Event()
+    try:
+        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(jobs))) as pool:
+            futures = [pool.submit(guarded, job) for job in jobs]
+            errors = [f.exception() for f in futures]
+    finally:
+        fetcher.cancel = None
     first_real = next((e for e in errors if e is not None and not isinstance(e, Cancelled)), None)
     first = first_real or next((e for e in errors if e is not None), None)
     if first is not None:

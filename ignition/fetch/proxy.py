@@ -13,11 +13,16 @@ are honoured (the reference ignores them: docs/deviations.md E5).
 
 from __future__ import annotations
 
-import ipaddress
 import os
-from collections.abc import Mapping
 
 from ignition.record import record
+
+# Every stage that may fetch takes the config's proxy settings; ``ipaddress`` is imported
+# only when a host is matched against them.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import ipaddress
+    from collections.abc import Mapping
 
 
 @record
@@ -61,6 +66,8 @@ def _use_proxy(host: str, port: int | None, no_proxy: tuple[str, ...]) -> bool:
             return False
         # CIDR
         if "/" in entry:
+            import ipaddress
+
             try:
                 net = ipaddress.ip_network(entry, strict=False)
             except ValueError:
@@ -98,6 +105,8 @@ def _split_port(entry: str) -> tuple[str, int | None]:
 
 
 def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    import ipaddress
+
     try:
         return ipaddress.ip_address(host.strip("[]").split("%")[0])
     except ValueError:

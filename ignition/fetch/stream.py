@@ -8,16 +8,18 @@ truncated or mismatched body never survives.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import zlib
-from typing import BinaryIO
 
 from ignition.errors import FetchError
 from ignition.fetch import Cancelled, HashMismatch, TooLarge, WriteFailed
 from ignition.fetch.limits import DECOMPRESS_STEP, GZIP_RATIO_VAR, RATIO_FLOOR, BodyLimit, human
 
-HASH_FUNCS = {"sha512": hashlib.sha512, "sha256": hashlib.sha256}
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import BinaryIO
+
+HASH_FUNCS = ("sha512", "sha256")  # hashlib (with OpenSSL) imported only to verify one
 
 
 class InvalidCompression(FetchError):
@@ -77,8 +79,11 @@ class Sink:
         self.size = 0
         self.raw_size = 0
         self._dec = zlib.decompressobj(16 + zlib.MAX_WBITS) if self.gzip else None
-        func = self.expected[0] if self.expected else "sha512"
-        self._hash = HASH_FUNCS[func]()
+        self._hash = None
+        if self.expected is not None:  # nothing to verify: no hash (nor hashlib with OpenSSL)
+            import hashlib
+
+            self._hash = hashlib.new(self.expected[0])
 
     def expect(self, length: int) -> None:
         """The body declares ``length`` bytes: refuse it now if that is over the limit."""
@@ -122,7 +127,8 @@ class Sink:
                 f"gzip data expands more than {self.limit.ratio} times "
                 f"(raise the limit with {GZIP_RATIO_VAR})"
             )
-        self._hash.update(data)
+        if self._hash is not None:
+            self._hash.update(data)
         try:
             self.out.write(data)
         except OSError as exc:
@@ -133,12 +139,12 @@ class Sink:
         return TooLarge(f"body is larger than {human(self.limit.size)}{hint}")
 
     def finish(self) -> str:
-        """Flush, verify, return the hex digest (sha512 unless the config named sha256)."""
+        """Flush, verify, return the hex digest of the hash the config named ("" for none)."""
         if self._dec is not None:
             self.write(b"")  # what a full last step left behind
             if not self._dec.eof:
                 raise FetchError("gzip: unexpected EOF (truncated compressed data)")
-        digest = self._hash.hexdigest()
+        digest = "" if self._hash is None else self._hash.hexdigest()
         if self.expected is not None and digest != self.expected[1]:
             raise HashMismatch(
                 f"hash verification failed (calculated {digest} but expected {self.expected[1]})"

@@ -16,4 +16,6 @@ def run_offline(ctx: StageContext) -> None:
 
 
 def run(ctx: StageContext) -> None:
-    ctx.system.log.info("fetch complete")
+    from ignition.engine.idle import FETCHED
+
+    ctx.system.log.info(FETCHED)

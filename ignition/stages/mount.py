@@ -17,11 +17,15 @@ from __future__ import annotations
 import os
 import stat
 
-from ignition.config.model import Filesystem
 from ignition.errors import StageError
-from ignition.stages import StageContext
-from ignition.system import devices
-from ignition.system.runner import CommandError, operand
+
+# Only what tells whether there is anything to mount is imported with the module (the fetch
+# stage asks, for the work summary); the device machinery where a mount happens.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ignition.config.model import Filesystem
+    from ignition.stages import StageContext
+    from ignition.system import devices
 
 NOT_MOUNTED = (None, "", "swap", "none")
 
@@ -64,6 +68,8 @@ def mount_source(ctx: StageContext, fs: Filesystem, lookup: devices.Lookup) -> s
     stage would find (no udev daemon); a virtiofs device is a tag, given as written."""
     if fs.format == "virtiofs":
         return fs.device
+    from ignition.system import devices
+
     try:
         source = devices.resolve(fs.device, lookup)
     except devices.DeviceError as exc:
@@ -74,7 +80,10 @@ def mount_source(ctx: StageContext, fs: Filesystem, lookup: devices.Lookup) -> s
 
 
 def run(ctx: StageContext) -> None:
-    root = str(ctx.system.root.root)
+    from ignition.system import devices
+    from ignition.system.runner import CommandError, operand
+
+    root = ctx.system.root.directory
     log = ctx.system.log
     lookup = devices.Lookup(udev=devices.udev_running())
     for fs in mountable(ctx.config.storage.filesystems):

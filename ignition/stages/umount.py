@@ -20,7 +20,7 @@ def run(ctx: StageContext) -> None:
     fss = mountable(ctx.config.storage.filesystems)
     for fs in sorted(fss, key=lambda f: -_depth(f.path or "/")):
         path = fs.path or "/"
-        target = str(ctx.system.root.join(path))
+        target = ctx.system.root.host(path)
         if ctx.dry_run:
             ctx.plan.append(f"umount: unmount {path}")
             continue

@@ -11,15 +11,20 @@ Tests build one with :meth:`System.scratch` on a temporary directory (or with lo
 
 from __future__ import annotations
 
-import os
-
-from ignition.log import Logger
 from ignition.record import field, record
 from ignition.system.paths import Paths
-from ignition.system.root import TargetRoot
-from ignition.system.runner import CommandError, Completed, Runner
 
-__all__ = ["CommandError", "Completed", "Paths", "Runner", "System", "TargetRoot"]
+# The package is imported for every submodule (``ignition.system.paths`` by a stage with
+# nothing to do): the root and runner modules are imported where a System is made.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import os
+
+    from ignition.log import Logger
+    from ignition.system.root import TargetRoot
+    from ignition.system.runner import Runner
+
+__all__ = ["Paths", "System"]
 
 
 @record(frozen=False)
@@ -31,9 +36,16 @@ class System:
 
     @classmethod
     def create(cls, root: str, log: Logger, paths: Paths | None = None) -> System:
+        from ignition.system.root import TargetRoot
+        from ignition.system.runner import Runner
+
         return cls(TargetRoot(root or "/"), log, Runner(log), paths or Paths.from_env())
 
     @classmethod
     def scratch(cls, root: str | os.PathLike[str], log: Logger | None = None) -> System:
+        from ignition.log import Logger
+        from ignition.system.root import TargetRoot
+        from ignition.system.runner import Runner
+
         logger = log or Logger()
         return cls(TargetRoot(root), logger, Runner(logger), Paths.from_env())

@@ -11,17 +11,22 @@ Two questions are asked of it, exactly as the reference's ``internal/exec/util/b
 libblkid opens devices read-only (no udev "change" events, no cache flushes) and is loaded with
 ctypes on first use, so importing this module costs nothing. Every call is in-process: probing
 twenty devices takes milliseconds, where running ``blkid`` twenty times would take far longer.
+The library is loaded by its soname (``ctypes.util.find_library`` would run ``ldconfig`` and
+import ``subprocess``, ``shutil`` and ``tempfile`` for an answer that is always the same).
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import errno
 import os
-from dataclasses import dataclass
-from functools import cache
-from typing import Any
+
+from ignition.record import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+SONAME = "libblkid.so.1"
 
 BLKID_SUBLKS_LABEL = 1 << 1
 BLKID_SUBLKS_UUID = 1 << 3
@@ -39,7 +44,7 @@ class AmbivalentProbe(ProbeError):
     """Several signatures were found and the safe probe refused to pick one."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FilesystemInfo:
     type: str = ""  # "" when no signature was found
     uuid: str = ""
@@ -47,7 +52,7 @@ class FilesystemInfo:
     version: str = ""  # e.g. "2" for LUKS2
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PartitionEntry:
     number: int
     start: int  # logical sectors
@@ -57,7 +62,7 @@ class PartitionEntry:
     label: str  # GPT partition name ("" when empty)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PartitionTable:
     sector_size: int  # logical sector size in bytes
     table_type: str  # "gpt"; "" when the disk has no partition table; else e.g. "dos"
@@ -70,13 +75,18 @@ class PartitionTable:
         return None
 
 
-@cache
+_loaded: list[Any] = []
+
+
 def _lib() -> Any:
-    name = ctypes.util.find_library("blkid") or "libblkid.so.1"
+    if _loaded:
+        return _loaded[0]
+    import ctypes
+
     try:
-        lib = ctypes.CDLL(name, use_errno=True)
+        lib = ctypes.CDLL(SONAME, use_errno=True)
     except OSError as exc:
-        raise ProbeError(f"cannot load libblkid ({name}): {exc}; install util-linux") from None
+        raise ProbeError(f"cannot load libblkid ({SONAME}): {exc}; install util-linux") from None
     vp, cp, i, u, ll = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_int64
     sigs: dict[str, tuple[Any, list[Any]]] = {
         "blkid_new_probe_from_filename": (vp, [cp]),
@@ -106,11 +116,14 @@ def _lib() -> Any:
         f = getattr(lib, fn)
         f.restype = res
         f.argtypes = args
+    _loaded.append(lib)
     return lib
 
 
 class _Probe:
     def __init__(self, device: str) -> None:
+        import ctypes
+
         self.lib = _lib()
         ctypes.set_errno(0)
         self.pr = self.lib.blkid_new_probe_from_filename(os.fsencode(device))
@@ -125,6 +138,8 @@ class _Probe:
         self.lib.blkid_free_probe(self.pr)
 
     def value(self, name: str) -> str:
+        import ctypes
+
         key = name.encode()
         if not self.lib.blkid_probe_has_value(self.pr, key):
             return ""

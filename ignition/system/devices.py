@@ -7,7 +7,8 @@ Waiting. The reference asks systemd over D-Bus to wait for each device's ``.devi
 wait for the device node ourselves:
 
 - where a udev daemon runs (the initramfs), a device counts as present once its path exists and
-  udev has finished processing it (pyudev: ``is_initialized``), so its ``/dev/disk/by-*`` links
+  udev has finished processing it (its entry in udev's database, ``/run/udev/data/b<major>:
+  <minor>``, exists: what libudev's ``is_initialized`` reads), so its ``/dev/disk/by-*`` links
   and properties are final;
 - without one (containers, build hosts, this project's CI), ``/dev/disk/by-*`` links are never
   made, so a ``by-label``/``by-partlabel``/``by-uuid``/``by-partuuid`` path is resolved by
@@ -29,18 +30,20 @@ import errno
 import os
 import stat
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from ignition.record import field, record
 from ignition.system import blkid
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
     from ignition.system import System
 
 DEVICE_TIMEOUT = 90.0  # systemd's DefaultDeviceTimeoutSec, what the reference waits at most
 ALIAS_RESOLVE_TIMEOUT = 30.0  # the reference retries resolving an alias target this long
 UDEV_CONTROL = "/run/udev/control"
+UDEV_DATA = "/run/udev/data"  # udev's database: one file per device it has processed
 SYS_BLOCK = "/sys/class/block"
 LINK_KINDS = {  # /dev/disk/by-<kind> that can be found without udev → what to compare
     "by-label": "LABEL",
@@ -143,7 +146,7 @@ def probe_properties(node: str, key: str) -> dict[str, str]:
     return {"PARTLABEL": name, "PARTUUID": uuid}
 
 
-@dataclass
+@record(frozen=False)
 class Lookup:
     """Finding device nodes for configured paths, with or without udev."""
 
@@ -233,13 +236,14 @@ def _same(key: str, have: str, want: str) -> bool:
 
 
 def _udev_initialized(node: str) -> bool:
-    import pyudev  # lazily: only in the initramfs, where a udev daemon runs
-
+    """Has udev processed the block device ``node``? libudev answers from the same file."""
     try:
-        dev = pyudev.Devices.from_device_file(pyudev.Context(), node)
-    except (pyudev.DeviceNotFoundError, OSError, ValueError):
+        st = os.stat(node)
+    except (OSError, ValueError):
         return False
-    return bool(dev.is_initialized)
+    if not stat.S_ISBLK(st.st_mode):
+        return False
+    return os.path.exists(f"{UDEV_DATA}/b{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}")
 
 
 def wait_for(
@@ -370,7 +374,7 @@ def _exclusively_opened(node: str) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Usage:
     node: str
     reasons: tuple[str, ...]
@@ -403,7 +407,7 @@ def usage(node: str, *, exclusive_check: bool = True) -> Usage:
     return Usage(node, tuple(reasons))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KernelPartition:
     node: str
     start: int  # 512-byte units, as sysfs reports
@@ -439,7 +443,7 @@ def kernel_partitions(disk_node: str) -> dict[int, KernelPartition]:
 # -- udev ---------------------------------------------------------------------------------------
 
 
-@dataclass
+@record(frozen=False)
 class Udev:
     """Telling udev about changes, only where a daemon runs: ``udevadm trigger --settle`` would
     block forever without one, and without one there are no links to refresh."""

@@ -26,12 +26,12 @@ running each such close raises a "change" event that re-probes the partitions an
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from ignition.record import field, record
 from ignition.system import blkid, devices
 from ignition.system.runner import CommandError, operand
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ignition.system import System
 
@@ -46,7 +46,7 @@ class TableUnreadable(PartitioningError):
     """sgdisk refused to load the disk's table (corrupt, or not a GPT): exit status 2 or 3."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NewPartition:
     number: int
     start: int = 0  # logical sectors; 0 = sgdisk's default (start of the largest free block)
@@ -56,7 +56,7 @@ class NewPartition:
     guid: str = ""  # "" = random
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TableEdit:
     """One sgdisk invocation: deletions first, then creations (the reference's builder)."""
 
@@ -87,8 +87,9 @@ class TableEdit:
         return ["sgdisk", *opts, operand(self.device, "device")]
 
 
-_FIRST = re.compile(r"^First sector: (\d*) \(.*\)$")
-_LAST = re.compile(r"^Last sector: (\d*) \(.*\)$")
+# (compiled on first use, by re's cache: most runs never resolve a geometry)
+_FIRST = r"^First sector: (\d*) \(.*\)$"
+_LAST = r"^Last sector: (\d*) \(.*\)$"
 
 
 def parse_info_blocks(output: str, numbers: tuple[int, ...]) -> dict[int, tuple[int, int]]:
@@ -102,7 +103,7 @@ def parse_info_blocks(output: str, numbers: tuple[int, ...]) -> dict[int, tuple[
     i = 0
     start: int | None = None
     for line in output.split("\n"):
-        m_first, m_last = _FIRST.match(line), _LAST.match(line)
+        m_first, m_last = re.match(_FIRST, line), re.match(_LAST, line)
         if i == len(numbers):
             if m_first or m_last:
                 raise PartitioningError("sgdisk had unexpected output")
@@ -183,7 +184,7 @@ def zap(system: System, device: str) -> None:
 # -- the kernel's view ----------------------------------------------------------------------------
 
 
-@dataclass
+@record(frozen=False)
 class KernelSync:
     """The partx calls that bring the kernel's partitions in line with a table."""
 

@@ -8,9 +8,12 @@ variables exist so that tests (and the conformance harness) can point the engine
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
 from ignition.record import record
+
+TYPE_CHECKING = False  # not typing's: a stage with nothing to do reads the paths too
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 @record

@@ -16,7 +16,12 @@ from __future__ import annotations
 import errno
 import os
 from collections import deque
-from pathlib import Path
+
+# ``pathlib`` (with ``urllib.parse``, ``ipaddress``, ``fnmatch`` and ``re``) only for callers
+# that ask for a Path: the mount, umount and disks stages work with strings.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 MAX_HOPS = 40
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -44,12 +49,26 @@ def _components(path: str) -> list[str]:
     return [c for c in path.split("/") if c not in ("", ".")]
 
 
+def _path(text: str) -> Path:
+    from pathlib import Path
+
+    return Path(text)
+
+
 class TargetRoot:
     def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(os.path.abspath(root))
+        self.directory = os.path.abspath(root)  # the root on the host, as a string
+        self._root: Path | None = None
+
+    @property
+    def root(self) -> Path:
+        """The root on the host, as a Path."""
+        if self._root is None:
+            self._root = _path(self.directory)
+        return self._root
 
     def __repr__(self) -> str:
-        return f"TargetRoot({str(self.root)!r})"
+        return f"TargetRoot({self.directory!r})"
 
     def resolve(self, path: str) -> str:
         """The logical absolute path (inside the root) that ``path`` designates."""
@@ -90,18 +109,21 @@ class TargetRoot:
 
     @property
     def _base(self) -> str:
-        root = str(self.root)
-        return "" if root == "/" else root
+        return "" if self.directory == "/" else self.directory
 
     def join(self, path: str) -> Path:
         """The host path for ``path`` in the target root (last component not followed)."""
+        return _path(self.host(path))
+
+    def host(self, path: str) -> str:
+        """:meth:`join` as a string."""
         logical = self.resolve(path)
         comps = _components(logical)
         if ".." in comps:  # resolve() never yields one; keep the guarantee explicit
             raise RootEscape(errno.EXDEV, "path resolves outside the target root", path)
         if not comps:
-            return self.root
-        return Path(self._base + "/" + "/".join(comps))
+            return self.directory
+        return self._base + "/" + "/".join(comps)
 
     def follow(self, path: str) -> Path:
         """Like :meth:`join`, but the last component is followed too (e.g. a home dir)."""
@@ -116,7 +138,7 @@ class TargetRoot:
         instead of leading out of the root. Returns the descriptor."""
         logical = self.resolve(path.rstrip("/") + "/.pyignition-follow").rsplit("/", 1)[0]
         comps = _components(logical)
-        fd = os.open(self.root, DIR_FLAGS)
+        fd = os.open(self.directory, DIR_FLAGS)
         try:
             for c in comps[:-1]:
                 parent, fd = fd, -1

@@ -38,6 +38,7 @@ def m(tmp_path: Path) -> Machine:
 
 def files_stage(m: Machine, config: dict[str, Any]) -> tuple[int, str]:
     m.write_config(config)
+    m.cache.unlink(missing_ok=True)  # a new boot: fetch reads a cache that exists
     fetch = m.stage("fetch")
     assert fetch.code == 0, fetch.text
     r = m.stage("files")

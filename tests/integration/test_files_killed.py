@@ -247,6 +247,7 @@ def test_a_rerun_after_a_kill_past_the_commit_converges(tmp_path: Path) -> None:
     assert _committed(m.root)
     cfg["storage"]["files"].append({"path": "/etc/b", "contents": {"source": "data:,B"}})  # type: ignore[index]
     m.write_config(cfg)
+    m.cache.unlink()  # fetch reads a cache that exists (fetch-offline's): a new config needs none
     assert m.stage("fetch").code == 0
     r = m.stage("files")
     assert r.code == 1, r.text

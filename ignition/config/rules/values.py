@@ -23,12 +23,15 @@ Messages never quote the value (it may be anything, including terminal escapes).
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from ignition.config import model
 from ignition.config.model import json_name
 from ignition.record import fields, is_record
 from ignition.report import Path, Report
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Characters no passwd/group entry can hold, and what upstream's default accepts.
 _BREAKS_ENTRY = re.compile(r"[:,\x00-\x20\x7f]")  # C isspace() and control characters

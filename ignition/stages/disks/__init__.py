@@ -14,28 +14,33 @@ two would silently destroy the other.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ignition.errors import StageError
-from ignition.stages.disks.context import DisksRun
-from ignition.stages.disks.filesystems import create_filesystems, wanted
-from ignition.stages.disks.luks import create_luks
-from ignition.stages.disks.partitions import create_partitions
-from ignition.stages.disks.raid import create_raids
-from ignition.system import devices
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ignition.stages import StageContext
+    from ignition.stages.disks.context import DisksRun
 
 __all__ = ["run", "run_with"]
 
-STEPS: tuple[tuple[Callable[[DisksRun], None], str], ...] = (
-    (create_partitions, "create partitions failed"),
-    (create_raids, "failed to create raids"),
-    (create_luks, "failed to create luks"),
-    (create_filesystems, "failed to create filesystems"),
-)
+
+def steps() -> tuple[tuple[Callable[[DisksRun], None], str], ...]:
+    """The steps in order, with what their failure says. Imported here, not with the package:
+    the files stage imports ``disks.crypttab`` (so this package) for LUKS volumes."""
+    from ignition.stages.disks.filesystems import create_filesystems
+    from ignition.stages.disks.luks import create_luks
+    from ignition.stages.disks.partitions import create_partitions
+    from ignition.stages.disks.raid import create_raids
+
+    return (
+        (create_partitions, "create partitions failed"),
+        (create_raids, "failed to create raids"),
+        (create_luks, "failed to create luks"),
+        (create_filesystems, "failed to create filesystems"),
+    )
 
 
 def _key(path: str) -> str:
@@ -63,15 +68,20 @@ def conflicts(run: DisksRun) -> list[str]:
     ]
 
 
-def run_with(ctx: StageContext, *, timeout: float = devices.DEVICE_TIMEOUT) -> DisksRun:
-    """Run (or plan) the stage; returns the run's bookkeeping (udev settles, problems)."""
-    r = DisksRun(ctx, timeout=timeout)
+def run_with(ctx: StageContext, *, timeout: float | None = None) -> DisksRun:
+    """Run (or plan) the stage; returns the run's bookkeeping (udev settles, problems).
+    ``timeout``: how long to wait for each device (default: systemd's, 90 s)."""
+    from ignition.stages.disks.context import DisksRun
+    from ignition.stages.disks.filesystems import wanted
+    from ignition.system import devices
+
+    r = DisksRun(ctx, timeout=devices.DEVICE_TIMEOUT if timeout is None else timeout)
     storage = ctx.config.storage
     if not (storage.disks or storage.raid or storage.luks or wanted(r)):
         return r
     for problem in conflicts(r):
         r.refuse(problem)
-    for step, failure in STEPS:
+    for step, failure in steps():
         try:
             step(r)
         except StageError as exc:

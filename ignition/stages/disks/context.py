@@ -3,14 +3,13 @@ udev, and the dry-run plan."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
 from ignition.errors import StageError
 from ignition.system import blkid, devices
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ignition.log import Logger
     from ignition.stages import StageContext
     from ignition.system import System
@@ -18,18 +17,14 @@ if TYPE_CHECKING:
 DESTRUCTIVE = "  [DESTRUCTIVE]"  # the marker `ignition plan` documents for every stage
 
 
-@dataclass
 class DisksRun:
-    ctx: StageContext
-    timeout: float = devices.DEVICE_TIMEOUT
-    lookup: devices.Lookup = field(init=False)
-    udev: devices.Udev = field(init=False)
-    problems: list[str] = field(default_factory=list)  # dry run: what the real run would refuse
-
-    def __post_init__(self) -> None:
+    def __init__(self, ctx: StageContext, timeout: float = devices.DEVICE_TIMEOUT) -> None:
+        self.ctx = ctx
+        self.timeout = timeout
         running = devices.udev_running()
         self.lookup = devices.Lookup(udev=running)
-        self.udev = devices.Udev(self.ctx.system, running)
+        self.udev = devices.Udev(ctx.system, running)
+        self.problems: list[str] = []  # dry run: what the real run would refuse
 
     @property
     def system(self) -> System:

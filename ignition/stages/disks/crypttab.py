@@ -12,12 +12,11 @@ through the files stage's journal: a later failure in the stage undoes it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ignition.errors import StageError
 from ignition.system import blkid, devices
 from ignition.urls import URLError, decode_data_url
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.config.model import Luks
     from ignition.stages import StageContext

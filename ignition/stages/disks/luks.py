@@ -18,19 +18,20 @@ import base64
 import contextlib
 import json
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from ignition.errors import IgnitionError, StageError
+from ignition.record import record
 from ignition.stages.disks.context import probe_signature
 from ignition.system import blkid, devices
 from ignition.system.runner import CommandError, operand
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ignition.config.model import Luks
     from ignition.stages.disks.context import DisksRun
 
@@ -56,7 +57,7 @@ def key_file(key: bytes) -> Iterator[str]:
             os.unlink(path)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ClevisBinding:
     pin: str
     config: str
@@ -158,7 +159,7 @@ def create_volume(run: DisksRun, v: Luks, device: str) -> None:
             raise StageError(f"failed to fetch the key file of {v.name!r}: {exc}") from None
         generated = False
     else:
-        key = secrets.token_hex(KEY_BYTES).encode()
+        key = os.urandom(KEY_BYTES).hex().encode()  # secrets.token_hex, without its imports
         generated = True
     run.ctx.state.luks_persist_key_files[v.name] = key_data_url(key)
     with key_file(key) as keyfile:

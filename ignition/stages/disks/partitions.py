@@ -11,11 +11,10 @@ cleared table *before* the table is zapped (the reference zaps first and may the
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from ignition.errors import StageError
+from ignition.record import record, replace
 from ignition.system import blkid, devices
 from ignition.system.partitioning import (
     KernelSync,
@@ -32,6 +31,7 @@ from ignition.system.partitioning import (
     zap,
 )
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.config.model import Disk, Partition
     from ignition.stages.disks.context import DisksRun
@@ -54,7 +54,7 @@ class Action(StrEnum):
 ANY = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Row:
     exists: bool
     should_exist: bool
@@ -95,7 +95,7 @@ def decide(
     raise AssertionError("decision table is not exhaustive")  # pragma: no cover
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Wanted:
     """A configured partition, in sectors, with its real number."""
 
@@ -111,7 +111,7 @@ class Wanted:
     auto_number: bool = False  # configured with number 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Decision:
     wanted: Wanted
     action: Action
@@ -120,7 +120,7 @@ class Decision:
     new: NewPartition | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DiskPlan:
     decisions: tuple[Decision, ...]
     edit: TableEdit

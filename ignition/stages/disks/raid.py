@@ -9,12 +9,11 @@ superblock is named in a warning (mdadm will overwrite it).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ignition.errors import StageError
 from ignition.system import blkid, devices
 from ignition.system.runner import CommandError, operand
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.config.model import Raid
     from ignition.stages.disks.context import DisksRun

@@ -17,8 +17,6 @@ undoes them all.
 
 from __future__ import annotations
 
-import importlib
-
 from ignition.config.model import File
 from ignition.errors import StageError
 from ignition.stages import StageContext
@@ -70,7 +68,7 @@ def _fail_on_conflicts(ctx: StageContext, view: View) -> None:
 
 def _crypttab(ctx: StageContext, fs: RootFS) -> None:
     try:
-        module = importlib.import_module("ignition.stages.disks.crypttab")
+        module = __import__("ignition.stages.disks.crypttab", fromlist=["write_crypttab"])
         write_crypttab = module.write_crypttab
     except (ImportError, AttributeError):
         raise StageError(
@@ -125,10 +123,14 @@ def run(ctx: StageContext) -> None:
 def run_digest(ctx: StageContext) -> str:
     """What a run applies: the config and the state and options the stage reads. Two runs
     with the same digest leave the same root."""
-    import hashlib
     import json
 
     from ignition.config import codec
+
+    try:  # the interpreter's own SHA-256: hashlib would load OpenSSL's library for it
+        from _sha256 import sha256  # type: ignore[import-not-found]
+    except ImportError:  # an interpreter without it (3.12 names it _sha2)
+        from hashlib import sha256
 
     st = ctx.state
     what = {
@@ -137,7 +139,8 @@ def run_digest(ctx: StageContext) -> str:
         "mode": [ctx.platform, ctx.live, ctx.accounts, ctx.ssh_key_name],
     }
     text = json.dumps(what, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    hexdigest: str = sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return hexdigest
 
 
 def _undo(ctx: StageContext, fs: RootFS, txn: journal.Journal) -> None:

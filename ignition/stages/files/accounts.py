@@ -16,7 +16,6 @@ import os
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ignition.config.model import PasswdGroup, PasswdUser
 from ignition.errors import StageError
@@ -24,6 +23,7 @@ from ignition.record import record
 from ignition.stages.files.view import shown
 from ignition.system.runner import CommandError, operand
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.stages import StageContext
     from ignition.stages.files.plan import Plan

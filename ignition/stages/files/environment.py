@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from ignition.errors import StageError
 from ignition.stages.files.fsops import At, RootFS, read_small
 from ignition.stages.files.view import FILE, View, shown
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.stages import StageContext
     from ignition.stages.files.plan import Plan

@@ -19,16 +19,15 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ignition.errors import StageError
 from ignition.record import record
 from ignition.system.root import DIR_FLAGS, TargetRoot
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.stages.files.journal import Journal
 
@@ -182,6 +181,8 @@ class RootFS:
         if at.guarded:
             os.rename(at.name, self._backup_name(at), src_dir_fd=at.fd, dst_dir_fd=at.fd)
         elif stat.S_ISDIR(st.st_mode):
+            import shutil  # with bz2 and lzma: only where a directory is replaced
+
             shutil.rmtree(at.name, dir_fd=at.fd)
         else:
             os.unlink(at.name, dir_fd=at.fd)

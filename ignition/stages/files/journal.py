@@ -23,15 +23,16 @@ import contextlib
 import fcntl
 import json
 import os
-import shutil
 import stat
-from typing import TYPE_CHECKING, Any
 
 from ignition.errors import StageError
 from ignition.stages.files.fsops import At, RootFS, set_owner_mode, write_all
 from ignition.system.root import DIR_FLAGS
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ignition.log import Logger
     from ignition.system.root import TargetRoot
 
@@ -334,6 +335,18 @@ def _remove_leftovers(root: TargetRoot, records: list[list[Any]]) -> None:
         fs.close()
 
 
+def _remove_stage_dir(dir_fd: int) -> None:
+    try:
+        os.rmdir(STAGE, dir_fd=dir_fd)  # absent or empty (no network bodies): without shutil
+    except FileNotFoundError:
+        return
+    except OSError:
+        import shutil
+
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(STAGE, dir_fd=dir_fd)
+
+
 def _remove_txn_dir(root: TargetRoot) -> None:
     """Staged bodies first, the journal last but one: killed on the way, what remains is
     still recognisably ours (a journal, or an empty directory)."""
@@ -344,8 +357,7 @@ def _remove_txn_dir(root: TargetRoot) -> None:
         except FileNotFoundError:
             return
         try:
-            with contextlib.suppress(FileNotFoundError):
-                shutil.rmtree(STAGE, dir_fd=dir_fd)
+            _remove_stage_dir(dir_fd)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(JOURNAL, dir_fd=dir_fd)
         finally:

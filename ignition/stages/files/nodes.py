@@ -23,7 +23,6 @@ import stat
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ignition.config.model import Directory, File, Link, NodeGroup, NodeUser
 from ignition.errors import StageError
@@ -33,6 +32,7 @@ from ignition.stages.files.fsops import At, RootFS
 from ignition.stages.files.view import DIRECTORY, FILE, SYMLINK, Node, View, kind_of, shown
 from ignition.system.root import BadPath, check_path
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.stages import StageContext
     from ignition.stages.files.plan import Plan

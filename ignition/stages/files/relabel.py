@@ -7,9 +7,8 @@ relabel only when the root names a policy (``SELINUXTYPE=``) and ``setfiles`` is
 from __future__ import annotations
 
 import os
-import shutil
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.stages import StageContext
 
@@ -35,7 +34,11 @@ def policy(ctx: StageContext) -> str | None:
 
 def relabel(ctx: StageContext, paths: list[str]) -> None:
     pol = policy(ctx)
-    if pol is None or not paths or shutil.which("setfiles") is None:
+    if pol is None or not paths:
+        return
+    import shutil
+
+    if shutil.which("setfiles") is None:
         return
     root = str(ctx.system.root.root)
     contexts = str(ctx.system.root.follow(f"/etc/selinux/{pol}/contexts/files/file_contexts"))

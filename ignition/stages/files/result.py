@@ -7,11 +7,10 @@ distro's ``is-live-image`` hook says this is a live image (then it is silently r
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import stat
-from typing import TYPE_CHECKING, Any
+import time
 
 from ignition.config import codec
 from ignition.config.model import File
@@ -21,7 +20,10 @@ from ignition.stages.files.view import DIRECTORY, FILE, View, shown
 from ignition.system.runner import CommandError
 from ignition.urls import URLError, decode_data_url
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ignition.stages import StageContext
     from ignition.stages.files.plan import Plan
 
@@ -55,16 +57,26 @@ def plan_result(ctx: StageContext, plan: Plan, fs: RootFS, view: View) -> None:
         plan.add("createResultFile", f"write {shown(RESULT_FILE)}", lambda: write_result(ctx, fs))
 
 
+def local_time(when: float) -> str:
+    """RFC 3339 local time to the second (``2026-12-07T01:02:03+01:00``; ``Z`` for UTC), as
+    ``datetime``'s ``isoformat`` writes it; ``time`` is what the interpreter has loaded anyway."""
+    t = time.localtime(int(when))
+    offset = t.tm_gmtoff or 0
+    sign = "-" if offset < 0 else "+"
+    hours, rest = divmod(abs(offset), 3600)
+    zone = f"{sign}{hours:02d}:{rest // 60:02d}" + (f":{rest % 60:02d}" if rest % 60 else "")
+    return time.strftime("%Y-%m-%dT%H:%M:%S", t) + ("Z" if offset == 0 else zone)
+
+
 def write_result(ctx: StageContext, fs: RootFS) -> None:
     try:
         with open(ctx.system.paths.boot_id, encoding="ascii") as fh:
             boot_id = fh.read().strip()
     except OSError:
         boot_id = ""
-    now = datetime.datetime.now(datetime.UTC).astimezone().isoformat(timespec="seconds")
     result: dict[str, Any] = {
         "provisioningBootID": boot_id,
-        "provisioningDate": now.replace("+00:00", "Z"),
+        "provisioningDate": local_time(time.time()),
         "userConfigProvided": any(c.kind == "user" for c in ctx.state.fetched_configs),
     }
     with fs.at(RESULT_FILE) as at:

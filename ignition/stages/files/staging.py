@@ -10,9 +10,7 @@ The directory goes with the journal: at the end of the run, or at the next run a
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ignition import redact
 from ignition.config.model import File, Resource
@@ -21,6 +19,7 @@ from ignition.fetch import parallel
 from ignition.fetch.fetcher import needs_network
 from ignition.record import field, record
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.stages import StageContext
     from ignition.stages.files.journal import Journal
@@ -44,6 +43,8 @@ class Staging:
     def _new(self) -> str:
         if self.dir is None:
             self.dir = self.journal.stage_dir()
+        import tempfile  # only for network bodies
+
         fd, path = tempfile.mkstemp(dir=self.dir)
         os.close(fd)
         return path

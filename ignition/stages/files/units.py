@@ -17,12 +17,12 @@ from __future__ import annotations
 import os
 import stat
 from functools import partial
-from typing import TYPE_CHECKING
 
 from ignition.record import field, record
 from ignition.stages.files.fsops import RootFS
 from ignition.stages.files.view import DIRECTORY, FILE, SYMLINK, Node, View, shown
 
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.stages import StageContext
     from ignition.stages.files.plan import Plan

@@ -114,3 +114,35 @@ def test_cas_are_inlined_as_data_urls_for_later_stages() -> None:
     assert new.compression is None
     assert new.http_headers == ()
     assert new.verification == ca.verification
+
+
+def test_platforms_acting_in_every_stage_get_no_work_summary() -> None:
+    import providers
+    from ignition.engine.engine import _has_hooks
+
+    assert _has_hooks(providers.get("aws"))  # init
+    assert _has_hooks(providers.get("packet"))  # status
+    assert not _has_hooks(providers.get("file"))
+    assert not _has_hooks(providers.get("qemu"))
+
+
+@pytest.mark.parametrize(
+    "zone", ["UTC", "Europe/Paris", "America/St_Johns", "Asia/Kolkata", "Africa/Monrovia"]
+)
+def test_result_file_date_is_what_datetime_writes(
+    zone: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime
+    import time
+
+    from ignition.stages.files.result import local_time
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        for when in (0, 1e9, 1.78e9 + 0.9, -1e9):  # Monrovia's 1970 offset has seconds
+            dt = datetime.datetime.fromtimestamp(int(when), datetime.UTC).astimezone()
+            assert local_time(when) == dt.isoformat(timespec="seconds").replace("+00:00", "Z")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
