@@ -9,6 +9,9 @@ and RSS divided by the input size. YAML limits are raised for the run (the defau
 case is one file whose contents are a ``data:`` URL of percent escapes only.
 
     .venv/bin/python bench/memory_bench.py [--sizes 1,8,32] [--tools validate,butane,dataurl]
+
+``--tools cloudconfig`` runs ``coreos-cloudinit -validate`` on user data of that shape (a
+``write_files`` list of one short path each).
 """
 
 from __future__ import annotations
@@ -56,6 +59,18 @@ def butane_dirs(size: int) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
+def cloud_config_files(size: int) -> bytes:
+    """coreos-cloudinit user data: a list of files of one short path each."""
+    lines = [b"#cloud-config", b"write_files:"]
+    total, i = sum(len(x) + 1 for x in lines), 0
+    while total < size:
+        line = b"  - path: /d/%d" % i
+        lines.append(line)
+        total += len(line) + 1
+        i += 1
+    return b"\n".join(lines) + b"\n"
+
+
 def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, int, int]:
     """(wall s, CPU s, peak RSS KiB, exit status) of one run."""
     with tempfile.NamedTemporaryFile("r") as out:
@@ -86,6 +101,7 @@ def main() -> int:
         "validate": ("ignition-validate", ignition_dirs, ".ign"),
         "dataurl": ("ignition-validate", ignition_data_url, ".ign"),
         "butane": ("butane", butane_dirs, ".bu"),
+        "cloudconfig": ("coreos-cloudinit -validate -from-file", cloud_config_files, ".yml"),
     }
     wall, cpu, base, _ = measure([sys.executable, "-c", "pass"], env)
     print(f"python -c pass: peak RSS {base / 1024:.1f} MiB")
@@ -97,12 +113,13 @@ def main() -> int:
                 data = make(int(mib * MiB))
                 path = Path(tmp) / f"input{suffix}"
                 path.write_bytes(data)
-                wall, cpu, rss, code = measure([str(BIN / command), str(path)], env)
+                program, *options = command.split()
+                wall, cpu, rss, code = measure([str(BIN / program), *options, str(path)], env)
                 if code != 0:
                     print(f"{command}: exit {code} on the {mib:g} MiB input", file=sys.stderr)
                 ratio = rss * 1024 / len(data)
                 print(
-                    f"{command + f' {mib:g} MiB {name}':34} {len(data) / MiB:7.1f}Mi "
+                    f"{program + f' {mib:g} MiB {name}':34} {len(data) / MiB:7.1f}Mi "
                     f"{wall:7.1f}s {cpu:7.1f}s {rss / 1024:8.1f}Mi {ratio:8.1f}x"
                 )
     return 0

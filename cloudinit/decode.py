@@ -12,11 +12,20 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from cloudinit.goyaml import GoKind, NodeKind, ResolveError, YDoc, YNode, is_merge_key, resolve
+from cloudinit.goyaml import GoKind, ResolveError, is_merge_key, resolve
 from cloudinit.refline import Cursor, Lines
 from ignition.config import gofmt
 from ignition.record import field, record
 from ignition.report import Path
+from ignition.yamldoc import (
+    AliasRef,
+    GoDocument,
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    position,
+)
 
 Pos = tuple[int, int]
 MAX_KEY_TEXT = 1000  # characters of a mapping or list key printed in the "invalid map key" error
@@ -82,21 +91,21 @@ class Duplicate:
 class Walk:
     """Shared state of one decode: alias resolution and its limits, findings for notes."""
 
-    doc: YDoc
+    doc: GoDocument
     active: set[str] = field(default_factory=set)
     duplicates: list[Duplicate] = field(default_factory=list)
 
-    def deref(self, node: YNode) -> Iterator[YNode]:
+    def deref(self, node: Node) -> Iterator[Node]:
         """Yield the node an alias stands for (once), guarding against cycles (the expansion
         itself was bounded when the document was composed)."""
-        if node.kind is not NodeKind.ALIAS:
+        if not isinstance(node, AliasRef):
             yield node
             return
         target = self.doc.anchors.get(node.value)
         if target is None:
-            raise DecodeError(f"unknown anchor '{node.value}' referenced", node.pos)
+            raise DecodeError(f"unknown anchor '{node.value}' referenced", position(node))
         if node.value in self.active:
-            raise DecodeError(f"anchor '{node.value}' value contains itself", node.pos)
+            raise DecodeError(f"anchor '{node.value}' value contains itself", position(node))
         self.active.add(node.value)
         try:
             yield from self.deref(target)
@@ -114,8 +123,8 @@ def normalize(name: str) -> str:
 @record
 class _Entry:
     key: object
-    key_node: YNode
-    value: YNode
+    key_node: Node
+    value: Node
 
 
 def _key_identity(kind: GoKind, value: object) -> object:
@@ -124,7 +133,7 @@ def _key_identity(kind: GoKind, value: object) -> object:
     return (kind, value)
 
 
-def _map_entries(w: Walk, node: YNode, path: Path) -> list[_Entry]:
+def _map_entries(w: Walk, node: Node, path: Path) -> list[_Entry]:
     """A mapping's entries as a Go map holds them: merges applied, the last duplicate wins."""
     out: dict[object, _Entry] = {}
     first_pos: dict[object, Pos] = {}
@@ -133,32 +142,32 @@ def _map_entries(w: Walk, node: YNode, path: Path) -> list[_Entry]:
 
 
 def _fill_map(
-    w: Walk, node: YNode, path: Path, out: dict[object, _Entry], first_pos: dict[object, Pos]
+    w: Walk, node: Node, path: Path, out: dict[object, _Entry], first_pos: dict[object, Pos]
 ) -> None:
-    for k, v in node.pairs:
+    for k, v in node.value:
         if is_merge_key(k):
             for src in merge_sources(w, v):
                 _fill_map(w, src, path, out, first_pos)
             continue
         key_node = next(w.deref(k))
-        if key_node.kind is not NodeKind.SCALAR:
+        if not isinstance(key_node, ScalarNode):
             raise first_bad_key(w.doc)
         try:
             kind, value = resolve(key_node)
         except ResolveError as exc:
-            raise DecodeError(str(exc), k.pos) from None
+            raise DecodeError(str(exc), position(k)) from None
         ident = _key_identity(kind, value)
         if ident in first_pos:
             w.duplicates.append(
-                Duplicate((*path, _path_key(key_node, value)), k.pos, first_pos[ident])
+                Duplicate((*path, _path_key(key_node, value)), position(k), first_pos[ident])
             )
         else:
-            first_pos[ident] = k.pos
+            first_pos[ident] = position(k)
         out.pop(ident, None)
         out[ident] = _Entry(value, k, v)
 
 
-def first_bad_key(doc: YDoc) -> DecodeError:
+def first_bad_key(doc: GoDocument) -> DecodeError:
     """go-yaml's error for the first mapping or list used as a mapping key, in its decode
     order (each key, then its value, depth first), printed with Go's ``%v``."""
     found = _find_bad_key(Walk(doc), doc.root)
@@ -166,59 +175,59 @@ def first_bad_key(doc: YDoc) -> DecodeError:
     return found
 
 
-def _find_bad_key(w: Walk, node: YNode | None) -> DecodeError | None:
+def _find_bad_key(w: Walk, node: Node | None) -> DecodeError | None:
     for n in w.deref(node) if node is not None else ():
-        if n.kind is NodeKind.SEQUENCE:
-            return next(filter(None, (_find_bad_key(w, item) for item in n.items)), None)
-        for k, v in n.pairs if n.kind is NodeKind.MAPPING else ():
+        if isinstance(n, SequenceNode):
+            return next(filter(None, (_find_bad_key(w, item) for item in n.value)), None)
+        for k, v in n.value if isinstance(n, MappingNode) else ():
             if is_merge_key(k):
                 found = next(filter(None, (_find_bad_key(w, m) for m in merge_sources(w, v))), None)
             else:
                 key = next(w.deref(k))
-                if key.kind is not NodeKind.SCALAR:  # a bad key inside this one comes first
+                if not isinstance(key, ScalarNode):  # a bad key inside this one comes first
                     found = _find_bad_key(w, key)
                     text = "" if found else gofmt.format_v(_go_value(w, key), MAX_KEY_TEXT)
-                    return found or DecodeError(f"invalid map key: {text}", k.pos)
+                    return found or DecodeError(f"invalid map key: {text}", position(k))
                 found = _find_bad_key(w, v)
             if found is not None:
                 return found
     return None
 
 
-def _go_value(w: Walk, node: YNode) -> object:
+def _go_value(w: Walk, node: Node) -> object:
     """The untyped Go value of ``node``: scalars resolved, maps as ``gofmt.GoMap``."""
     n = next(w.deref(node))
-    if n.kind is NodeKind.SCALAR:
+    if isinstance(n, ScalarNode):
         try:
             return resolve(n)[1]
         except ResolveError as exc:
-            raise DecodeError(str(exc), n.pos) from None
-    if n.kind is NodeKind.SEQUENCE:
-        return [_go_value(w, item) for item in n.items]
+            raise DecodeError(str(exc), position(n)) from None
+    if isinstance(n, SequenceNode):
+        return [_go_value(w, item) for item in n.value]
     return gofmt.GoMap([(e.key, _go_value(w, e.value)) for e in _map_entries(w, n, ())])
 
 
-def merge_sources(w: Walk, v: YNode) -> list[YNode]:
+def merge_sources(w: Walk, v: Node) -> list[Node]:
     msg = "map merge requires map or sequence of maps as the value"
     target = next(w.deref(v))
-    if target.kind is NodeKind.MAPPING:
+    if isinstance(target, MappingNode):
         return [target]
-    if target.kind is NodeKind.SEQUENCE:
-        out = []
-        for item in reversed(target.items):  # earlier maps take precedence: applied last
+    if isinstance(target, SequenceNode):
+        out: list[Node] = []
+        for item in reversed(target.value):  # earlier maps take precedence: applied last
             m = next(w.deref(item))
-            if m.kind is not NodeKind.MAPPING:
-                raise DecodeError(msg, item.pos)
+            if not isinstance(m, MappingNode):
+                raise DecodeError(msg, position(item))
             out.append(m)
         return out
-    raise DecodeError(msg, v.pos)
+    raise DecodeError(msg, position(v))
 
 
-def _path_key(key_node: YNode, value: object) -> str:
+def _path_key(key_node: Node, value: object) -> str:
     return normalize(value) if isinstance(value, str) else key_node.value
 
 
-def weak_tree(doc: YDoc, text: str) -> tuple[WNode, list[Duplicate]]:
+def weak_tree(doc: GoDocument, text: str) -> tuple[WNode, list[Duplicate]]:
     """The validator's node tree (before coercion). Raises :class:`DecodeError`."""
     w = Walk(doc)
     cursor = Cursor(Lines(text))
@@ -226,26 +235,26 @@ def weak_tree(doc: YDoc, text: str) -> tuple[WNode, list[Duplicate]]:
     if root is None:
         return WNode("", GoKind.MAP, None, (), 0, (), (1, 1), (1, 1)), w.duplicates
     top = next(w.deref(root))
-    if top.kind is not NodeKind.MAPPING:
+    if not isinstance(top, MappingNode):
         # go-yaml cannot put a list or a scalar into the map: it leaves it empty, silently.
-        return WNode("", GoKind.MAP, None, (), 0, (), top.pos, top.pos), w.duplicates
-    node = _weak(w, root, "", cursor, (), 0, root.pos)
+        return WNode("", GoKind.MAP, None, (), 0, (), position(top), position(top)), w.duplicates
+    node = _weak(w, root, "", cursor, (), 0, position(root))
     return node, w.duplicates
 
 
 def _weak(
-    w: Walk, node: YNode, raw_name: str, cursor: Cursor, path: Path, ref_line: int, key_pos: Pos
+    w: Walk, node: Node, raw_name: str, cursor: Cursor, path: Path, ref_line: int, key_pos: Pos
 ) -> WNode:
     for n in w.deref(node):
         name = normalize(raw_name)
-        if n.kind is NodeKind.SCALAR:
+        if isinstance(n, ScalarNode):
             try:
                 kind, value = resolve(n)
             except ResolveError as exc:
-                raise DecodeError(str(exc), n.pos) from None
-            return WNode(name, kind, value, (), ref_line, path, n.pos, key_pos)
+                raise DecodeError(str(exc), position(n)) from None
+            return WNode(name, kind, value, (), ref_line, path, position(n), key_pos)
         kids: list[WNode] = []
-        if n.kind is NodeKind.MAPPING:
+        if isinstance(n, MappingNode):
             for e in _map_entries(w, n, path):
                 cname = gofmt.sprint_s(e.key)
                 found_at, ok = cursor.find_key(cname)
@@ -257,16 +266,24 @@ def _weak(
                         found_at,
                         (*path, _path_key(e.key_node, e.key)),
                         found_at.number if ok else 0,
-                        e.key_node.pos,
+                        position(e.key_node),
                     )
                 )
-            return WNode(name, GoKind.MAP, None, tuple(kids), ref_line, path, n.pos, key_pos)
+            return WNode(name, GoKind.MAP, None, tuple(kids), ref_line, path, position(n), key_pos)
         c = cursor
-        for i, item in enumerate(n.items):
+        for i, item in enumerate(n.value):
             c, ok = c.find_elem()
             kids.append(
-                _weak(w, item, f"{raw_name}[{i}]", c, (*path, i), c.number if ok else 0, item.pos)
+                _weak(
+                    w,
+                    item,
+                    f"{raw_name}[{i}]",
+                    c,
+                    (*path, i),
+                    c.number if ok else 0,
+                    position(item),
+                )
             )
             c = c.next()
-        return WNode(name, GoKind.SLICE, None, tuple(kids), ref_line, path, n.pos, key_pos)
+        return WNode(name, GoKind.SLICE, None, tuple(kids), ref_line, path, position(n), key_pos)
     raise AssertionError("unreachable")  # pragma: no cover

@@ -1,9 +1,10 @@
 """YAML as coreos-cloudinit's Go library (go-yaml v1) reads it.
 
-Composition uses libyaml's events (through PyYAML's C parser: the same scanner and parser
-that go-yaml ported, so syntax errors carry the same problem texts and marks), but anchors and
-aliases follow go-yaml: an anchor may be redefined (the last definition wins) and aliases are
-resolved when values are decoded. Scalars keep their text; :func:`resolve` interprets a plain
+The node tree is :mod:`ignition.yamldoc`'s, composed in its go-yaml v1 mode from libyaml's
+events (PyYAML's C parser: the same scanner and parser that go-yaml ported, so syntax errors
+carry the same problem texts and marks, worded here as go-yaml words them): an anchor may be
+redefined (the last definition wins) and aliases are resolved when values are decoded. Scalars
+keep their text and tag as written; :func:`resolve` interprets a plain
 scalar the way go-yaml v1 does for an untyped destination (``yes`` → bool, ``0644`` → 420,
 ``0999`` → 999.0, ``1_000`` → 1000), which is what the reference validator's "weak" decode
 sees. Typed decoding of string fields keeps the scalar's text instead (see ``decode.py``).
@@ -12,54 +13,22 @@ sees. Typed decoding of string fields keeps the scalar's text instead (see ``dec
 from __future__ import annotations
 
 import binascii
-import itertools
 import math
 import re
-from collections.abc import Iterator, Mapping
 from enum import StrEnum
 
 import yaml
 
-from ignition import limits
-from ignition.record import field, record
-from ignition.yamldoc import scalar_weight
-
-MAX_DEPTH = 200  # deeper nesting is refused (no recursion errors on hostile input)
-
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
-
-
-class NodeKind(StrEnum):
-    SCALAR = "scalar"
-    MAPPING = "mapping"
-    SEQUENCE = "sequence"
-    ALIAS = "alias"
-
-
-@record
-class YNode:
-    kind: NodeKind
-    line: int  # 1-based
-    column: int  # 1-based, in characters
-    tag: str = ""  # short form: "!!str", "!foo"; "" when none was written
-    value: str = ""  # scalar text, or the anchor name of an alias
-    quoted: bool = False  # quoted or block scalar without tag: always a string in go-yaml
-    items: tuple[YNode, ...] = ()  # sequence items
-    pairs: tuple[tuple[YNode, YNode], ...] = ()  # mapping entries in document order
-
-    @property
-    def pos(self) -> tuple[int, int]:
-        return self.line, self.column
-
-
-@record
-class YDoc:
-    root: YNode | None
-    anchors: Mapping[str, YNode] = field(default_factory=dict)
-    more_documents: bool = False  # the stream has documents after the first (ignored)
+from ignition.record import record
+from ignition.yamldoc import (
+    MAX_DEPTH,
+    AliasCycleError,
+    GoDocument,
+    Node,
+    ScalarNode,
+    YamlSyntaxError,
+    compose_go_v1,
+)
 
 
 @record
@@ -77,12 +46,16 @@ class YamlError(Exception):
         return f"line {self.line} col {self.column}: {self.message}"
 
 
-def _short_tag(tag: str | None) -> str:
-    if not tag:
-        return ""
-    if tag.startswith("tag:yaml.org,2002:"):
-        return "!!" + tag[len("tag:yaml.org,2002:") :]
-    return tag
+def compose(data: bytes) -> GoDocument:
+    """The first document of ``data`` as go-yaml v1 composes it; raises :class:`YamlError`."""
+    try:
+        return compose_go_v1(data)
+    except AliasCycleError as exc:  # go-yaml finds it when decoding: no line of its own
+        raise YamlError(exc.message, 1, exc.line, exc.column) from None
+    except YamlSyntaxError as exc:  # our bounds: printed on the line where they are crossed
+        raise YamlError(exc.message, exc.line, exc.line, exc.column) from None
+    except yaml.YAMLError as exc:
+        raise _error(exc, data) from None
 
 
 def _offset_position(data: bytes, offset: int) -> tuple[int, int]:
@@ -107,175 +80,9 @@ def _error(exc: yaml.YAMLError, data: bytes) -> YamlError:
     return YamlError(str(exc), 1, 1, 1)  # pragma: no cover - libyaml raises the two above
 
 
-def _pos(mark: object) -> tuple[int, int]:
-    line, column = getattr(mark, "line", 0), getattr(mark, "column", 0)
-    return (line + 1, column + 1) if mark is not None else (1, 1)
-
-
-class _Open:
-    """A collection being composed (events arrive top-down; nodes are built bottom-up)."""
-
-    __slots__ = ("anchor", "children", "event", "pos", "seq")
-
-    def __init__(self, event: yaml.Event, seq: int) -> None:
-        self.event = event
-        self.pos = _pos(event.start_mark)
-        self.anchor: str | None = getattr(event, "anchor", None)
-        self.seq = seq  # when its anchor was defined (go-yaml registers it at the start)
-        self.children: list[YNode] = []
-
-    def close(self) -> YNode:
-        tag = _short_tag(getattr(self.event, "tag", None))
-        line, col = self.pos
-        if isinstance(self.event, yaml.SequenceStartEvent):
-            return YNode(NodeKind.SEQUENCE, line, col, tag=tag, items=tuple(self.children))
-        kids = self.children
-        pairs = tuple((kids[i], kids[i + 1]) for i in range(0, len(kids) - 1, 2))
-        return YNode(NodeKind.MAPPING, line, col, tag=tag, pairs=pairs)
-
-
-def compose(data: bytes) -> YDoc:
-    """The first document of ``data`` as a node tree; raises :class:`YamlError`."""
-    too_large = limits.yaml_too_large(len(data))
-    if too_large is not None:
-        raise YamlError(too_large, 1, 1, 1)
-    anchors: dict[str, YNode] = {}
-    defined: dict[str, int] = {}  # anchor → number of its latest definition
-    ticks = itertools.count(1)
-    stack: list[_Open] = []
-    root: YNode | None = None
-    events = yaml.parse(data, Loader=_Loader)
-    try:
-        for ev in events:
-            if isinstance(ev, yaml.DocumentEndEvent):
-                break
-            if isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-                if len(stack) >= MAX_DEPTH:
-                    line, col = _pos(ev.start_mark)
-                    raise YamlError(f"nested deeper than {MAX_DEPTH} levels", line, line, col)
-                if ev.anchor is not None:
-                    defined[ev.anchor] = next(ticks)
-                stack.append(_Open(ev, defined.get(ev.anchor or "", 0)))
-                continue
-            anchor: str | None = None
-            if isinstance(ev, yaml.ScalarEvent):
-                tag = _short_tag(ev.tag)
-                line, col = _pos(ev.start_mark)
-                quoted = not tag and not ev.implicit[0]
-                node = YNode(NodeKind.SCALAR, line, col, tag=tag, value=ev.value, quoted=quoted)
-                if ev.anchor is not None:
-                    defined[ev.anchor] = next(ticks)
-                    anchor = ev.anchor
-            elif isinstance(ev, yaml.AliasEvent):
-                line, col = _pos(ev.start_mark)
-                node = YNode(NodeKind.ALIAS, line, col, value=ev.anchor or "")
-            elif isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-                done = stack.pop()
-                node = done.close()
-                if done.anchor is not None and defined.get(done.anchor) == done.seq:
-                    anchor = done.anchor  # not redefined inside: still the latest definition
-            else:
-                continue
-            if anchor is not None:
-                anchors[anchor] = node  # go-yaml: a redefined anchor replaces the earlier one
-            if stack:
-                stack[-1].children.append(node)
-            else:
-                root = node
-        more = any(isinstance(ev, yaml.DocumentStartEvent) for ev in _quietly(events))
-    except yaml.YAMLError as exc:
-        raise _error(exc, data) from None
-    doc = YDoc(root, anchors, more)
-    _check_expansion(doc, limits.alias_nodes())
-    return doc
-
-
-def _kids(node: YNode) -> Iterator[YNode]:
-    yield from node.items
-    for k, v in node.pairs:
-        yield k
-        yield v
-
-
-def _measure(doc: YDoc) -> tuple[dict[int, tuple[int, int]], list[YNode]]:
-    """(nodes, depth) each anchored node stands for once its aliases are expanded, keyed by
-    ``id``, and the aliases found inside what they stand for. go-yaml v1 resolves an alias
-    when decoding, to the anchor's last definition (forward references included), so this
-    runs on the whole tree."""
-    anchors = doc.anchors
-    memo: dict[int, tuple[int, int]] = {}
-    on_path: set[int] = set()
-    cycles: list[YNode] = []
-
-    def target(n: YNode) -> YNode | None:
-        return anchors.get(n.value) if n.kind is NodeKind.ALIAS else n
-
-    for start in anchors.values():
-        stack = [(start, False)]
-        while stack:
-            n, leaving = stack.pop()
-            if leaving:
-                on_path.discard(id(n))
-                size = scalar_weight(n.value) if n.kind is NodeKind.SCALAR else 1
-                depth = 0
-                for c in _kids(n):
-                    t = target(c)
-                    s, d = memo.get(id(t), (1, 0)) if t is not None else (1, 0)
-                    size += s
-                    depth = max(depth, d + 1)
-                memo[id(n)] = (size, depth)
-                continue
-            if id(n) in memo or id(n) in on_path:
-                continue
-            on_path.add(id(n))
-            stack.append((n, True))
-            for c in _kids(n):
-                t = target(c)
-                if t is not None and id(t) in on_path:
-                    cycles.append(c)
-                elif t is not None and id(t) not in memo:
-                    stack.append((t, False))
-    return memo, cycles
-
-
-def _check_expansion(doc: YDoc, limit: int) -> None:
-    """Refuse, at the alias that crosses it, a document whose aliases stand for more than
-    ``limit`` nodes or nest deeper than :data:`MAX_DEPTH` (the decoders walk every copy)."""
-    if doc.root is None or not doc.anchors:
-        return
-    memo, cycles = _measure(doc)
-    if cycles:  # the decoders would recurse without end; go-yaml's words, on line 1
-        c = cycles[0]
-        raise YamlError(f"anchor '{c.value}' value contains itself", 1, c.line, c.column)
-    built = 0
-    stack = [(doc.root, 0)]
-    while stack:
-        n, depth = stack.pop()
-        if n.kind is NodeKind.ALIAS:
-            t = doc.anchors.get(n.value)
-            size, below = memo.get(id(t), (1, 0)) if t is not None else (1, 0)
-            built += size
-            if built > limit:
-                raise YamlError(
-                    "document contains excessive aliasing: aliases stand for more than "
-                    f"{limit} nodes (set {limits.ALIAS_NODES_VAR} to raise the limit)",
-                    n.line,
-                    n.line,
-                    n.column,
-                )
-            if depth + below > MAX_DEPTH:
-                msg = f"nested deeper than {MAX_DEPTH} levels (aliases expanded)"
-                raise YamlError(msg, n.line, n.line, n.column)
-            continue
-        stack.extend((c, depth + 1) for c in reversed(list(_kids(n))))
-
-
-def _quietly(events: Iterator[yaml.Event]) -> Iterator[yaml.Event]:
-    """Events after the first document; go-yaml never reads them, so errors there are moot."""
-    try:
-        yield from events
-    except yaml.YAMLError:
-        return
+def quoted(node: ScalarNode) -> bool:
+    """A quoted or block scalar without a tag: always a string in go-yaml."""
+    return not node.tag and node.style not in (None, "")
 
 
 # ------------------------------------------------------------------ go-yaml v1 scalar resolution
@@ -391,9 +198,9 @@ def go_base64(text: str) -> bytes:
 _B64_BODY = re.compile(r"[A-Za-z0-9+/]*")
 
 
-def resolve(node: YNode) -> tuple[GoKind, object]:
+def resolve(node: ScalarNode) -> tuple[GoKind, object]:
     """The value go-yaml v1 gives a scalar decoded into ``interface{}``."""
-    if node.quoted:
+    if quoted(node):
         return GoKind.STRING, node.value
     tag = node.tag
     if tag == "!!binary":
@@ -447,37 +254,26 @@ def _resolve_plain(text: str) -> tuple[GoKind, object]:
     return GoKind.STRING, text
 
 
-def is_null(node: YNode) -> bool:
+def is_merge_key(node: Node) -> bool:
     return (
-        node.kind is NodeKind.SCALAR
-        and not node.quoted
-        and node.tag in ("", "!!null")
-        and (node.value in _NULLS)
-    )
-
-
-def is_merge_key(node: YNode) -> bool:
-    return (
-        node.kind is NodeKind.SCALAR
+        type(node) is ScalarNode
         and node.value == "<<"
-        and not node.quoted
+        and not quoted(node)
         and (node.tag in ("", "!!merge"))
     )
 
 
 __all__ = [
+    "MAX_DEPTH",
     "GoKind",
-    "NodeKind",
     "ResolveError",
-    "YDoc",
-    "YNode",
     "YamlError",
     "compose",
     "decode_binary",
     "go_base64",
     "is_merge_key",
-    "is_null",
     "parse_go_float",
     "parse_go_int",
+    "quoted",
     "resolve",
 ]

@@ -15,10 +15,11 @@ from __future__ import annotations
 import math
 
 from cloudinit.decode import Walk, WNode, merge_sources, normalize
-from cloudinit.goyaml import GoKind, NodeKind, ResolveError, YDoc, YNode, is_merge_key, resolve
+from cloudinit.goyaml import GoKind, ResolveError, is_merge_key, quoted, resolve
 from cloudinit.schema import Field, FieldType, field_map
 from ignition.record import field, record, replace
 from ignition.report import Path
+from ignition.yamldoc import GoDocument, MappingNode, Node, ScalarNode, SequenceNode
 
 
 @record
@@ -69,7 +70,7 @@ def zero_struct(struct: str) -> SVal:
     )
 
 
-def strong_tree(doc: YDoc) -> SVal:
+def strong_tree(doc: GoDocument) -> SVal:
     """The typed ``CloudConfig`` go-yaml v1 decodes (keys normalised ``-`` → ``_``)."""
     w = Walk(doc)
     top = zero_struct("CloudConfig")
@@ -78,8 +79,8 @@ def strong_tree(doc: YDoc) -> SVal:
     return _into_struct(w, doc.root, "CloudConfig", top, ())
 
 
-def _null(n: YNode) -> bool:
-    if n.kind is not NodeKind.SCALAR:
+def _null(n: Node) -> bool:
+    if not isinstance(n, ScalarNode):
         return False
     try:
         return resolve(n)[0] is GoKind.INVALID
@@ -87,7 +88,7 @@ def _null(n: YNode) -> bool:
         return False
 
 
-def _into(w: Walk, node: YNode, f: Field, cur: SVal, path: Path) -> SVal:
+def _into(w: Walk, node: Node, f: Field, cur: SVal, path: Path) -> SVal:
     """Decode ``node`` into a field whose current value is ``cur`` (go-yaml writes in place:
     a duplicate key or a merge updates the same value)."""
     for n in w.deref(node):
@@ -98,11 +99,11 @@ def _into(w: Walk, node: YNode, f: Field, cur: SVal, path: Path) -> SVal:
             got = _scalar(n, t)
             return cur if got is None else SVal(_SCALAR_KIND[t], got, path=path)
         if t is FieldType.STRUCT:
-            return _into_struct(w, n, f.struct, cur, path) if n.kind is NodeKind.MAPPING else cur
-        if n.kind is not NodeKind.SEQUENCE:
+            return _into_struct(w, n, f.struct, cur, path) if isinstance(n, MappingNode) else cur
+        if not isinstance(n, SequenceNode):
             return cur
         items = list(cur.items)
-        for i, item in enumerate(n.items):
+        for i, item in enumerate(n.value):
             got_item = _item(w, item, f, (*path, i))
             if got_item is not None:
                 items.append(got_item)
@@ -110,7 +111,7 @@ def _into(w: Walk, node: YNode, f: Field, cur: SVal, path: Path) -> SVal:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _item(w: Walk, node: YNode, f: Field, path: Path) -> SVal | None:
+def _item(w: Walk, node: Node, f: Field, path: Path) -> SVal | None:
     """A list item, or None when go-yaml cannot decode it (the item is dropped)."""
     for n in w.deref(node):
         if f.type is FieldType.STRING_LIST:
@@ -120,13 +121,13 @@ def _item(w: Walk, node: YNode, f: Field, path: Path) -> SVal | None:
             return None if got is None else SVal(GoKind.STRING, got, path=path)
         if _null(n):
             return replace(zero_struct(f.struct), path=path)
-        if n.kind is not NodeKind.MAPPING:
+        if not isinstance(n, MappingNode):
             return None
         return _into_struct(w, n, f.struct, zero_struct(f.struct), path)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _into_struct(w: Walk, node: YNode, struct: str, cur: SVal, path: Path) -> SVal:
+def _into_struct(w: Walk, node: Node, struct: str, cur: SVal, path: Path) -> SVal:
     fields = dict(cur.fields)
     known = field_map(struct)
     _struct_pairs(w, node, known, fields, path)
@@ -134,18 +135,18 @@ def _into_struct(w: Walk, node: YNode, struct: str, cur: SVal, path: Path) -> SV
 
 
 def _struct_pairs(
-    w: Walk, node: YNode, known: dict[str, Field], fields: dict[str, SVal], path: Path
+    w: Walk, node: Node, known: dict[str, Field], fields: dict[str, SVal], path: Path
 ) -> None:
     for n in w.deref(node):
-        if n.kind is not NodeKind.MAPPING:
+        if not isinstance(n, MappingNode):
             return
-        for k, v in n.pairs:
+        for k, v in n.value:
             if is_merge_key(k):
                 for src in merge_sources(w, v):
                     _struct_pairs(w, src, known, fields, path)
                 continue
             kn = next(w.deref(k))
-            if kn.kind is not NodeKind.SCALAR:
+            if not isinstance(kn, ScalarNode):
                 continue
             name = "" if _null(kn) else _scalar(kn, FieldType.STRING)
             if not isinstance(name, str):
@@ -155,9 +156,9 @@ def _struct_pairs(
                 fields[f.key] = _into(w, v, f, fields[f.key], (*path, f.key))
 
 
-def _scalar(n: YNode, t: FieldType) -> object | None:
+def _scalar(n: Node, t: FieldType) -> object | None:
     """A non-null scalar decoded into a field of type ``t``; None if go-yaml refuses it."""
-    if n.kind is not NodeKind.SCALAR:
+    if not isinstance(n, ScalarNode):
         return None
     try:
         kind, value = resolve(n)
@@ -166,7 +167,7 @@ def _scalar(n: YNode, t: FieldType) -> object | None:
     if t is FieldType.STRING:
         # go-yaml v1 sets a string field to the scalar's text, whatever it resolves to;
         # only !!binary is decoded.
-        return value if n.tag == "!!binary" or n.quoted else n.value
+        return value if n.tag == "!!binary" or quoted(n) else n.value
     if t is FieldType.BOOL:
         return value if kind is GoKind.BOOL else None
     if t is FieldType.FLOAT:

@@ -14,6 +14,11 @@ Hostile input stays bounded: an alias is a copy of its anchored node positioned 
 are counted while composing, so a "billion laughs" document is refused at the alias that
 crosses ``PYIGNITION_MAX_YAML_ALIAS_NODES`` before anything walks it; nesting (aliases
 included) is bounded by :data:`MAX_DEPTH`, so no later walk can recurse without end.
+
+:func:`compose_go_v1` composes the same tree the way go-yaml v1 (coreos-cloudinit) reads it:
+tags are kept as written, anchors may be redefined anywhere (the last definition wins, forward
+references included), so an alias stays an :class:`AliasRef` for the decoder to resolve; the
+whole tree is measured after composing, with the same alias bound and depth limit.
 """
 
 from __future__ import annotations
@@ -28,9 +33,12 @@ from ignition import limits
 
 __all__ = [
     "MAX_DEPTH",
+    "AliasCycleError",
     "AliasMapping",
+    "AliasRef",
     "AliasScalar",
     "AliasSequence",
+    "GoDocument",
     "MappingNode",
     "Node",
     "ScalarNode",
@@ -38,6 +46,7 @@ __all__ = [
     "YamlSyntaxError",
     "compose_first",
     "compose_first_located",
+    "compose_go_v1",
     "position",
     "resolve_bool",
     "resolve_float",
@@ -62,6 +71,12 @@ class YamlSyntaxError(Exception):
 
     def __str__(self) -> str:
         return f"line {self.line} col {self.column}: {self.message}"
+
+
+class AliasCycleError(YamlSyntaxError):
+    """An alias inside the node its anchor names: expanding it would never end."""
+
+    __slots__ = ()
 
 
 class Node:
@@ -116,6 +131,24 @@ class AliasMapping(MappingNode):
     __slots__ = ()
 
 
+class AliasRef(Node):
+    """go-yaml v1 only: an alias (``*name``) left for the decoder; ``value`` is the name."""
+
+    __slots__ = ()
+    value: str
+
+
+class GoDocument:
+    """The first document as go-yaml v1 composes it."""
+
+    __slots__ = ("anchors", "more_documents", "root")
+
+    def __init__(self, root: Node | None, anchors: dict[str, Node], more: bool) -> None:
+        self.root = root
+        self.anchors = anchors  # name -> its last definition in the document
+        self.more_documents = more  # the stream has documents after the first (ignored)
+
+
 def compose_first(text: str) -> Node | None:
     """The node tree of the first document (None for an empty stream); raises
     :class:`YamlSyntaxError` for a document libyaml refuses or that exceeds a bound."""
@@ -142,6 +175,34 @@ def compose_first(text: str) -> Node | None:
 
 
 compose_first_located = compose_first  # the name the frontends use: aliases keep their place
+
+
+def compose_go_v1(data: bytes) -> GoDocument:
+    """The first document of ``data`` composed as go-yaml v1 does (see the module's text).
+    Raises :class:`YamlSyntaxError` (:class:`AliasCycleError` for a cycle) for a bound this
+    module sets, and lets libyaml's :class:`yaml.YAMLError` through for the caller to word."""
+    too_large = limits.yaml_too_large(len(data))
+    if too_large is not None:
+        raise YamlSyntaxError(too_large, 1, 1)
+    loader = _Loader(data)
+    try:
+        composer = _GoV1Composer(loader, limits.alias_nodes())
+        root = composer.first_document()
+        more = root is not None and _more_documents(loader)
+    finally:
+        loader.dispose()
+    anchors = {name: entry[0] for name, entry in composer.anchors.items() if type(entry) is tuple}
+    if root is not None and anchors:
+        composer.check_expansion(root, anchors)
+    return GoDocument(root, anchors, more)
+
+
+def _more_documents(loader: Any) -> bool:
+    """Whether a document follows the first; go-yaml never reads it, so its errors are moot."""
+    try:
+        return bool(loader.check_event(yaml.DocumentStartEvent))
+    except yaml.YAMLError:
+        return False
 
 
 def _byte_offset_position(text: str, offset: int) -> tuple[int, int]:
@@ -183,6 +244,9 @@ class _Composer:
     """Nodes from libyaml's events, iteratively (no recursion on deep input). Anchors follow
     yaml.v3: a redefined anchor replaces the earlier one for the aliases after it."""
 
+    go_v1 = False
+    too_deep = "document nested deeper than {} levels"
+
     def __init__(self, loader: Any, alias_limit: int) -> None:
         self.loader = loader
         self.alias_limit = alias_limit
@@ -210,7 +274,9 @@ class _Composer:
             if cls is yaml.ScalarEvent:
                 mark = ev.start_mark
                 tag = ev.tag
-                if tag is None or tag == "!":
+                if self.go_v1:
+                    tag = _short_tag(tag)
+                elif tag is None or tag == "!":
                     tag = resolve(yaml.ScalarNode, ev.value, ev.implicit)
                 done: Node = ScalarNode(tag, ev.value, mark.line, mark.column, ev.style)
                 size, depth = scalar_weight(ev.value), 0
@@ -235,11 +301,11 @@ class _Composer:
     def open(self, ev: Any, is_seq: bool, depth: int) -> _Open:
         mark = ev.start_mark
         if depth >= MAX_DEPTH:
-            raise YamlSyntaxError(
-                f"document nested deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1
-            )
+            raise YamlSyntaxError(self.too_deep.format(MAX_DEPTH), mark.line + 1, mark.column + 1)
         tag = ev.tag
-        if tag is None or tag == "!":
+        if self.go_v1:
+            tag = _short_tag(tag)
+        elif tag is None or tag == "!":
             tag = _SEQ if is_seq else _MAP
         node = (SequenceNode if is_seq else MappingNode)(tag, None, mark.line, mark.column)
         entry = _Open(node, ev.anchor)
@@ -265,20 +331,9 @@ class _Composer:
         if found is None:
             raise YamlSyntaxError(f"unknown anchor '{ev.anchor}' referenced", line, col)
         if isinstance(found, _Open):
-            raise YamlSyntaxError(f"anchor '{ev.anchor}' value contains itself", line, col)
+            raise AliasCycleError(f"anchor '{ev.anchor}' value contains itself", line, col)
         target, size, below = found
-        self.built += size
-        if self.built > self.alias_limit:
-            raise YamlSyntaxError(
-                f"document contains excessive aliasing: aliases stand for more than "
-                f"{self.alias_limit} nodes (set {limits.ALIAS_NODES_VAR} to raise the limit)",
-                line,
-                col,
-            )
-        if depth + below > MAX_DEPTH:
-            raise YamlSyntaxError(
-                f"document nested deeper than {MAX_DEPTH} levels (aliases expanded)", line, col
-            )
+        self.count_expansion(size, depth + below, line, col)
         kind = (
             AliasScalar
             if isinstance(target, ScalarNode)
@@ -287,6 +342,106 @@ class _Composer:
             else AliasMapping
         )
         return kind(target.tag, target.value, mark.line, mark.column, target.style), size, below
+
+    def count_expansion(self, size: int, depth: int, line: int, col: int) -> None:
+        """Count an alias standing for ``size`` nodes, reaching ``depth`` levels expanded."""
+        self.built += size
+        if self.built > self.alias_limit:
+            raise YamlSyntaxError(
+                f"document contains excessive aliasing: aliases stand for more than "
+                f"{self.alias_limit} nodes (set {limits.ALIAS_NODES_VAR} to raise the limit)",
+                line,
+                col,
+            )
+        if depth > MAX_DEPTH:
+            msg = self.too_deep.format(MAX_DEPTH) + " (aliases expanded)"
+            raise YamlSyntaxError(msg, line, col)
+
+
+def _short_tag(tag: str | None) -> str:
+    """A tag as go-yaml v1 writes it: ``!!str`` for the core schema, "" when none was given."""
+    if not tag:
+        return ""
+    if tag.startswith("tag:yaml.org,2002:"):
+        return "!!" + tag[len("tag:yaml.org,2002:") :]
+    return tag
+
+
+class _GoV1Composer(_Composer):
+    """go-yaml v1: tags as written; an alias is an :class:`AliasRef`, resolved by the decoder
+    to its anchor's last definition, so the expansion is measured on the finished tree."""
+
+    go_v1 = True
+    too_deep = "nested deeper than {} levels"
+
+    def alias(self, ev: Any, depth: int) -> tuple[Node, int, int]:
+        mark = ev.start_mark
+        return AliasRef("", ev.anchor or "", mark.line, mark.column), 1, 0
+
+    def check_expansion(self, root: Node, anchors: dict[str, Node]) -> None:
+        """Refuse, at the alias that crosses it, a tree whose aliases stand for more nodes
+        than the bound or nest deeper than :data:`MAX_DEPTH` (decoders walk every copy)."""
+        memo, cycles = _measure(anchors)
+        if cycles:
+            c = cycles[0]
+            line, col = position(c)
+            raise AliasCycleError(f"anchor '{c.value}' value contains itself", line, col)
+        stack = [(root, 0)]
+        while stack:
+            n, depth = stack.pop()
+            if type(n) is AliasRef:
+                t = anchors.get(n.value)
+                size, below = memo.get(id(t), (1, 0)) if t is not None else (1, 0)
+                self.count_expansion(size, depth + below, *position(n))
+                continue
+            stack.extend((c, depth + 1) for c in reversed(_kids(n)))
+
+
+def _kids(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return node.value
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _measure(anchors: dict[str, Node]) -> tuple[dict[int, tuple[int, int]], list[Node]]:
+    """(nodes, depth) each anchored node stands for once its aliases are expanded, keyed by
+    ``id``, and the aliases found inside what they stand for (go-yaml v1 resolves an alias
+    to the anchor's last definition, forward references included, so this runs last)."""
+    memo: dict[int, tuple[int, int]] = {}
+    on_path: set[int] = set()
+    cycles: list[Node] = []
+
+    def target(n: Node) -> Node | None:
+        return anchors.get(n.value) if type(n) is AliasRef else n
+
+    for start in anchors.values():
+        stack = [(start, False)]
+        while stack:
+            n, leaving = stack.pop()
+            if leaving:
+                on_path.discard(id(n))
+                size = scalar_weight(n.value) if isinstance(n, ScalarNode) else 1
+                depth = 0
+                for c in _kids(n):
+                    t = target(c)
+                    s, d = memo.get(id(t), (1, 0)) if t is not None else (1, 0)
+                    size += s
+                    depth = max(depth, d + 1)
+                memo[id(n)] = (size, depth)
+                continue
+            if id(n) in memo or id(n) in on_path:
+                continue
+            on_path.add(id(n))
+            stack.append((n, True))
+            for c in _kids(n):
+                t = target(c)
+                if t is not None and id(t) in on_path:
+                    cycles.append(c)
+                elif t is not None and id(t) not in memo:
+                    stack.append((t, False))
+    return memo, cycles
 
 
 # ----------------------------------------------------------------------- scalar resolution

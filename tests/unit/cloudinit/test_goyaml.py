@@ -15,12 +15,15 @@ from cloudinit.goyaml import (
     parse_go_float,
     resolve,
 )
+from ignition.yamldoc import ScalarNode
 
 
 def _value(text: str) -> tuple[GoKind, object]:
     doc = compose(f"k: {text}\n".encode())
     assert doc.root is not None
-    return resolve(doc.root.pairs[0][1])
+    value = doc.root.value[0][1]
+    assert isinstance(value, ScalarNode)
+    return resolve(value)
 
 
 @pytest.mark.parametrize(
@@ -113,7 +116,7 @@ def test_only_the_first_document_counts_and_later_errors_are_moot() -> None:
     doc = compose(b"a: 1\n---\nb: [\n")
     assert doc.more_documents
     assert doc.root is not None
-    assert [k.value for k, _ in doc.root.pairs] == ["a"]
+    assert [k.value for k, _ in doc.root.value] == ["a"]
 
 
 def test_a_redefined_anchor_replaces_the_earlier_one() -> None:
