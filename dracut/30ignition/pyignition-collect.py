@@ -4,10 +4,10 @@ Run by ``module-setup.sh`` with the interpreter that will run in the initramfs
 (``python3.X -I -S pyignition-collect.py ...``), so every path and every ``.pyc`` it writes
 belongs to that interpreter. It
 
-1. follows every ``import`` statement (also the lazy ones inside functions, and
-   ``importlib.import_module("literal")``) from the entry points: the CLI, the engine, every
-   stage and every platform of the registries; through the project's packages and the
-   third-party packages they use;
+1. follows every ``import`` statement (also the lazy ones inside functions,
+   ``importlib.import_module("literal")`` and ``__import__("literal")``) from the entry points:
+   the CLI, the engine, every stage and every platform of the registries; through the
+   project's packages and the third-party packages they use;
 2. imports all of those modules in a fresh ``python -I -S`` (plus the codecs and modules the
    standard library loads by name, ``LAZY_STDLIB``) and takes ``sys.modules``: that is the
    module set. A module of the engine that cannot be imported is an error; nothing else is
@@ -123,12 +123,12 @@ def imports_of(path: Path, name: str) -> set[str]:
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute | ast.Name)
             and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id)
-            == "import_module"
+            in ("import_module", "__import__")
             and node.args
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)
         ):
-            out.add(node.args[0].value)  # importlib.import_module("literal")
+            out.add(node.args[0].value)  # import_module("literal"), __import__("literal")
     return out
 
 
