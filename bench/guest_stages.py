@@ -1,7 +1,7 @@
 """Each stage's time in the guest: the QEMU suite's fw_cfg scenario (a), booted N times.
 
     python bench/guest_stages.py [--boots 3] [--icount shift=3,sleep=off] [--profile]
-                                 [--image IMG] [--keep DIR]
+                                 [--image IMG] [--keep DIR] [--no-disks]
 
 Needs what the QEMU suite needs (root, QEMU, dracut, the cached kernel: ``tests/e2e/vm.py``).
 Builds the initramfs as the suite does (or boots ``--image``), boots scenario (a) ``--boots``
@@ -41,6 +41,7 @@ import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -52,12 +53,28 @@ _IMPORT = re.compile(r"^\[\s*(\d+\.\d+)\] \S+ [^:]+: import time:\s+(\d+) \|\s+(
 _PROBE = re.compile(r"^E2E-PROBE (.+)\t(\d+\.\d+)\r?$", re.M)
 
 
-def boot_a(k: vm.Kernel, image: Path, work: Path, icount: str | None) -> vm.Boot:
+def no_disks_config(nonce: str) -> dict[str, Any]:
+    """Scenario (a) without its storage devices: files, a directory, a link, a user with a key,
+    a group and units (the first boot the Go engine was timed on; disks and mount idle)."""
+    config = fw_cfg_config(nonce)
+    storage = config["storage"]
+    for section in ("disks", "raid", "luks", "filesystems"):
+        storage.pop(section)
+    storage["files"] = [f for f in storage["files"] if not f["path"].startswith("/var/data/")]
+    storage["directories"] = [{"path": "/var/lib/e2e", "mode": 0o750}]
+    config["passwd"]["groups"] = [{"name": "e2e"}]
+    return config
+
+
+def boot_a(
+    k: vm.Kernel, image: Path, work: Path, icount: str | None, disks: bool = True
+) -> vm.Boot:
     work.mkdir(parents=True)
     root = vm.root_disk(work / "root.img", vm.minimal_root(work / "rootdir"))
     disk = vm.sparse_disk(work / "disk.img", 700)
     fw_cfg = work / "config.ign"
-    fw_cfg.write_text(json.dumps(fw_cfg_config(secrets.token_hex(8))))
+    make = fw_cfg_config if disks else no_disks_config
+    fw_cfg.write_text(json.dumps(make(secrets.token_hex(8))))
     boot = vm.boot(
         k,
         image,
@@ -139,6 +156,9 @@ def main() -> int:
     ap.add_argument("--profile-only", action="store_true", help="skip the plain boots")
     ap.add_argument("--image", type=Path, help="boot this image instead of building one")
     ap.add_argument("--keep", type=Path, help="work here, and keep it")
+    ap.add_argument(
+        "--no-disks", action="store_true", help="scenario (a) without its disks, RAID and LUKS"
+    )
     args = ap.parse_args()
     why = vm.missing_prerequisites()
     if why:
@@ -162,13 +182,19 @@ def main() -> int:
             f"{one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} CPUs"
         )
         if not args.profile_only:
-            boots = [boot_a(k, image, work / f"boot{i}", args.icount) for i in range(args.boots)]
+            boots = [
+                boot_a(k, image, work / f"boot{i}", args.icount, not args.no_disks)
+                for i in range(args.boots)
+            ]
             print_stages(boots)
         if args.profile or args.profile_only:
             prof = vm.build_initramfs(
                 k, work / "profile.img", work, extra_modules=["pyignition-profile"]
             ).path
-            pboots = [boot_a(k, prof, work / f"prof{i}", args.icount) for i in range(args.boots)]
+            pboots = [
+                boot_a(k, prof, work / f"prof{i}", args.icount, not args.no_disks)
+                for i in range(args.boots)
+            ]
             print("\nthe same under -X importtime (profile image):")
             print_stages(pboots)
             print_profile(pboots)
