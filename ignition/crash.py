@@ -114,16 +114,9 @@ def _origin(exc: BaseException) -> str:
         return "an unknown place"
     while tb.tb_next is not None:
         tb = tb.tb_next
+    from ignition.redact import short_path  # a crashing process only
+
     return f"{short_path(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
-
-
-def short_path(filename: str) -> str:
-    """A source file relative to the directory holding the packages (no host paths)."""
-    parts = filename.replace("\\", "/").split("/")
-    for i in range(len(parts) - 1, -1, -1):
-        if parts[i] in ("ignition", "cloudinit", "providers", "transpiler"):
-            return "/".join(parts[i:])
-    return parts[-1]
 
 
 def _open_missing_streams() -> None:
