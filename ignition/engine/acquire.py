@@ -18,8 +18,9 @@ from ignition.engine import cmdline
 from ignition.engine.cloudconfig import CloudConfigUse, mode_from_cmdline
 from ignition.engine.render import render
 from ignition.engine.state import FetchedConfig
-from ignition.engine.userdata import log_report, to_config
+from ignition.engine.userdata import to_config
 from ignition.errors import ConfigError
+from ignition.log import log_report
 from ignition.record import replace
 from providers.base import ProviderContext
 

@@ -141,7 +141,7 @@ def network(instance: InstanceMetadata | None, netconf: str, log: Logger) -> Net
 
 def log_conversion(conv: Conversion, source: str, log: Logger) -> None:
     from cloudinit.render import redacted
-    from ignition.engine.userdata import log_report
+    from ignition.log import log_report
 
     log_report(conv.report, log, lambda d: redacted(d, source))
 

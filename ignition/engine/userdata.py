@@ -13,15 +13,13 @@ from __future__ import annotations
 from ignition import redact
 from ignition.config.detect import DecompressionError, Kind, UserData, detect
 from ignition.errors import ConfigError
+from ignition.log import log_report
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from ignition.config.model import Config
     from ignition.engine.cloudconfig import CloudConfigUse
     from ignition.log import Logger
-    from ignition.report import Diagnostic, Report
 
 
 def to_config(
@@ -109,20 +107,3 @@ def parse_ignition(data: bytes, *, source: str, log: Logger) -> Config:
             raise ConfigError(f"couldn't parse config from {source}: {result.failure}")
         raise ConfigError(f"config from {source} is not valid (errors above)")
     return result.config
-
-
-def log_report(
-    report: Report, log: Logger, render: Callable[[Diagnostic], str] | None = None
-) -> None:
-    """Each entry at the reference's level (error → CRIT, warning → WARNING, info → INFO).
-
-    Ignition's entries name a path, a position and a rule, never a value, so they carry no
-    secrets; reports that may quote values pass a redacting ``render``."""
-    for d in report:
-        text = d.ignition_text() if render is None else render(d)
-        if d.is_error:
-            log.crit(text)
-        elif d.severity == "warning":
-            log.warning(text)
-        else:
-            log.info(text)
