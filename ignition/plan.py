@@ -23,12 +23,12 @@ from ignition.engine.acquire import acquire
 from ignition.engine.base import load_base
 from ignition.engine.cloudconfig import CloudConfigUse
 from ignition.engine.engine import stage_function
-from ignition.engine.neednet import network_reason
 from ignition.engine.render import render
 from ignition.engine.state import State
 from ignition.engine.userdata import to_config
 from ignition.errors import IgnitionError
 from ignition.fetch.fetcher import ResourceFetcher
+from ignition.fetch.neednet import network_reason
 from ignition.log import Logger, StreamSink
 from ignition.report import printable
 from ignition.stages import StageContext

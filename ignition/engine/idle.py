@@ -44,7 +44,7 @@ MAX_SIZE = 1 << 20  # bytes; a larger summary (base configs logging a lot) is no
 FINISHED = "Ignition finished successfully"
 NO_DISKS = "no disks, raid, luks or filesystems in the config: nothing to do"
 CACHED = "using the config cached at {}: not fetched again"
-FETCHED = "fetch complete"
+FETCHED = "fetch complete"  # what the fetch stage logs (ignition/stages/fetch.py)
 
 Identity = tuple[int, int, int, int, int]
 
