@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from providers import hostroot
+from ignition.system import hostroot
 
 KV_DIRS = ("/run/systemd/netif/leases", "/var/lib/NetworkManager", "/run/NetworkManager")
 DHCLIENT_DIRS = ("/var/lib/dhclient", "/var/lib/dhcp", "/var/lib/NetworkManager")

@@ -12,7 +12,8 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 from ignition.fetch import limits
-from providers import _imds, hostroot
+from ignition.system import hostroot
+from providers import _imds
 from providers.base import Provider, ProviderContext, ProviderError
 
 HOST_CID, PORT = 2, 1024

@@ -13,7 +13,8 @@ from __future__ import annotations
 import base64
 from typing import ClassVar
 
-from providers import _kvp, hostroot
+from ignition.system import hostroot
+from providers import _kvp
 from providers.base import Provider, ProviderContext, ProviderError
 
 POOL = 0

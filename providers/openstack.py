@@ -16,7 +16,8 @@ from typing import ClassVar
 
 from ignition.errors import NotFound
 from ignition.fetch import NeedsNetwork
-from providers import _imds, _instance, _race, configdrive, hostroot
+from ignition.system import hostroot
+from providers import _imds, _instance, _race, configdrive
 from providers.base import (
     InstanceMetadata,
     NetworkConfig,

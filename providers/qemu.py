@@ -17,7 +17,7 @@ import os
 import time
 
 from ignition import limits
-from providers import hostroot
+from ignition.system import hostroot
 from providers.base import Provider, ProviderContext, ProviderError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)

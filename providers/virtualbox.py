@@ -12,7 +12,8 @@ from __future__ import annotations
 import subprocess
 from typing import ClassVar
 
-from providers import _vboxguest, hostroot
+from ignition.system import hostroot
+from providers import _vboxguest
 from providers.base import Provider, ProviderContext, ProviderError
 
 CONFIG, ENCODING = "/Ignition/Config", "/Ignition/Config/Encoding"

@@ -28,7 +28,8 @@ from typing import ClassVar
 
 from ignition.config.detect import DecompressionError, gunzip
 from ignition.config.model import Resource
-from providers import _instance, hostroot
+from ignition.system import hostroot
+from providers import _instance
 from providers.base import (
     InstanceMetadata,
     NetworkConfig,

@@ -13,7 +13,7 @@ import tempfile
 from typing import ClassVar
 
 from ignition import limits
-from providers import hostroot
+from ignition.system import hostroot
 from providers.base import Provider, ProviderContext, ProviderError
 
 READER = "000c"

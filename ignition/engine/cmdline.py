@@ -121,8 +121,7 @@ def read_from_device(system: System, label: str, path: str) -> bytes:
     the medium is hostile like any input (a link on it stays on it, only a regular file of at
     most the config size is read, ``ro,nosuid,nodev,noexec``, always unmounted)."""
     from ignition import limits
-    from ignition.system import mounts
-    from providers import hostroot
+    from ignition.system import hostroot, mounts
 
     if not label or "/" in label or label in (".", ".."):
         raise ConfigError(f'invalid device label "{label}": must be a single path component')

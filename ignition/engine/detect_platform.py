@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from ignition.cliargs import FlagSpec, GoFlags, UsageError
 from ignition.record import record
-from providers import hostroot
+from ignition.system import hostroot
 
 DMI = "/sys/class/dmi/id"
 AZURE_ASSET_TAG = "7783-7084-3265-9085-8269-3286-77"

@@ -10,7 +10,7 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from providers.media import MAX_FILE, MediaError, parts, read_at
+from providers.media.volume import MAX_FILE, MediaError, parts, read_at
 
 SECTOR = 2048
 FIRST_VD = 16

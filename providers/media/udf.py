@@ -7,7 +7,7 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
-from providers.media import MAX_FILE, MediaError, parts, read_at
+from providers.media.volume import MAX_FILE, MediaError, parts, read_at
 
 VRS_START = 32768
 SECTOR_SIZES = (2048, 512, 4096)

@@ -10,7 +10,7 @@ import pytest
 
 import providers
 from ignition.engine.detect_platform import Facts, detect
-from providers import hostroot
+from ignition.system import hostroot
 
 REFERENCE_IDS = [
     "akamai",

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from providers import _dhcp, _imds, _kvp, _wireserver, hostroot, limits
+from ignition.system import hostroot
+from providers import _dhcp, _imds, _kvp, _wireserver, limits
 from providers.base import ProviderError
 from providers.vmware import decode, ovf_properties, prune_ovf
 from providers.zvm import spool_id
