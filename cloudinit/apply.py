@@ -91,9 +91,9 @@ def _apply(
 ) -> str | None:
     """None when applied (or nothing to apply), else why not."""
     from cloudinit.validate import is_ignition
-    from ignition.apply import apply
     from ignition.config.detect import DecompressionError, Kind, detect
     from ignition.engine import cloudconfig
+    from ignition.engine.apply import apply
     from ignition.errors import IgnitionError
 
     try:
