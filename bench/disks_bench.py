@@ -80,14 +80,14 @@ class Loop:
 
 
 def run_stage(dev: str, tmp: Path) -> tuple[float, int, int]:
-    from ignition import record
     from ignition.config.parse import parse
     from ignition.engine.state import State
     from ignition.fetch.fetcher import ResourceFetcher
-    from ignition.log import Logger
     from ignition.stages import StageContext
     from ignition.stages.disks import run_with
     from ignition.system import System
+    from ignition.util import record
+    from ignition.util.log import Logger
 
     class Quiet:
         def write(self, *args: object, **kwargs: object) -> None:

@@ -1,4 +1,4 @@
-"""What a value type costs: ``@record`` (ignition/record.py) against ``@dataclass``.
+"""What a value type costs: ``@record`` (ignition/util/record.py) against ``@dataclass``.
 
     python bench/value_types.py [--runs N] [--classes N] [--instances N]
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 KINDS = {
-    "record": ("from ignition.record import field, record", "@record"),
+    "record": ("from ignition.util.record import field, record", "@record"),
     "dataclass(frozen, slots)": (
         "from dataclasses import dataclass, field",
         "@dataclass(frozen=True, slots=True)",
@@ -43,7 +43,7 @@ STAGES = {
     "fetch": "ignition.stages.fetch",
     "disks": "ignition.stages.disks",
     "files": "ignition.stages.files",
-    "validate": "ignition.validate_cli",
+    "validate": "ignition.commands.validate",
     "butane": "transpiler.cli_butane",
 }
 
@@ -95,7 +95,7 @@ print(json.dumps({{"import_ms": t_import * 1e3, "modules": brought, "class_us": 
 STAGE_CHILD = """
 import sys, importlib
 sys.path.insert(0, sys.argv.pop(1))
-importlib.import_module("ignition.cli") if sys.argv[1].startswith("ignition.") else None
+importlib.import_module("ignition.commands.cli") if sys.argv[1].startswith("ignition.") else None
 importlib.import_module(sys.argv[1])
 print(int("dataclasses" in sys.modules), int("inspect" in sys.modules))
 """

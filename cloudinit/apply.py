@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from cloudinit import sources
-from ignition.log import Logger
+from ignition.util.log import Logger
 
 if TYPE_CHECKING:
     from providers.base import InstanceMetadata
@@ -94,7 +94,7 @@ def _apply(
     from ignition.config.detect import DecompressionError, Kind, detect
     from ignition.engine import cloudconfig
     from ignition.engine.apply import apply
-    from ignition.errors import IgnitionError
+    from ignition.util.errors import IgnitionError
 
     try:
         ud = detect(user_data.data)

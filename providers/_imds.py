@@ -17,8 +17,8 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
-from ignition.errors import NotFound
 from ignition.fetch import FetchOptions
+from ignition.util.errors import NotFound
 from providers.base import ProviderContext, ProviderError
 
 ENV = "PYIGNITION_METADATA_ORIGIN"

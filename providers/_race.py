@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from ignition.errors import NotFound
+from ignition.util.errors import NotFound
 from providers import configdrive
 from providers.base import ProviderContext
 

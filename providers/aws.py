@@ -20,8 +20,8 @@ from __future__ import annotations
 import os
 from typing import ClassVar
 
-from ignition.errors import FetchError, NotFound
 from ignition.fetch import NeedsNetwork, TimedOut
+from ignition.util.errors import FetchError, NotFound
 from providers import _imds, _instance
 from providers.base import InstanceMetadata, Provider, ProviderContext, ProviderError
 

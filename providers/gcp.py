@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
-from ignition.errors import FetchError
+from ignition.util.errors import FetchError
 from providers import _imds, _instance
 from providers._simple import UserDataProvider
 from providers.base import InstanceMetadata, ProviderContext

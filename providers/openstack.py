@@ -14,9 +14,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import ClassVar
 
-from ignition.errors import NotFound
 from ignition.fetch import NeedsNetwork
 from ignition.system import hostroot
+from ignition.util.errors import NotFound
 from providers import _imds, _instance, _race, configdrive
 from providers.base import (
     InstanceMetadata,

@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 import time
 
-from ignition import limits
 from ignition.system import hostroot
+from ignition.util import limits
 from providers.base import Provider, ProviderContext, ProviderError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)

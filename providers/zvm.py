@@ -12,8 +12,8 @@ import subprocess
 import tempfile
 from typing import ClassVar
 
-from ignition import limits
 from ignition.system import hostroot
+from ignition.util import limits
 from providers.base import Provider, ProviderContext, ProviderError
 
 READER = "000c"

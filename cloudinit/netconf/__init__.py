@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import importlib
 
-from ignition.record import record
+from ignition.util.record import record
 
 # the registry: format name (from the command line or the platform) -> its module
 FORMATS = {

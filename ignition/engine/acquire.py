@@ -19,9 +19,9 @@ from ignition.engine.cloudconfig import CloudConfigUse, mode_from_cmdline
 from ignition.engine.render import render
 from ignition.engine.state import FetchedConfig
 from ignition.engine.userdata import to_config
-from ignition.errors import ConfigError
-from ignition.log import log_report
-from ignition.record import replace
+from ignition.util.errors import ConfigError
+from ignition.util.log import log_report
+from ignition.util.record import replace
 from providers.base import ProviderContext
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 
 def system_user_config(system: System) -> tuple[bytes, str] | None:
-    from ignition import limits
+    from ignition.util import limits
 
     for d in system.paths.config_dirs:
         path = os.path.join(d, "user.ign")
@@ -113,8 +113,8 @@ def cloud_config_use(system: System, provider: Provider, pctx: ProviderContext) 
 
 def validate_rendered(cfg: Config, log: object) -> None:
     from ignition.config import rules
-    from ignition.log import Logger
-    from ignition.report import Report
+    from ignition.config.report import Report
+    from ignition.util.log import Logger
 
     report = rules.check(cfg, LATEST)
     # the reference re-runs Validate() only: duplicates after merging are allowed (§8 #19)

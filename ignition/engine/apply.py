@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ignition import limits
 from ignition.config.model import Config, empty_config
 from ignition.engine.cloudconfig import CloudConfigUse
 from ignition.engine.render import render
 from ignition.engine.state import State
 from ignition.engine.userdata import to_config
-from ignition.errors import IgnitionError
 from ignition.fetch.fetcher import ResourceFetcher
-from ignition.log import Logger
 from ignition.stages import StageContext
 from ignition.system import System
+from ignition.util import limits
+from ignition.util.errors import IgnitionError
+from ignition.util.log import Logger
 
 
 def unsupported(cfg: Config, *, accounts: bool = False) -> list[str]:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ignition.cliargs import FlagSpec, GoFlags, UsageError
-from ignition.record import record
 from ignition.system import hostroot
+from ignition.util.record import record
 
 DMI = "/sys/class/dmi/id"
 AZURE_ASSET_TAG = "7783-7084-3265-9085-8269-3286-77"
@@ -123,44 +122,3 @@ def detect(facts: Facts | None = None) -> tuple[str | None, str]:
         f"no platform matches vendor {f.sys_vendor!r}, product {f.product_name!r}: "
         "set ignition.platform.id explicitly"
     )
-
-
-def flags() -> GoFlags:
-    return GoFlags(
-        [
-            FlagSpec("verbose", takes_value=False, aliases=("v",)),
-            FlagSpec("version", takes_value=False),
-            FlagSpec("help", takes_value=False, aliases=("h",)),
-        ]
-    )
-
-
-def main(argv: list[str]) -> int:
-    """``ignition detect``: print the platform id (exit 0) or why there is none (exit 1)."""
-    import sys
-
-    try:
-        opts, rest = flags().parse(argv)
-        if rest and not (opts["help"] or opts["version"]):
-            raise UsageError("ignition detect takes no arguments")
-    except UsageError as exc:
-        from ignition.helptext import usage_error
-
-        return usage_error("ignition detect", exc)
-    if opts["help"]:
-        from ignition.helptext import print_help
-
-        return print_help("ignition detect")
-    if opts["version"]:
-        from ignition import __version__
-
-        sys.stdout.write(f"Ignition {__version__} (pyignition)\n")
-        return 0
-    platform, reason = detect()
-    if platform is None:
-        sys.stderr.write(reason + "\n")
-        return 1
-    sys.stdout.write(f"{platform}\n")
-    if opts["verbose"]:
-        sys.stderr.write(f"{reason}\n")
-    return 0

@@ -19,13 +19,13 @@ from ignition.config.model import Config, empty_config
 from ignition.engine import cache, idle
 from ignition.engine.base import load_base
 from ignition.engine.state import FetchedConfig, State, StateError
-from ignition.errors import IgnitionError, StageError, UsageError
 from ignition.fetch import NeedsNetwork
 from ignition.fetch.fetcher import ResourceFetcher
-from ignition.log import Logger
-from ignition.record import field, record
 from ignition.stages import ORDER, StageContext, load
 from ignition.system import System
+from ignition.util.errors import IgnitionError, StageError, UsageError
+from ignition.util.log import Logger
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def _report_status(
     try:
         provider.status(pctx, stage, error)
     except Exception as exc:
-        from ignition import redact
+        from ignition.util import redact
 
         log.err(f"POST Status error: {redact.exception(exc)}")
 

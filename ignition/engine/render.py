@@ -10,18 +10,18 @@ that leads back to a URL already being rendered is an error, and so is a chain d
 
 from __future__ import annotations
 
-from ignition import redact
 from ignition.config.merge import merge
 from ignition.engine.state import FetchedConfig
 from ignition.engine.userdata import to_config
-from ignition.errors import ConfigError, FetchError
+from ignition.util import redact
+from ignition.util.errors import ConfigError, FetchError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.config.model import Config, Resource
     from ignition.engine.state import State
     from ignition.fetch.fetcher import ResourceFetcher
-    from ignition.log import Logger
+    from ignition.util.log import Logger
 
 MAX_DEPTH = 10
 

@@ -10,16 +10,16 @@ data itself, only its digest and the report's findings.
 
 from __future__ import annotations
 
-from ignition import redact
 from ignition.config.detect import DecompressionError, Kind, UserData, detect
-from ignition.errors import ConfigError
-from ignition.log import log_report
+from ignition.util import redact
+from ignition.util.errors import ConfigError
+from ignition.util.log import log_report
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.config.model import Config
     from ignition.engine.cloudconfig import CloudConfigUse
-    from ignition.log import Logger
+    from ignition.util.log import Logger
 
 
 def to_config(
@@ -85,7 +85,7 @@ def transpile(data: bytes, *, source: str, log: Logger) -> bytes:
             log.warning(f"Butane: {text}")
     if result.failure is not None or result.output is None:
         reason = result.failure.reason if result.failure is not None else "errors above"
-        from ignition.report import printable  # the reason may quote a value: one safe line
+        from ignition.config.report import printable  # the reason may quote a value: one safe line
 
         raise ConfigError(f"couldn't transpile Butane config from {source}: {printable(reason)}")
     out: bytes = result.output

@@ -19,10 +19,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ignition.errors import FetchError, NotFound
 from ignition.fetch import TimedOut
 from ignition.fetch.limits import IDLE_TIMEOUT
 from ignition.fetch.stream import Sink
+from ignition.util.errors import FetchError, NotFound
 
 CONNECT_TIMEOUT = 30.0
 

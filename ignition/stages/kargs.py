@@ -9,9 +9,9 @@ would take it for an option.
 
 from __future__ import annotations
 
-from ignition.errors import StageError
 from ignition.stages import StageContext
 from ignition.system.runner import CommandError, operand
+from ignition.util.errors import StageError
 
 
 def helper_argv(helper: str, should: tuple[str, ...], should_not: tuple[str, ...]) -> list[str]:

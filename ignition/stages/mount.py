@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import stat
 
-from ignition.errors import StageError
+from ignition.util.errors import StageError
 
 # Only what tells whether there is anything to mount is imported with the module (the fetch
 # stage asks, for the work summary); the device machinery where a mount happens.

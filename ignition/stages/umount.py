@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 
-from ignition.errors import StageError
 from ignition.stages import StageContext
 from ignition.stages.mount import _depth, mountable
 from ignition.system.runner import CommandError
+from ignition.util.errors import StageError
 
 
 def run(ctx: StageContext) -> None:

@@ -187,7 +187,7 @@ def test_text_report_names_the_cycle(tmp_path: Path) -> None:
 # The registries keyed by a name from the config or the command line: the only places that
 # import a computed module name, each from one table (docs/architecture.md).
 REGISTRIES = {
-    "ignition.helptext": "the commands' flag parsers (ignition/commands.py)",
+    "ignition.commands.helptext": "the commands' flag parsers (ignition/commands/table.py)",
     "ignition.stages": "STAGES: stage name -> module",
     "providers": "PROVIDERS: platform id -> module",
     "cloudinit.netconf": "FORMATS: network config format -> module",

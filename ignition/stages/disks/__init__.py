@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from ignition.errors import StageError
+from ignition.util.errors import StageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

@@ -22,11 +22,11 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 
-from ignition.errors import IgnitionError, StageError
-from ignition.record import record
 from ignition.stages.disks.context import probe_signature
 from ignition.system import blkid, devices
 from ignition.system.runner import CommandError, operand
+from ignition.util.errors import IgnitionError, StageError
+from ignition.util.record import record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

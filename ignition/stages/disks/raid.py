@@ -9,9 +9,9 @@ superblock is named in a warning (mdadm will overwrite it).
 
 from __future__ import annotations
 
-from ignition.errors import StageError
 from ignition.system import blkid, devices
 from ignition.system.runner import CommandError, operand
+from ignition.util.errors import StageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

@@ -18,13 +18,13 @@ undoes them all.
 from __future__ import annotations
 
 from ignition.config.model import File
-from ignition.errors import StageError
 from ignition.stages import StageContext
 from ignition.stages.files import accounts, environment, journal, nodes, relabel, result, units
 from ignition.stages.files.fsops import RootFS
 from ignition.stages.files.plan import Action, Plan
 from ignition.stages.files.staging import Staged, Staging
 from ignition.stages.files.view import View
+from ignition.util.errors import StageError
 
 PASSWD_STEPS = ("ensureGroups", "ensureUsers")
 MAX_LOGGED_CONFLICTS = 100

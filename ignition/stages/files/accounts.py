@@ -18,10 +18,10 @@ from functools import partial
 from pathlib import Path
 
 from ignition.config.model import PasswdGroup, PasswdUser
-from ignition.errors import StageError
-from ignition.record import record
 from ignition.stages.files.view import shown
 from ignition.system.runner import CommandError, operand
+from ignition.util.errors import StageError
+from ignition.util.record import record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

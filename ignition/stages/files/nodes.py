@@ -25,12 +25,12 @@ from functools import partial
 from pathlib import Path
 
 from ignition.config.model import Directory, File, Link, NodeGroup, NodeUser
-from ignition.errors import StageError
-from ignition.record import record
 from ignition.stages.files import accounts
 from ignition.stages.files.fsops import At, RootFS
 from ignition.stages.files.view import DIRECTORY, FILE, SYMLINK, Node, View, kind_of, shown
 from ignition.system.root import BadPath, check_path
+from ignition.util.errors import StageError
+from ignition.util.record import record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

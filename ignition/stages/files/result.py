@@ -14,11 +14,11 @@ import time
 
 from ignition.config import codec
 from ignition.config.model import File
-from ignition.errors import StageError
+from ignition.config.urls import URLError, decode_data_url
 from ignition.stages.files.fsops import RootFS
 from ignition.stages.files.view import DIRECTORY, FILE, View, shown
 from ignition.system.runner import CommandError
-from ignition.urls import URLError, decode_data_url
+from ignition.util.errors import StageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from ignition import redact
 from ignition.config.model import File, Resource
-from ignition.errors import FetchError
 from ignition.fetch import parallel
 from ignition.fetch.fetcher import needs_network
-from ignition.record import field, record
+from ignition.util import redact
+from ignition.util.errors import FetchError
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

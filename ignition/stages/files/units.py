@@ -18,9 +18,9 @@ import os
 import stat
 from functools import partial
 
-from ignition.record import field, record
 from ignition.stages.files.fsops import RootFS
 from ignition.stages.files.view import DIRECTORY, FILE, SYMLINK, Node, View, shown
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

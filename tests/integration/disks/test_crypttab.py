@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ignition.errors import StageError
 from ignition.stages.disks.crypttab import write_crypttab
 from ignition.system import blkid
+from ignition.util.errors import StageError
 from tests.integration.disks.conftest import Loop
 from tests.unit.disks.support import make_context
 

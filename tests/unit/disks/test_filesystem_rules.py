@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ignition.config.model import Filesystem
-from ignition.errors import StageError
 from ignition.stages.disks.filesystems import canonical_uuid, matches, mkfs_argv
 from ignition.system.blkid import FilesystemInfo
+from ignition.util.errors import StageError
 
 U = "F63BF118-F6D7-40A3-B64C-A92B05A7F9EE"
 

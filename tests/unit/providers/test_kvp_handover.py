@@ -31,7 +31,7 @@ def test_pools_reach_the_files_stage(tmp_path: Path, monkeypatch: pytest.MonkeyP
         "from providers import _kvp\n"
         f"_kvp.read_device = lambda path: {pools!r}\n"
         "hostroot.is_char_device = lambda p: p == _kvp.DEVICE\n"
-        "from ignition.cli import main\n"
+        "from ignition.commands.cli import main\n"
         "raise SystemExit(main(sys.argv[1:]))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IGNITION_", "PYIGNITION_"))}

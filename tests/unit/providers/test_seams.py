@@ -159,7 +159,7 @@ def test_validate_platform_flag(tmp_path: Path) -> None:
     argv = [
         sys.executable,
         "-c",
-        "from ignition.validate_cli import main; raise SystemExit(main())",
+        "from ignition.commands.validate import main; raise SystemExit(main())",
     ]
     done = subprocess.run([*argv, "--platform", "aws", str(cfg)], capture_output=True, text=True)
     assert done.returncode == 0

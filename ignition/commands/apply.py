@@ -15,12 +15,13 @@ from __future__ import annotations
 import os
 import sys
 
-from ignition import __version__, limits
-from ignition.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
-from ignition.crash import entry_point
+from ignition import __version__
+from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
+from ignition.commands.crash import entry_point
 from ignition.engine.apply import apply_config
-from ignition.errors import IgnitionError
-from ignition.log import Logger, StreamSink
+from ignition.util import limits
+from ignition.util.errors import IgnitionError
+from ignition.util.log import Logger, StreamSink
 
 
 def in_container() -> bool:
@@ -51,11 +52,11 @@ def main(args: list[str] | None = None) -> int:
         if len(rest) != 1 and not (opts["help"] or opts["version"]):
             raise UsageError(_operands(rest))
     except UsageError as exc:
-        from ignition.helptext import usage_error
+        from ignition.commands.helptext import usage_error
 
         return usage_error("ignition-apply", exc)
     if opts["help"]:
-        from ignition.helptext import print_help
+        from ignition.commands.helptext import print_help
 
         return print_help("ignition-apply")
     if opts["version"]:
@@ -86,6 +87,6 @@ def main(args: list[str] | None = None) -> int:
 def _operands(rest: list[str]) -> str:
     if not rest:
         return "give the config to apply: a file, or - for standard input"
-    from ignition.report import printable
+    from ignition.config.report import printable
 
     return f"one config only, not {len(rest)}: {printable(' '.join(rest))}"

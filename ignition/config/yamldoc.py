@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from ignition import limits
+from ignition.util import limits
 
 __all__ = [
     "MAX_DEPTH",

@@ -1,10 +1,10 @@
-"""``ignition.record``: fast immutable records used instead of dataclasses."""
+"""``ignition.util.record``: fast immutable records used instead of dataclasses."""
 
 from __future__ import annotations
 
 import pytest
 
-from ignition.record import (
+from ignition.util.record import (
     FrozenRecordError,
     as_tuple,
     field,

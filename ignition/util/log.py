@@ -6,7 +6,7 @@ file "/etc/motd"``. They go to the systemd journal when its socket exists (with
 to ``/dev/log``, else to stdout; ``--log-to-stdout`` forces stdout with the reference's level
 labels (``INFO     : ...``).
 
-Secrets never go through here: callers log URLs through :func:`ignition.redact.url` and
+Secrets never go through here: callers log URLs through :func:`ignition.util.redact.url` and
 commands through the runner's redaction; config bodies are only ever logged as digests.
 """
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import ClassVar, Protocol, TextIO
 
-    from ignition.report import Diagnostic, Report
+    from ignition.config.report import Diagnostic, Report
 
 
 class Level(int):
@@ -210,7 +210,7 @@ class _Op:
             if exc is None:
                 self.log.info(f"[finished] {self.description}")
             elif isinstance(exc, Exception):
-                from ignition import redact  # only a failing operation pays for it
+                from ignition.util import redact  # only a failing operation pays for it
 
                 self.log.crit(f"[failed]   {self.description}: {redact.exception(exc)}")
         finally:
