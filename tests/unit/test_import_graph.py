@@ -202,3 +202,25 @@ def test_the_real_tree_has_no_module_cycle_and_imports_computed_names_only_in_re
     assert done.returncode == 0
     computed = {c["module"]: c["call"] for c in result["computed_imports"]}
     assert set(computed) <= set(REGISTRIES), computed
+
+
+def test_every_module_sits_in_a_layer_of_the_contracts() -> None:
+    """A new module or package outside every layer would escape ``lint-imports``: each module
+    of the four packages must fall under one entry of the ``layers`` contract."""
+    import tomllib
+
+    sys.path.insert(0, str(TOOL.parent))
+    try:
+        from importgraph import PACKAGES, ROOT, discover
+    finally:
+        sys.path.pop(0)
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    [layers] = [c["layers"] for c in config["contracts"] if c["id"] == "layers"]
+    entries = {e.strip() for layer in layers for e in layer.replace("|", ":").split(":")}
+    packages_only = {*PACKAGES, "ignition.util"}  # package roots: a version string, a docstring
+    outside = [
+        m
+        for m in discover(ROOT, PACKAGES)
+        if m not in packages_only and not any(m == e or m.startswith(e + ".") for e in entries)
+    ]
+    assert outside == []

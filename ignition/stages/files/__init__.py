@@ -68,7 +68,7 @@ def _fail_on_conflicts(ctx: StageContext, view: View) -> None:
 
 def _crypttab(ctx: StageContext, fs: RootFS) -> None:
     try:
-        from ignition.stages.disks.crypttab import write_crypttab
+        from ignition.stages.files.crypttab import write_crypttab
     except (ImportError, AttributeError):
         raise StageError(
             "the config has storage.luks, but this build lacks the disks stage that writes "

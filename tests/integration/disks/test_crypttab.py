@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ignition.stages.disks.crypttab import write_crypttab
+from ignition.stages.files.crypttab import write_crypttab
 from ignition.system import blkid
 from ignition.util.errors import StageError
 from tests.integration.disks.conftest import Loop

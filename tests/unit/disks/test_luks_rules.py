@@ -13,7 +13,7 @@ import pytest
 from ignition.config.model import Clevis, ClevisCustom, Luks, Resource, Tang
 from ignition.config.urls import decode_data_url
 from ignition.stages.disks.context import DisksRun
-from ignition.stages.disks.crypttab import crypttab_line
+from ignition.stages.files.crypttab import crypttab_line
 from ignition.stages.disks.luks import clevis_binding, format_argv, key_data_url, open_argv
 from tests.unit.disks.support import make_context
 
