@@ -122,7 +122,8 @@ def main() -> None:
     parser.add_argument("--classes", type=int, default=40)
     parser.add_argument("--instances", type=int, default=50_000)
     args = parser.parse_args()
-    for name in ("__init__.py", "record.py"):  # bytecode on both sides, as the stdlib has it
+    # bytecode on both sides, as the stdlib has it
+    for name in ("__init__.py", "util/__init__.py", "util/record.py"):
         py_compile.compile(str(REPO / "ignition" / name), doraise=True)
     print(f"{'kind':<26}{'import ms':>10}{'modules':>8}{'class us':>10}"
           f"{'inst us':>9}{'bytes':>7}{'after ==':>9}{'eq+hash us':>11}")  # fmt: skip

@@ -119,6 +119,27 @@ def test_equality() -> None:
     assert Point(1).__eq__(object()) is NotImplemented
 
 
+def test_comparing_hashing_and_printing_leave_the_compact_storage_alone() -> None:
+    """Records keep their fields in the instance's inline storage; reading ``__dict__`` would
+    build a dict that then stays with every record compared (a large config, twice its size)."""
+    import tracemalloc
+
+    pairs = [(Pair(i, ("a",)), Pair(i, ("a",))) for i in range(200)]
+    assert pairs[0][0] == pairs[0][1]  # warm up: what a first call caches is not the test
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for a, b in pairs[1:]:
+            assert a == b
+            assert a != Pair(-1)
+            hash(a)
+            repr(b)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 2_000  # a dict per record would be 199 * 2 * ~100 bytes
+
+
 def test_hashing() -> None:
     assert hash(Pair(1, ("a",))) == hash(Pair(1, ("a",)))
     assert len({Pair(1, ("a",)), Pair(1, ("a",)), Pair(2, ("a",))}) == 2
