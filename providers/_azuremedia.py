@@ -1,5 +1,5 @@
 """The Azure provisioning medium: a CD-ROM holding ``ovf-env.xml`` and ``CustomData.bin``
-(providers.md §4.3). The reference lists block devices by file-system type, checks the drive
+(docs/providers.md). The reference lists block devices by file-system type, checks the drive
 status ioctl, mounts, requires ``ovf-env.xml`` and reads ``CustomData.bin``; we probe the
 candidates in user space (:mod:`providers.media`) and loop every second until one shows up."""
 

@@ -1,4 +1,4 @@
-"""Config drive versus metadata service (OpenStack, Brightbox, CloudStack; providers.md §4.4).
+"""Config drive versus metadata service (OpenStack, Brightbox, CloudStack; docs/providers.md).
 
 The reference races the drive labels against the metadata service and takes the first
 answer, "nothing" included, so a fast 404 hides a drive that udev shows a moment later. We:

@@ -1,4 +1,4 @@
-"""``aws`` (EC2): IMDSv2 token, then ``GET /2019-10-01/user-data`` (providers.md §4.1).
+"""``aws`` (EC2): IMDSv2 token, then ``GET /2019-10-01/user-data`` (docs/providers.md).
 
 - Token: ``PUT /latest/api/token`` with ``X-aws-ec2-metadata-token-ttl-seconds: 21600``, then
   every request carries ``X-aws-ec2-metadata-token``. A 404 on the token means IMDSv1 only

@@ -1,4 +1,4 @@
-"""``qemu``: fw_cfg on x86/arm64, a virtio block device on s390x/ppc64le (providers.md §4.6).
+"""``qemu``: fw_cfg on x86/arm64, a virtio block device on s390x/ppc64le (docs/providers.md).
 
 fw_cfg: ``/sys/firmware/qemu_fw_cfg/by_name/opt/com.coreos/config/{size,raw}`` (after
 ``modprobe qemu_fw_cfg`` when the directory is missing); Flatcar's name

@@ -1,5 +1,5 @@
 """``virtualbox``: guest property ``/Ignition/Config``; ``/Ignition/Config/Encoding`` must be
-empty (reserved); an absent property is "no config" (providers.md §4.8).
+empty (reserved); an absent property is "no config" (docs/providers.md).
 
 Transport: ``/dev/vboxguest`` (HGCM, :mod:`providers._vboxguest`) where the device exists,
 else ``VBoxControl guestproperty`` when the guest additions are installed (looked up like

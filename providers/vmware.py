@@ -1,4 +1,4 @@
-"""``vmware``: guestinfo properties, directly or inside the OVF environment (providers.md §4.7).
+"""``vmware``: guestinfo properties, directly or inside the OVF environment (docs/providers.md).
 
 - Keys: ``guestinfo.ignition.config.data`` and ``...data.encoding``; Flatcar's
   ``guestinfo.coreos.config.data(.encoding)`` and ``guestinfo.{ignition,coreos}.config.url``

@@ -1,4 +1,4 @@
-"""Obtain the user config in a fetch stage (§2.1, §2.4, §2.5 steps 4–7).
+"""Obtain the user config in a fetch stage (docs/engine.md, "Where the config comes from").
 
 Sources in order, the first that has something wins (errors are fatal, they never fall
 through): the kernel command line, a system ``user.ign`` (``/run`` > ``/etc`` > ``/usr/lib``),
@@ -56,7 +56,7 @@ def fetch_user_config(
     fetch_timeout: float | None,
 ) -> tuple[bytes | None, str]:
     """Raw user data and the name of the source it came from (the state's ``source``)."""
-    fetcher.total_timeout = fetch_timeout or None  # before a config is known (§2.7)
+    fetcher.total_timeout = fetch_timeout or None  # before a config is known (-fetch-timeout)
     raw = cmdline.fetch_from_cmdline(system, fetcher)
     if raw is not None:
         return raw, "cmdline"
@@ -117,7 +117,7 @@ def validate_rendered(cfg: Config, log: object) -> None:
     from ignition.util.log import Logger
 
     report = rules.check(cfg, LATEST)
-    # the reference re-runs Validate() only: duplicates after merging are allowed (§8 #19)
+    # the reference re-runs Validate() only: duplicates after merging are allowed (docs/engine.md)
     kept = Report([d for d in report if not d.message.startswith("duplicate")])
     if isinstance(log, Logger):
         log_report(kept, log)

@@ -1,4 +1,5 @@
-"""Base configs shipped by the distribution (§2.2): ``base.d`` and ``base.platform.d/<id>``.
+"""Base configs shipped by the distribution (docs/engine.md): ``base.d`` and
+``base.platform.d/<id>``.
 
 For each of the two subdirectories the file names of the three system config dirs are united
 (``/run/ignition`` > ``/etc/ignition`` > ``/usr/lib/ignition`` for a name present in several),

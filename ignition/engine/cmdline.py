@@ -1,4 +1,4 @@
-"""The kernel command line as a config source (§2.1, §2.9).
+"""The kernel command line as a config source (docs/engine.md, "Where the config comes from").
 
 ``ignition.config.url=<url>`` (Flatcar aliases ``flatcar.config.url``, ``coreos.config.url``)
 is fetched with the normal fetcher; ``ignition.config.device=<label>`` with

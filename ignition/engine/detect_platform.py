@@ -1,12 +1,11 @@
 """``ignition.platform.id=auto`` and ``ignition detect``: name the platform from DMI facts.
 
-The reference never guesses (providers.md §2.1: the image builder bakes the id into the
-kernel command line), and neither do we unless asked with ``auto``. The facts are cloud-init's
-``ds-identify`` checks listed in providers.md §1b (EC2 product UUID, GCE product name/serial,
-Azure's chassis asset tag, OpenStack product names and asset tags, DigitalOcean's vendor) and
-VMware's vendor (§4.7); the other vendor strings are the values those platforms put in SMBIOS
-(our additions, each one line below). Every file is read through the host root, so a test can
-describe a machine with a tree.
+The reference never guesses (the image builder bakes the id into the kernel command line), and
+neither do we unless asked with ``auto`` (docs/providers.md). The facts are cloud-init's
+``ds-identify`` checks (EC2 product UUID, GCE product name/serial, Azure's chassis asset tag,
+OpenStack product names and asset tags, DigitalOcean's vendor) and VMware's vendor; the other
+vendor strings are the values those platforms put in SMBIOS (our additions, each one line
+below). Every file is read through the host root, so a test can describe a machine with a tree.
 """
 
 from __future__ import annotations

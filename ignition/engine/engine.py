@@ -1,10 +1,10 @@
-"""Run one stage: the reference's ``internal/main.go`` + ``exec/engine.go`` (§3.0, §2.5).
+"""Run one stage: the reference's ``internal/main.go`` + ``exec/engine.go`` (docs/engine.md).
 
 Per invocation: base configs → (fetch stages) user config from its sources, rendered and
 cached / (other stages) the cache → ``merge(base, user)`` → the stage. fetch-offline turns
 "needs the network" into the neednet flag file and success. The state file is saved only after
 a successful stage. On failure the stage's error is logged (never the config: the reference
-dumps the whole merged config, secrets included, §8 #11).
+dumps the whole merged config, secrets included: deviation E1 in docs/deviations.md).
 
 Exit codes: 0 success, 1 stage failure, 2 usage, 3 fetcher/state could not be set up.
 """
@@ -251,7 +251,7 @@ def _has_hooks(provider: object) -> bool:
 
 def stage_function(stage: str, config: Config, log: Logger) -> StageFn | None:
     """The stage's function; None for a disks stage with nothing to do (the reference's
-    disks stage is a no-op without disks, raid, luks and filesystems, §3.3)."""
+    disks stage is a no-op without disks, raid, luks and filesystems)."""
     if stage == "disks" and not idle.has_disk_work(config.storage):
         log.info(idle.NO_DISKS)
         return None

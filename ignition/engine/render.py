@@ -1,9 +1,9 @@
-"""Follow ``ignition.config.replace`` and ``ignition.config.merge`` (§2.4).
+"""Follow ``ignition.config.replace`` and ``ignition.config.merge`` (docs/engine.md, "References").
 
 replace: the referenced config (rendered itself) takes the place of this one entirely.
 merge: each referenced config, rendered depth-first, is merged onto the result in order; the
 fetcher takes the timeouts/CAs/proxy of ``merge(result, child)`` before rendering the child,
-so a child's CAs serve its own children. Unlike the reference (§8 #18) a reference chain
+so a child's CAs serve its own children. Unlike the reference (deviation E9) a reference chain
 that leads back to a URL already being rendered is an error, and so is a chain deeper than
 ``MAX_DEPTH``.
 """
@@ -66,7 +66,7 @@ def fetch_referenced(
     cfg = to_config(raw, source="data url" if is_data else shown, log=log)
     if cfg is None:
         raise ConfigError(f"referenced config {shown} is empty (not a config)")
-    # the reference records only the URL path (§8 #17); we keep the redacted URL
+    # the reference records only the URL path (deviation E4); we keep the redacted URL
     entry = FetchedConfig(kind="user", source=shown, referenced=True)
     state.fetched_configs.append(entry)
     log.structured(

@@ -4,7 +4,7 @@ Ignition JSON (any spec version) is parsed; Butane YAML is transpiled when the t
 installed; ``#cloud-config``, ``#!`` scripts and MIME multipart are converted to an Ignition
 config when the caller says how (:mod:`ignition.engine.cloudconfig`: the user config of the
 fetch stages, ``ignition-apply``, ``coreos-cloudinit``), else they are *not Ignition configs*
-(Flatcar's "no config", §1.8.2, §8 #23; base and referenced configs). Nothing here logs the
+(Flatcar's "no config": base and referenced configs; docs/engine.md). Nothing here logs the
 data itself, only its digest and the report's findings.
 """
 

@@ -1,5 +1,6 @@
-"""fetch-offline and fetch (§2.5, §2.6): the engine has acquired and cached the config by the
-time these run; what is left is fetch-offline's question "does the rest need the network?"."""
+"""fetch-offline and fetch (docs/engine.md, "The stages"): the engine has acquired and cached
+the config by the time these run; what is left is fetch-offline's question "does the rest need
+the network?"."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""kargs (§3.2): hand ``kernelArguments`` to the distribution's helper.
+"""kargs (docs/engine.md, "The stages"): hand ``kernelArguments`` to the distribution's helper.
 
 ``ignition-kargs-helper --should-exist A ... --should-not-exist B ...`` (shouldExist first, in
 config order). The helper edits the boot loader config and reboots if it changed anything;

@@ -1,4 +1,5 @@
-"""mount (§3.4): mount the config's filesystems under the root for the files stage.
+"""mount (docs/engine.md, "The stages"): the config's filesystems under the root, for the
+files stage.
 
 Filesystems with a ``path`` and a mountable format, shallowest first. The mount point is the
 root joined with the path *without* following symlinks: every existing component must be a

@@ -1,5 +1,5 @@
 """The dracut module without booting: unit ordering against the engine's stage order, the
-reference's unit contract (ignition.md §5.3), the generator's decisions (§5.2), the bytecode
+reference's unit contract and the generator's decisions (docs/initramfs.md), the bytecode
 the image gets, shellcheck."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``/etc/crypttab`` entries and LUKS key files, written by the files stage (§3.6 step 5, §4.4).
+"""``/etc/crypttab`` entries and LUKS key files, written by the files stage (docs/disks.md).
 
 Per volume, in config order: the volume's LUKS UUID (read from its header through libblkid,
 like ``cryptsetup luksUUID``), a line

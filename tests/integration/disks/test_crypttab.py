@@ -1,4 +1,4 @@
-"""crypttab entries and key files written for the files stage (§4.4)."""
+"""crypttab entries and key files written for the files stage (docs/disks.md)."""
 
 from __future__ import annotations
 

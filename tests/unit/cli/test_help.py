@@ -52,7 +52,7 @@ def test_every_command_answers_help_and_version(command: list[str]) -> None:
     assert text.startswith("Usage"), text
     assert "Example:\n  # " in text
     assert "Exit status:\n  0  " in text
-    assert "§" not in text
+    assert "\N{SECTION SIGN}" not in text
     assert "Traceback" not in text
     assert run([*command, "--help", "extra"]).returncode == 0  # help wins over bad usage
     versioned = run([*command, "--version"])

@@ -1,4 +1,4 @@
-"""Filesystem reuse rules and mkfs command lines (spec §4.3)."""
+"""Filesystem reuse rules and mkfs command lines (docs/disks.md)."""
 
 from __future__ import annotations
 
