@@ -8,8 +8,8 @@ Printed per run and as a median:
 - ``stage``: the disks stage in-process (what the stage itself costs);
 - ``cli``: ``ignition -stage disks`` as a process, as the dracut unit runs it (adds interpreter
   start-up and imports);
-- ``reference sequence``: the commands the reference issues for the same layout (§4.1/§4.3 of
-  the spec: sgdisk --pretend, sgdisk, wipefs + mkfs per filesystem in parallel), replayed
+- ``reference sequence``: the commands the reference issues for the same layout (docs/disks.md:
+  sgdisk --pretend, sgdisk, wipefs + mkfs per filesystem in parallel), replayed
   without our code. The reference binary is not on this machine; this is its tool work, the
   floor it cannot go below. Its ``udevadm trigger --settle`` calls (one per disk and one per
   filesystem) and the systemd device-unit waits over D-Bus are counted but cannot run here (no
@@ -80,14 +80,14 @@ class Loop:
 
 
 def run_stage(dev: str, tmp: Path) -> tuple[float, int, int]:
-    from ignition import record
     from ignition.config.parse import parse
     from ignition.engine.state import State
     from ignition.fetch.fetcher import ResourceFetcher
-    from ignition.log import Logger
     from ignition.stages import StageContext
     from ignition.stages.disks import run_with
     from ignition.system import System
+    from ignition.util import record
+    from ignition.util.log import Logger
 
     class Quiet:
         def write(self, *args: object, **kwargs: object) -> None:
@@ -123,7 +123,7 @@ def run_cli(dev: str, tmp: Path) -> tuple[float, str]:
 
 
 def reference_sequence(dev: str) -> tuple[float, int, int]:
-    """Replay the reference's tool calls for the layout (spec §4.1 steps 6, 8; §4.3)."""
+    """Replay the reference's tool calls for the layout: partitions, then filesystems."""
     calls = 0
 
     def run(*argv: str) -> None:

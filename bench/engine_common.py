@@ -26,7 +26,7 @@ STAGES = ("fetch-offline", "fetch", "kargs", "disks", "mount", "files", "umount"
 RUNNER = """import sys
 
 sys.path[:0] = {path!r}
-from ignition.cli import main
+from ignition.commands.cli import main
 
 raise SystemExit(main())
 """

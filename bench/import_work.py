@@ -3,13 +3,13 @@
     python bench/import_work.py [--stage STAGE ...] [--runs N] [--top N]
 
 For each stage, in a fresh ``python -I -S -B`` (as in the initramfs), imports what the stage
-process imports before its work: ``ignition.cli``, ``ignition.engine.engine``, the stage's
+process imports before its work: ``ignition.commands.cli``, ``ignition.engine.engine``, the stage's
 module and the ``qemu`` platform (the QEMU suite's fw_cfg scenario), and prints
 
 * the import time (median of N runs) and the number of modules, split into the engine's,
   third-party and standard-library modules;
 * the work done while importing, from ``cProfile`` over the same imports: record classes
-  built (``ignition.record._build``), regular expressions compiled (``re.compile``), enum
+  built (``ignition.util.record._build``), regular expressions compiled (``re.compile``), enum
   classes created, dataclasses processed, ``typing`` machinery, each with calls and time;
 * the modules with the largest self time (``-X importtime``), and the standard-library
   modules the stage imports, so that needless ones stand out.
@@ -44,7 +44,7 @@ _LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| ( *)(\S+)", re.M)
 
 # cProfile entries (file suffix, function) -> what they stand for
 WORK = {
-    "record classes": [("ignition/record.py", "_build")],
+    "record classes": [("ignition/util/record.py", "_build")],
     "regex compiles": [("re/__init__.py", "_compile")],
     "enum classes": [("enum.py", "__new__")],
     "dataclasses": [("dataclasses.py", "_process_class")],
@@ -72,7 +72,7 @@ def path() -> list[str]:
 
 
 def modules_for(stage: str) -> list[str]:
-    return ["ignition.cli", "ignition.engine.engine", MODULE[stage], "providers.qemu"]
+    return ["ignition.commands.cli", "ignition.engine.engine", MODULE[stage], "providers.qemu"]
 
 
 def importtime(stage: str) -> tuple[float, float, list[tuple[int, int, str]]]:

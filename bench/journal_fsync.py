@@ -40,7 +40,7 @@ journal.Journal.record = counted
 if os.environ.get("BENCH_NO_SYNC"):
     os.fdatasync = lambda fd: None
     os.fsync = lambda fd: None
-from ignition.cli import main
+from ignition.commands.cli import main
 code = main()
 sys.stderr.write(f"records={count[0]} synced={count[1]}\\n")
 sys.exit(code)

@@ -1,4 +1,4 @@
-"""What a value type costs: ``@record`` (ignition/record.py) against ``@dataclass``.
+"""What a value type costs: ``@record`` (ignition/util/record.py) against ``@dataclass``.
 
     python bench/value_types.py [--runs N] [--classes N] [--instances N]
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 KINDS = {
-    "record": ("from ignition.record import field, record", "@record"),
+    "record": ("from ignition.util.record import field, record", "@record"),
     "dataclass(frozen, slots)": (
         "from dataclasses import dataclass, field",
         "@dataclass(frozen=True, slots=True)",
@@ -43,7 +43,7 @@ STAGES = {
     "fetch": "ignition.stages.fetch",
     "disks": "ignition.stages.disks",
     "files": "ignition.stages.files",
-    "validate": "ignition.validate_cli",
+    "validate": "ignition.commands.validate",
     "butane": "transpiler.cli_butane",
 }
 
@@ -95,7 +95,7 @@ print(json.dumps({{"import_ms": t_import * 1e3, "modules": brought, "class_us": 
 STAGE_CHILD = """
 import sys, importlib
 sys.path.insert(0, sys.argv.pop(1))
-importlib.import_module("ignition.cli") if sys.argv[1].startswith("ignition.") else None
+importlib.import_module("ignition.commands.cli") if sys.argv[1].startswith("ignition.") else None
 importlib.import_module(sys.argv[1])
 print(int("dataclasses" in sys.modules), int("inspect" in sys.modules))
 """
@@ -122,7 +122,8 @@ def main() -> None:
     parser.add_argument("--classes", type=int, default=40)
     parser.add_argument("--instances", type=int, default=50_000)
     args = parser.parse_args()
-    for name in ("__init__.py", "record.py"):  # bytecode on both sides, as the stdlib has it
+    # bytecode on both sides, as the stdlib has it
+    for name in ("__init__.py", "util/__init__.py", "util/record.py"):
         py_compile.compile(str(REPO / "ignition" / name), doraise=True)
     print(f"{'kind':<26}{'import ms':>10}{'modules':>8}{'class us':>10}"
           f"{'inst us':>9}{'bytes':>7}{'after ==':>9}{'eq+hash us':>11}")  # fmt: skip

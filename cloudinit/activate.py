@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from cloudinit.to_ignition import BONDING_OPTIONS, COMMANDS_UNIT
 from ignition.config.model import Config, Unit
-from ignition.log import Logger
+from ignition.util.log import Logger
 
 SYSTEMD_RUNNING = "/run/systemd/system"  # systemd's own test (sd_booted)
 NETWORK_DIR = "/etc/systemd/network/"
@@ -69,7 +69,7 @@ def commands(cfg: Config, name: str, update_keys: set[str]) -> list[list[str]]:
 def kernel_modules(cfg: Config) -> list[str]:
     """What coreos-cloudinit loaded before restarting networkd: 8021q for VLANs, bonding for
     bonds (its options come from the ``modprobe.d`` file the conversion wrote)."""
-    from ignition.urls import URLError, decode_data_url
+    from ignition.config.urls import URLError, decode_data_url
 
     kinds = set()
     for f in cfg.storage.files:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from cloudinit import sources
-from ignition.log import Logger
+from ignition.util.log import Logger
 
 if TYPE_CHECKING:
     from providers.base import InstanceMetadata
@@ -91,10 +91,10 @@ def _apply(
 ) -> str | None:
     """None when applied (or nothing to apply), else why not."""
     from cloudinit.validate import is_ignition
-    from ignition.apply import apply
     from ignition.config.detect import DecompressionError, Kind, detect
     from ignition.engine import cloudconfig
-    from ignition.errors import IgnitionError
+    from ignition.engine.apply import apply
+    from ignition.util.errors import IgnitionError
 
     try:
         ud = detect(user_data.data)

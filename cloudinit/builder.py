@@ -13,8 +13,8 @@ import urllib.parse
 
 from cloudinit.validate import Positions
 from ignition.config import model
-from ignition.record import field, record
-from ignition.report import Diagnostic, Path, Report, Severity
+from ignition.config.report import Diagnostic, Path, Report, Severity
+from ignition.util.record import field, record
 
 Pos = tuple[int, int]
 

@@ -14,9 +14,9 @@ from cloudinit.builder import Origin
 from cloudinit.convert import Conversion
 from cloudinit.yamlout import Commented, Octal, dump
 from ignition.config import model
-from ignition.record import record
-from ignition.report import Path, Report
-from ignition.urls import URLError, decode_data_url
+from ignition.config.report import Path, Report
+from ignition.config.urls import URLError, decode_data_url
+from ignition.util.record import record
 
 VARIANT = "flatcar"
 VERSION = "1.1.0"  # Butane's Flatcar 1.1.0 emits Ignition 3.4.0

@@ -30,10 +30,10 @@ from cloudinit.to_ignition import WORKSPACE
 from cloudinit.userdata import PartKind, split
 from cloudinit.validate import Kind, Validation, validate
 from ignition import __version__
-from ignition.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
-from ignition.crash import entry_point
-from ignition.log import Level, Logger, StreamSink
-from ignition.report import Diagnostic, printable
+from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
+from ignition.commands.crash import entry_point
+from ignition.config.report import Diagnostic, printable
+from ignition.util.log import Level, Logger, StreamSink
 
 PROG = "coreos-cloudinit"
 DEFAULT_KEY_NAME = "coreos-cloudinit"  # the reference's initialize.DefaultSSHKeyName
@@ -115,12 +115,12 @@ def run(args: list[str], *, out: TextIO, err: TextIO) -> int:
         if rest and not (opts["help"] or opts["version"]):
             raise UsageError(f"{PROG}: unexpected argument {printable(repr(rest[0]))}")
     except UsageError as exc:
-        from ignition.helptext import usage
+        from ignition.commands.helptext import usage
 
         err.write(f"{exc}\n{usage(PROG)}")
         return 2
     if opts["help"]:
-        from ignition.helptext import help_text
+        from ignition.commands.helptext import help_text
 
         err.write(help_text(PROG))
         return 0
@@ -242,7 +242,7 @@ def _fetch(chosen: list[sources.Source]) -> sources.UserData:
 
 def report(raw: bytes, name: str, *, fmt: str, out: TextIO, err: TextIO) -> int:
     """Validate and print; the exit status is the reference's."""
-    from ignition import limits
+    from ignition.util import limits
 
     try:
         limits.check_all()

@@ -23,8 +23,8 @@ from cloudinit.userdata import Part, PartKind, header_style, split
 from cloudinit.validate import analyse
 from ignition.config import codec, model
 from ignition.config.parse import validate_tree
-from ignition.record import field, record
-from ignition.report import Diagnostic, Path, Report
+from ignition.config.report import Diagnostic, Path, Report
+from ignition.util.record import field, record
 
 __all__ = ["Conversion", "Metadata", "Origin", "convert"]
 

@@ -33,11 +33,11 @@ from cloudinit.metadata import Metadata
 from cloudinit.migrate.dialect import CLOUD_INIT, COREOS_CLOUDINIT, CT, DIALECTS, NAMES, detect
 from cloudinit.migrate.result import Migration
 from ignition import __version__
-from ignition.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.commands.crash import entry_point
 from ignition.config import codec
 from ignition.config.parse import validate_tree
-from ignition.crash import entry_point
-from ignition.report import Report, printable
+from ignition.config.report import Report, printable
 
 PROG = "ignition-convert"
 IGNITION_VERSION = "3.4.0"
@@ -89,12 +89,12 @@ def run(args: list[str], *, stdin: object, out: TextIO, err: TextIO) -> int:
         if len(rest) > 1 and not (opts["help"] or opts["version"]):
             raise UsageError(f"one input at most, not {len(rest)}: {printable(' '.join(rest))}")
     except UsageError as exc:
-        from ignition.helptext import usage
+        from ignition.commands.helptext import usage
 
         err.write(f"{exc}\n{usage(PROG)}")
         return 2
     if opts["help"]:
-        from ignition.helptext import help_text
+        from ignition.commands.helptext import help_text
 
         out.write(help_text(PROG))
         return 0

@@ -15,9 +15,8 @@ from collections.abc import Iterator
 from cloudinit.goyaml import GoKind, ResolveError, is_merge_key, resolve
 from cloudinit.refline import Cursor, Lines
 from ignition.config import gofmt
-from ignition.record import field, record
-from ignition.report import Path
-from ignition.yamldoc import (
+from ignition.config.report import Path
+from ignition.config.yamldoc import (
     AliasRef,
     GoDocument,
     MappingNode,
@@ -26,6 +25,7 @@ from ignition.yamldoc import (
     SequenceNode,
     position,
 )
+from ignition.util.record import field, record
 
 Pos = tuple[int, int]
 MAX_KEY_TEXT = 1000  # characters of a mapping or list key printed in the "invalid map key" error

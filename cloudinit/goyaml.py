@@ -1,6 +1,6 @@
 """YAML as coreos-cloudinit's Go library (go-yaml v1) reads it.
 
-The node tree is :mod:`ignition.yamldoc`'s, composed in its go-yaml v1 mode from libyaml's
+The node tree is :mod:`ignition.config.yamldoc`'s, composed in its go-yaml v1 mode from libyaml's
 events (PyYAML's C parser: the same scanner and parser that go-yaml ported, so syntax errors
 carry the same problem texts and marks, worded here as go-yaml words them): an anchor may be
 redefined (the last definition wins) and aliases are resolved when values are decoded. Scalars
@@ -19,8 +19,7 @@ from enum import StrEnum
 
 import yaml
 
-from ignition.record import record
-from ignition.yamldoc import (
+from ignition.config.yamldoc import (
     MAX_DEPTH,
     AliasCycleError,
     GoDocument,
@@ -29,6 +28,7 @@ from ignition.yamldoc import (
     YamlSyntaxError,
     compose_go_v1,
 )
+from ignition.util.record import record
 
 
 @record

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from cloudinit.goyaml import GoKind
 from cloudinit.typed import SVal
-from ignition.record import record
-from ignition.report import Path
+from ignition.config.report import Path
+from ignition.util.record import record
 
 if TYPE_CHECKING:
     from cloudinit.netconf import Netconf

@@ -21,9 +21,15 @@ from cloudinit.yamlout import Commented, Octal, dump
 from ignition.config.legacy.convert import PathMap
 from ignition.config.legacy.convert import convert as to_spec3
 from ignition.config.parse import parse
-from ignition.report import Diagnostic, Path, Report, Severity
-from ignition.urls import URLError, decode_data_url
-from ignition.yamldoc import MappingNode, Node, ScalarNode, SequenceNode, compose_first_located
+from ignition.config.report import Diagnostic, Path, Report, Severity
+from ignition.config.urls import URLError, decode_data_url
+from ignition.config.yamldoc import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    compose_first_located,
+)
 from transpiler.ct.convert import CtResult, translate
 from transpiler.localfiles import FilesDir
 from transpiler.translations import snake

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from cloudinit.schema import Field, field_map, fields
 from cloudinit.typed import SVal
-from ignition.record import field, record
-from ignition.report import Path
+from ignition.config.report import Path
+from ignition.util.record import field, record
 
 
 @record

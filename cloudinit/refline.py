@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from ignition.record import record
+from ignition.util.record import record
 
 _KEY = re.compile(r" *-? ?(.*?):")
 _ELEM = re.compile(r" *-")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ignition.record import replace
-from ignition.redact import SECRET
-from ignition.report import Diagnostic, Path, printable
+from ignition.config.report import Diagnostic, Path, printable
+from ignition.util.record import replace
+from ignition.util.redact import SECRET
 
 
 def yaml_path(path: Path | None) -> str:

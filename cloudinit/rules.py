@@ -20,10 +20,10 @@ from cloudinit.goyaml import GoKind, go_base64
 from cloudinit.schema import Field, FieldType, field_map
 from cloudinit.typed import compatible
 from ignition.config import gofmt
+from ignition.config.report import Path, Severity
 from ignition.config.rules.common import go_clean
-from ignition.record import record
-from ignition.report import Path, Severity
-from ignition.urls import URLError, parse_url
+from ignition.config.urls import URLError, parse_url
+from ignition.util.record import record
 
 
 class Code(StrEnum):

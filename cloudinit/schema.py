@@ -12,7 +12,7 @@ import re
 from enum import StrEnum
 from functools import cache
 
-from ignition.record import record
+from ignition.util.record import record
 
 
 class FieldType(StrEnum):

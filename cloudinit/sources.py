@@ -16,11 +16,12 @@ from functools import partial
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, TypeVar
 
-from ignition import __version__, redact
-from ignition.record import record
+from ignition import __version__
+from ignition.util import redact
+from ignition.util.record import record
 
 if TYPE_CHECKING:
-    from ignition.log import Level, Logger
+    from ignition.util.log import Level, Logger
     from providers.base import InstanceMetadata, Provider, ProviderContext
 
 T = TypeVar("T")
@@ -136,7 +137,7 @@ def from_url(url: str, log: Logger | None = None, *, timeout: float = URL_TIMEOU
 def from_proc_cmdline(cmdline: str = PROC_CMDLINE, log: Logger | None = None) -> Source:
     def read() -> bytes:
         from ignition.engine.cmdline import read_cmdline
-        from ignition.errors import ConfigError
+        from ignition.util.errors import ConfigError
 
         try:
             text = read_cmdline(cmdline)
@@ -169,10 +170,10 @@ def http_get(url: str, log: Logger | None = None, *, timeout: float = URL_TIMEOU
     seconds, each answer's headers within 10 s; redirects are followed; TLS is checked against
     the system's roots (``SSL_CERT_FILE`` too); ``http(s)_proxy``/``no_proxy`` apply; any 4xx
     means there is no user data there."""
-    from ignition.errors import FetchError, NotFound
     from ignition.fetch import FetchOptions
     from ignition.fetch.fetcher import ResourceFetcher
-    from ignition.log import Logger
+    from ignition.util.errors import FetchError, NotFound
+    from ignition.util.log import Logger
 
     shown = redact.url(url)
     if url.partition("://")[0].lower() not in ("http", "https"):
@@ -302,7 +303,7 @@ def from_provider(flag: str, platform: str, base: str | None, log: Logger) -> So
 
 def _provided(ask: Callable[[], T]) -> T:
     """A provider's answer; its failures (fetch, timeout, bad data) as a SourceError."""
-    from ignition.errors import IgnitionError
+    from ignition.util.errors import IgnitionError
 
     try:
         return ask()

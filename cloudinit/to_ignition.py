@@ -18,8 +18,8 @@ from cloudinit.builder import Builder, Doc, Origin, Shared
 from cloudinit.metadata import VARIABLES, Metadata
 from cloudinit.model import CloudConfig, User
 from ignition.config import model
-from ignition.record import replace
-from ignition.report import Path
+from ignition.config.report import Path
+from ignition.util.record import replace
 
 COMMANDS_UNIT = "coreos-cloudinit-commands.service"
 WORKSPACE = "/var/lib/coreos-cloudinit"  # coreos-cloudinit's -workspace default

@@ -17,9 +17,9 @@ import math
 from cloudinit.decode import Walk, WNode, merge_sources, normalize
 from cloudinit.goyaml import GoKind, ResolveError, is_merge_key, quoted, resolve
 from cloudinit.schema import Field, FieldType, field_map
-from ignition.record import field, record, replace
-from ignition.report import Path
-from ignition.yamldoc import GoDocument, MappingNode, Node, ScalarNode, SequenceNode
+from ignition.config.report import Path
+from ignition.config.yamldoc import GoDocument, MappingNode, Node, ScalarNode, SequenceNode
+from ignition.util.record import field, record, replace
 
 
 @record

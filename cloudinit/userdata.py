@@ -22,10 +22,10 @@ from enum import StrEnum
 
 from cloudinit.goyaml import go_base64
 from cloudinit.validate import is_ignition
-from ignition import limits
 from ignition.config import gofmt
-from ignition.record import field, record
-from ignition.report import Diagnostic, Severity
+from ignition.config.report import Diagnostic, Severity
+from ignition.util import limits
+from ignition.util.record import field, record
 
 MAX_PARTS = 1000
 

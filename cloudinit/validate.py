@@ -18,10 +18,10 @@ from cloudinit.decode import Pos
 from cloudinit.goyaml import YamlError, compose
 from cloudinit.rules import Code, Finding
 from cloudinit.typed import SVal
-from ignition import limits
 from ignition.config import gofmt
-from ignition.record import field, record
-from ignition.report import Path, Severity
+from ignition.config.report import Path, Severity
+from ignition.util import limits
+from ignition.util.record import field, record
 
 
 class Kind(StrEnum):

@@ -12,7 +12,7 @@ import re
 
 import yaml
 
-from ignition.record import record
+from ignition.util.record import record
 
 
 @record

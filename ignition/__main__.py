@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ignition.cli import main
+from ignition.commands.cli import main
 
 raise SystemExit(main())

@@ -8,7 +8,7 @@ ones; the platform is never guessed.
 
 from __future__ import annotations
 
-from ignition.errors import UsageError
+from ignition.util.errors import UsageError
 from providers.base import Provider, ProviderContext, ProviderError
 
 __all__ = ["PROVIDERS", "Provider", "ProviderContext", "ProviderError", "get", "names"]

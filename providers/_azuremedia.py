@@ -1,5 +1,5 @@
 """The Azure provisioning medium: a CD-ROM holding ``ovf-env.xml`` and ``CustomData.bin``
-(providers.md §4.3). The reference lists block devices by file-system type, checks the drive
+(docs/providers.md). The reference lists block devices by file-system type, checks the drive
 status ioctl, mounts, requires ``ovf-env.xml`` and reads ``CustomData.bin``; we probe the
 candidates in user space (:mod:`providers.media`) and loop every second until one shows up."""
 
@@ -12,8 +12,10 @@ import stat
 import time
 from collections.abc import Collection
 
-from providers import hostroot, media
+from ignition.system import hostroot
+from providers import media
 from providers.base import ProviderContext
+from providers.media.volume import MediaError
 
 CDROM_DRIVE_STATUS, CDS_DISC_OK = 0x5326, 4
 POLL = 1.0
@@ -64,7 +66,7 @@ def _find(kinds: Collection[str], name: str) -> tuple[str, bytes | None] | None:
     for device in candidates():
         if not _disc_ok(device):
             continue
-        with contextlib.suppress(OSError, media.MediaError), open(device, "rb") as fh:
+        with contextlib.suppress(OSError, MediaError), open(device, "rb") as fh:
             vol = media.probe(fh)
             ovf = vol.read("ovf-env.xml") if vol is not None and vol.kind in kinds else None
             if vol is None or ovf is None:

@@ -1,6 +1,6 @@
 """DHCP lease facts some platforms need: the DHCP server (CloudStack's metadata host) and
 option 245 (Azure's wireserver). Read from lease files, as the reference does for networkd
-(providers.md §3.1, §4.5): systemd-networkd (``/run/systemd/netif/leases/<ifindex>``),
+(docs/providers.md): systemd-networkd (``/run/systemd/netif/leases/<ifindex>``),
 NetworkManager's internal client (same ``KEY=VALUE`` format) and dhclient."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from providers import hostroot
+from ignition.system import hostroot
 
 KV_DIRS = ("/run/systemd/netif/leases", "/var/lib/NetworkManager", "/run/NetworkManager")
 DHCLIENT_DIRS = ("/var/lib/dhclient", "/var/lib/dhcp", "/var/lib/NetworkManager")

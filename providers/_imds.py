@@ -3,7 +3,7 @@ test seam.
 
 Everything goes through the engine's one fetcher (retries 200 ms doubling to 5 s, timeouts,
 offline mode), so providers only say *what* to ask: URL, headers, extra retried codes, and what
-a 404 means on their platform (providers.md §9: "treat 404 as 'no config' per platform").
+a 404 means on their platform (docs/providers.md says, per platform, whether it is "no config").
 
 When ``PYIGNITION_METADATA_ORIGIN=http://127.0.0.1:PORT`` is set, the scheme, host and port of
 every metadata endpoint are replaced by it; path and query stay exactly the real service's.
@@ -17,8 +17,8 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
-from ignition.errors import NotFound
 from ignition.fetch import FetchOptions
+from ignition.util.errors import NotFound
 from providers.base import ProviderContext, ProviderError
 
 ENV = "PYIGNITION_METADATA_ORIGIN"

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ignition.errors import NotFound
+from ignition.util.errors import NotFound
 from providers import _imds
 from providers.base import ProviderContext, ProviderError
 

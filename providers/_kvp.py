@@ -1,4 +1,4 @@
-"""Hyper-V KVP (data exchange) transport and pool-file format (providers.md §4.9).
+"""Hyper-V KVP (data exchange) transport and pool-file format (docs/providers.md).
 
 Kernel device ``/dev/vmbus/hv_kvp`` (what ``hv_kvp_daemon`` talks to): write a register
 message (operation 100), then read ``struct hv_kvp_msg`` messages (7432 bytes) until a 1000 ms

@@ -1,4 +1,4 @@
-"""Config drive versus metadata service (OpenStack, Brightbox, CloudStack; providers.md §4.4).
+"""Config drive versus metadata service (OpenStack, Brightbox, CloudStack; docs/providers.md).
 
 The reference races the drive labels against the metadata service and takes the first
 answer, "nothing" included, so a fast 404 hides a drive that udev shows a moment later. We:
@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from ignition.errors import NotFound
+from ignition.util.errors import NotFound
 from providers import configdrive
 from providers.base import ProviderContext
 

@@ -1,6 +1,6 @@
 """The common metadata-service provider: one GET of the user data.
 
-Most clouds (providers.md §1a) differ only in URL, headers, extra retried codes, what a 404
+Most clouds (docs/providers.md) differ only in URL, headers, extra retried codes, what a 404
 means and whether the body is base64; a platform module sets those class attributes.
 """
 

@@ -1,5 +1,5 @@
 """VirtualBox guest properties over ``/dev/vboxguest`` (HGCM), as the reference does
-(providers.md §4.8). Layouts are the kernel's ``<linux/vboxguest.h>``; the service is
+(docs/providers.md). Layouts are the kernel's ``<linux/vboxguest.h>``; the service is
 ``VBoxGuestPropSvc``: function 1 GET_PROP (name in, buffer out, timestamp out, size out; the
 buffer holds ``value\\0flags\\0``), function 4 DEL_PROP (name)."""
 

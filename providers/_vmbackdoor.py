@@ -1,5 +1,5 @@
 """VMware guestinfo over the backdoor I/O port, as the reference does (no tools needed in the
-initramfs). providers.md §4.7: magic ``0x564D5868`` in EAX, port ``0x5658`` in DX, command in
+initramfs). The protocol: magic ``0x564D5868`` in EAX, port ``0x5658`` in DX, command in
 CX; command 10 "get version" is the knock (EAX must come back neither 0 nor 0xffffffff, EBX
 the magic); command 30 "message" opens an RPCI channel (protocol ``0x49435052`` with the cookie
 flag), sends the request 4 bytes at a time, receives the reply 4 bytes at a time and closes.

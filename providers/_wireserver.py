@@ -1,4 +1,4 @@
-"""Azure's wireserver health report (providers.md §4.3), what Afterburn's check-in and
+"""Azure's wireserver health report (docs/providers.md), what Afterburn's check-in and
 cloud-init do and the reference Ignition does not: until the guest reports *Ready*, Azure keeps
 the VM "provisioning" and finally fails the deployment.
 

@@ -1,4 +1,4 @@
-"""``akamai`` (Linode): token, then user data (providers.md §1a, §4.11).
+"""``akamai`` (Linode): token, then user data (docs/providers.md).
 
 ``PUT http://169.254.169.254/v1/token`` with ``Metadata-Token-Expiry-Seconds: 300``, then
 ``GET /v1/user-data`` with ``Metadata-Token`` and ``Accept: */*``. The answer is base64 and

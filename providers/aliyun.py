@@ -1,5 +1,5 @@
 """``aliyun`` (Alibaba Cloud ECS): ``GET http://100.100.100.200/latest/user-data``; 404 is
-"no config" (providers.md §1a)."""
+"no config" (docs/providers.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """``applehv`` (Apple Virtualization framework): ``GET /`` with ``Accept: application/json``
 over vsock to the host (CID 2), port 1024; the whole body is the config (empty: "no config");
-one attempt, no retry, as the reference (providers.md §4.10). ``modprobe vsock`` first when
+one attempt, no retry, as the reference (docs/providers.md). ``modprobe vsock`` first when
 ``/sys/devices/virtual/misc/vsock`` is missing. With the test origin set, the same request
 goes to the origin over TCP."""
 
@@ -12,7 +12,8 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 from ignition.fetch import limits
-from providers import _imds, hostroot
+from ignition.system import hostroot
+from providers import _imds
 from providers.base import Provider, ProviderContext, ProviderError
 
 HOST_CID, PORT = 2, 1024

@@ -1,4 +1,4 @@
-"""``aws`` (EC2): IMDSv2 token, then ``GET /2019-10-01/user-data`` (providers.md §4.1).
+"""``aws`` (EC2): IMDSv2 token, then ``GET /2019-10-01/user-data`` (docs/providers.md).
 
 - Token: ``PUT /latest/api/token`` with ``X-aws-ec2-metadata-token-ttl-seconds: 21600``, then
   every request carries ``X-aws-ec2-metadata-token``. A 404 on the token means IMDSv1 only
@@ -20,8 +20,8 @@ from __future__ import annotations
 import os
 from typing import ClassVar
 
-from ignition.errors import FetchError, NotFound
 from ignition.fetch import NeedsNetwork, TimedOut
+from ignition.util.errors import FetchError, NotFound
 from providers import _imds, _instance
 from providers.base import InstanceMetadata, Provider, ProviderContext, ProviderError
 

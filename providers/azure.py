@@ -1,5 +1,5 @@
 """``azure``: IMDS user data, else the provisioning medium's custom data; then report to the
-wireserver (providers.md §4.3).
+wireserver (docs/providers.md).
 
 1. ``GET http://169.254.169.254/metadata/instance/compute/userData?api-version=2021-01-01&format=text``
    with ``Metadata: true``; 404, 410 and 429 are retried like 5xx (cloud-init and the reference

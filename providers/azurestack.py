@@ -1,8 +1,9 @@
 """``azurestack``: custom data from the provisioning medium only (UDF or ISO 9660 with
-``ovf-env.xml``), waiting for it forever; no ``CustomData.bin`` is "no config" (providers.md
-§1a). Reports to the wireserver like ``azure``: Ready after the files stage (Azure Stack needs
-no network to fetch, so the fetch stage usually does not run). Metadata for cloud-config: the
-host name of the medium's ``ovf-env.xml`` (Azure Stack has no IMDS here)."""
+``ovf-env.xml``), waiting for it forever; no ``CustomData.bin`` is "no config"
+(docs/providers.md). Reports to the wireserver like ``azure``: Ready after the files stage
+(Azure Stack needs no network to fetch, so the fetch stage usually does not run). Metadata
+for cloud-config: the host name of the medium's ``ovf-env.xml`` (Azure Stack has no IMDS
+here)."""
 
 from __future__ import annotations
 

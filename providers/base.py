@@ -19,16 +19,16 @@ leaves files for the files stage (Hyper-V KVP pool files) appends them to
 
 from __future__ import annotations
 
-from ignition.errors import IgnitionError
-from ignition.record import field, record
+from ignition.util.errors import IgnitionError
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from typing import Any, ClassVar
 
     from ignition.fetch.fetcher import ResourceFetcher
-    from ignition.log import Logger
     from ignition.system.paths import Paths
+    from ignition.util.log import Logger
 
 
 class ProviderError(IgnitionError):

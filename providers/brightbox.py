@@ -1,4 +1,4 @@
-"""``brightbox``: OpenStack's sources and semantics (providers.md §1a)."""
+"""``brightbox``: OpenStack's sources and semantics (docs/providers.md)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,8 @@ import select
 import time
 from typing import Any, ClassVar
 
-from providers import _instance, hostroot
+from ignition.system import hostroot
+from providers import _instance
 from providers.base import InstanceMetadata, Provider, ProviderContext, ProviderError
 
 SERIAL_PORT = "/dev/ttyS1"

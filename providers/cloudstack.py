@@ -1,6 +1,6 @@
 """``cloudstack``: config drive ``config-2``/``CONFIG-2`` (``cloudstack/userdata/user_data.txt``)
 against the metadata service on the DHCP server, ``http://<server>/latest/user-data``; the
-server comes from the DHCP lease, polled every 500 ms (providers.md §4.5). 404 is "no config"
+server comes from the DHCP lease, polled every 500 ms (docs/providers.md). 404 is "no config"
 once the drive had its chance (:mod:`providers._race`). Offline it asks for the network."""
 
 from __future__ import annotations

@@ -13,8 +13,10 @@ import threading
 import time
 from collections.abc import Sequence
 
-from providers import hostroot, media
+from ignition.system import hostroot
+from providers import media
 from providers.base import ProviderContext, ProviderError
+from providers.media.volume import MAX_FILE, MediaError, UnknownFileSystem
 
 POLL = 1.0
 # the reference's labels plus the upper-case spelling FAT tools often write (an extra name
@@ -69,9 +71,9 @@ def read(ctx: ProviderContext, label: str, path: str) -> bytes | None:
     ctx.log.info(f'reading "{path}" from config drive "{label}"')
     try:
         _, data = media.read_file(device, path)
-    except media.UnknownFileSystem:
+    except UnknownFileSystem:
         data = _read_mounted(ctx, label, device, path)
-    except media.MediaError as exc:
+    except MediaError as exc:
         raise ProviderError(f'config drive "{label}": {exc}') from None
     except OSError as exc:
         raise ProviderError(f'config drive "{label}": {exc.strerror or exc}') from None
@@ -87,7 +89,7 @@ def _read_mounted(ctx: ProviderContext, label: str, device: str, path: str) -> b
     from ignition.system.runner import Runner
 
     try:
-        fstype, data = mounts.read_file(Runner(ctx.log), device, path, max_size=media.MAX_FILE)
+        fstype, data = mounts.read_file(Runner(ctx.log), device, path, max_size=MAX_FILE)
     except mounts.MountError as exc:
         raise ProviderError(f'config drive "{label}": {exc}') from None
     ctx.log.info(f'config drive "{label}" ({fstype}) was read through a read-only mount')

@@ -1,5 +1,5 @@
 """``digitalocean``: ``GET http://169.254.169.254/metadata/v1/user-data``. Unlike most clouds
-the reference treats *every* error, 404 included, as fatal (providers.md §1a), and so do we:
+the reference treats *every* error, 404 included, as fatal (docs/providers.md), and so do we:
 a droplet always has the endpoint, so a 404 means something is wrong.
 
 Metadata for cloud-config (coreos-cloudinit's DigitalOcean datasource): ``metadata/v1.json``:

@@ -1,5 +1,5 @@
 """``exoscale``: ``GET http://169.254.169.254/1.0/user-data``; 404 is "no config"
-(providers.md §1a).
+(docs/providers.md).
 
 Metadata for cloud-config: the CloudStack-style tree ``/latest/meta-data/``:
 ``local-hostname``, ``public-ipv4``, ``local-ipv4`` (the private address) and

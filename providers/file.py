@@ -3,7 +3,7 @@ working directory (the reference's testing platform; the conformance harness use
 
 from __future__ import annotations
 
-from ignition import limits
+from ignition.util import limits
 from providers.base import Provider, ProviderContext, ProviderError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)

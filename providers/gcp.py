@@ -1,9 +1,9 @@
 """``gcp`` (Google Compute Engine): the instance attribute ``user-data``, asked with the
-``Metadata-Flavor: Google`` header the server requires; 404 is "no config" (providers.md §4.2).
+``Metadata-Flavor: Google`` header the server requires; 404 is "no config" (docs/providers.md).
 Only that attribute is read, as the reference does (cloud-init also honours
 ``user-data-encoding``).
 
-``gs://`` resources (providers.md §2.5): when the instance's default service account has a
+``gs://`` resources (docs/providers.md): when the instance's default service account has a
 scope that can read Cloud Storage, requests carry ``Authorization: Bearer <token>`` from the
 metadata server; otherwise they go anonymously. The token is asked only when a ``gs://`` URL is
 actually fetched.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
-from ignition.errors import FetchError
+from ignition.util.errors import FetchError
 from providers import _imds, _instance
 from providers._simple import UserDataProvider
 from providers.base import InstanceMetadata, ProviderContext

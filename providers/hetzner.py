@@ -1,5 +1,5 @@
 """``hetzner``: ``GET http://169.254.169.254/hetzner/v1/userdata``; 404 is "no config"
-(providers.md §1a).
+(docs/providers.md).
 
 Metadata for cloud-config: ``/hetzner/v1/metadata`` (YAML: ``hostname``, ``public-ipv4``,
 ``public-keys``) and ``/hetzner/v1/metadata/private-networks`` (YAML list; the first

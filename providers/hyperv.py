@@ -1,5 +1,5 @@
 """``hyperv``: pool 0 key ``ignition.config``, or ``ignition.config.0``, ``.1``, ...
-concatenated (providers.md §4.9). No key is "no config".
+concatenated (docs/providers.md). No key is "no config".
 
 The data comes from the kernel KVP device when it exists (``modprobe hv_utils`` first, as
 the reference does); the host sends it only once per boot, so the pools are handed to the
@@ -13,7 +13,8 @@ from __future__ import annotations
 import base64
 from typing import ClassVar
 
-from providers import _kvp, hostroot
+from ignition.system import hostroot
+from providers import _kvp
 from providers.base import Provider, ProviderContext, ProviderError
 
 POOL = 0

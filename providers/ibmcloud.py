@@ -1,5 +1,5 @@
 """``ibmcloud`` (IBM Cloud VPC): NoCloud drive ``cidata``, file ``/user-data``; no drive after
-30 s is "no config" (providers.md §1a, §4.11)."""
+30 s is "no config" (docs/providers.md)."""
 
 from __future__ import annotations
 

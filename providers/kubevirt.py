@@ -1,6 +1,6 @@
 """``kubevirt``: NoCloud (``cidata`` → ``/user-data``) or ConfigDrive (``config-2`` →
 ``/openstack/latest/user_data``), whichever appears; waits indefinitely; a drive without the
-file is "no config" (providers.md §1a, §4.11)."""
+file is "no config" (docs/providers.md)."""
 
 from __future__ import annotations
 

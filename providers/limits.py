@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import base64
 import gzip
-from dataclasses import dataclass
+
+from ignition.util.record import record
 
 
-@dataclass(frozen=True)
+@record
 class Limit:
     size: int
     encoded: bool = False  # the limit counts base64 characters

@@ -1,6 +1,6 @@
 """``nutanix`` (Nutanix AHV): config drive ``config-2``, ``/openstack/latest/user_data``; the
 reference waits for the drive indefinitely; a drive without the file is "no config"
-(providers.md §1a, §2.4)."""
+(docs/providers.md)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from providers import hostroot
+from ignition.system import hostroot
 from providers.base import Provider, ProviderContext, ProviderError
 
 BOOTFIFO = "/sys/bus/platform/devices/MLNXBF04:00/bootfifo"

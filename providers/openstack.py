@@ -1,6 +1,6 @@
 """``openstack``: config drive ``config-2``/``CONFIG-2`` (``openstack/latest/user_data``)
 against the metadata service ``http://169.254.169.254/openstack/latest/user_data``, plus
-``http://[fe80::a9fe:a9fe%<iface>]/...`` on every up interface with IPv6 (providers.md §4.4).
+``http://[fe80::a9fe:a9fe%<iface>]/...`` on every up interface with IPv6 (docs/providers.md).
 Metadata for cloud-config: ``meta_data.json`` from the same places, and the interfaces file
 its ``network_config`` names (coreos-cloudinit's ``-convert-netconf debian`` input).
 A 404 is "no config" once the drive had its chance (:mod:`providers._race`). Offline it asks
@@ -14,9 +14,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import ClassVar
 
-from ignition.errors import NotFound
 from ignition.fetch import NeedsNetwork
-from providers import _imds, _instance, _race, configdrive, hostroot
+from ignition.system import hostroot
+from ignition.util.errors import NotFound
+from providers import _imds, _instance, _race, configdrive
 from providers.base import (
     InstanceMetadata,
     NetworkConfig,

@@ -1,6 +1,6 @@
 """``oraclecloud``: ``GET http://169.254.169.254/opc/v2/instance/metadata/user_data`` with
 ``Authorization: Bearer Oracle`` (the v2 endpoints refuse requests without it); 429 is retried
-like a 5xx; the answer is base64 of the user data; 404 is "no config" (providers.md §1a, §4.11).
+like a 5xx; the answer is base64 of the user data; 404 is "no config" (docs/providers.md).
 
 Metadata for cloud-config, with the same header: ``/opc/v2/instance/``'s ``hostname`` and
 ``metadata.ssh_authorized_keys`` (one key per line), and the first VNIC's ``privateIp`` from

@@ -1,5 +1,5 @@
 """``packet`` (Equinix Metal): ``GET https://metadata.packet.net/userdata`` with ``Accept: */*``
-(the default Accept gets 406); every error, 404 included, is fatal (providers.md §1a, §4.11).
+(the default Accept gets 406); every error, 404 included, is fatal (docs/providers.md).
 
 Status hook: after every stage, POST ``{"state": "running"|"failed", "message": ...}`` to the
 ``phone_home_url`` from ``/metadata`` with ``/phone-home`` replaced by ``/events``. A failing

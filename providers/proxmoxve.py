@@ -1,7 +1,7 @@
 """``proxmoxve``: NoCloud drive ``cidata``: ``/user-data``, then ``/vendor-data``. A file that
 starts with ``#cloud-config\n`` is skipped, so the cloud-init user data Proxmox generates by
 default does not hide an Ignition config in vendor-data (Proxmox bug 2429); no drive after
-30 s is "no config" (providers.md §1a, §4.11)."""
+30 s is "no config" (docs/providers.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``qemu``: fw_cfg on x86/arm64, a virtio block device on s390x/ppc64le (providers.md §4.6).
+"""``qemu``: fw_cfg on x86/arm64, a virtio block device on s390x/ppc64le (docs/providers.md).
 
 fw_cfg: ``/sys/firmware/qemu_fw_cfg/by_name/opt/com.coreos/config/{size,raw}`` (after
 ``modprobe qemu_fw_cfg`` when the directory is missing); Flatcar's name
@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 import time
 
-from ignition import limits
-from providers import hostroot
+from ignition.system import hostroot
+from ignition.util import limits
 from providers.base import Provider, ProviderContext, ProviderError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)

@@ -1,6 +1,6 @@
 """``scaleway``: ``GET http://169.254.42.42/user_data/cloud-init``. The service answers only
 requests from a privileged source port, so every attempt binds a random local port in
-1..1022 (providers.md §1a, §4.11; needs root or CAP_NET_BIND_SERVICE, as in the initramfs);
+1..1022 (docs/providers.md; needs root or CAP_NET_BIND_SERVICE, as in the initramfs);
 404 is "no config".
 
 Metadata for cloud-config: ``/conf?format=json`` from the same privileged port (what Afterburn

@@ -1,5 +1,5 @@
 """``upcloud``: ``GET http://169.254.169.254/metadata/v1/user_data``; 404 is "no config"
-(providers.md §1a)."""
+(docs/providers.md)."""
 
 from __future__ import annotations
 

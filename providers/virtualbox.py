@@ -1,5 +1,5 @@
 """``virtualbox``: guest property ``/Ignition/Config``; ``/Ignition/Config/Encoding`` must be
-empty (reserved); an absent property is "no config" (providers.md §4.8).
+empty (reserved); an absent property is "no config" (docs/providers.md).
 
 Transport: ``/dev/vboxguest`` (HGCM, :mod:`providers._vboxguest`) where the device exists,
 else ``VBoxControl guestproperty`` when the guest additions are installed (looked up like
@@ -12,7 +12,8 @@ from __future__ import annotations
 import subprocess
 from typing import ClassVar
 
-from providers import _vboxguest, hostroot
+from ignition.system import hostroot
+from providers import _vboxguest
 from providers.base import Provider, ProviderContext, ProviderError
 
 CONFIG, ENCODING = "/Ignition/Config", "/Ignition/Config/Encoding"

@@ -1,4 +1,4 @@
-"""``vmware``: guestinfo properties, directly or inside the OVF environment (providers.md §4.7).
+"""``vmware``: guestinfo properties, directly or inside the OVF environment (docs/providers.md).
 
 - Keys: ``guestinfo.ignition.config.data`` and ``...data.encoding``; Flatcar's
   ``guestinfo.coreos.config.data(.encoding)`` and ``guestinfo.{ignition,coreos}.config.url``
@@ -28,7 +28,8 @@ from typing import ClassVar
 
 from ignition.config.detect import DecompressionError, gunzip
 from ignition.config.model import Resource
-from providers import _instance, hostroot
+from ignition.system import hostroot
+from providers import _instance
 from providers.base import (
     InstanceMetadata,
     NetworkConfig,

@@ -1,5 +1,5 @@
 """``vultr``: ``GET http://169.254.169.254/user-data/user-data``; 404 is "no config"
-(providers.md §1a).
+(docs/providers.md).
 
 Metadata for cloud-config: ``/v1.json``: ``hostname``, ``public-keys``, and the addresses of
 the first ``interfaces`` entry of each ``network-type`` (``public``: IPv4 and IPv6;

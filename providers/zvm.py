@@ -1,5 +1,5 @@
 """``zvm`` (IBM z/VM): the first spool file of type ``ign`` in the virtual reader ``000c``
-(providers.md §1a, §4.11): ``modprobe vmur``, ``cio_ignore -r 000c``, ``chccwdev -e 000c``,
+(docs/providers.md): ``modprobe vmur``, ``cio_ignore -r 000c``, ``chccwdev -e 000c``,
 ``udevadm settle``, ``vmur li``, then ``vmur re -f <spoolid> <file>``; NULs trimmed. No
 ``ign`` file is "no config". The tools are looked up like every host path (a test host root
 can stand in for them)."""
@@ -12,8 +12,8 @@ import subprocess
 import tempfile
 from typing import ClassVar
 
-from ignition import limits
-from providers import hostroot
+from ignition.system import hostroot
+from ignition.util import limits
 from providers.base import Provider, ProviderContext, ProviderError
 
 READER = "000c"

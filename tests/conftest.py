@@ -58,7 +58,7 @@ class ListSink:
         self.lines: list[str] = []
 
     def write(self, level: Any, message: str, fields: Any = None) -> None:
-        from ignition.log import LABELS
+        from ignition.util.log import LABELS
 
         self.lines.append(f"{LABELS[level]} {message}")
         if fields:
@@ -76,7 +76,7 @@ def log_sink() -> ListSink:
 
 @pytest.fixture
 def logger(log_sink: ListSink) -> Any:
-    from ignition.log import Logger
+    from ignition.util.log import Logger
 
     return Logger(log_sink)
 

@@ -182,7 +182,7 @@ def package_of(module: str) -> str:
 
 def part_of(module: str) -> str:
     """The part of ignition a module belongs to: a subpackage (ignition.config, ...) or itself
-    when it is a loose module (ignition.cli, ignition.report, ...)."""
+    when it is a loose module (ignition.__main__)."""
     return ".".join(module.split(".")[:2])
 
 

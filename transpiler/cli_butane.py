@@ -8,11 +8,11 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from ignition import __version__
-from ignition.crash import entry_point
-from ignition.record import field, record
+from ignition.commands.crash import entry_point
+from ignition.util.record import field, record
 
 if TYPE_CHECKING:
-    from ignition.cliargs import FlagSpec
+    from ignition.commands.cliargs import FlagSpec
 
 DEPRECATED_INPUT = "Flag --input has been deprecated, specify filename directly on command line"
 _BOOL = {
@@ -35,7 +35,7 @@ class Usage(Exception):
 
 def flags() -> list[FlagSpec]:
     """The flags as the help table sees them (the parser below works from the tables above)."""
-    from ignition.cliargs import FlagSpec
+    from ignition.commands.cliargs import FlagSpec
 
     shorts = {**_BOOL, **_VALUE}
     return [
@@ -46,7 +46,7 @@ def flags() -> list[FlagSpec]:
 
 
 def _usage(prog: str) -> str:
-    from ignition.helptext import usage
+    from ignition.commands.helptext import usage
 
     return usage("butane", prog)
 
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in o.deprecations:
         err.write(line + "\n")
     if "help" in o.flags:
-        from ignition.helptext import print_help
+        from ignition.commands.helptext import print_help
 
         return print_help("butane", prog)
     if "version" in o.flags:
@@ -135,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         err.write(_usage(prog))
         return 2
     name = o.args[0] if o.args else o.values.get("input")
-    from ignition import limits
-    from ignition.report import printable
+    from ignition.config.report import printable
+    from ignition.util import limits
 
     try:
         limits.check_all()
@@ -172,7 +172,7 @@ def _color(mode: str, err: TextIO) -> bool:
 
 
 def run(raw: bytes, o: Options, name: str, *, out: TextIO, err: TextIO) -> int:
-    from ignition.report import printable
+    from ignition.config.report import printable
     from transpiler.butane.translate import translate
     from transpiler.localfiles import OsFilesDir
     from transpiler.render import Source, bounded_reason, butane_report, context_only

@@ -7,8 +7,8 @@ import sys
 from typing import TextIO
 
 from ignition import __version__
-from ignition.cliargs import FlagSpec, GoFlags, UsageError
-from ignition.crash import entry_point
+from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.commands.crash import entry_point
 
 PROG = "ct"
 
@@ -35,11 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         opts, _rest = flags().parse(args)  # positional arguments are ignored, as ct does
     except UsageError as exc:
-        from ignition.helptext import usage_error
+        from ignition.commands.helptext import usage_error
 
         return usage_error(PROG, exc)
     if opts["help"]:
-        from ignition.helptext import print_help
+        from ignition.commands.helptext import print_help
 
         return print_help(PROG)
     if opts["version"]:
@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         err.write("error: unsupported platform\n")
         return 1
     in_file = opts["in-file"]
-    from ignition import limits
-    from ignition.report import printable
+    from ignition.config.report import printable
+    from ignition.util import limits
 
     try:
         limits.check_all()
@@ -80,7 +80,7 @@ def _reason(exc: OSError) -> str:
 
 
 def run(raw: bytes, opts: dict[str, object], name: str, platform: str, *, err: TextIO) -> int:
-    from ignition.report import printable
+    from ignition.config.report import printable
     from transpiler.ct.convert import translate
     from transpiler.jsonout import dumps
     from transpiler.localfiles import OsFilesDir

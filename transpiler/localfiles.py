@@ -10,7 +10,7 @@ import os
 import stat as st
 from typing import Protocol
 
-from ignition.record import record
+from ignition.util.record import record
 
 
 class LocalFileError(Exception):

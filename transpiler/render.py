@@ -6,7 +6,7 @@ the message in the header and bare carets, so tools that read the carets' messag
 compatible.
 
 Everything echoed from the input is made printable (control characters escaped, see
-:func:`ignition.report.printable`); a source line longer than ``PYIGNITION_SNIPPET_WIDTH``
+:func:`ignition.config.report.printable`); a source line longer than ``PYIGNITION_SNIPPET_WIDTH``
 shows only a window around the column, and a report stops after ``PYIGNITION_MAX_ERRORS``
 entries with one line counting the rest, so output stays proportional to what a person reads.
 """
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ignition import limits
-from ignition.record import record
-from ignition.report import Diagnostic, dotted, printable, printable_lines
+from ignition.config.report import Diagnostic, dotted, printable, printable_lines
+from ignition.util import limits
+from ignition.util.record import record
 
 BOLD = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;36m"}
 BLUE = "\x1b[1;34m"

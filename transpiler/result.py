@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ignition.record import field, record
-from ignition.report import Report
+from ignition.config.report import Report
+from ignition.util.record import field, record
 from transpiler.translations import TranslationSet
 
 

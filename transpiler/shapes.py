@@ -13,9 +13,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, overload
 
-from ignition.record import field, record
-from ignition.report import Path
-from ignition.yamldoc import (
+from ignition.config.report import Path
+from ignition.config.yamldoc import (
     AliasMapping,
     MappingNode,
     Node,
@@ -26,6 +25,7 @@ from ignition.yamldoc import (
     resolve_int,
     resolve_null,
 )
+from ignition.util.record import field, record
 
 Pos = tuple[int, int]
 INT64 = 2**63

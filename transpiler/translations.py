@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ignition.record import field, record
-from ignition.report import Path, dotted
+from ignition.config.report import Path, dotted
+from ignition.util.record import field, record
 
 
 def snake(name: str) -> str:

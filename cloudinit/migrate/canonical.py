@@ -17,7 +17,7 @@ from cloudinit.migrate.located import LoadError, load
 from cloudinit.migrate.out import Out, Variant
 from cloudinit.migrate.result import Migration, header
 from cloudinit.yamlout import dump
-from ignition.report import Diagnostic, Path, Severity
+from ignition.config.report import Diagnostic, Path, Severity
 
 MAX_INPUT = 16 * 1024 * 1024
 DIALECT = "cloud-init"

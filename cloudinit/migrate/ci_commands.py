@@ -8,7 +8,7 @@ import re
 from cloudinit.migrate import values as v
 from cloudinit.migrate.out import Out, Variant
 from cloudinit.migrate.units import STAMP_DIR, add_file, add_script, add_unit, exec_quote, once_unit
-from ignition.report import Path
+from ignition.config.report import Path
 
 RUNCMD = "cloud-init-runcmd"
 BOOTCMD = "cloud-init-bootcmd"

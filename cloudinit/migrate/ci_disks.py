@@ -8,7 +8,7 @@ import shlex
 from cloudinit.migrate import values as v
 from cloudinit.migrate.out import Out, Variant
 from cloudinit.migrate.units import add_unit
-from ignition.report import Path
+from ignition.config.report import Path
 
 DISKS = ("storage", "disks")
 FILESYSTEMS = ("storage", "filesystems")

@@ -11,7 +11,7 @@ from cloudinit.migrate.out import Out, Variant
 from cloudinit.migrate.units import FILES
 from cloudinit.userdata import gunzip
 from cloudinit.yamlout import Octal
-from ignition.report import Path
+from ignition.config.report import Path
 
 _B64 = ("b64", "base64")
 _GZ = ("gz", "gzip")

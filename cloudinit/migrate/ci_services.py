@@ -9,7 +9,7 @@ import shlex
 from cloudinit.migrate import values as v
 from cloudinit.migrate.out import Out, Variant
 from cloudinit.migrate.units import add_file, add_script, add_unit, once_unit
-from ignition.report import Path
+from ignition.config.report import Path
 
 PHONE_HOME = "cloud-init-phone-home"
 # What phone_home can post; a host key that is missing is posted as N/A, as cloud-init does.

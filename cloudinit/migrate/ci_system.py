@@ -7,7 +7,7 @@ import re
 from cloudinit.migrate import values as v
 from cloudinit.migrate.out import Out, Variant
 from cloudinit.migrate.units import FILES, add_file
-from ignition.report import Path, Severity, printable
+from ignition.config.report import Path, Severity, printable
 
 _HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?")
 _TZ = re.compile(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*")

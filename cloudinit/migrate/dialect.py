@@ -16,8 +16,7 @@ from __future__ import annotations
 import re
 
 from cloudinit.userdata import gunzip, header_style, is_multipart
-from ignition.record import record
-from ignition.yamldoc import (
+from ignition.config.yamldoc import (
     MappingNode,
     Node,
     ScalarNode,
@@ -25,6 +24,7 @@ from ignition.yamldoc import (
     YamlSyntaxError,
     compose_first,
 )
+from ignition.util.record import record
 
 COREOS_CLOUDINIT = "coreos-cloudinit"
 CLOUD_INIT = "cloud-init"

@@ -2,18 +2,18 @@
 
 cloud-init loads user data with PyYAML's safe loader, so scalars resolve by YAML 1.1 rules
 (``yes`` is true, ``0644`` is 420) and ``!!binary`` is bytes. The tree is built from the
-project's composed node tree (:mod:`ignition.yamldoc`), recording the line and column of every
-value and key. Work is bounded: nesting depth, and the number of nodes visited (aliases are
-expanded, so a small hostile document could otherwise stand for billions of nodes).
+project's composed node tree (:mod:`ignition.config.yamldoc`), recording the line and column
+of every value and key. Work is bounded: nesting depth, and the number of nodes visited
+(aliases are expanded, so a small hostile document could otherwise stand for billions of
+nodes).
 """
 
 from __future__ import annotations
 
 import yaml
 
-from ignition.record import field, record
-from ignition.report import Path
-from ignition.yamldoc import (
+from ignition.config.report import Path
+from ignition.config.yamldoc import (
     MappingNode,
     Node,
     ScalarNode,
@@ -22,6 +22,7 @@ from ignition.yamldoc import (
     compose_first_located,
     position,
 )
+from ignition.util.record import field, record
 
 MAX_NODES = 100_000
 MAX_DEPTH = 50

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from cloudinit.render import yaml_path
 from cloudinit.yamlout import Commented
-from ignition.record import record
-from ignition.report import Diagnostic, Path, Report, Severity
+from ignition.config.report import Diagnostic, Path, Report, Severity
+from ignition.util.record import record
 
 Pos = tuple[int, int]
 

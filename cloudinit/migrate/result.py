@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from cloudinit import render
-from ignition.record import record
-from ignition.report import Report
+from ignition.config.report import Report
+from ignition.util.record import record
 
 
 @record

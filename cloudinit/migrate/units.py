@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cloudinit.migrate.out import Out, Variant
 from cloudinit.yamlout import Octal
-from ignition.report import Path
+from ignition.config.report import Path
 
 FILES = ("storage", "files")
 UNITS = ("systemd", "units")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 
 from cloudinit.migrate.out import Out
-from ignition.report import Path
+from ignition.config.report import Path
 
 
 def text(out: Out, path: Path, v: object, *, numbers: bool = False) -> str | None:

@@ -19,9 +19,15 @@ from __future__ import annotations
 
 import importlib
 
-from ignition.record import record
+from ignition.util.record import record
 
-FORMATS = ("debian", "digitalocean", "packet", "vmware")
+# the registry: format name (from the command line or the platform) -> its module
+FORMATS = {
+    "debian": "cloudinit.netconf.debian",
+    "digitalocean": "cloudinit.netconf.digitalocean",
+    "packet": "cloudinit.netconf.packet",
+    "vmware": "cloudinit.netconf.vmware",
+}
 NETWORK_DIR = "/etc/systemd/network"
 MAX_INTERFACES = 64  # a machine has a handful; more is hostile input
 
@@ -49,6 +55,6 @@ def generate(fmt: str, data: object) -> Netconf:
         raise NetconfError(
             f"unsupported network config format {fmt!r} (supported: {', '.join(FORMATS)})"
         )
-    module = importlib.import_module(f"cloudinit.netconf.{fmt}")
+    module = importlib.import_module(FORMATS[fmt])
     result: Netconf = module.process(data)
     return result

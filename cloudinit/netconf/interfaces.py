@@ -13,7 +13,7 @@ import re
 
 from cloudinit.netconf import MAX_INTERFACES, Netconf, NetconfError
 from cloudinit.netconf.goaddr import ip_string, ipnet_string, mac_string, usable_net
-from ignition.record import field, record
+from ignition.util.record import field, record
 
 # what Linux accepts as an interface name (no '/', no blanks, at most 15 bytes)
 _IFNAME = re.compile(r"[A-Za-z0-9_.:@+-]{1,15}")

@@ -1,5 +1,5 @@
 #!/bin/sh
-# ignition-kargs-helper: the distribution's hook for the kargs stage (ignition.md §3.2).
+# ignition-kargs-helper: the distribution's hook for the kargs stage (docs/engine.md, docs/initramfs.md).
 #
 # Contract: called as
 #     ignition-kargs-helper --should-exist ARG ... --should-not-exist ARG ...

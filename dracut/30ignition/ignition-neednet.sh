@@ -1,7 +1,7 @@
 #!/bin/sh
 # ignition-neednet: brings the network up in the initramfs because fetch-offline left the flag
 # /run/ignition/neednet (the config, or a resource it references, is only reachable over the
-# network). This is the "distro's network bring-up keyed on the neednet flag" of ignition.md §5.3.
+# network). This is the distribution's network bring-up keyed on the neednet flag (docs/initramfs.md).
 #
 # Network configuration: whatever systemd-networkd already has in /run or /etc (for instance
 # from ip= on the kernel command line, through systemd-network-generator); if there is none,

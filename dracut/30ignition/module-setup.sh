@@ -114,7 +114,7 @@ _pyi_install_python() {
 import sys
 
 sys.path.insert(0, "/usr/lib/pyignition")
-from ignition.cli import main
+from ignition.commands.cli import main
 
 raise SystemExit(main())
 EOF

@@ -138,7 +138,11 @@ def registry_roots() -> set[str]:
     from ignition import stages
 
     targets = [*stages.STAGES.values(), *providers.PROVIDERS.values()]
-    return {"ignition.cli", "ignition.engine.engine", *(t.partition(":")[0] for t in targets)}
+    return {
+        "ignition.commands.cli",
+        "ignition.engine.engine",
+        *(t.partition(":")[0] for t in targets),
+    }
 
 
 def reachable(roots: set[str], exclude: set[str]) -> set[str]:
@@ -305,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         child(COMPILE, jobs, "-X", "no_debug_ranges")
     except RuntimeError as exc:
         errors.append(f"compiling failed: {exc}")
-    from ignition import schemas
+    from ignition.config import schemas
 
     # only the schemas the engine loads: schema/editor/ is for editors (1.2 MB)
     schema = schemas.schema_dir()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ignition.config import model
 from ignition.config.model import attr_name, json_name
-from ignition.record import fields, is_record
+from ignition.util.record import fields, is_record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

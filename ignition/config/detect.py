@@ -10,8 +10,8 @@ from __future__ import annotations
 import zlib
 from enum import StrEnum
 
-from ignition.limits import CONFIG_SIZE_VAR, LimitSettingError, config_size, human
-from ignition.record import record
+from ignition.util.limits import CONFIG_SIZE_VAR, LimitSettingError, config_size, human
+from ignition.util.record import record
 
 
 class Kind(StrEnum):

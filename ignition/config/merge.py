@@ -16,7 +16,7 @@ Rules (the reference's ``config/merge``):
 from __future__ import annotations
 
 from ignition.config import model as m
-from ignition.record import fields, is_record, replace
+from ignition.util.record import fields, is_record, replace
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

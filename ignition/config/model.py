@@ -1,4 +1,4 @@
-"""The newest Ignition spec (3.7.0-experimental) as immutable records (:mod:`ignition.record`).
+"""The newest Ignition spec (3.7.0-experimental) as immutable records (:mod:`ignition.util.record`).
 
 Every accepted config, whatever its version, is decoded into these types; the engine only ever
 sees them. Fields that are pointers in the reference (nullable, "unset" distinct from zero) are
@@ -8,7 +8,7 @@ JSON names are camelCase; attribute names are the snake_case form (see :func:`js
 
 from __future__ import annotations
 
-from ignition.record import field, record
+from ignition.util.record import field, record
 
 LATEST_VERSION = "3.7.0-experimental"
 

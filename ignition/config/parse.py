@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ignition import jsondoc
-from ignition.config import codec, model, rules, shape
+from ignition.config import codec, jsondoc, model, rules, shape
+from ignition.config.report import Diagnostic, Path, Report, Severity
 from ignition.config.result import BAD_VERSION, EMPTY, UNSUPPORTED, ParseResult
 from ignition.config.versions import LATEST, SPEC2, before, canonical, parse_semver
-from ignition.record import replace
-from ignition.report import Diagnostic, Path, Report, Severity
+from ignition.util.record import replace
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

@@ -6,13 +6,12 @@ Apart from :mod:`ignition.config.parse` so that the spec 1/2.x translation
 
 from __future__ import annotations
 
-from ignition.record import field, record
-from ignition.report import Report
+from ignition.config.report import Report
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
-    from ignition import jsondoc
-    from ignition.config import model
+    from ignition.config import jsondoc, model
 
 EMPTY = "not a config (empty)"
 BAD_VERSION = "invalid config version (couldn't parse)"

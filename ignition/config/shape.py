@@ -18,13 +18,13 @@ from __future__ import annotations
 from functools import cache
 
 from ignition.config.codec import INT64_MAX, INT64_MIN, taken
-from ignition.record import field, record
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from typing import Any
 
-    from ignition.report import Path
+    from ignition.config.report import Path
 
 
 @record(frozen=False)
@@ -111,7 +111,7 @@ def _compile(node: dict[str, Any], defs: dict[str, Any], memo: dict[str, Shape])
 
 @cache
 def compiled(version: str) -> Shape:
-    from ignition import schemas
+    from ignition.config import schemas
 
     schema = schemas.load("ignition", version)
     return compile_schema(schema, schema.get("definitions", {}))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ignition.record import record
+from ignition.util.record import record
 
 SPEC3 = (
     "3.0.0",

@@ -1,4 +1,4 @@
-"""Obtain the user config in a fetch stage (§2.1, §2.4, §2.5 steps 4–7).
+"""Obtain the user config in a fetch stage (docs/engine.md, "Where the config comes from").
 
 Sources in order, the first that has something wins (errors are fatal, they never fall
 through): the kernel command line, a system ``user.ign`` (``/run`` > ``/etc`` > ``/usr/lib``),
@@ -18,9 +18,10 @@ from ignition.engine import cmdline
 from ignition.engine.cloudconfig import CloudConfigUse, mode_from_cmdline
 from ignition.engine.render import render
 from ignition.engine.state import FetchedConfig
-from ignition.engine.userdata import log_report, to_config
-from ignition.errors import ConfigError
-from ignition.record import replace
+from ignition.engine.userdata import to_config
+from ignition.util.errors import ConfigError
+from ignition.util.log import log_report
+from ignition.util.record import replace
 from providers.base import ProviderContext
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 
 def system_user_config(system: System) -> tuple[bytes, str] | None:
-    from ignition import limits
+    from ignition.util import limits
 
     for d in system.paths.config_dirs:
         path = os.path.join(d, "user.ign")
@@ -55,7 +56,7 @@ def fetch_user_config(
     fetch_timeout: float | None,
 ) -> tuple[bytes | None, str]:
     """Raw user data and the name of the source it came from (the state's ``source``)."""
-    fetcher.total_timeout = fetch_timeout or None  # before a config is known (§2.7)
+    fetcher.total_timeout = fetch_timeout or None  # before a config is known (-fetch-timeout)
     raw = cmdline.fetch_from_cmdline(system, fetcher)
     if raw is not None:
         return raw, "cmdline"
@@ -112,11 +113,11 @@ def cloud_config_use(system: System, provider: Provider, pctx: ProviderContext) 
 
 def validate_rendered(cfg: Config, log: object) -> None:
     from ignition.config import rules
-    from ignition.log import Logger
-    from ignition.report import Report
+    from ignition.config.report import Report
+    from ignition.util.log import Logger
 
     report = rules.check(cfg, LATEST)
-    # the reference re-runs Validate() only: duplicates after merging are allowed (§8 #19)
+    # the reference re-runs Validate() only: duplicates after merging are allowed (docs/engine.md)
     kept = Report([d for d in report if not d.message.startswith("duplicate")])
     if isinstance(log, Logger):
         log_report(kept, log)

@@ -1,4 +1,5 @@
-"""Base configs shipped by the distribution (§2.2): ``base.d`` and ``base.platform.d/<id>``.
+"""Base configs shipped by the distribution (docs/engine.md): ``base.d`` and
+``base.platform.d/<id>``.
 
 For each of the two subdirectories the file names of the three system config dirs are united
 (``/run/ignition`` > ``/etc/ignition`` > ``/usr/lib/ignition`` for a name present in several),
@@ -12,13 +13,13 @@ from __future__ import annotations
 
 import os
 
-from ignition.errors import ConfigError
+from ignition.util.errors import ConfigError
 
 TYPE_CHECKING = False  # not typing's: a stage with nothing to do lists the fragments too
 if TYPE_CHECKING:
     from ignition.config.model import Config
-    from ignition.log import Logger
     from ignition.system.paths import Paths
+    from ignition.util.log import Logger
 
 
 def fragments(paths: Paths, subdir: str) -> list[str]:
@@ -42,9 +43,9 @@ def _load(paths: Paths, subdir: str, log: Logger) -> Config | None:
     found = fragments(paths, subdir)
     if not found:
         return None
-    from ignition import limits
     from ignition.config.merge import merge
     from ignition.engine.userdata import to_config
+    from ignition.util import limits
 
     for path in found:
         try:

@@ -14,7 +14,7 @@ import os
 
 from ignition.config import codec
 from ignition.config.model import LATEST_VERSION, Config
-from ignition.errors import ConfigError
+from ignition.util.errors import ConfigError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def _decode(path: str, tree: dict[str, Any]) -> Config:
     except codec.Mismatch:
         pass  # not as written: the schema's walker says what is wrong, or accepts it
     from ignition.config import shape
-    from ignition.report import dotted
+    from ignition.config.report import dotted
 
     checked = shape.check(tree, LATEST_VERSION)
     if checked.type_errors:
@@ -115,7 +115,7 @@ def _decode(path: str, tree: dict[str, Any]) -> Config:
 def _parse(path: str, raw: bytes) -> Config:
     """Not our format (an older spec, or broken): the full parser says what is wrong."""
     from ignition.config.parse import parse
-    from ignition.report import dotted
+    from ignition.config.report import dotted
 
     result = parse(raw)
     if result.config is not None:

@@ -19,7 +19,7 @@ user data is cloud-config.
 
 from __future__ import annotations
 
-from ignition.errors import ConfigError
+from ignition.util.errors import ConfigError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from cloudinit.netconf import Netconf
     from ignition.config.detect import UserData
     from ignition.config.model import Config
-    from ignition.log import Logger
+    from ignition.util.log import Logger
     from providers.base import InstanceMetadata
 
 KARG = "pyignition.cloudconfig"
@@ -141,7 +141,7 @@ def network(instance: InstanceMetadata | None, netconf: str, log: Logger) -> Net
 
 def log_conversion(conv: Conversion, source: str, log: Logger) -> None:
     from cloudinit.render import redacted
-    from ignition.engine.userdata import log_report
+    from ignition.util.log import log_report
 
     log_report(conv.report, log, lambda d: redacted(d, source))
 

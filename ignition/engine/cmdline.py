@@ -1,4 +1,4 @@
-"""The kernel command line as a config source (§2.1, §2.9).
+"""The kernel command line as a config source (docs/engine.md, "Where the config comes from").
 
 ``ignition.config.url=<url>`` (Flatcar aliases ``flatcar.config.url``, ``coreos.config.url``)
 is fetched with the normal fetcher; ``ignition.config.device=<label>`` with
@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import time
 
-from ignition import redact
 from ignition.config.model import Resource
-from ignition.errors import ConfigError
-from ignition.record import record
+from ignition.util import redact
+from ignition.util.errors import ConfigError
+from ignition.util.record import record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
@@ -120,9 +120,8 @@ def read_from_device(system: System, label: str, path: str) -> bytes:
     """``path`` on the device labelled ``label``, through :func:`ignition.system.mounts.read_file`:
     the medium is hostile like any input (a link on it stays on it, only a regular file of at
     most the config size is read, ``ro,nosuid,nodev,noexec``, always unmounted)."""
-    from ignition import limits
-    from ignition.system import mounts
-    from providers import hostroot
+    from ignition.system import hostroot, mounts
+    from ignition.util import limits
 
     if not label or "/" in label or label in (".", ".."):
         raise ConfigError(f'invalid device label "{label}": must be a single path component')

@@ -1,21 +1,19 @@
 """``ignition.platform.id=auto`` and ``ignition detect``: name the platform from DMI facts.
 
-The reference never guesses (providers.md §2.1: the image builder bakes the id into the
-kernel command line), and neither do we unless asked with ``auto``. The facts are cloud-init's
-``ds-identify`` checks listed in providers.md §1b (EC2 product UUID, GCE product name/serial,
-Azure's chassis asset tag, OpenStack product names and asset tags, DigitalOcean's vendor) and
-VMware's vendor (§4.7); the other vendor strings are the values those platforms put in SMBIOS
-(our additions, each one line below). Every file is read through the host root, so a test can
-describe a machine with a tree.
+The reference never guesses (the image builder bakes the id into the kernel command line), and
+neither do we unless asked with ``auto`` (docs/providers.md). The facts are cloud-init's
+``ds-identify`` checks (EC2 product UUID, GCE product name/serial, Azure's chassis asset tag,
+OpenStack product names and asset tags, DigitalOcean's vendor) and VMware's vendor; the other
+vendor strings are the values those platforms put in SMBIOS (our additions, each one line
+below). Every file is read through the host root, so a test can describe a machine with a tree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ignition.cliargs import FlagSpec, GoFlags, UsageError
-from ignition.record import record
-from providers import hostroot
+from ignition.system import hostroot
+from ignition.util.record import record
 
 DMI = "/sys/class/dmi/id"
 AZURE_ASSET_TAG = "7783-7084-3265-9085-8269-3286-77"
@@ -123,44 +121,3 @@ def detect(facts: Facts | None = None) -> tuple[str | None, str]:
         f"no platform matches vendor {f.sys_vendor!r}, product {f.product_name!r}: "
         "set ignition.platform.id explicitly"
     )
-
-
-def flags() -> GoFlags:
-    return GoFlags(
-        [
-            FlagSpec("verbose", takes_value=False, aliases=("v",)),
-            FlagSpec("version", takes_value=False),
-            FlagSpec("help", takes_value=False, aliases=("h",)),
-        ]
-    )
-
-
-def main(argv: list[str]) -> int:
-    """``ignition detect``: print the platform id (exit 0) or why there is none (exit 1)."""
-    import sys
-
-    try:
-        opts, rest = flags().parse(argv)
-        if rest and not (opts["help"] or opts["version"]):
-            raise UsageError("ignition detect takes no arguments")
-    except UsageError as exc:
-        from ignition.helptext import usage_error
-
-        return usage_error("ignition detect", exc)
-    if opts["help"]:
-        from ignition.helptext import print_help
-
-        return print_help("ignition detect")
-    if opts["version"]:
-        from ignition import __version__
-
-        sys.stdout.write(f"Ignition {__version__} (pyignition)\n")
-        return 0
-    platform, reason = detect()
-    if platform is None:
-        sys.stderr.write(reason + "\n")
-        return 1
-    sys.stdout.write(f"{platform}\n")
-    if opts["verbose"]:
-        sys.stderr.write(f"{reason}\n")
-    return 0

@@ -1,10 +1,10 @@
-"""Run one stage: the reference's ``internal/main.go`` + ``exec/engine.go`` (§3.0, §2.5).
+"""Run one stage: the reference's ``internal/main.go`` + ``exec/engine.go`` (docs/engine.md).
 
 Per invocation: base configs → (fetch stages) user config from its sources, rendered and
 cached / (other stages) the cache → ``merge(base, user)`` → the stage. fetch-offline turns
 "needs the network" into the neednet flag file and success. The state file is saved only after
 a successful stage. On failure the stage's error is logged (never the config: the reference
-dumps the whole merged config, secrets included, §8 #11).
+dumps the whole merged config, secrets included: deviation E1 in docs/deviations.md).
 
 Exit codes: 0 success, 1 stage failure, 2 usage, 3 fetcher/state could not be set up.
 """
@@ -19,13 +19,13 @@ from ignition.config.model import Config, empty_config
 from ignition.engine import cache, idle
 from ignition.engine.base import load_base
 from ignition.engine.state import FetchedConfig, State, StateError
-from ignition.errors import IgnitionError, StageError, UsageError
 from ignition.fetch import NeedsNetwork
 from ignition.fetch.fetcher import ResourceFetcher
-from ignition.log import Logger
-from ignition.record import field, record
 from ignition.stages import ORDER, StageContext, load
 from ignition.system import System
+from ignition.util.errors import IgnitionError, StageError, UsageError
+from ignition.util.log import Logger
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def _report_status(
     try:
         provider.status(pctx, stage, error)
     except Exception as exc:
-        from ignition import redact
+        from ignition.util import redact
 
         log.err(f"POST Status error: {redact.exception(exc)}")
 
@@ -251,7 +251,7 @@ def _has_hooks(provider: object) -> bool:
 
 def stage_function(stage: str, config: Config, log: Logger) -> StageFn | None:
     """The stage's function; None for a disks stage with nothing to do (the reference's
-    disks stage is a no-op without disks, raid, luks and filesystems, §3.3)."""
+    disks stage is a no-op without disks, raid, luks and filesystems)."""
     if stage == "disks" and not idle.has_disk_work(config.storage):
         log.info(idle.NO_DISKS)
         return None

@@ -34,8 +34,8 @@ import os
 TYPE_CHECKING = False  # not typing's: see above
 if TYPE_CHECKING:
     from ignition.config.model import Config, Storage
-    from ignition.log import Logger, Sink
     from ignition.system.paths import Paths
+    from ignition.util.log import Logger, Sink
 
 CANDIDATES = ("fetch", "kargs", "disks", "mount", "umount")  # may have nothing to do
 SUFFIX = ".work"
@@ -44,7 +44,7 @@ MAX_SIZE = 1 << 20  # bytes; a larger summary (base configs logging a lot) is no
 FINISHED = "Ignition finished successfully"
 NO_DISKS = "no disks, raid, luks or filesystems in the config: nothing to do"
 CACHED = "using the config cached at {}: not fetched again"
-FETCHED = "fetch complete"
+FETCHED = "fetch complete"  # what the fetch stage logs (ignition/stages/fetch.py)
 
 Identity = tuple[int, int, int, int, int]
 
@@ -260,7 +260,7 @@ def run_if_idle(stage: str, platform: str, config_cache: str, state_file: str,
         or p.base != _current_base(platform)
     ):
         return None
-    from ignition.log import LEVELS, Logger
+    from ignition.util.log import LEVELS, Logger
 
     log = Logger(sink)
     banner(log, stage)
@@ -276,8 +276,8 @@ def run_if_idle(stage: str, platform: str, config_cache: str, state_file: str,
 
 
 def _current_base(platform: str) -> list[tuple[str, Identity]] | None:
-    from ignition.errors import ConfigError
     from ignition.system.paths import Paths
+    from ignition.util.errors import ConfigError
 
     try:
         found = base_files(Paths.from_env(), platform)

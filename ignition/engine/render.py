@@ -1,27 +1,27 @@
-"""Follow ``ignition.config.replace`` and ``ignition.config.merge`` (§2.4).
+"""Follow ``ignition.config.replace`` and ``ignition.config.merge`` (docs/engine.md, "References").
 
 replace: the referenced config (rendered itself) takes the place of this one entirely.
 merge: each referenced config, rendered depth-first, is merged onto the result in order; the
 fetcher takes the timeouts/CAs/proxy of ``merge(result, child)`` before rendering the child,
-so a child's CAs serve its own children. Unlike the reference (§8 #18) a reference chain
+so a child's CAs serve its own children. Unlike the reference (deviation E9) a reference chain
 that leads back to a URL already being rendered is an error, and so is a chain deeper than
 ``MAX_DEPTH``.
 """
 
 from __future__ import annotations
 
-from ignition import redact
 from ignition.config.merge import merge
 from ignition.engine.state import FetchedConfig
 from ignition.engine.userdata import to_config
-from ignition.errors import ConfigError, FetchError
+from ignition.util import redact
+from ignition.util.errors import ConfigError, FetchError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from ignition.config.model import Config, Resource
     from ignition.engine.state import State
     from ignition.fetch.fetcher import ResourceFetcher
-    from ignition.log import Logger
+    from ignition.util.log import Logger
 
 MAX_DEPTH = 10
 
@@ -66,7 +66,7 @@ def fetch_referenced(
     cfg = to_config(raw, source="data url" if is_data else shown, log=log)
     if cfg is None:
         raise ConfigError(f"referenced config {shown} is empty (not a config)")
-    # the reference records only the URL path (§8 #17); we keep the redacted URL
+    # the reference records only the URL path (deviation E4); we keep the redacted URL
     entry = FetchedConfig(kind="user", source=shown, referenced=True)
     state.fetched_configs.append(entry)
     log.structured(

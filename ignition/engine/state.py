@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import os
 
-from ignition.errors import IgnitionError
-from ignition.record import field, record
+from ignition.util.errors import IgnitionError
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
@@ -181,8 +181,8 @@ def _checked(path: str, data: Any) -> dict[str, Any]:
     """``data`` with every field of the right JSON type (unknown keys dropped), or an error."""
     from ignition.config import shape
     from ignition.config.model import LATEST_VERSION
-    from ignition.report import dotted
-    from ignition.schemas import load
+    from ignition.config.report import dotted
+    from ignition.config.schemas import load
 
     definitions = load("ignition", LATEST_VERSION).get("definitions", {})
     checked = shape.check_shape(data, shape.compile_schema(SCHEMA, definitions))

@@ -4,24 +4,22 @@ Ignition JSON (any spec version) is parsed; Butane YAML is transpiled when the t
 installed; ``#cloud-config``, ``#!`` scripts and MIME multipart are converted to an Ignition
 config when the caller says how (:mod:`ignition.engine.cloudconfig`: the user config of the
 fetch stages, ``ignition-apply``, ``coreos-cloudinit``), else they are *not Ignition configs*
-(Flatcar's "no config", §1.8.2, §8 #23; base and referenced configs). Nothing here logs the
+(Flatcar's "no config": base and referenced configs; docs/engine.md). Nothing here logs the
 data itself, only its digest and the report's findings.
 """
 
 from __future__ import annotations
 
-from ignition import redact
 from ignition.config.detect import DecompressionError, Kind, UserData, detect
-from ignition.errors import ConfigError
+from ignition.util import redact
+from ignition.util.errors import ConfigError
+from ignition.util.log import log_report
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from ignition.config.model import Config
     from ignition.engine.cloudconfig import CloudConfigUse
-    from ignition.log import Logger
-    from ignition.report import Diagnostic, Report
+    from ignition.util.log import Logger
 
 
 def to_config(
@@ -87,7 +85,7 @@ def transpile(data: bytes, *, source: str, log: Logger) -> bytes:
             log.warning(f"Butane: {text}")
     if result.failure is not None or result.output is None:
         reason = result.failure.reason if result.failure is not None else "errors above"
-        from ignition.report import printable  # the reason may quote a value: one safe line
+        from ignition.config.report import printable  # the reason may quote a value: one safe line
 
         raise ConfigError(f"couldn't transpile Butane config from {source}: {printable(reason)}")
     out: bytes = result.output
@@ -109,20 +107,3 @@ def parse_ignition(data: bytes, *, source: str, log: Logger) -> Config:
             raise ConfigError(f"couldn't parse config from {source}: {result.failure}")
         raise ConfigError(f"config from {source} is not valid (errors above)")
     return result.config
-
-
-def log_report(
-    report: Report, log: Logger, render: Callable[[Diagnostic], str] | None = None
-) -> None:
-    """Each entry at the reference's level (error → CRIT, warning → WARNING, info → INFO).
-
-    Ignition's entries name a path, a position and a rule, never a value, so they carry no
-    secrets; reports that may quote values pass a redacting ``render``."""
-    for d in report:
-        text = d.ignition_text() if render is None else render(d)
-        if d.is_error:
-            log.crit(text)
-        elif d.severity == "warning":
-            log.warning(text)
-        else:
-            log.info(text)

@@ -12,8 +12,8 @@ providers compare against these types, never against message strings.
 
 from __future__ import annotations
 
-from ignition.errors import FetchError, NotFound
-from ignition.record import field, record
+from ignition.util.errors import FetchError, NotFound
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

@@ -14,9 +14,9 @@ import io
 import time
 from collections.abc import Callable
 
-from ignition.errors import FetchError
 from ignition.fetch import FetchOptions, NeedsNetwork
-from ignition.record import field, record
+from ignition.util.errors import FetchError
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ignition.fetch.limits import BodyLimit
     from ignition.fetch.proxy import ProxySettings
     from ignition.fetch.stream import Sink
-    from ignition.log import Logger
+    from ignition.util.log import Logger
 
 # Module imports are kept to the minimum: every stage process creates a fetcher, few fetch.
 
@@ -155,8 +155,8 @@ class ResourceFetcher:
             raise
 
     def _dispatch(self, url: str, sink: Sink, opts: FetchOptions) -> None:
-        from ignition import redact
-        from ignition.urls import URLError, decode_data_url, parse_url
+        from ignition.config.urls import URLError, decode_data_url, parse_url
+        from ignition.util import redact
 
         try:
             u = parse_url(url)

@@ -31,14 +31,15 @@ from urllib.parse import urljoin, urlsplit
 import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
 
-from ignition import __version__, redact
-from ignition.errors import FetchError, NotFound
+from ignition import __version__
 from ignition.fetch import Cancelled, TimedOut, guard, limits, shown
 from ignition.fetch.proxy import ProxySettings
 from ignition.fetch.stream import Sink
+from ignition.util import redact
+from ignition.util.errors import FetchError, NotFound
 
 if TYPE_CHECKING:
-    from ignition.log import Logger
+    from ignition.util.log import Logger
 
 ACCEPT = "application/vnd.coreos.ignition+json;version=3.6.0, */*;q=0.1"
 CONNECT_TIMEOUT = 30.0

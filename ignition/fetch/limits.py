@@ -13,10 +13,10 @@ members grows nothing but the wire). Values are read when a fetch starts, so a t
 
 from __future__ import annotations
 
-from ignition import limits as _settings
-from ignition.errors import FetchError
-from ignition.limits import CONFIG_SIZE_VAR, FILE_SIZE_VAR, GZIP_RATIO_VAR, MiB, human
-from ignition.record import record
+from ignition.util import limits as _settings
+from ignition.util.errors import FetchError
+from ignition.util.limits import CONFIG_SIZE_VAR, FILE_SIZE_VAR, GZIP_RATIO_VAR, MiB, human
+from ignition.util.record import record
 
 __all__ = ["CONFIG_SIZE_VAR", "FILE_SIZE_VAR", "GZIP_RATIO_VAR", "BodyLimit", "human"]
 

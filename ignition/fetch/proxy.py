@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from ignition.record import record
+from ignition.util.record import record
 
 # Every stage that may fetch takes the config's proxy settings; ``ipaddress`` is imported
 # only when a host is matched against them.

@@ -16,13 +16,13 @@ import contextlib
 import os
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
-from ignition.errors import FetchError, NotFound
 from ignition.fetch import TimedOut
 from ignition.fetch.limits import IDLE_TIMEOUT
 from ignition.fetch.stream import Sink
+from ignition.util.errors import FetchError, NotFound
+from ignition.util.record import record
 
 CONNECT_TIMEOUT = 30.0
 
@@ -30,7 +30,7 @@ PARTITION_REGIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "
 CHUNK = 256 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class S3Object:
     bucket: str  # bucket name or access-point ARN
     key: str

@@ -11,9 +11,9 @@ from __future__ import annotations
 import threading
 import zlib
 
-from ignition.errors import FetchError
 from ignition.fetch import Cancelled, HashMismatch, TooLarge, WriteFailed
 from ignition.fetch.limits import DECOMPRESS_STEP, GZIP_RATIO_VAR, RATIO_FLOOR, BodyLimit, human
+from ignition.util.errors import FetchError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

@@ -14,9 +14,9 @@ import socket
 import struct
 import time
 
-from ignition.errors import FetchError, NotFound
 from ignition.fetch import TimedOut, shown
 from ignition.fetch.stream import Sink
+from ignition.util.errors import FetchError, NotFound
 
 RRQ, DATA, ACK, ERROR, OACK = 1, 3, 4, 5, 6
 BLKSIZE = 1428  # fits a 1500-byte MTU

@@ -2,12 +2,12 @@
 
 A stage is a function ``run(ctx: StageContext) -> None`` in its own module, looked up lazily
 by name so a stage process imports only what it needs. A stage raises
-:class:`ignition.errors.StageError` (or any exception with a clear message) to fail.
+:class:`ignition.util.errors.StageError` (or any exception with a clear message) to fail.
 """
 
 from __future__ import annotations
 
-from ignition.record import field, record
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # not typing's: every stage process imports this module
 if TYPE_CHECKING:

@@ -1,10 +1,11 @@
-"""fetch-offline and fetch (§2.5, §2.6): the engine has acquired and cached the config by the
-time these run; what is left is fetch-offline's question "does the rest need the network?"."""
+"""fetch-offline and fetch (docs/engine.md, "The stages"): the engine has acquired and cached
+the config by the time these run; what is left is fetch-offline's question "does the rest need
+the network?"."""
 
 from __future__ import annotations
 
-from ignition.engine.neednet import network_reason
 from ignition.fetch import NeedsNetwork
+from ignition.fetch.neednet import network_reason
 from ignition.stages import StageContext
 
 
@@ -16,6 +17,5 @@ def run_offline(ctx: StageContext) -> None:
 
 
 def run(ctx: StageContext) -> None:
-    from ignition.engine.idle import FETCHED
-
-    ctx.system.log.info(FETCHED)
+    # the fast path of an idle fetch stage logs the same line (ignition.engine.idle.FETCHED)
+    ctx.system.log.info("fetch complete")

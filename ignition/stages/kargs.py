@@ -1,4 +1,4 @@
-"""kargs (§3.2): hand ``kernelArguments`` to the distribution's helper.
+"""kargs (docs/engine.md, "The stages"): hand ``kernelArguments`` to the distribution's helper.
 
 ``ignition-kargs-helper --should-exist A ... --should-not-exist B ...`` (shouldExist first, in
 config order). The helper edits the boot loader config and reboots if it changed anything;
@@ -9,9 +9,9 @@ would take it for an option.
 
 from __future__ import annotations
 
-from ignition.errors import StageError
 from ignition.stages import StageContext
 from ignition.system.runner import CommandError, operand
+from ignition.util.errors import StageError
 
 
 def helper_argv(helper: str, should: tuple[str, ...], should_not: tuple[str, ...]) -> list[str]:

@@ -1,4 +1,5 @@
-"""mount (§3.4): mount the config's filesystems under the root for the files stage.
+"""mount (docs/engine.md, "The stages"): the config's filesystems under the root, for the
+files stage.
 
 Filesystems with a ``path`` and a mountable format, shallowest first. The mount point is the
 root joined with the path *without* following symlinks: every existing component must be a
@@ -17,7 +18,7 @@ from __future__ import annotations
 import os
 import stat
 
-from ignition.errors import StageError
+from ignition.util.errors import StageError
 
 # Only what tells whether there is anything to mount is imported with the module (the fetch
 # stage asks, for the work summary); the device machinery where a mount happens.

@@ -1,4 +1,4 @@
-"""umount (§3.5): unmount what the mount stage mounted, deepest first.
+"""umount (docs/engine.md, "The stages"): unmount what the mount stage mounted, deepest first.
 
 Runs as the mount unit's ``ExecStop`` when the initramfs tears down. A target that is not
 mounted (the mount stage never ran, or the admin unmounted it) is skipped with a note instead
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 
-from ignition.errors import StageError
 from ignition.stages import StageContext
 from ignition.stages.mount import _depth, mountable
 from ignition.system.runner import CommandError
+from ignition.util.errors import StageError
 
 
 def run(ctx: StageContext) -> None:

@@ -11,8 +11,8 @@ Tests build one with :meth:`System.scratch` on a temporary directory (or with lo
 
 from __future__ import annotations
 
-from ignition.record import field, record
 from ignition.system.paths import Paths
+from ignition.util.record import field, record
 
 # The package is imported for every submodule (``ignition.system.paths`` by a stage with
 # nothing to do): the root and runner modules are imported where a System is made.
@@ -20,9 +20,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import os
 
-    from ignition.log import Logger
     from ignition.system.root import TargetRoot
     from ignition.system.runner import Runner
+    from ignition.util.log import Logger
 
 __all__ = ["Paths", "System"]
 
@@ -43,9 +43,9 @@ class System:
 
     @classmethod
     def scratch(cls, root: str | os.PathLike[str], log: Logger | None = None) -> System:
-        from ignition.log import Logger
         from ignition.system.root import TargetRoot
         from ignition.system.runner import Runner
+        from ignition.util.log import Logger
 
         logger = log or Logger()
         return cls(TargetRoot(root), logger, Runner(logger), Paths.from_env())

@@ -20,7 +20,7 @@ from __future__ import annotations
 import errno
 import os
 
-from ignition.record import record
+from ignition.util.record import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

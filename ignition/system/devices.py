@@ -31,8 +31,8 @@ import os
 import stat
 import time
 
-from ignition.record import field, record
 from ignition.system import blkid
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

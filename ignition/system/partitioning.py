@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import re
 
-from ignition.record import field, record
 from ignition.system import blkid, devices
 from ignition.system.runner import CommandError, operand
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

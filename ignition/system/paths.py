@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from ignition.record import record
+from ignition.util.record import record
 
 TYPE_CHECKING = False  # not typing's: a stage with nothing to do reads the paths too
 if TYPE_CHECKING:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Mapping, Sequence
 
-from ignition import redact
-from ignition.errors import StageError
-from ignition.log import Logger
-from ignition.record import field, record
+from ignition.util import redact
+from ignition.util.errors import StageError
+from ignition.util.log import Logger
+from ignition.util.record import field, record
 
 OUTPUT_LIMIT = 4096  # bytes of stdout/stderr kept in an error message
 OUTPUT_LINES = 20  # lines of each shown
@@ -53,7 +53,7 @@ class CommandError(Exception):
     missing: bool = False
 
     def __str__(self) -> str:
-        from ignition.report import printable  # only when a failure is shown
+        from ignition.config.report import printable  # only when a failure is shown
 
         cmd = " ".join(f'"{printable(a, OUTPUT_LIMIT)}"' for a in self.display)
         if self.missing:
@@ -68,7 +68,7 @@ class CommandError(Exception):
 def _indented(text: str) -> str:
     """A tool's output as it printed it, for a person: its own lines, indented under the
     command, control characters escaped (the output may echo config values), bounded."""
-    from ignition.report import printable  # only when a failure is shown
+    from ignition.config.report import printable  # only when a failure is shown
 
     lines = [line.rstrip() for line in text.strip("\n").split("\n")]
     shown = [f"    {printable(line, OUTPUT_LINE_WIDTH)}" for line in lines[:OUTPUT_LINES]]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
-from providers.media import MAX_FILE, MediaError, parts, read_at
+from providers.media.volume import MAX_FILE, MediaError, parts, read_at
 
 MAX_CLUSTERS_WALKED = 1 << 20
 ATTR_LFN, ATTR_DIR, ATTR_LABEL = 0x0F, 0x10, 0x08

@@ -7,10 +7,10 @@ compared without case and without the ``;1`` version suffix.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from typing import BinaryIO
 
-from providers.media import MAX_FILE, MediaError, parts, read_at
+from ignition.util.record import record
+from providers.media.volume import MAX_FILE, MediaError, parts, read_at
 
 SECTOR = 2048
 FIRST_VD = 16
@@ -19,7 +19,7 @@ MAX_DIR = 16 * 1024 * 1024
 JOLIET_ESCAPES = (b"%/@", b"%/C", b"%/E")
 
 
-@dataclass
+@record(frozen=False)
 class Record:
     name: str
     extent: int

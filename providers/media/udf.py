@@ -1,5 +1,5 @@
 """UDF (ECMA-167 / OSTA UDF 1.02–2.01), enough to read a file by path: the Azure provisioning
-medium is UDF (providers.md §4.3). Type-1 partition maps; short, long and embedded allocation
+medium is UDF (docs/providers.md). Type-1 partition maps; short, long and embedded allocation
 descriptors; File Entries and Extended File Entries."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
-from providers.media import MAX_FILE, MediaError, parts, read_at
+from providers.media.volume import MAX_FILE, MediaError, parts, read_at
 
 VRS_START = 32768
 SECTOR_SIZES = (2048, 512, 4096)

@@ -1,5 +1,5 @@
 """The dracut module without booting: unit ordering against the engine's stage order, the
-reference's unit contract (ignition.md §5.3), the generator's decisions (§5.2), the bytecode
+reference's unit contract and the generator's decisions (docs/initramfs.md), the bytecode
 the image gets, shellcheck."""
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ def test_collector_ships_sourceless_unchecked_bytecode(tmp_path: Path) -> None:
     shipped = [p for p in root.rglob("*") if p.is_file()]
     assert not [p for p in shipped if p.suffix == ".py"]  # bytecode only
     lib = root / "usr/lib/pyignition"
-    cli = (lib / "ignition/cli.pyc").read_bytes()
+    cli = (lib / "ignition/commands/cli.pyc").read_bytes()
     assert int.from_bytes(cli[4:8], "little") == 0b01  # hash-based, never checked
     stdlib = root / os.path.realpath(paths["stdlib"]).lstrip("/")
     assert (stdlib / "os.pyc").is_file()  # the landmark of the standard library
@@ -178,16 +178,17 @@ def test_collector_ships_sourceless_unchecked_bytecode(tmp_path: Path) -> None:
     assert not {n for n in listed if n.partition(".")[0] in ("boto3", "botocore")}
     # the engine runs from it: the .pyc are found, name the image's paths, carry no columns
     code = (
-        f"import sys; sys.path.insert(0, {str(lib)!r}); import ignition.cli, ignition.stages.files"
-        "; c = ignition.cli.usage.__code__"
-        "; print(ignition.cli.__file__, c.co_filename, next(c.co_positions())[2])"
+        f"import sys; sys.path.insert(0, {str(lib)!r})"
+        "; import ignition.commands.cli, ignition.stages.files"
+        "; c = ignition.commands.cli.usage.__code__"
+        "; print(ignition.commands.cli.__file__, c.co_filename, next(c.co_positions())[2])"
     )
     run = subprocess.run(
         [sys.executable, "-I", "-S", "-B", "-c", code], capture_output=True, text=True, check=True
     )
     assert run.stdout.split() == [
-        str(lib / "ignition/cli.pyc"),
-        "/usr/lib/pyignition/ignition/cli.py",
+        str(lib / "ignition/commands/cli.pyc"),
+        "/usr/lib/pyignition/ignition/commands/cli.py",
         "None",
     ]
 

@@ -12,7 +12,7 @@ Nothing here touches the host's own ``/boot``, initramfs or dracut configuration
 * the guest's disks are sparse files; after a boot they are read from the host with
   ``debugfs``, ``sgdisk``, ``xfs_db``, ``blkid`` and ``cryptsetup``, without mounting.
 
-Boots run under TCG (KVM does not work on these machines, ``../shared/spec/boot-e2e.md`` §2),
+Boots run under TCG (KVM does not work on these machines: docs/testing.md),
 end by themselves (power-off from the guest) and are bounded by a timeout. The guest's network
 is QEMU user networking with ``restrict=on``: its only way out is a ``guestfwd`` relay to the
 test's HTTP server on 127.0.0.1.
@@ -48,7 +48,7 @@ BOOT_TIMEOUT = float(os.environ.get("PYIGNITION_E2E_BOOT_TIMEOUT", "420"))
 GUEST_HTTP = "10.0.2.100"  # the guestfwd address the guest uses for the host's server
 ICOUNT = os.environ.get("PYIGNITION_E2E_ICOUNT") or None  # see boot()
 
-# dracut modules of the test image: a small explicit set (boot-e2e.md §3, §9) + ours
+# dracut modules of the test image: a small explicit set (docs/testing.md) + ours
 BASE_MODULES = (
     *("systemd", "systemd-initrd", "dracut-systemd", "udev-rules", "base", "fs-lib"),
     *("rootfs-block", "qemu"),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ignition.helptext import help_text, usage
+from ignition.commands.helptext import help_text, usage
 from tests.integration.providers.standin import Answer, StandIn, standin
 from tests.integration.test_cloud_config import (
     KEY_ALICE,

@@ -213,7 +213,7 @@ KILL_AFTER_COMMIT = (
     "from ignition.stages.files import journal\n"
     "def killed(root):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
     "journal._remove_txn_dir = killed\n"
-    "from ignition.cli import main\n"
+    "from ignition.commands.cli import main\n"
     "sys.exit(main())\n"
 )
 

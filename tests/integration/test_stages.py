@@ -461,7 +461,11 @@ def test_ignition_apply_to_a_directory(m: Machine) -> None:
             storage={"files": [{"path": "/etc/applied", "contents": {"source": "data:,ok"}}]},
         )
     )
-    argv = [sys.executable, "-c", "from ignition.apply import main; raise SystemExit(main())"]
+    argv = [
+        sys.executable,
+        "-c",
+        "from ignition.commands.apply import main; raise SystemExit(main())",
+    ]
     cfgfile = str(m.tmp / "config.ign")
     p = subprocess.run([*argv, "-root", str(m.root), cfgfile], capture_output=True, text=True)
     assert p.returncode == 1

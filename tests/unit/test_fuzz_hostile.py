@@ -158,7 +158,7 @@ def _cloud_config(raw: bytes) -> None:
 
 
 def _validate(raw: bytes) -> None:
-    from ignition.validate_cli import validate_butane, validate_bytes
+    from ignition.commands.validate import validate_butane, validate_bytes
 
     for fmt in ("text", "json"):
         out, err = io.StringIO(), io.StringIO()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ignition import limits
+from ignition.util import limits
 from tests.unit.hostile_yaml import run_tool
 
 BUTANE = "variant: fcos\nversion: 1.5.0\n"

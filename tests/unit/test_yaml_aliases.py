@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from ignition import limits
-from ignition.yamldoc import YamlSyntaxError, compose_first
+from ignition.config.yamldoc import YamlSyntaxError, compose_first
+from ignition.util import limits
 from tests.unit.hostile_yaml import laughs, list_bomb, run_tool
 
 BUTANE_HEAD = "variant: fcos\nversion: 1.5.0\n"
@@ -99,8 +99,8 @@ def test_the_engine_refuses_bombed_user_data(head: str) -> None:
         "import sys\n"
         "from ignition.engine.cloudconfig import CloudConfigUse\n"
         "from ignition.engine.userdata import to_config\n"
-        "from ignition.errors import ConfigError\n"
-        "from ignition.log import Logger, StreamSink\n"
+        "from ignition.util.errors import ConfigError\n"
+        "from ignition.util.log import Logger, StreamSink\n"
         "try:\n"
         "    to_config(sys.stdin.buffer.read(), source='ud', log=Logger(StreamSink(sys.stderr)),\n"
         "              cloud_config=CloudConfigUse('apply'))\n"

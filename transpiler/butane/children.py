@@ -5,8 +5,8 @@ here they are located at the embedding YAML value, and a help line names the chi
 
 from __future__ import annotations
 
+from ignition.config.report import Path, dotted
 from ignition.config.versions import canonical, parse_semver
-from ignition.report import Path, dotted
 from transpiler.butane.context import Ctx
 
 UNKNOWN_VERSION = (
@@ -17,7 +17,7 @@ UNKNOWN_VERSION = (
 def check_child(ctx: Ctx, data: bytes, at: Path, item: Path, *, local: bool) -> None:
     if local and not data:
         return  # the reference accepts an empty local child silently
-    from ignition import jsondoc
+    from ignition.config import jsondoc
     from ignition.config.parse import parse
 
     try:

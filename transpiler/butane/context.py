@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ignition.record import field, record
-from ignition.report import Path, Report
+from ignition.config.report import Path, Report
+from ignition.util.record import field, record
 from transpiler.butane.registry import Spec
 from transpiler.localfiles import FilesDir, LocalFileError
 from transpiler.shapes import Decoded

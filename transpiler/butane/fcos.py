@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ignition.report import Path
+from ignition.config.report import Path
 from transpiler.butane.context import Ctx
 from transpiler.butane.merge import merge
 from transpiler.dataurl import butane_encode

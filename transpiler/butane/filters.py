@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ignition.report import Path
+from ignition.config.report import Path
 from transpiler.butane.context import Ctx
 from transpiler.butane.walk import UNSUPPORTED, walk
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ignition.report import Path
+from ignition.config.report import Path
 from transpiler.butane.context import Ctx
 from transpiler.dataurl import butane_encode
 from transpiler.shapes import Kind, Shape

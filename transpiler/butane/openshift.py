@@ -6,8 +6,8 @@ from typing import Any
 
 import yaml
 
-from ignition.report import Path
-from ignition.urls import URLError, parse_url
+from ignition.config.report import Path
+from ignition.config.urls import URLError, parse_url
 from transpiler.butane.context import Ctx
 from transpiler.butane.walk import UNSUPPORTED, UNSUPPORTED_PL, walk
 

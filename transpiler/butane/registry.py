@@ -4,7 +4,7 @@ import time. Each entry names the base layer (the Ignition spec it emits) and th
 
 from __future__ import annotations
 
-from ignition.record import record
+from ignition.util.record import record
 
 RHCOS_REMOVED = (
     "rhcos variant has been removed; use openshift variant instead: "

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from ignition import schemas
+from ignition.config import schemas
 from transpiler.butane.registry import Spec
 from transpiler.shapes import Kind, Shape
 from transpiler.translations import snake

@@ -5,8 +5,8 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
+from ignition.config.report import Path
 from ignition.config.rules.units import systemd_escape_path
-from ignition.report import Path
 from transpiler.butane.context import Ctx
 from transpiler.butane.merge import merge
 from transpiler.dataurl import butane_encode

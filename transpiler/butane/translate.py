@@ -11,10 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ignition.config.report import Diagnostic, Path, Report, Severity, dotted
 from ignition.config.versions import parse_semver
-from ignition.record import replace
-from ignition.report import Diagnostic, Path, Report, Severity, dotted
-from ignition.yamldoc import MappingNode, Node, ScalarNode, YamlSyntaxError, compose_first_located
+from ignition.config.yamldoc import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    YamlSyntaxError,
+    compose_first_located,
+)
+from ignition.util.record import replace
 from transpiler.butane import registry
 from transpiler.butane.context import Ctx
 from transpiler.localfiles import FilesDir, NoFilesDir

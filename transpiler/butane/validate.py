@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ignition.report import Path
+from ignition.config.report import Path
 from transpiler.butane.context import Ctx
 from transpiler.butane.modes import DECIMAL_MODE, decimal_mode_warning
 from transpiler.butane.sugar import QUADLET_EXTS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ignition.report import Path
+from ignition.config.report import Path
 
 UNSUPPORTED = "{} is not supported in this spec version"
 UNSUPPORTED_PL = "{} are not supported in this spec version"

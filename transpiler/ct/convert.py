@@ -10,9 +10,8 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from ignition.record import field, record, replace
-from ignition.report import Path, Report
-from ignition.yamldoc import (
+from ignition.config.report import Path, Report
+from ignition.config.yamldoc import (
     MappingNode,
     Node,
     ScalarNode,
@@ -20,6 +19,7 @@ from ignition.yamldoc import (
     compose_first_located,
     resolve_null,
 )
+from ignition.util.record import field, record, replace
 from transpiler.ct import semver, sugar
 from transpiler.ct.schema import root
 from transpiler.ct.semver import Semver, SemverError

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ignition.record import record
+from ignition.util.record import record
 
 _INT64_MAX = (1 << 63) - 1
 

@@ -7,10 +7,10 @@ import posixpath
 import re
 from typing import Any
 
+from ignition.config.report import Path, Report
 from ignition.config.rules.storage import NO_SPARES, RAID_LEVELS
 from ignition.config.rules.units import UNIT_EXTENSIONS, content_error, has_install_section
-from ignition.report import Path, Report
-from ignition.urls import URLError, parse_url
+from ignition.config.urls import URLError, parse_url
 from transpiler.translations import TranslationSet
 
 SCHEMES = ("http", "https", "s3", "tftp", "data", "oem", "")

@@ -14,11 +14,11 @@ from ignition.config import shape
 from ignition.config.legacy import rules
 from ignition.config.legacy.convert import PathMap, convert
 from ignition.config.legacy.v1 import to_v20
-from ignition.record import record
-from ignition.report import Diagnostic, Path, Report, Severity
+from ignition.config.report import Diagnostic, Path, Report, Severity
+from ignition.util.record import record
 
 if TYPE_CHECKING:
-    from ignition import jsondoc
+    from ignition.config import jsondoc
     from ignition.config.result import ParseResult
 
 

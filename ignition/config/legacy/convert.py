@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ignition.config.legacy.rules import ALIGN, lst, obj
-from ignition.report import Path, Report
+from ignition.config.report import Path, Report
 
 Tree = dict[str, Any]
 SECTORS_PER_MIB = 2048

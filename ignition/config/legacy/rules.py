@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ignition import urls
+from ignition.config import urls
+from ignition.config.report import Path, Report
 from ignition.config.rules.common import HASH_SIZES
 from ignition.config.rules.units import UNIT_EXTENSIONS, content_error
 from ignition.config.versions import at_least
-from ignition.report import Path, Report
 
 Tree = dict[str, Any]
 

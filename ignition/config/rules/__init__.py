@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ignition.config import model
+from ignition.config.report import Path, Report
 from ignition.config.rules.common import check_path, check_resource, url_error
 from ignition.config.rules.storage import check_storage
 from ignition.config.rules.units import check_units
@@ -18,7 +19,6 @@ from ignition.config.rules.values import (
     check_storage_devices,
 )
 from ignition.config.versions import at_least
-from ignition.report import Path, Report
 
 __all__ = ["check", "check_path", "url_error"]
 
@@ -78,7 +78,7 @@ def _ignition(r: Report, ign: model.Ignition, version: str) -> None:
     ):
         if value is None:
             continue
-        from ignition import urls
+        from ignition.config import urls
 
         path = (*base, "proxy", key)
         try:

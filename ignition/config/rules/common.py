@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 
-from ignition import urls
-from ignition.config import model
+from ignition.config import model, urls
+from ignition.config.report import Path, Report
 from ignition.config.versions import at_least, before
-from ignition.report import Path, Report
 
 HASH_SIZES = {"sha512": 128, "sha256": 64}
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from ignition import urls
-from ignition.config import model
+from ignition.config import model, urls
+from ignition.config.report import Path, Report
 from ignition.config.rules.common import (
     check_mode,
     check_owner,
@@ -16,7 +16,6 @@ from ignition.config.rules.common import (
 )
 from ignition.config.rules.values import leading_dash
 from ignition.config.versions import at_least, before
-from ignition.report import Path, Report
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 RAID_LEVELS = {"linear", "raid0", "0", "stripe", "raid1", "1", "mirror", "raid4", "4", "raid5",

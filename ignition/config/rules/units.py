@@ -10,8 +10,8 @@ import posixpath
 import re
 
 from ignition.config import model
-from ignition.record import record
-from ignition.report import Path, Report
+from ignition.config.report import Path, Report
+from ignition.util.record import record
 
 UNIT_EXTENSIONS = (
     ".service",

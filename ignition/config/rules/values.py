@@ -26,8 +26,8 @@ import re
 
 from ignition.config import model
 from ignition.config.model import json_name
-from ignition.record import fields, is_record
-from ignition.report import Path, Report
+from ignition.config.report import Path, Report
+from ignition.util.record import fields, is_record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from ignition.errors import StageError
+from ignition.util.errors import StageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
@@ -28,8 +28,8 @@ __all__ = ["run", "run_with"]
 
 
 def steps() -> tuple[tuple[Callable[[DisksRun], None], str], ...]:
-    """The steps in order, with what their failure says. Imported here, not with the package:
-    the files stage imports ``disks.crypttab`` (so this package) for LUKS volumes."""
+    """The steps in order, with what their failure says (imported here: a stage process
+    imports only what it runs)."""
     from ignition.stages.disks.filesystems import create_filesystems
     from ignition.stages.disks.luks import create_luks
     from ignition.stages.disks.partitions import create_partitions

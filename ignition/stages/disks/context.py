@@ -3,16 +3,16 @@ udev, and the dry-run plan."""
 
 from __future__ import annotations
 
-from ignition.errors import StageError
 from ignition.system import blkid, devices
+from ignition.util.errors import StageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from ignition.log import Logger
     from ignition.stages import StageContext
     from ignition.system import System
+    from ignition.util.log import Logger
 
 DESTRUCTIVE = "  [DESTRUCTIVE]"  # the marker `ignition plan` documents for every stage
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 
-from ignition.errors import StageError
-from ignition.record import record
 from ignition.stages.disks.context import probe_signature
 from ignition.system import blkid, devices
 from ignition.system.runner import CommandError, operand
+from ignition.util.errors import StageError
+from ignition.util.record import record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

@@ -1,5 +1,5 @@
 """LUKS2 volumes with cryptsetup, optionally bound with clevis (Tang, TPM2, custom pins), as
-the reference's ``luks.go`` (§4.4 of the spec).
+the reference's ``luks.go`` (docs/disks.md).
 
 One volume at a time: key material (fetched, or 4096 random bytes hex-encoded) goes to a 0400
 temporary file that is removed afterwards and is handed to the files stage through the state as
@@ -22,11 +22,11 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 
-from ignition.errors import IgnitionError, StageError
-from ignition.record import record
 from ignition.stages.disks.context import probe_signature
 from ignition.system import blkid, devices
 from ignition.system.runner import CommandError, operand
+from ignition.util.errors import IgnitionError, StageError
+from ignition.util.record import record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 
-from ignition.errors import StageError
-from ignition.record import record, replace
 from ignition.system import blkid, devices
 from ignition.system.partitioning import (
     KernelSync,
@@ -30,6 +28,8 @@ from ignition.system.partitioning import (
     verify_kernel,
     zap,
 )
+from ignition.util.errors import StageError
+from ignition.util.record import record, replace
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """Software RAID with mdadm, as the reference's ``raid.go``: every array is (re)created with
-``--force --run`` (no reuse detection, §8 #26), members given as their aliases, then the stage
-waits for the array device.
+``--force --run`` (no reuse detection, docs/disks.md), members given as their aliases, then
+the stage waits for the array device.
 
 Beyond the reference: members that are in use (mounted, swap, part of a running array or
 held by device-mapper) are refused before mdadm runs, and a member that already carries an md
@@ -9,9 +9,9 @@ superblock is named in a warning (mdadm will overwrite it).
 
 from __future__ import annotations
 
-from ignition.errors import StageError
 from ignition.system import blkid, devices
 from ignition.system.runner import CommandError, operand
+from ignition.util.errors import StageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

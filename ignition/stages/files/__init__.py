@@ -1,4 +1,4 @@
-"""The files stage (§3.6): accounts, files, directories, links, units, results.
+"""The files stage (docs/engine.md): accounts, files, directories, links, units, results.
 
 Order as the reference: groups, users, then files/directories/symlinks (by depth) and hard
 links, then units and the preset file, cloud-config's ``COREOS_*`` lines in
@@ -18,13 +18,13 @@ undoes them all.
 from __future__ import annotations
 
 from ignition.config.model import File
-from ignition.errors import StageError
 from ignition.stages import StageContext
 from ignition.stages.files import accounts, environment, journal, nodes, relabel, result, units
 from ignition.stages.files.fsops import RootFS
 from ignition.stages.files.plan import Action, Plan
 from ignition.stages.files.staging import Staged, Staging
 from ignition.stages.files.view import View
+from ignition.util.errors import StageError
 
 PASSWD_STEPS = ("ensureGroups", "ensureUsers")
 MAX_LOGGED_CONFLICTS = 100
@@ -67,14 +67,8 @@ def _fail_on_conflicts(ctx: StageContext, view: View) -> None:
 
 
 def _crypttab(ctx: StageContext, fs: RootFS) -> None:
-    try:
-        # a plain import: the initramfs collector follows import statements, not __import__
-        from ignition.stages.disks.crypttab import write_crypttab
-    except ImportError:
-        raise StageError(
-            "the config has storage.luks, but this build lacks the disks stage that writes "
-            "/etc/crypttab"
-        ) from None
+    from ignition.stages.files.crypttab import write_crypttab  # only configs with LUKS
+
     write_crypttab(ctx, fs)
 
 

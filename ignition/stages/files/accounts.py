@@ -1,10 +1,10 @@
-"""Users and groups in the target root (§3.6.1–3.6.3), with shadow-utils' ``--root``.
+"""Users and groups in the target root (docs/engine.md), with shadow-utils' ``--root``.
 
 Existence is read from the root's ``/etc/passwd`` and ``/etc/group`` (what NSS ``files``
 answers in the reference's chroot lookup). Tools and arguments are the reference's:
 ``groupadd``/``groupmod``/``groupdel`` and ``useradd``/``usermod``/``userdel``, each with
 ``--root <root>``; password hashes go through ``--password`` verbatim and are redacted from
-every log line and error (the reference logs them at DEBUG, §8 #11). SSH keys are written as
+every log line and error (the reference logs them at DEBUG). SSH keys are written as
 the user (effective ids switched in a child process, umask 077), so a home directory the user
 controls cannot redirect the write.
 """
@@ -18,10 +18,10 @@ from functools import partial
 from pathlib import Path
 
 from ignition.config.model import PasswdGroup, PasswdUser
-from ignition.errors import StageError
-from ignition.record import record
 from ignition.stages.files.view import shown
 from ignition.system.runner import CommandError, operand
+from ignition.util.errors import StageError
+from ignition.util.record import record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

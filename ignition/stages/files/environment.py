@@ -13,9 +13,9 @@ from __future__ import annotations
 import stat
 from collections.abc import Mapping
 
-from ignition.errors import StageError
 from ignition.stages.files.fsops import At, RootFS, read_small
 from ignition.stages.files.view import FILE, View, shown
+from ignition.util.errors import StageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

@@ -23,9 +23,9 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from ignition.errors import StageError
-from ignition.record import record
 from ignition.system.root import DIR_FLAGS, TargetRoot
+from ignition.util.errors import StageError
+from ignition.util.record import record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
@@ -173,7 +173,7 @@ class RootFS:
         os.link(src.name, at.name, src_dir_fd=src.fd, dst_dir_fd=at.fd, follow_symlinks=False)
 
     def remove(self, at: At) -> None:
-        """``rm -rf`` of whatever is at the node (the reference's overwrite, §8 #22); a node
+        """``rm -rf`` of whatever is at the node (the reference's overwrite); a node
         that existed before the run is only moved aside, for the undo."""
         st = at.lstat()
         if st is None:
@@ -346,7 +346,7 @@ def read_small(at: At) -> bytes:
     """The bytes of the regular file at ``at`` (a file the stage edits in place, such as
     ``/etc/environment``), at most the config size limit: the root is input too, and a huge
     file there must not take the stage's memory."""
-    from ignition import limits
+    from ignition.util import limits
 
     limit = limits.config_size()
     fd = os.open(at.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=at.fd)

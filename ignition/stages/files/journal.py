@@ -25,16 +25,16 @@ import json
 import os
 import stat
 
-from ignition.errors import StageError
 from ignition.stages.files.fsops import At, RootFS, set_owner_mode, write_all
 from ignition.system.root import DIR_FLAGS
+from ignition.util.errors import StageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from typing import Any
 
-    from ignition.log import Logger
     from ignition.system.root import TargetRoot
+    from ignition.util.log import Logger
 
 TXN_DIR = ".pyignition-txn"
 JOURNAL = "journal"

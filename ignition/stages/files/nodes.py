@@ -1,13 +1,14 @@
-"""Files, directories and links (§3.6.4–3.6.6).
+"""Files, directories and links (docs/engine.md, "The stages").
 
 Order: directories, files and symlinks in one list sorted by the depth of their resolved path
-(stable, so equal depths keep directories, files, symlinks in config order: §8 #7), then hard
-links (their targets may be deeper). Two entries that resolve to the same path are an error.
+(stable, so equal depths keep directories, files, symlinks in config order, as the reference),
+then hard links (their targets may be deeper). Two entries that resolve to the same path are an
+error.
 
 Existing-node rules (``overwrite`` false): a file with a ``contents.source`` (even ``""``)
 refuses any existing node; a file without one keeps an existing regular file's contents and
 applies appends and ownership; a directory accepts an existing directory; a link accepts an
-identical link. ``overwrite`` true removes whatever is there first (``rm -rf``, §8 #22).
+identical link. ``overwrite`` true removes whatever is there first (``rm -rf``, as the reference).
 
 Planning checks every entry against the root as the earlier entries will leave it (a
 :class:`~ignition.stages.files.view.View`): parents that are not directories, existing nodes,
@@ -25,12 +26,12 @@ from functools import partial
 from pathlib import Path
 
 from ignition.config.model import Directory, File, Link, NodeGroup, NodeUser
-from ignition.errors import StageError
-from ignition.record import record
 from ignition.stages.files import accounts
 from ignition.stages.files.fsops import At, RootFS
 from ignition.stages.files.view import DIRECTORY, FILE, SYMLINK, Node, View, kind_of, shown
 from ignition.system.root import BadPath, check_path
+from ignition.util.errors import StageError
+from ignition.util.record import record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
@@ -194,7 +195,7 @@ def _same_target(a: str, b: str) -> bool:
 
 
 def _hard_target(ctx: StageContext, n: Link) -> Path:
-    # runtime semantics: a relative target is taken from the root (§8 #5)
+    # runtime semantics: a relative target is taken from the root
     return ctx.system.root.join("/" + (n.target or "").lstrip("/"))
 
 

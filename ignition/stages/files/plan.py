@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ignition.record import field, record
+from ignition.util.record import field, record
 
 
 @record

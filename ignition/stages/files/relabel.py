@@ -1,6 +1,6 @@
-"""SELinux relabelling of what the stage created (§3.6.10), only where a policy exists.
+"""SELinux relabelling of what the stage created (docs/engine.md), only where a policy exists.
 
-The reference fails the stage when ``<root>/etc/selinux/config`` is missing (§8 #10); we
+The reference fails the stage when ``<root>/etc/selinux/config`` is missing; we
 relabel only when the root names a policy (``SELINUXTYPE=``) and ``setfiles`` is available.
 """
 

@@ -1,4 +1,4 @@
-"""``/etc/.ignition-result.json`` (§3.6.9) and provider output files (§3.6.8).
+"""``/etc/.ignition-result.json`` and provider output files (docs/engine.md, "The stages").
 
 The result file records the boot that provisioned the machine and whether a user config was
 given. On a rerun the old report is nested as ``previousReport`` with a warning, unless the
@@ -14,11 +14,11 @@ import time
 
 from ignition.config import codec
 from ignition.config.model import File
-from ignition.errors import StageError
+from ignition.config.urls import URLError, decode_data_url
 from ignition.stages.files.fsops import RootFS
 from ignition.stages.files.view import DIRECTORY, FILE, View, shown
 from ignition.system.runner import CommandError
-from ignition.urls import URLError, decode_data_url
+from ignition.util.errors import StageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

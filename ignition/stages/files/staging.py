@@ -1,4 +1,4 @@
-"""Fetch every body the files stage writes, before anything is written (§3.6.5).
+"""Fetch every body the files stage writes, before anything is written (docs/engine.md).
 
 Contents and appends are streamed into private temp files (0600) in the run's journal
 directory inside the root (``/.pyignition-txn/stage``, so the final ``rename()`` stays on one
@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from ignition import redact
 from ignition.config.model import File, Resource
-from ignition.errors import FetchError
 from ignition.fetch import parallel
 from ignition.fetch.fetcher import needs_network
-from ignition.record import field, record
+from ignition.util import redact
+from ignition.util.errors import FetchError
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

@@ -1,15 +1,15 @@
-"""systemd units, drop-ins, masks and presets (§3.6.7).
+"""systemd units, drop-ins, masks and presets (docs/engine.md, "The stages").
 
 For each unit in config order: drop-ins with contents → ``/etc/systemd/system/<unit>.d/<name>``,
 contents → ``/etc/systemd/system/<unit>`` (0644, replaced atomically, whatever
 ``storage.files`` says), ``mask: true`` → a ``/dev/null`` symlink there (after the contents, as
-the reference: §8 #21), ``mask: false`` → such a symlink removed. ``enabled`` goes to the preset
+the reference), ``mask: false`` → such a symlink removed. ``enabled`` goes to the preset
 file ``/etc/systemd/system-preset/20-ignition.preset`` (appended, lines sorted as the
 reference sorts its keys), applied by systemd's first-boot ``preset-all``; instances of one
 template share a line (``enable a@.service x y``). ``enabled: false`` disables only a unit that
 is currently enabled: its ``[Install]`` symlinks are removed and a ``disable`` line written
 (the reference asks ``systemctl --root``; we read the symlinks ourselves, no systemctl or
-D-Bus needed; the reference's D-Bus systemd version check for instances is skipped, §8 #9).
+D-Bus needed; the reference's D-Bus systemd version check for instances is skipped).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import os
 import stat
 from functools import partial
 
-from ignition.record import field, record
 from ignition.stages.files.fsops import RootFS
 from ignition.stages.files.view import DIRECTORY, FILE, SYMLINK, Node, View, shown
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ def plan_presets(
             continue
         links = [link for n in names for link in enabled_links(ctx, n)]
         if not links:
-            continue  # not enabled: the reference writes nothing at all (§8 #8)
+            continue  # not enabled: the reference writes nothing at all
         for link in links:
             view.remove(ctx.system.root.resolve(link), "$.systemd.units")
         if preset_ok:

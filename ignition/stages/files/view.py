@@ -14,7 +14,7 @@ import json
 import os
 import stat
 
-from ignition.record import record
+from ignition.util.record import record
 
 DIRECTORY = "directory"
 FILE = "regular file"

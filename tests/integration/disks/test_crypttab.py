@@ -1,4 +1,4 @@
-"""crypttab entries and key files written for the files stage (§4.4)."""
+"""crypttab entries and key files written for the files stage (docs/disks.md)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ignition.errors import StageError
-from ignition.stages.disks.crypttab import write_crypttab
+from ignition.stages.files.crypttab import write_crypttab
 from ignition.system import blkid
+from ignition.util.errors import StageError
 from tests.integration.disks.conftest import Loop
 from tests.unit.disks.support import make_context
 

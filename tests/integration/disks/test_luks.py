@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ignition.errors import StageError
+from ignition.config.urls import decode_data_url
 from ignition.system import blkid
-from ignition.urls import decode_data_url
+from ignition.util.errors import StageError
 from tests.integration.disks.conftest import Loop, Stage
 
 KEY = b"correct horse battery staple, but longer and secret"

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from ignition.errors import StageError
 from ignition.system import blkid, devices
+from ignition.util.errors import StageError
 from tests.integration.disks.conftest import Loop, Mount, Stage, backing_file
 from tests.unit.disks.support import parted_table, partition
 

@@ -186,7 +186,7 @@ def test_a_crashing_stage_is_reported_without_its_message(
         "import sys, ignition.stages.files as f\n"
         f"def bug(ctx):\n    raise KeyError({secret!r})\n"
         "f.run = bug\n"
-        "from ignition.cli import main\n"
+        "from ignition.commands.cli import main\n"
         "sys.exit(main())\n"
     )
     env = {

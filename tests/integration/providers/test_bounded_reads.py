@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ignition.fetch.fetcher import ResourceFetcher
-from ignition.log import Logger
 from ignition.system.paths import Paths
+from ignition.util.log import Logger
 from providers import qemu
 from providers.base import ProviderContext, ProviderError
 from tests.integration.providers.harness import Machine, config_for

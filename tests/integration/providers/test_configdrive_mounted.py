@@ -217,9 +217,9 @@ def test_a_mount_that_times_out_is_taken_down(
 ) -> None:
     import tempfile
 
-    from ignition.log import Logger
     from ignition.system import mounts
     from ignition.system.runner import Runner
+    from ignition.util.log import Logger
 
     dev = drive(loopdev, tmp_path, "ext4", "config-2", {"user-data": b"{}"})
     (tmp_path / "t").mkdir()
@@ -233,7 +233,7 @@ def test_a_mount_that_times_out_is_taken_down(
 
 READ_IN_CHILD = """
 import sys
-from ignition.log import Logger
+from ignition.util.log import Logger
 from ignition.system import mounts
 from ignition.system.runner import Runner
 mounts.read_file(Runner(Logger()), sys.argv[1], "user-data", max_size=100)

@@ -132,7 +132,7 @@ def test_vmware_ovf_env_and_rmcfg(machine: Machine, tmp_path: Path) -> None:
 
     env = dict(os.environ, PYIGNITION_HOST_ROOT=str(machine.host))
     done = subprocess.run(
-        [sys.executable, "-m", "providers.rmcfg", "--platform", "vmware"],
+        [sys.executable, "-m", "ignition.commands.rmcfg", "--platform", "vmware"],
         env=env,
         capture_output=True,
         text=True,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ignition.commands import COMMANDS, Command
-from ignition.helptext import specs
+from ignition.commands.helptext import specs
+from ignition.commands.table import COMMANDS, Command
 
 ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
@@ -52,7 +52,7 @@ def test_every_command_answers_help_and_version(command: list[str]) -> None:
     assert text.startswith("Usage"), text
     assert "Example:\n  # " in text
     assert "Exit status:\n  0  " in text
-    assert "§" not in text
+    assert "\N{SECTION SIGN}" not in text
     assert "Traceback" not in text
     assert run([*command, "--help", "extra"]).returncode == 0  # help wins over bad usage
     versioned = run([*command, "--version"])
@@ -372,9 +372,9 @@ def test_a_run_never_loads_the_help_table(command: list[str], stdin: bytes) -> N
     )
     assert done.returncode == 0, done.stderr[-2000:]
     imported = done.stderr.decode()
-    assert "ignition.crash" in imported  # the probe sees the command's imports
-    assert "ignition.commands" not in imported
-    assert "ignition.helptext" not in imported
+    assert "ignition.commands.crash" in imported  # the probe sees the command's imports
+    assert "ignition.commands.table" not in imported
+    assert "ignition.commands.helptext" not in imported
 
 
 def test_convert_locates_ct_templating_errors_too() -> None:

@@ -18,7 +18,7 @@ from cloudinit.convert_cli import run
 from cloudinit.yamlout import Octal, dump
 from ignition.config import model
 from ignition.config.parse import parse, validate_tree
-from ignition.urls import decode_data_url
+from ignition.config.urls import decode_data_url
 from tests.unit.cloudinit import test_convert
 from transpiler.butane.translate import translate
 

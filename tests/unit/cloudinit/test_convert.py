@@ -9,7 +9,7 @@ from cloudinit import render
 from cloudinit.convert import Conversion, Metadata, convert
 from ignition.config import codec, model
 from ignition.config.parse import validate_tree
-from ignition.urls import decode_data_url
+from ignition.config.urls import decode_data_url
 
 CLUSTER_NODE = b"""\
 #cloud-config

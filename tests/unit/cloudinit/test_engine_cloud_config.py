@@ -13,12 +13,12 @@ from cloudinit.convert import convert
 from cloudinit.metadata import Metadata
 from cloudinit.render import redacted
 from ignition.config.model import Config, File, Resource, Storage, Systemd, Unit
+from ignition.config.report import Diagnostic, Severity
 from ignition.engine.cloudconfig import PLATFORM, CloudConfigUse, mode_from_cmdline
 from ignition.engine.userdata import to_config
-from ignition.errors import ConfigError
-from ignition.log import Logger
-from ignition.report import Diagnostic, Severity
 from ignition.stages.files.environment import merge
+from ignition.util.errors import ConfigError
+from ignition.util.log import Logger
 from providers.base import InstanceMetadata, NetworkConfig
 from tests.conftest import ListSink
 

@@ -15,7 +15,7 @@ from cloudinit.goyaml import (
     parse_go_float,
     resolve,
 )
-from ignition.yamldoc import ScalarNode
+from ignition.config.yamldoc import ScalarNode
 
 
 def _value(text: str) -> tuple[GoKind, object]:

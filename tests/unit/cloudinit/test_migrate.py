@@ -22,7 +22,7 @@ from cloudinit.migrate.dialect import CLOUD_INIT, COREOS_CLOUDINIT, CT, detect
 from cloudinit.migrate.located import load
 from cloudinit.migrate.out import VARIANTS
 from ignition.config.parse import parse
-from ignition.urls import decode_data_url
+from ignition.config.urls import decode_data_url
 from tests.unit.cloudinit.test_butane import NODE as COREOS_NODE
 from tests.unit.cloudinit.test_migrate_ct import CLUSTER
 from transpiler.butane.translate import translate

@@ -10,7 +10,7 @@ import hashlib
 from typing import Any
 from urllib.parse import quote
 
-from ignition import schemas
+from ignition.config import schemas
 from ignition.config.versions import at_least
 
 Tree = dict[str, Any]

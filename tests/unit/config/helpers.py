@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from ignition.config.parse import parse
+from ignition.config.report import Diagnostic, dotted
 from ignition.config.result import ParseResult
-from ignition.report import Diagnostic, dotted
 
 E = "error"
 W = "warning"

@@ -7,8 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ignition import schemas
-from ignition.config import versions
+from ignition.config import schemas, versions
 
 ALL = ("1", *versions.SPEC2, *versions.SPEC3)
 INT64 = 2**63

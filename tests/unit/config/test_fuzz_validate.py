@@ -10,7 +10,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ignition.validate_cli import validate_input
+from ignition.commands.validate import validate_input
 from tests.unit.config.helpers import examples
 from tests.unit.config.test_fuzz_parse import mutated
 

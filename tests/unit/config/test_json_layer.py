@@ -10,11 +10,10 @@ import time
 
 import pytest
 
-from ignition import jsondoc
-from ignition.config import model
+from ignition.commands.validate import validate_bytes
+from ignition.config import jsondoc, model
 from ignition.config.parse import parse
 from ignition.config.result import BAD_VERSION
-from ignition.validate_cli import validate_bytes
 from tests.unit.config.helpers import E, W, entries, located, positions, run
 
 HEAD = b'{"ignition":{"version":"3.0.0"}'  # 31 bytes: what follows starts at column 32

@@ -11,7 +11,7 @@ from ignition.config import model as m
 from ignition.config.legacy.append import append
 from ignition.config.legacy.convert import PathMap, convert
 from ignition.config.parse import parse
-from ignition.report import Report
+from ignition.config.report import Report
 from tests.unit.config.helpers import located
 
 

@@ -10,8 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ignition import schemas
-from ignition.config import versions
+from ignition.config import schemas, versions
 
 ROOT = Path(__file__).resolve().parents[3]
 ALL = ("1", *versions.SPEC2, *versions.SPEC3)

@@ -17,10 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ignition import schemas
-from ignition.config import shape
-from ignition.jsondoc import FloatLiteral
-from ignition.report import Path
+from ignition.config import schemas, shape
+from ignition.config.jsondoc import FloatLiteral
+from ignition.config.report import Path
 from tests.unit.config.helpers import examples
 from tests.unit.config.strategies import ALL, INT64, documents, json_values
 

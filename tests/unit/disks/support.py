@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ignition import record
 from ignition.config.parse import parse
 from ignition.engine.state import State
 from ignition.fetch.fetcher import ResourceFetcher
-from ignition.log import Level, Logger
 from ignition.stages import StageContext
 from ignition.system import System
+from ignition.util import record
+from ignition.util.log import Level, Logger
 
 
 class ListSink:

@@ -1,4 +1,4 @@
-"""The partition decision table (spec §4.1 / the operator notes) and the pure steps around it."""
+"""The partition decision table (docs/disks.md) and the pure steps around it."""
 
 from __future__ import annotations
 

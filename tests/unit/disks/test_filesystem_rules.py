@@ -1,13 +1,13 @@
-"""Filesystem reuse rules and mkfs command lines (spec §4.3)."""
+"""Filesystem reuse rules and mkfs command lines (docs/disks.md)."""
 
 from __future__ import annotations
 
 import pytest
 
 from ignition.config.model import Filesystem
-from ignition.errors import StageError
 from ignition.stages.disks.filesystems import canonical_uuid, matches, mkfs_argv
 from ignition.system.blkid import FilesystemInfo
+from ignition.util.errors import StageError
 
 U = "F63BF118-F6D7-40A3-B64C-A92B05A7F9EE"
 

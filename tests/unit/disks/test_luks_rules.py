@@ -1,4 +1,4 @@
-"""LUKS command lines, clevis pin configurations and crypttab lines (spec §4.4)."""
+"""LUKS command lines, clevis pin configurations and crypttab lines (docs/disks.md)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from ignition.config.model import Clevis, ClevisCustom, Luks, Resource, Tang
+from ignition.config.urls import decode_data_url
 from ignition.stages.disks.context import DisksRun
-from ignition.stages.disks.crypttab import crypttab_line
 from ignition.stages.disks.luks import clevis_binding, format_argv, key_data_url, open_argv
-from ignition.urls import decode_data_url
+from ignition.stages.files.crypttab import crypttab_line
 from tests.unit.disks.support import make_context
 
 ADV = b'{"payload": "e30", "signatures": []}'

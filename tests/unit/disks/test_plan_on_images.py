@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ignition.errors import StageError
 from ignition.stages.disks import run_with
+from ignition.util.errors import StageError
 from tests.unit.disks.support import make_context, sgdisk
 
 pytestmark = pytest.mark.skipif(shutil.which("sgdisk") is None, reason="sgdisk not installed")

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from ignition.config.model import Filesystem, Luks, PasswdGroup, PasswdUser, Raid
-from ignition.errors import StageError
-from ignition.log import Logger
 from ignition.stages.disks.filesystems import mkfs_argv
 from ignition.stages.disks.luks import format_argv, open_argv
 from ignition.stages.disks.raid import mdadm_argv
 from ignition.stages.files.accounts import group_argv, useradd_argv, usermod_argv
 from ignition.stages.kargs import helper_argv
 from ignition.system.runner import CommandError, Runner, operand
+from ignition.util.errors import StageError
+from ignition.util.log import Logger
 
 
 def test_account_names_come_after_double_dash() -> None:

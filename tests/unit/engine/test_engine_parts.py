@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 import providers
-from ignition.cli import parse_duration
-from ignition.cliargs import UsageError as FlagError
+from ignition.commands.cli import parse_duration
+from ignition.commands.cliargs import UsageError as FlagError
 from ignition.config.model import Config, File, Ignition, Storage
 from ignition.engine import cache
 from ignition.engine.cmdline import parse_cmdline, read_source
-from ignition.errors import UsageError
 from ignition.fetch.proxy import ProxySettings
 from ignition.stages.files.units import split_instance
+from ignition.util.errors import UsageError
 
 
 def test_go_durations() -> None:
@@ -98,8 +98,8 @@ def test_cache_roundtrip_is_private_and_prunable(tmp_path: Path) -> None:
 
 def test_cas_are_inlined_as_data_urls_for_later_stages() -> None:
     from ignition.config.model import TLS, HTTPHeader, Resource, Security, Verification
+    from ignition.config.urls import decode_data_url
     from ignition.engine.acquire import inline_cas
-    from ignition.urls import decode_data_url
 
     ca = Resource(
         source="https://ca.example.test/ca.pem",

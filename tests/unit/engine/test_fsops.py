@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ignition.errors import StageError
 from ignition.stages.files.fsops import RootFS
 from ignition.system.root import TargetRoot
+from ignition.util.errors import StageError
 
 
 def test_symlink_swapped_in_after_resolution_is_refused(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from ignition.config.parse import parse
 from ignition.engine import cache
 from ignition.engine.cmdline import parse_cmdline, split_args
 from ignition.engine.state import State, StateError
-from ignition.errors import ConfigError
+from ignition.util.errors import ConfigError
 from tests.unit.config.fullconfigs import full_v3
 from tests.unit.config.helpers import examples
 from tests.unit.config.strategies import json_values

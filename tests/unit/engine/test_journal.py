@@ -9,13 +9,13 @@ from typing import Any, cast
 
 import pytest
 
-from ignition.errors import StageError
-from ignition.log import Logger
 from ignition.stages.files import journal, relabel
 from ignition.stages.files.fsops import RootFS
 from ignition.stages.files.journal import TXN_DIR, Journal
 from ignition.system import System
 from ignition.system.root import TargetRoot
+from ignition.util.errors import StageError
+from ignition.util.log import Logger
 from tests.integration.rootsnap import differences, snapshot
 
 

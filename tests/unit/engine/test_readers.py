@@ -12,7 +12,7 @@ from ignition.config.model import LATEST_VERSION, Config
 from ignition.engine import cache
 from ignition.engine.cmdline import CMDLINE_MAX, parse_cmdline, read_args, split_args
 from ignition.engine.state import FetchedConfig, State, StateError
-from ignition.errors import ConfigError
+from ignition.util.errors import ConfigError
 
 IGN = {"ignition": {"version": LATEST_VERSION}}
 

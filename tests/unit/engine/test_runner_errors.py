@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from ignition.log import Logger
 from ignition.system.runner import OUTPUT_LINES, CommandError, Runner
+from ignition.util.log import Logger
 
 
 def fail(logger: Logger, script: str) -> str:

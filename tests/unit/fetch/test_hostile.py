@@ -19,9 +19,9 @@ from typing import Any, TypeVar
 import pytest
 
 from ignition.config.model import HTTPHeader, Resource
-from ignition.errors import FetchError
 from ignition.fetch import TimedOut, TooLarge, limits
 from ignition.fetch.fetcher import ResourceFetcher
+from ignition.util.errors import FetchError
 from tests.servers import (
     Reply,
     TFTPServer,
@@ -315,7 +315,7 @@ signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
 from ignition.config.model import Resource
 from ignition.fetch.fetcher import ResourceFetcher
-from ignition.log import Logger, StreamSink
+from ignition.util.log import Logger, StreamSink
 f = ResourceFetcher(Logger(StreamSink(sys.stderr)))
 f.total_timeout = 20
 with open(sys.argv[1], "w+b") as out:
@@ -394,8 +394,8 @@ def test_tftp_server_that_only_repeats_itself_is_given_up_on(
 
 
 def test_a_failure_in_a_batch_stops_the_bodies_still_arriving(logger: Any) -> None:
-    from ignition.errors import NotFound
     from ignition.fetch import parallel
+    from ignition.util.errors import NotFound
 
     def slow_endless(conn: socket.socket, n: int) -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\n\r\n")

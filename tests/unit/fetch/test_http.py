@@ -23,9 +23,9 @@ from ignition.config.model import (
     Timeouts,
     Verification,
 )
-from ignition.errors import FetchError, NotFound
 from ignition.fetch import FetchOptions, HashMismatch, NeedsNetwork, TimedOut
 from ignition.fetch.fetcher import ResourceFetcher
+from ignition.util.errors import FetchError, NotFound
 from tests.servers import Reply, http_server, make_test_ca, proxy_server
 
 BODY = b"the body of a remote file\n" * 50

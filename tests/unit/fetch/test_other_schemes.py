@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from ignition.config.model import Resource, Verification
-from ignition.errors import FetchError, NotFound
 from ignition.fetch import TooLarge, parallel
 from ignition.fetch.fetcher import ResourceFetcher
+from ignition.util.errors import FetchError, NotFound
 from tests.servers import Reply, TFTPServer, http_server
 
 BIG = bytes(range(256)) * 40  # 10 KiB: several TFTP blocks

@@ -18,8 +18,8 @@ import pytest
 import providers
 from cloudinit.cli import run
 from ignition.fetch.fetcher import ResourceFetcher
-from ignition.log import Logger
 from ignition.system.paths import Paths
+from ignition.util.log import Logger
 from providers import cloudsigma
 from providers.base import InstanceMetadata, ProviderContext, ProviderError
 from tests.conftest import ListSink

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from ignition.fetch.fetcher import ResourceFetcher
-from ignition.log import Logger
 from ignition.system.paths import Paths
+from ignition.util.log import Logger
 from providers.base import ProviderContext
 from providers.gcp import GcpProvider, storage_token
 from tests.integration.providers.standin import Answer, StandIn, standin

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 import providers
-from ignition.errors import IgnitionError
 from ignition.fetch.fetcher import ResourceFetcher
-from ignition.log import Logger
 from ignition.system.paths import Paths
+from ignition.util.errors import IgnitionError
+from ignition.util.log import Logger
 from providers.base import InstanceMetadata, NetworkConfig, ProviderContext, ProviderError
 from providers.vmware import GuestInfo, VmwareProvider
 from tests.conftest import ListSink

@@ -27,10 +27,11 @@ def test_pools_reach_the_files_stage(tmp_path: Path, monkeypatch: pytest.MonkeyP
     driver = tmp_path / "run.py"
     driver.write_text(
         "import sys\n"
-        "from providers import _kvp, hostroot\n"
+        "from ignition.system import hostroot\n"
+        "from providers import _kvp\n"
         f"_kvp.read_device = lambda path: {pools!r}\n"
         "hostroot.is_char_device = lambda p: p == _kvp.DEVICE\n"
-        "from ignition.cli import main\n"
+        "from ignition.commands.cli import main\n"
         "raise SystemExit(main(sys.argv[1:]))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IGNITION_", "PYIGNITION_"))}
@@ -67,7 +68,8 @@ def test_pools_reach_the_files_stage(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_openstack_ipv6_link_local_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from providers import hostroot, openstack
+    from ignition.system import hostroot
+    from providers import openstack
 
     (tmp_path / "proc/net").mkdir(parents=True)
     (tmp_path / "proc/net/if_inet6").write_text(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from providers import media
+from providers.media.volume import MediaError, Volume
 from tests.integration.providers import images
 
 BIG = bytes(range(256)) * 40  # 10 KiB: several FAT clusters, several ISO/UDF blocks
@@ -20,7 +21,7 @@ FILES = {
 }
 
 
-def _check(vol: media.Volume) -> None:
+def _check(vol: Volume) -> None:
     for name, data in FILES.items():
         assert vol.read(name) == data, name
         assert vol.read("/" + name) == data, name
@@ -66,7 +67,7 @@ def test_not_a_file_system(tmp_path: Path) -> None:
     junk = tmp_path / "junk"
     junk.write_bytes(b"\x00" * 100_000)
     assert media.volume_info(str(junk)) is None
-    with pytest.raises(media.MediaError):
+    with pytest.raises(MediaError):
         media.read_file(str(junk), "user-data")
     assert media.probe(io.BytesIO(b"")) is None
 
@@ -79,7 +80,7 @@ def test_truncated_image_is_an_error_not_a_crash(tmp_path: Path) -> None:
     with open(cut, "rb") as fh:
         vol = media.probe(fh)
         assert vol is not None
-        with pytest.raises(media.MediaError):
+        with pytest.raises(MediaError):
             vol.read("openstack/content/0000")
 
 
@@ -94,5 +95,5 @@ def test_fat_cluster_loop_is_detected(tmp_path: Path) -> None:
     v = int.from_bytes(raw[off : off + 2], "little")
     v = (v & 0x000F) | (cluster << 4) if cluster & 1 else (v & 0xF000) | cluster
     raw[off : off + 2] = v.to_bytes(2, "little")
-    with pytest.raises(media.MediaError):
+    with pytest.raises(MediaError):
         media.probe(io.BytesIO(bytes(raw))).read("big")  # type: ignore[union-attr]

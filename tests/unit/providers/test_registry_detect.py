@@ -10,7 +10,7 @@ import pytest
 
 import providers
 from ignition.engine.detect_platform import Facts, detect
-from providers import hostroot
+from ignition.system import hostroot
 
 REFERENCE_IDS = [
     "akamai",
@@ -143,7 +143,7 @@ def test_detect_command_and_auto_platform(tmp_path: Path) -> None:
 
 def test_rmcfg_on_a_platform_without_deletion(tmp_path: Path) -> None:
     env = {hostroot.ENV: str(tmp_path), "PATH": "/usr/bin:/bin"}
-    argv = [sys.executable, "-m", "providers.rmcfg", "--platform", "gcp", "--log-to-stdout"]
+    argv = [sys.executable, "-m", "ignition.commands.rmcfg", "--platform", "gcp", "--log-to-stdout"]
     done = subprocess.run(argv, env=env, capture_output=True, text=True)
     assert done.returncode == 1
     assert "cannot delete config on this platform" in done.stdout

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from providers import _dhcp, _imds, _kvp, _wireserver, hostroot, limits
+from ignition.system import hostroot
+from providers import _dhcp, _imds, _kvp, _wireserver, limits
 from providers.base import ProviderError
 from providers.vmware import decode, ovf_properties, prune_ovf
 from providers.zvm import spool_id
@@ -158,7 +159,7 @@ def test_validate_platform_flag(tmp_path: Path) -> None:
     argv = [
         sys.executable,
         "-c",
-        "from ignition.validate_cli import main; raise SystemExit(main())",
+        "from ignition.commands.validate import main; raise SystemExit(main())",
     ]
     done = subprocess.run([*argv, "--platform", "aws", str(cfg)], capture_output=True, text=True)
     assert done.returncode == 0

@@ -18,7 +18,7 @@ PROBES = {
         "-B",
         "-c",
         "import sys; sys.path.insert(0, '/usr/lib/pyignition');"
-        "import ignition.cli, ignition.engine.engine, ignition.stages.fetch,"
+        "import ignition.commands.cli, ignition.engine.engine, ignition.stages.fetch,"
         "ignition.stages.disks, ignition.stages.mount, ignition.stages.files,"
         "ignition.stages.umount, providers.qemu",
     ],

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from ignition import __version__
-from ignition.cliargs import FlagSpec, GoFlags, UsageError
-from ignition.validate_cli import main
+from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.commands.validate import main
 
 VALID = b'{"ignition": {"version": "3.4.0"}}'
 WARNS = b'{"ignition": {"version": "3.4.0"}, "extra": 1}'
@@ -262,7 +262,7 @@ def test_console_script(files: Path) -> None:
         b"",
     )
     done = subprocess.run(
-        [sys.executable, "-m", "ignition.validate_cli", str(files / "valid.ign")],
+        [sys.executable, "-m", "ignition.commands.validate", str(files / "valid.ign")],
         capture_output=True,
         check=False,
     )

@@ -1,4 +1,4 @@
-"""``/etc/crypttab`` entries and LUKS key files, written by the files stage (§3.6 step 5, §4.4).
+"""``/etc/crypttab`` entries and LUKS key files, written by the files stage (docs/disks.md).
 
 Per volume, in config order: the volume's LUKS UUID (read from its header through libblkid,
 like ``cryptsetup luksUUID``), a line
@@ -12,9 +12,9 @@ through the files stage's journal: a later failure in the stage undoes it.
 
 from __future__ import annotations
 
-from ignition.errors import StageError
+from ignition.config.urls import URLError, decode_data_url
 from ignition.system import blkid, devices
-from ignition.urls import URLError, decode_data_url
+from ignition.util.errors import StageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ignition import limits
-from ignition.yamldoc import (
+from ignition.config.yamldoc import (
     MAX_DEPTH,
     AliasCycleError,
     AliasRef,
@@ -18,6 +17,7 @@ from ignition.yamldoc import (
     compose_go_v1,
     position,
 )
+from ignition.util import limits
 
 
 def _pairs(data: bytes) -> dict[str, object]:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from ignition import crash
+from ignition.commands import crash
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SECRET = "hunter2-secret-value"
 
 
@@ -119,7 +119,7 @@ def test_debug_flag_prints_a_redacted_trace(
 def test_our_own_messages_survive_in_the_debug_trace(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ignition.errors import StageError
+    from ignition.util.errors import StageError
 
     monkeypatch.setenv(crash.DEBUG_ENV, "1")
     _, _, err = run_guarded(crash.entry_point("t")(_buggy(StageError("the stage said so"))), capsys)

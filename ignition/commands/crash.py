@@ -4,7 +4,7 @@ An exception that no code expected is a bug, but the user must still get one lin
 Python traceback that may quote config values: ``butane: internal error (a bug in pyignition:
 please report it): KeyError at transpiler/x.py:12``. The exit status is 1, each command's
 "failed" status. The trace is printed only with ``PYIGNITION_DEBUG=1``, and even then
-exception messages that are not our own are withheld (see :func:`ignition.redact.exception`).
+exception messages that are not our own are withheld (see :func:`ignition.util.redact.exception`).
 
 Also handled without a traceback: Ctrl-C (``interrupted``, exit 130), a closed output pipe
 (``butane x | head -1``: silent, exit 141 as if killed by SIGPIPE), an operating system error
@@ -98,7 +98,7 @@ def report_bug(prog: str, exc: BaseException) -> int:
         f"{type(exc).__name__} at {_origin(exc)}"
     )
     if debug_enabled():
-        from ignition import redact
+        from ignition.util import redact
 
         _say(redact.trace(exc))
     else:
@@ -114,16 +114,9 @@ def _origin(exc: BaseException) -> str:
         return "an unknown place"
     while tb.tb_next is not None:
         tb = tb.tb_next
+    from ignition.util.redact import short_path  # a crashing process only
+
     return f"{short_path(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
-
-
-def short_path(filename: str) -> str:
-    """A source file relative to the directory holding the packages (no host paths)."""
-    parts = filename.replace("\\", "/").split("/")
-    for i in range(len(parts) - 1, -1, -1):
-        if parts[i] in ("ignition", "cloudinit", "providers", "transpiler"):
-            return "/".join(parts[i:])
-    return parts[-1]
 
 
 def _open_missing_streams() -> None:

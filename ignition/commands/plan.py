@@ -8,31 +8,32 @@ nothing is cached. Base configs are merged as in a real run; referenced configs 
 (reading is harmless) unless ``-offline``. Then each stage lists its actions in order;
 destructive ones (removing or replacing what exists) are marked ``[DESTRUCTIVE]``.
 Log lines go to stderr, the plan to stdout. The flags' meanings and the exit statuses are in
-the command table (``ignition/commands.py``).
+the command table (``ignition/commands/table.py``).
 """
 
 from __future__ import annotations
 
 import sys
 
-from ignition import __version__, limits
-from ignition.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
+from ignition import __version__
+from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
 from ignition.config.merge import merge
 from ignition.config.model import Config, empty_config
+from ignition.config.report import printable
 from ignition.engine.acquire import acquire
 from ignition.engine.base import load_base
 from ignition.engine.cloudconfig import CloudConfigUse
 from ignition.engine.engine import stage_function
-from ignition.engine.neednet import network_reason
 from ignition.engine.render import render
 from ignition.engine.state import State
 from ignition.engine.userdata import to_config
-from ignition.errors import IgnitionError
 from ignition.fetch.fetcher import ResourceFetcher
-from ignition.log import Logger, StreamSink
-from ignition.report import printable
+from ignition.fetch.neednet import network_reason
 from ignition.stages import StageContext
 from ignition.system import System
+from ignition.util import limits
+from ignition.util.errors import IgnitionError
+from ignition.util.log import Logger, StreamSink
 
 PLANNED_STAGES = ("kargs", "disks", "mount", "files")
 
@@ -56,11 +57,11 @@ def main(args: list[str]) -> int:
         if len(rest) > 1 and not (opts["help"] or opts["version"]):
             raise UsageError(f"one CONFIG at most, not {len(rest)}: {printable(' '.join(rest))}")
     except UsageError as exc:
-        from ignition.helptext import usage_error
+        from ignition.commands.helptext import usage_error
 
         return usage_error("ignition plan", exc)
     if opts["help"]:
-        from ignition.helptext import print_help
+        from ignition.commands.helptext import print_help
 
         return print_help("ignition plan")
     if opts["version"]:

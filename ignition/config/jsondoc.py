@@ -19,8 +19,8 @@ from collections.abc import Callable
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from operator import itemgetter
 
-from ignition.record import field, record
-from ignition.report import Path
+from ignition.config.report import Path
+from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ignition.record import record
+from ignition.util.record import record
 
 
 class URLError(ValueError):

@@ -1,4 +1,4 @@
-"""``ignition.redact``: values made safe to log."""
+"""``ignition.util.redact``: values made safe to log."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ignition import redact
+from ignition.util import redact
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,7 @@ def test_text() -> None:
 
 
 def test_failed_operations_log_foreign_messages_by_type_only(logger: Any, log_sink: Any) -> None:
-    from ignition.errors import StageError
+    from ignition.util.errors import StageError
 
     with pytest.raises(KeyError), logger.op("writing file"):
         raise KeyError("$6$hash-from-the-config")

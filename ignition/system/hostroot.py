@@ -84,7 +84,7 @@ def read_bytes(p: str, *, limit: int | None = None) -> bytes | None:
     """The file's bytes, or None when it does not exist. At most ``limit`` bytes are read
     (by default the config size limit): a longer file raises :class:`TooLarge`."""
     if limit is None:
-        from ignition import limits
+        from ignition.util import limits
 
         limit = limits.config_size()
     try:

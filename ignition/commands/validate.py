@@ -15,11 +15,11 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from ignition import __version__
-from ignition.cliargs import FlagSpec, GoFlags, UsageError
-from ignition.crash import entry_point
+from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.commands.crash import entry_point
 
 if TYPE_CHECKING:
-    from ignition.report import Diagnostic, Report
+    from ignition.config.report import Diagnostic, Report
 
 PROG = "ignition-validate"
 
@@ -43,24 +43,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         opts, rest = flags().parse(args)
     except UsageError as exc:  # the reference's status for every usage error is 1
-        from ignition.helptext import usage_error
+        from ignition.commands.helptext import usage_error
 
         return usage_error(PROG, exc, 1)
     if opts["help"]:
-        from ignition.helptext import print_help
+        from ignition.commands.helptext import print_help
 
         return print_help(PROG)
     if opts["version"]:
         sys.stdout.write(f"{PROG} {__version__} (pyignition)\n")
         return 0
     if len(rest) != 1:  # as the reference: the usage alone
-        from ignition.helptext import usage
+        from ignition.commands.helptext import usage
 
         sys.stderr.write(usage(PROG))
         return 1
     name = rest[0]
-    from ignition import limits
-    from ignition.report import printable
+    from ignition.config.report import printable
+    from ignition.util import limits
 
     try:
         limits.check_all()
@@ -128,7 +128,7 @@ def validate_butane(
     Ignition itself rejects YAML, so unless ``-butane`` is given the verdict is a failure, and
     the first thing said is that this is Butane and how to transpile it; then, in text, what
     Ignition itself says about the YAML (the reference's one line, which ``err`` enables)."""
-    from ignition.report import Diagnostic, Report, Severity
+    from ignition.config.report import Diagnostic, Report, Severity
 
     report, reason = _butane_report(raw, name)
     valid = not report.is_fatal
@@ -149,8 +149,8 @@ def validate_butane(
 def _butane_report(raw: bytes, name: str) -> tuple[Report, Diagnostic | None]:
     """The Butane translator's report, and the entry whose line breaks are ours (its failure
     reason, "yaml: unmarshal errors:" ...) if it failed."""
-    from ignition.record import replace
-    from ignition.report import Diagnostic, Report, Severity
+    from ignition.config.report import Diagnostic, Report, Severity
+    from ignition.util.record import replace
     from transpiler.butane.translate import translate
     from transpiler.render import bounded_reason
 
@@ -186,7 +186,7 @@ def _not_ignition(name: str, valid: bool) -> str:
 
 
 def _butane_text(report: Report, name: str, reason: Diagnostic | None) -> str:
-    from ignition.report import dotted, printable
+    from ignition.config.report import dotted, printable
 
     lines = []
     name = printable(name)
@@ -223,7 +223,7 @@ def _legacy_hint(raw: bytes, name: str) -> str:
     import shlex
 
     from ignition.config.parse import parse
-    from ignition.report import printable
+    from ignition.config.report import printable
 
     older = parse(raw, legacy=True)
     if older.failure is not None:

@@ -35,9 +35,9 @@ def _directory() -> str:
     ancestors = [os.path.dirname(here)]
     while ancestors[-1] != os.path.dirname(ancestors[-1]):
         ancestors.append(os.path.dirname(ancestors[-1]))
-    candidates.append(os.path.join(ancestors[1], "schema"))
-    if len(ancestors) > 4:  # <prefix>/lib/pythonX.Y/site-packages/ignition/schemas.py
-        candidates.append(os.path.join(ancestors[4], "share", "pyignition", "schema"))
+    candidates.append(os.path.join(ancestors[2], "schema"))
+    if len(ancestors) > 5:  # <prefix>/lib/pythonX.Y/site-packages/ignition/config/schemas.py
+        candidates.append(os.path.join(ancestors[5], "share", "pyignition", "schema"))
     candidates.append(os.path.join(sys.prefix, "share", "pyignition", "schema"))
     for c in candidates:
         if os.path.isdir(os.path.join(c, "ignition")):

@@ -1,4 +1,4 @@
-"""``--help`` and usage texts, made from the command table (:mod:`ignition.commands`) and each
+"""``--help`` and usage texts, made from the command table (:mod:`ignition.commands.table`) and each
 command's parser. Imported only when one of them is printed.
 
 Two layouts, each the one the reference tools print, so that their usage texts stay word for
@@ -11,8 +11,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 
-from ignition.cliargs import FlagSpec, GoFlags
-from ignition.commands import BY_NAME, Command, Flag
+from ignition.commands.cliargs import FlagSpec, GoFlags
+from ignition.commands.table import BY_NAME, Command, Flag
 
 
 def usage(name: str, prog: str | None = None) -> str:

@@ -1,4 +1,4 @@
-"""Does applying this config need the network? (fetch-offline's walk, §2.6)
+"""Does applying this config need the network? (fetch-offline's walk, docs/engine.md)
 
 True if any resource (file contents or appends, CAs, LUKS key files, config references) has a
 source other than ``data:``/empty, a Tang server has no advertisement, or a custom clevis pin

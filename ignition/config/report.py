@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from functools import cache
 
-from ignition.record import field, record, replace
+from ignition.util.record import field, record, replace
 
 PathElem = str | int
 Path = tuple[PathElem, ...]

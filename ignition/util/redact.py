@@ -75,13 +75,20 @@ def exception(exc: BaseException) -> str:
 _OWN_PACKAGES = frozenset({"ignition", "cloudinit", "providers", "transpiler"})
 
 
+def short_path(filename: str) -> str:
+    """A source file relative to the directory holding the packages (no host paths)."""
+    parts = filename.replace("\\", "/").split("/")
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] in _OWN_PACKAGES:
+            return "/".join(parts[i:])
+    return parts[-1]
+
+
 def trace(exc: BaseException) -> str:
     """A traceback for ``PYIGNITION_DEBUG``: every frame (file, line, function, source line),
     the chained exceptions, and messages through :func:`exception`. Local variables and
     foreign messages never appear."""
     import traceback  # only a crashing process with the debug flag pays for it
-
-    from ignition.crash import short_path
 
     chain: list[BaseException] = []
     seen: set[int] = set()

@@ -8,7 +8,7 @@ Parsing stops at the first non-flag argument or at ``--``, as Go's does.
 
 from __future__ import annotations
 
-from ignition.record import record
+from ignition.util.record import record
 
 # FlagSpec.required of every -root flag: an empty value must not quietly mean the running system
 ROOT_REQUIRED = "give the root directory, such as / (the default)"
@@ -20,7 +20,7 @@ class UsageError(Exception):
 
 def _shown(text: str) -> str:
     """An argument echoed in an error: control characters escaped, length bounded."""
-    from ignition.report import printable  # only on the error path
+    from ignition.config.report import printable  # only on the error path
 
     return printable(text, limit=200)
 

@@ -43,18 +43,23 @@ def field(*, default_factory: Callable[[], Any] | None = None, default: Any = No
     return _Factory(default_factory) if default_factory is not None else default
 
 
+# Fields are read as attributes, never through ``__dict__``: an instance keeps its values in
+# compact inline storage until something asks for its ``__dict__``, which then builds a dict
+# that stays (a config of a million nodes, compared once, would double in size).
+
+
 def _eq(self: Any, other: Any) -> Any:
     if other.__class__ is not self.__class__:
         return NotImplemented
-    return self.__dict__ == other.__dict__
+    return as_tuple(self) == as_tuple(other)
 
 
 def _hash(self: Any) -> int:
-    return hash(tuple(self.__dict__[n] for n in self.__record_fields__))
+    return hash(as_tuple(self))
 
 
 def _repr(self: Any) -> str:
-    args = ", ".join(f"{n}={self.__dict__[n]!r}" for n in self.__record_fields__)
+    args = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__record_fields__)
     return f"{self.__class__.__name__}({args})"
 
 
@@ -183,4 +188,4 @@ def replace(obj: T, **changes: Any) -> T:
 
 
 def as_tuple(obj: Any) -> tuple[Any, ...]:
-    return tuple(obj.__dict__[n] for n in obj.__record_fields__)
+    return tuple([getattr(obj, n) for n in obj.__record_fields__])

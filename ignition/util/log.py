@@ -6,7 +6,7 @@ file "/etc/motd"``. They go to the systemd journal when its socket exists (with
 to ``/dev/log``, else to stdout; ``--log-to-stdout`` forces stdout with the reference's level
 labels (``INFO     : ...``).
 
-Secrets never go through here: callers log URLs through :func:`ignition.redact.url` and
+Secrets never go through here: callers log URLs through :func:`ignition.util.redact.url` and
 commands through the runner's redaction; config bodies are only ever logged as digests.
 """
 
@@ -20,8 +20,10 @@ import sys
 # start; a stage with nothing to do logs through here and exits).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import ClassVar, Protocol, TextIO
+
+    from ignition.config.report import Diagnostic, Report
 
 
 class Level(int):
@@ -208,8 +210,25 @@ class _Op:
             if exc is None:
                 self.log.info(f"[finished] {self.description}")
             elif isinstance(exc, Exception):
-                from ignition import redact  # only a failing operation pays for it
+                from ignition.util import redact  # only a failing operation pays for it
 
                 self.log.crit(f"[failed]   {self.description}: {redact.exception(exc)}")
         finally:
             self.log.prefixes.pop()
+
+
+def log_report(
+    report: Report, log: Logger, render: Callable[[Diagnostic], str] | None = None
+) -> None:
+    """Each entry at the reference's level (error → CRIT, warning → WARNING, info → INFO).
+
+    Ignition's entries name a path, a position and a rule, never a value, so they carry no
+    secrets; reports that may quote values pass a redacting ``render``."""
+    for d in report:
+        text = d.ignition_text() if render is None else render(d)
+        if d.is_error:
+            log.crit(text)
+        elif d.severity == "warning":
+            log.warning(text)
+        else:
+            log.info(text)

@@ -1,10 +1,10 @@
-"""``ignition.record``: fast immutable records used instead of dataclasses."""
+"""``ignition.util.record``: fast immutable records used instead of dataclasses."""
 
 from __future__ import annotations
 
 import pytest
 
-from ignition.record import (
+from ignition.util.record import (
     FrozenRecordError,
     as_tuple,
     field,
@@ -117,6 +117,27 @@ def test_equality() -> None:
     as_tuple_value: object = (1, 0, (), [])
     assert Point(1) != as_tuple_value
     assert Point(1).__eq__(object()) is NotImplemented
+
+
+def test_comparing_hashing_and_printing_leave_the_compact_storage_alone() -> None:
+    """Records keep their fields in the instance's inline storage; reading ``__dict__`` would
+    build a dict that then stays with every record compared (a large config, twice its size)."""
+    import tracemalloc
+
+    pairs = [(Pair(i, ("a",)), Pair(i, ("a",))) for i in range(200)]
+    assert pairs[0][0] == pairs[0][1]  # warm up: what a first call caches is not the test
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for a, b in pairs[1:]:
+            assert a == b
+            assert a != Pair(-1)
+            hash(a)
+            repr(b)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 2_000  # a dict per record would be 199 * 2 * ~100 bytes
 
 
 def test_hashing() -> None:

@@ -12,7 +12,7 @@ compare them.
 
 from __future__ import annotations
 
-from ignition.record import record
+from ignition.util.record import record
 
 
 @record
@@ -46,7 +46,7 @@ _ROOT_EXIT = (2, "usage: an unknown flag, a missing or extra argument, an empty 
 
 IGNITION = Command(
     name="ignition",
-    parser="ignition.cli:flags",
+    parser="ignition.commands.cli:flags",
     summary="run one stage of the first-boot provisioning",
     usage="""Usage of ignition:
   ignition -platform=NAME -stage=STAGE [flags]
@@ -105,7 +105,7 @@ word, as the reference's do.""",
 
 PLAN = Command(
     name="ignition plan",
-    parser="ignition.plan:flags",
+    parser="ignition.commands.plan:flags",
     summary="list every action a config would take on this machine, touching nothing",
     usage="Usage: ignition plan [flags] [CONFIG|-]\n",
     flags=(
@@ -133,7 +133,7 @@ exists are marked [DESTRUCTIVE]. The plan goes to stdout, the log to stderr.""",
 
 DETECT = Command(
     name="ignition detect",
-    parser="ignition.engine.detect_platform:flags",
+    parser="ignition.commands.detect:flags",
     summary="name the platform this machine runs on, from its DMI facts",
     usage="Usage: ignition detect [flags]\n",
     flags=(
@@ -156,7 +156,7 @@ what -platform=auto uses; the reference never guesses, so nothing does unless as
 
 VALIDATE = Command(
     name="ignition-validate",
-    parser="ignition.validate_cli:flags",
+    parser="ignition.commands.validate:flags",
     summary="check an Ignition config offline",
     usage="Usage:\n  {prog} [flags] config.ign\n\n",
     flags=(
@@ -190,7 +190,7 @@ line:column; -butane checks it as Butane only.""",
 
 APPLY = Command(
     name="ignition-apply",
-    parser="ignition.apply:flags",
+    parser="ignition.commands.apply:flags",
     summary="apply a config's files, directories, links and units to a running system",
     usage="Usage: ignition-apply [flags] CONFIG|-\n",
     flags=(
@@ -220,7 +220,7 @@ units. Users, groups, disks, filesystems, RAID, LUKS and kernel arguments are an
 
 RMCFG = Command(
     name="ignition-rmcfg",
-    parser="providers.rmcfg:flags",
+    parser="ignition.commands.rmcfg:flags",
     summary="delete the config from the platform after the first boot",
     usage="Usage: ignition-rmcfg -platform=NAME [flags]\n",
     flags=(

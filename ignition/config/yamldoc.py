@@ -24,12 +24,12 @@ whole tree is measured after composing, with the same alias bound and depth limi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from ignition import limits
+from ignition.util import limits
+from ignition.util.record import record
 
 __all__ = [
     "MAX_DEPTH",
@@ -63,7 +63,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class YamlSyntaxError(Exception):
     message: str
     line: int  # 1-based

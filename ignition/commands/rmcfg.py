@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import sys
 
-from ignition.cliargs import FlagSpec, GoFlags, UsageError
-from ignition.crash import entry_point
+from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.commands.crash import entry_point
 
 PROG = "ignition-rmcfg"
 
@@ -33,11 +33,11 @@ def main(argv: list[str] | None = None) -> int:
         if not (opts["platform"] or opts["help"] or opts["version"]):
             raise UsageError("'--platform' must be provided")
     except UsageError as exc:
-        from ignition.helptext import usage_error
+        from ignition.commands.helptext import usage_error
 
         return usage_error(PROG, exc)
     if opts["help"]:
-        from ignition.helptext import print_help
+        from ignition.commands.helptext import print_help
 
         return print_help(PROG)
     if opts["version"]:
@@ -46,10 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(f"{PROG} {__version__} (pyignition)\n")
         return 0
     import providers
-    from ignition.errors import IgnitionError
     from ignition.fetch.fetcher import ResourceFetcher
-    from ignition.log import Logger, default_sink
     from ignition.system.paths import Paths
+    from ignition.util.errors import IgnitionError
+    from ignition.util.log import Logger, default_sink
     from providers.base import ProviderContext
 
     log = Logger(default_sink(to_stdout=bool(opts["log-to-stdout"])))

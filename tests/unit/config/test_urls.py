@@ -1,4 +1,4 @@
-"""``ignition.urls``: Go-compatible URL and ``data:`` URL parsing (used by the rules and the
+"""``ignition.config.urls``: Go-compatible URL and ``data:`` URL parsing (used by the rules and the
 fetcher)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ignition.urls import DataURL, ParsedURL, URLError, decode_data_url, parse_url, unescape
+from ignition.config.urls import DataURL, ParsedURL, URLError, decode_data_url, parse_url, unescape
 
 SCALE = max(1, int(os.environ.get("PYIGNITION_FUZZ_SCALE", "1")))
 

@@ -7,7 +7,7 @@
 Flags take one dash or two, ``=value`` or a separate word (Go's ``flag``), because dracut units
 and scripts written for the reference pass them that way. The same entry point serves
 ``ignition-apply`` when called by that name (the reference selects by ``argv[0]`` too).
-What each flag means and the exit statuses are in the command table (``ignition/commands.py``,
+What each flag means and the exit statuses are in the command table (``ignition/commands/table.py``,
 docs/commands.md).
 """
 
@@ -17,8 +17,8 @@ import os
 import sys
 
 from ignition import __version__
-from ignition.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
-from ignition.crash import entry_point, set_context
+from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
+from ignition.commands.crash import entry_point, set_context
 
 # Stages that act on the root: there -root "" would quietly mean the running system. The others
 # never touch it, and the reference's own test harness runs them with -root "".
@@ -81,7 +81,9 @@ def flags() -> GoFlags:
 
 
 def _shown(text: str) -> str:
-    from ignition.report import printable  # only on this error path: a run does not pay for it
+    from ignition.config.report import (
+        printable,  # only on this error path: a run does not pay for it
+    )
 
     return printable(text)
 
@@ -91,41 +93,41 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     prog = os.path.basename(sys.argv[0]) if argv is None else "ignition"
     if prog.startswith("ignition-apply"):
-        from ignition.apply import main as apply_main
+        from ignition.commands.apply import main as apply_main
 
         return apply_main(args)
     if args[:1] == ["plan"]:
-        from ignition.plan import main as plan_main
+        from ignition.commands.plan import main as plan_main
 
         set_context("ignition plan")
         return plan_main(args[1:])
     if args[:1] == ["detect"]:  # providers: name the platform from DMI facts
-        from ignition.engine.detect_platform import main as detect_main
+        from ignition.commands.detect import main as detect_main
 
         return detect_main(args[1:])
     try:
         opts, rest = flags().parse(args)
         timeout = parse_duration(str(opts["fetch-timeout"]))
     except UsageError as exc:
-        from ignition.helptext import usage_error
+        from ignition.commands.helptext import usage_error
 
         return usage_error("ignition", exc)
     if opts["help"]:
-        from ignition.helptext import print_help
+        from ignition.commands.helptext import print_help
 
         return print_help("ignition")
     if opts["version"]:
         sys.stdout.write(f"Ignition {__version__} (pyignition)\n")
         return 0
     if rest:
-        from ignition.helptext import usage_error
+        from ignition.commands.helptext import usage_error
 
         return usage_error("ignition", f"unexpected arguments: {_shown(' '.join(rest))}")
     for name in ("platform", "stage"):
         if not opts[name]:
             sys.stderr.write(f"'--{name}' must be provided\n(ignition -help lists the flags)\n")
             return 2
-    from ignition.log import Logger, default_sink
+    from ignition.util.log import Logger, default_sink
 
     sink = default_sink(to_stdout=bool(opts["log-to-stdout"]))
     rootless = not opts["root"] and opts["stage"] in ROOTED_STAGES  # an error, reported below
@@ -163,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     if rootless:
-        from ignition.helptext import usage_error
+        from ignition.commands.helptext import usage_error
 
         return usage_error(
             "ignition",
