@@ -180,7 +180,7 @@ def test_collector_ships_sourceless_unchecked_bytecode(tmp_path: Path) -> None:
     code = (
         f"import sys; sys.path.insert(0, {str(lib)!r})"
         "; import ignition.commands.cli, ignition.stages.files"
-        "; c = ignition.commands.cli.usage.__code__"
+        "; c = ignition.commands.cli.parse_duration.__code__"
         "; print(ignition.commands.cli.__file__, c.co_filename, next(c.co_positions())[2])"
     )
     run = subprocess.run(
