@@ -44,7 +44,7 @@ STAGES = {
     "disks": "ignition.stages.disks",
     "files": "ignition.stages.files",
     "validate": "ignition.commands.validate",
-    "butane": "transpiler.cli_butane",
+    "butane": "ignition.commands.butane",
 }
 
 # runs in the child: argv = import line, decorator, classes, instances

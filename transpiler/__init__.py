@@ -2,6 +2,6 @@
 
 Pure library: :func:`transpiler.butane.translate` and :func:`transpiler.ct.translate` take
 the input bytes plus a :class:`transpiler.localfiles.FilesDir` accessor and return a
-:class:`transpiler.result.Result`. Commands live in :mod:`transpiler.cli_butane` and
-:mod:`transpiler.cli_ct`.
+:class:`transpiler.result.Result`. Commands live in :mod:`ignition.commands.butane` and
+:mod:`ignition.commands.ct`.
 """

@@ -244,7 +244,7 @@ platform".""",
 
 BUTANE = Command(
     name="butane",
-    parser="transpiler.cli_butane:flags",
+    parser="ignition.commands.butane:flags",
     summary="translate a Butane config (YAML) into an Ignition config (JSON)",
     usage="Usage: {prog} [options] [input-file]\nOptions:\n",
     flags=(
@@ -283,7 +283,7 @@ warnings do not fail the translation unless --strict. Local files named by the c
 
 CT = Command(
     name="ct",
-    parser="transpiler.cli_ct:flags",
+    parser="ignition.commands.ct:flags",
     summary="translate a Container Linux Config (YAML) into an Ignition config (spec 2.3.0)",
     usage="Usage of {prog}:\n",
     flags=(
@@ -325,7 +325,7 @@ with "ignition-convert -from ct".""",
 
 CLOUDINIT = Command(
     name="coreos-cloudinit",
-    parser="cloudinit.cli:flags",
+    parser="ignition.commands.coreos_cloudinit:flags",
     summary="validate or apply cloud-config user data",
     usage="Usage of {prog}:\n",
     flags=(
@@ -436,7 +436,7 @@ converts it at first boot, then written by ignition-apply's machinery. Give at l
 
 CONVERT = Command(
     name="ignition-convert",
-    parser="cloudinit.convert_cli:flags",
+    parser="ignition.commands.convert:flags",
     summary="turn cloud-config or a Container Linux Config into Butane (or Ignition)",
     usage="Usage: ignition-convert [flags] [FILE|-]\n\n",
     flags=(

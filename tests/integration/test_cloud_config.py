@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import pytest
 
-from cloudinit.cli import run as cloudinit_run
+from ignition.commands.coreos_cloudinit import run as cloudinit_run
 from tests.integration.harness import Machine, Run
 from tests.integration.providers.standin import Answer, StandIn, standin
 
@@ -534,7 +534,15 @@ def test_coreos_cloudinit_from_file_with_root(tmp_path: Path) -> None:
     env["COREOS_PRIVATE_IPV4"] = "192.168.7.2"  # the reference's fallback for addresses
     env["COREOS_PUBLIC_IPV4"] = "198.51.100.2"
     p = subprocess.run(
-        [sys.executable, "-m", "cloudinit.cli", "-from-file", str(ud), "-root", str(root)],
+        [
+            sys.executable,
+            "-m",
+            "ignition.commands.coreos_cloudinit",
+            "-from-file",
+            str(ud),
+            "-root",
+            str(root),
+        ],
         env=env,
         capture_output=True,
         text=True,

@@ -167,7 +167,7 @@ def test_bad_key_set_names_and_workspaces(tmp_path: Path, args: list[str], messa
 def test_convert_netconf_values_and_mismatches(tmp_path: Path) -> None:
     from io import StringIO
 
-    from cloudinit.cli import run
+    from ignition.commands.coreos_cloudinit import run
 
     out, err = StringIO(), StringIO()
     assert run(["-from-file", "/dev/null", "-convert-netconf", "yaml"], out=out, err=err) == 2

@@ -216,7 +216,15 @@ def test_cloud_config_apply_is_all_or_nothing(m: Machine) -> None:
     )
     before = snapshot(m.root)
     p = subprocess.run(
-        [sys.executable, "-m", "cloudinit.cli", "-from-file", str(ud), "-root", str(m.root)],
+        [
+            sys.executable,
+            "-m",
+            "ignition.commands.coreos_cloudinit",
+            "-from-file",
+            str(ud),
+            "-root",
+            str(m.root),
+        ],
         capture_output=True,
         text=True,
         timeout=120,

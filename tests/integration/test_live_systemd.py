@@ -73,7 +73,8 @@ DRIVER = textwrap.dedent(
     """\
     #!/bin/sh
     cd /
-    "$PYTHON" -m cloudinit.cli -from-file /out/user-data > /out/cloudinit.log 2>&1
+    "$PYTHON" -m ignition.commands.coreos_cloudinit -from-file /out/user-data \
+        > /out/cloudinit.log 2>&1
     echo "rc=$?" > /out/state
     i=0
     while [ $i -lt 200 ]; do

@@ -123,7 +123,7 @@ def _printed(text: str, limit: int = 2_000_000) -> None:
 
 
 def _butane(raw: bytes) -> None:
-    from transpiler.cli_butane import Options, run
+    from ignition.commands.butane import Options, run
 
     for flags in (set(), {"raw-errors"}):
         out, err = io.StringIO(), io.StringIO()
@@ -133,7 +133,7 @@ def _butane(raw: bytes) -> None:
 
 
 def _ct(raw: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
-    from transpiler.cli_ct import run
+    from ignition.commands.ct import run
 
     monkeypatch.setattr(sys, "stdout", io.StringIO())
     err = io.StringIO()
@@ -143,8 +143,8 @@ def _ct(raw: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _cloud_config(raw: bytes) -> None:
-    from cloudinit.cli import report
     from cloudinit.convert import convert
+    from ignition.commands.coreos_cloudinit import report
 
     for fmt in ("text", "json"):
         out, err = io.StringIO(), io.StringIO()

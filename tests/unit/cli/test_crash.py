@@ -162,7 +162,7 @@ def _inject(target: str, attr: str, prog_main: str, argv: list[str]) -> list[str
 def test_butane_bug_in_a_real_process(tmp_path: Path) -> None:
     src = tmp_path / "c.bu"
     src.write_text("variant: fcos\nversion: 1.5.0\n")
-    argv = _inject("transpiler.cli_butane", "run", scripts()["butane"], [str(src)])
+    argv = _inject("ignition.commands.butane", "run", scripts()["butane"], [str(src)])
     p = subprocess.run(argv, capture_output=True, text=True, env=_env(), timeout=60)
     assert p.returncode == 1
     assert "Traceback" not in p.stderr

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from cloudinit.butane import to_butane
 from cloudinit.convert import Metadata, convert
-from cloudinit.convert_cli import run
 from cloudinit.yamlout import Octal, dump
+from ignition.commands.convert import run
 from ignition.config import model
 from ignition.config.parse import parse, validate_tree
 from ignition.config.urls import decode_data_url

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from cloudinit import activate
 from cloudinit.convert import convert
 from cloudinit.metadata import Metadata
 from cloudinit.render import redacted
 from ignition.config.model import Config, File, Resource, Storage, Systemd, Unit
 from ignition.config.report import Diagnostic, Severity
 from ignition.engine.cloudconfig import PLATFORM, CloudConfigUse, mode_from_cmdline
+from ignition.engine.coreos_cloudinit import activate
 from ignition.engine.userdata import to_config
 from ignition.stages.files.environment import merge
 from ignition.util.errors import ConfigError

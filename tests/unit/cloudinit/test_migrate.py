@@ -16,11 +16,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cloudinit.convert_cli import run
 from cloudinit.migrate.canonical import convert
 from cloudinit.migrate.dialect import CLOUD_INIT, COREOS_CLOUDINIT, CT, detect
 from cloudinit.migrate.located import load
 from cloudinit.migrate.out import VARIANTS
+from ignition.commands.convert import run
 from ignition.config.parse import parse
 from ignition.config.urls import decode_data_url
 from tests.unit.cloudinit.test_butane import NODE as COREOS_NODE

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import providers
-from cloudinit.cli import run
+from ignition.commands.coreos_cloudinit import run
 from ignition.fetch.fetcher import ResourceFetcher
 from ignition.system.paths import Paths
 from ignition.util.log import Logger

@@ -7,12 +7,13 @@ usage text, exit 2. Additions: every report line is followed by where it really 
 (``at FILE:LINE:COL (path)``), entries are sorted by line, silent behaviour is reported as
 ``note:`` lines (which never change the exit status), and ``-format json``.
 
-Without ``-validate`` the user data is applied (:mod:`cloudinit.apply`): converted as the
-engine converts it at first boot, then applied by ``ignition-apply``'s machinery to ``/`` (as
-root) or to ``-root DIR``. The metadata-service flags and ``-oem`` map onto pyignition's
-providers (:func:`cloudinit.sources.from_provider`); ``-convert-netconf`` turns the source's
-network description into networkd files (:mod:`cloudinit.netconf`), ``-ssh-key-name`` names
-the key set ``update-ssh-keys`` style, ``-workspace`` is where scripts are kept.
+Without ``-validate`` the user data is applied (:mod:`ignition.engine.coreos_cloudinit.apply`):
+converted as the engine converts it at first boot, then applied by ``ignition-apply``'s
+machinery to ``/`` (as root) or to ``-root DIR``. The metadata-service flags and ``-oem`` map
+onto pyignition's providers (:func:`ignition.engine.coreos_cloudinit.sources.from_provider`);
+``-convert-netconf`` turns the source's network description into networkd files
+(:mod:`cloudinit.netconf`), ``-ssh-key-name`` names the key set ``update-ssh-keys`` style,
+``-workspace`` is where scripts are kept.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
-from cloudinit import render, sources
+from cloudinit import render
 from cloudinit.convert import Metadata, convert
 from cloudinit.rules import Code
 from cloudinit.to_ignition import WORKSPACE
@@ -33,6 +34,7 @@ from ignition import __version__
 from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
 from ignition.commands.crash import entry_point
 from ignition.config.report import Diagnostic, printable
+from ignition.engine.coreos_cloudinit import sources
 from ignition.util.log import Level, Logger, StreamSink
 
 PROG = "coreos-cloudinit"
@@ -154,7 +156,7 @@ def run(args: list[str], *, out: TextIO, err: TextIO) -> int:
         )
         return 2
     if not opts["validate"]:
-        from cloudinit.apply import apply_user_data
+        from ignition.engine.coreos_cloudinit.apply import apply_user_data
 
         return apply_user_data(
             chosen,

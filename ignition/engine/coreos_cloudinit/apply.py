@@ -5,7 +5,7 @@ converted exactly as the engine converts it at first boot (:mod:`ignition.engine
 with the ``COREOS_*`` variables as the reference's address fallback), then applied by
 ``ignition-apply``'s machinery (the files stage on a running system) with users and groups
 too. ``-root DIR`` applies to an image or scratch tree; ``/`` needs root, and then what
-coreos-cloudinit did at once over D-Bus follows (:mod:`cloudinit.activate`).
+coreos-cloudinit did at once over D-Bus follows (:mod:`ignition.engine.coreos_cloudinit.activate`).
 
 Exit status as the reference: 0 done, or an Ignition config detected (not applied); 1 when
 no source answers or the metadata cannot be read; 1 when the user data cannot be applied,
@@ -18,7 +18,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
-from cloudinit import sources
+from ignition.engine.coreos_cloudinit import sources
 from ignition.util.log import Logger
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def _apply(
     except (IgnitionError, OSError) as exc:
         return f"coreos-cloudinit failed: {exc}"
     if os.path.abspath(root) == "/":
-        from cloudinit.activate import activate
+        from ignition.engine.coreos_cloudinit.activate import activate
 
         try:
             activate(cfg, log)

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from cloudinit import sources
 from ignition import __version__
+from ignition.engine.coreos_cloudinit import sources
 from tests.conftest import ListSink
 from tests.servers import Reply, http_server, make_test_ca, proxy_server
 

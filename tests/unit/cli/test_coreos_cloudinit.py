@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from cloudinit import sources
-from cloudinit.cli import run
+from ignition.commands.coreos_cloudinit import run
+from ignition.engine.coreos_cloudinit import sources
 
 BROKEN = b"#cloud-config\nhostname: a\nbogus: 1\ncoreos:\n  units:\n    - name: a.service\n"
 BROKEN += b"      command: begin\n"
