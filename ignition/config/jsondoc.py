@@ -439,125 +439,157 @@ def go_syntax_error(raw: bytes) -> tuple[str, int]:
 
 def find_syntax_error(raw: bytes) -> tuple[str, int] | None:
     """Like :func:`go_syntax_error`, but None when ``raw`` is one valid JSON value."""
-    stack: list[str] = []  # 'k' object key expected, 'v' object value, 'a' array
-    i = 0
-    n = len(raw)
+    return _SyntaxScan(raw).run()
 
-    def err(what: str) -> tuple[str, int]:
-        return f"invalid character {_quote_char(raw, i)} {what}", i + _char_len(raw, i)
 
-    def eof() -> tuple[str, int]:
-        return "unexpected end of JSON input", n
+class _SyntaxScan:
+    """Go's JSON scanner reduced to finding the first error, in Go's words and at its offset.
 
-    def skip_ws(j: int) -> int:
-        while j < n and raw[j] in _WS_BYTES:
+    It walks the input once with no recursion (any depth is fine): ``i`` is the position,
+    ``stack`` the open containers ('k' object key due, 'v' object value due, 'a' array) and
+    ``state`` what comes next: a value ("value", or "value_or_empty" just after '['), an
+    object key ("key"), or what may follow a complete value ("end"). Each step returns the
+    error it found, or None to go on.
+    """
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self.n = len(raw)
+        self.i = 0
+        self.stack: list[str] = []
+        self.state = "value"
+
+    def run(self) -> tuple[str, int] | None:
+        while True:
+            self.i = self._skip_ws(self.i)
+            if self.state == "end":
+                if not self.stack and self.i >= self.n:
+                    return None  # one complete value
+                found = self._after_value()
+            elif self.state == "key":
+                found = self._key()
+            else:
+                found = self._value()
+            if found is not None:
+                return found
+
+    def _err(self, what: str) -> tuple[str, int]:
+        # the offset counts the offending character, all its bytes
+        i = self.i
+        return f"invalid character {_quote_char(self.raw, i)} {what}", i + _char_len(self.raw, i)
+
+    def _eof(self) -> tuple[str, int]:
+        return "unexpected end of JSON input", self.n
+
+    def _skip_ws(self, j: int) -> int:
+        while j < self.n and self.raw[j] in _WS_BYTES:
             j += 1
         return j
 
-    state = "value"
-    while True:
-        i = skip_ws(i)
-        if state == "value" or state == "value_or_empty":
-            if i >= n:
-                return eof()
-            c = raw[i]
-            if state == "value_or_empty" and c == ord("]"):
-                stack.pop()
-                i += 1
-                state = "end"
-                continue
-            if c == ord("{"):
-                stack.append("k")
-                i = skip_ws(i + 1)
-                if i >= n:
-                    return eof()
-                if raw[i] == ord("}"):
-                    stack.pop()
-                    i += 1
-                    state = "end"
-                    continue
-                state = "key"
-                continue
-            if c == ord("["):
-                stack.append("a")
-                i += 1
-                state = "value_or_empty"
-                continue
-            if c == ord('"'):
-                res = _scan_string(raw, i)
-                if isinstance(res, tuple):
-                    return res
-                i = res
-                state = "end"
-                continue
-            if c == ord("-") or c in _DIGITS:
-                res = _scan_number(raw, i)
-                if isinstance(res, tuple):
-                    return res
-                i = res
-                state = "end"
-                continue
-            for lit in (b"true", b"false", b"null"):
-                if c == lit[0]:
-                    for k in range(1, len(lit)):
-                        if i + k >= n:
-                            return eof()
-                        if raw[i + k] != lit[k]:
-                            i += k
-                            name = lit.decode()
-                            return err(f"in literal {name} (expecting '{chr(lit[k])}')")
-                    i += len(lit)
-                    state = "end"
-                    break
-            else:
-                return err("looking for beginning of value")
-            continue
-        if state == "key":
-            if i >= n:
-                return eof()
-            if raw[i] != ord('"'):
-                return err("looking for beginning of object key string")
-            res = _scan_string(raw, i)
-            if isinstance(res, tuple):
-                return res
-            i = skip_ws(res)
-            if i >= n:
-                return eof()
-            if raw[i] != ord(":"):
-                return err("after object key")
-            stack[-1] = "v"
-            i += 1
-            state = "value"
-            continue
-        # state == "end": after a complete value
-        if not stack:
-            if i >= n:
-                return None  # one complete value
-            return err("after top-level value")
-        if i >= n:
-            return eof()
-        c = raw[i]
-        top = stack[-1]
-        if top == "v":
+    def _close(self) -> None:
+        """The byte at ``i`` closes the innermost container: a complete value ends there."""
+        self.stack.pop()
+        self.i += 1
+        self.state = "end"
+
+    def _value(self) -> tuple[str, int] | None:
+        if self.i >= self.n:
+            return self._eof()
+        c = self.raw[self.i]
+        if self.state == "value_or_empty" and c == ord("]"):
+            self._close()
+            return None
+        if c == ord("{"):
+            return self._open_object()
+        if c == ord("["):
+            self.stack.append("a")
+            self.i += 1
+            self.state = "value_or_empty"
+            return None
+        if c == ord('"'):
+            return self._scanned(_scan_string(self.raw, self.i))
+        if c == ord("-") or c in _DIGITS:
+            return self._scanned(_scan_number(self.raw, self.i))
+        for lit in (b"true", b"false", b"null"):
+            if c == lit[0]:
+                return self._literal(lit)
+        return self._err("looking for beginning of value")
+
+    def _open_object(self) -> tuple[str, int] | None:
+        self.stack.append("k")
+        self.i = self._skip_ws(self.i + 1)
+        if self.i >= self.n:
+            return self._eof()
+        if self.raw[self.i] == ord("}"):
+            self._close()
+            return None
+        self.state = "key"
+        return None
+
+    def _scanned(self, res: int | tuple[str, int]) -> tuple[str, int] | None:
+        """A string or number scanned: its error, or the value ends at ``res``."""
+        if isinstance(res, tuple):
+            return res
+        self.i = res
+        self.state = "end"
+        return None
+
+    def _literal(self, lit: bytes) -> tuple[str, int] | None:
+        raw, i = self.raw, self.i
+        for k in range(1, len(lit)):
+            if i + k >= self.n:
+                return self._eof()
+            if raw[i + k] != lit[k]:
+                self.i += k
+                return self._err(f"in literal {lit.decode()} (expecting '{chr(lit[k])}')")
+        self.i += len(lit)
+        self.state = "end"
+        return None
+
+    def _key(self) -> tuple[str, int] | None:
+        """An object key and its colon."""
+        if self.i >= self.n:
+            return self._eof()
+        if self.raw[self.i] != ord('"'):
+            return self._err("looking for beginning of object key string")
+        res = _scan_string(self.raw, self.i)
+        if isinstance(res, tuple):
+            return res
+        self.i = self._skip_ws(res)
+        if self.i >= self.n:
+            return self._eof()
+        if self.raw[self.i] != ord(":"):
+            return self._err("after object key")
+        self.stack[-1] = "v"
+        self.i += 1
+        self.state = "value"
+        return None
+
+    def _after_value(self) -> tuple[str, int] | None:
+        """After a complete value: the separator or the close of its container."""
+        if not self.stack:
+            return self._err("after top-level value")
+        if self.i >= self.n:
+            return self._eof()
+        c = self.raw[self.i]
+        if self.stack[-1] == "v":
             if c == ord(","):
-                stack[-1] = "k"
-                i += 1
-                state = "key"
-                continue
-            if c == ord("}"):
-                stack.pop()
-                i += 1
-                continue
-            return err("after object key:value pair")
+                self.stack[-1] = "k"
+                self.i += 1
+                self.state = "key"
+            elif c == ord("}"):
+                self._close()
+            else:
+                return self._err("after object key:value pair")
+            return None
         if c == ord(","):
-            i += 1
-            state = "value"
-            continue
-        if c == ord("]"):
-            stack.pop()
-            i += 1
-            continue
-        return err("after array element")
+            self.i += 1
+            self.state = "value"
+        elif c == ord("]"):
+            self._close()
+        else:
+            return self._err("after array element")
+        return None
 
 
 def _scan_string(raw: bytes, i: int) -> int | tuple[str, int]:

@@ -154,123 +154,19 @@ def _add(gen: dict[str, Any], gts: TranslationSet, key: str, item: dict[str, Any
 def _boot_device(
     ctx: Ctx, cfg: dict[str, Any], bd: dict[str, Any], gen: dict[str, Any], gts: TranslationSet
 ) -> None:
+    """What ``boot_device`` stands for: a boot disk mirrored over several devices, an encrypted
+    root, or both (the root then sits on the mirror's RAID)."""
     layout = bd.get("layout", "x86_64")
     luks = bd.get("luks", {})
     devices = bd.get("mirror", {}).get("devices", [])
     want_luks = bool(luks.get("tpm2") or luks.get("tang") or luks.get("cex", {}).get("enabled"))
     if not want_luks and not devices:
         return
-    ym: Path = ("boot_device", "mirror")
     if devices:
-        for i, dev in enumerate(devices, 1):
-            parts: list[dict[str, Any]] = []
-            if layout == "x86_64":
-                parts.append({"label": f"bios-{i}", "sizeMiB": 1, "typeGuid": BIOS})
-            elif layout == "ppc64le":
-                parts.append({"label": f"prep-{i}", "sizeMiB": 4, "typeGuid": PREP})
-            else:
-                parts.append({"label": f"reserved-{i}", "sizeMiB": 1, "typeGuid": RESERVED_GUID})
-            if layout in ("x86_64", "aarch64"):
-                parts.append({"label": f"esp-{i}", "sizeMiB": 127, "typeGuid": ESP})
-            else:
-                parts.append({"label": f"reserved-{i}", "sizeMiB": 1, "typeGuid": RESERVED_GUID})
-            parts.append({"label": f"boot-{i}", "sizeMiB": 384})
-            parts.append({"label": f"root-{i}"})
-            _add(gen, gts, "disks", {"device": dev, "partitions": parts, "wipeTable": True}, ym)
-        if layout in ("x86_64", "aarch64"):
-            for i in range(1, len(devices) + 1):
-                _add(
-                    gen,
-                    gts,
-                    "filesystems",
-                    {
-                        "device": f"/dev/disk/by-partlabel/esp-{i}",
-                        "format": "vfat",
-                        "label": f"esp-{i}",
-                        "wipeFilesystem": True,
-                    },
-                    ym,
-                )
-        n = len(devices) + 1
-        _add(
-            gen,
-            gts,
-            "raid",
-            {
-                "devices": [f"/dev/disk/by-partlabel/boot-{i}" for i in range(1, n)],
-                "level": "raid1",
-                "name": "md-boot",
-                "options": ["--metadata=1.0"],
-            },
-            ym,
-        )
-        _add(
-            gen,
-            gts,
-            "raid",
-            {
-                "devices": [f"/dev/disk/by-partlabel/root-{i}" for i in range(1, n)],
-                "level": "raid1",
-                "name": "md-root",
-            },
-            ym,
-        )
-        _add(
-            gen,
-            gts,
-            "filesystems",
-            {
-                "device": "/dev/md/md-boot",
-                "format": "ext4",
-                "label": "boot",
-                "wipeFilesystem": True,
-            },
-            ym,
-        )
+        _mirror(gen, gts, layout, devices)
     if want_luks:
-        yl: Path = ("boot_device", "luks")
-        if devices:
-            device = "/dev/md/md-root"
-        elif layout == "s390x-eckd":
-            device = luks.get("device", "") + "2"
-        elif layout == "s390x-zfcp":
-            device = luks.get("device", "") + "4"
-        else:
-            device = "/dev/disk/by-partlabel/root"
-        entry: dict[str, Any] = {}
-        if luks.get("cex", {}).get("enabled"):
-            entry["cex"] = {"enabled": True}
-        else:
-            clevis: dict[str, Any] = {}
-            if luks.get("tang"):
-                clevis["tang"] = [
-                    {
-                        k2: t[k]
-                        for k, k2 in (
-                            ("advertisement", "advertisement"),
-                            ("thumbprint", "thumbprint"),
-                            ("url", "url"),
-                        )
-                        if k in t
-                    }
-                    for t in luks["tang"]
-                ]
-            if "threshold" in luks:
-                clevis["threshold"] = luks["threshold"]
-            if "tpm2" in luks:
-                clevis["tpm2"] = luks["tpm2"]
-            entry["clevis"] = clevis
-        entry["device"] = device
-        if "discard" in luks:
-            entry["discard"] = luks["discard"]
-        entry.update({"label": "luks-root", "name": "root", "wipeVolume": True})
-        if (
-            ctx.spec.openshift
-            and 8 <= ctx.spec.openshift <= 19
-            and cfg.get("openshift", {}).get("fips")
-        ):
-            entry["options"] = ["--cipher", "aes-cbc-essiv:sha256"]
-        _add(gen, gts, "luks", entry, yl)
+        device = _luks_device(layout, luks, devices)
+        _add(gen, gts, "luks", _luks_root(ctx, cfg, luks, device), ("boot_device", "luks"))
         root_dev = "/dev/mapper/root"
     else:
         root_dev = "/dev/md/md-root"
@@ -281,6 +177,140 @@ def _boot_device(
         {"device": root_dev, "format": "xfs", "label": "root", "wipeFilesystem": True},
         ("boot_device",),
     )
+
+
+def _mirror(gen: dict[str, Any], gts: TranslationSet, layout: str, devices: list[str]) -> None:
+    """Each device gets the layout's partitions; the ESPs stay separate filesystems, boot and
+    root become RAID1 arrays (the boot array's metadata at the end, so firmware reads it)."""
+    ym: Path = ("boot_device", "mirror")
+    for i, dev in enumerate(devices, 1):
+        parts = _mirror_partitions(layout, i)
+        _add(gen, gts, "disks", {"device": dev, "partitions": parts, "wipeTable": True}, ym)
+    if layout in ("x86_64", "aarch64"):
+        for i in range(1, len(devices) + 1):
+            _add(
+                gen,
+                gts,
+                "filesystems",
+                {
+                    "device": f"/dev/disk/by-partlabel/esp-{i}",
+                    "format": "vfat",
+                    "label": f"esp-{i}",
+                    "wipeFilesystem": True,
+                },
+                ym,
+            )
+    n = len(devices) + 1
+    _add(
+        gen,
+        gts,
+        "raid",
+        {
+            "devices": [f"/dev/disk/by-partlabel/boot-{i}" for i in range(1, n)],
+            "level": "raid1",
+            "name": "md-boot",
+            "options": ["--metadata=1.0"],
+        },
+        ym,
+    )
+    _add(
+        gen,
+        gts,
+        "raid",
+        {
+            "devices": [f"/dev/disk/by-partlabel/root-{i}" for i in range(1, n)],
+            "level": "raid1",
+            "name": "md-root",
+        },
+        ym,
+    )
+    _add(
+        gen,
+        gts,
+        "filesystems",
+        {
+            "device": "/dev/md/md-boot",
+            "format": "ext4",
+            "label": "boot",
+            "wipeFilesystem": True,
+        },
+        ym,
+    )
+
+
+def _mirror_partitions(layout: str, i: int) -> list[dict[str, Any]]:
+    """The partitions of the i-th mirrored device: two firmware slots (BIOS boot, PReP or
+    ESP by layout, reserved space elsewhere so partition numbers stay those of the image),
+    then boot and root."""
+    parts: list[dict[str, Any]] = []
+    if layout == "x86_64":
+        parts.append({"label": f"bios-{i}", "sizeMiB": 1, "typeGuid": BIOS})
+    elif layout == "ppc64le":
+        parts.append({"label": f"prep-{i}", "sizeMiB": 4, "typeGuid": PREP})
+    else:
+        parts.append({"label": f"reserved-{i}", "sizeMiB": 1, "typeGuid": RESERVED_GUID})
+    if layout in ("x86_64", "aarch64"):
+        parts.append({"label": f"esp-{i}", "sizeMiB": 127, "typeGuid": ESP})
+    else:
+        parts.append({"label": f"reserved-{i}", "sizeMiB": 1, "typeGuid": RESERVED_GUID})
+    parts.append({"label": f"boot-{i}", "sizeMiB": 384})
+    parts.append({"label": f"root-{i}"})
+    return parts
+
+
+def _luks_device(layout: str, luks: dict[str, Any], devices: list[str]) -> str:
+    """The device under the encrypted root: the mirror's root array, else the image's root
+    partition (on s390x, by its number on the disk the config names)."""
+    if devices:
+        return "/dev/md/md-root"
+    disk: str = luks.get("device", "")
+    if layout == "s390x-eckd":
+        return disk + "2"
+    if layout == "s390x-zfcp":
+        return disk + "4"
+    return "/dev/disk/by-partlabel/root"
+
+
+def _luks_root(ctx: Ctx, cfg: dict[str, Any], luks: dict[str, Any], device: str) -> dict[str, Any]:
+    """The ``luks`` entry of the root: CEX, or Clevis (tang, tpm2, threshold)."""
+    entry: dict[str, Any] = {}
+    if luks.get("cex", {}).get("enabled"):
+        entry["cex"] = {"enabled": True}
+    else:
+        entry["clevis"] = _clevis(luks)
+    entry["device"] = device
+    if "discard" in luks:
+        entry["discard"] = luks["discard"]
+    entry.update({"label": "luks-root", "name": "root", "wipeVolume": True})
+    if (
+        ctx.spec.openshift
+        and 8 <= ctx.spec.openshift <= 19
+        and cfg.get("openshift", {}).get("fips")
+    ):
+        entry["options"] = ["--cipher", "aes-cbc-essiv:sha256"]
+    return entry
+
+
+def _clevis(luks: dict[str, Any]) -> dict[str, Any]:
+    clevis: dict[str, Any] = {}
+    if luks.get("tang"):
+        clevis["tang"] = [
+            {
+                k2: t[k]
+                for k, k2 in (
+                    ("advertisement", "advertisement"),
+                    ("thumbprint", "thumbprint"),
+                    ("url", "url"),
+                )
+                if k in t
+            }
+            for t in luks["tang"]
+        ]
+    if "threshold" in luks:
+        clevis["threshold"] = luks["threshold"]
+    if "tpm2" in luks:
+        clevis["tpm2"] = luks["tpm2"]
+    return clevis
 
 
 def _grub(ctx: Ctx, users: list[dict[str, Any]], gen: dict[str, Any], gts: TranslationSet) -> None:

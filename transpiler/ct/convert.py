@@ -313,154 +313,199 @@ def _convert(
     platform: str,
     versions: dict[str, Semver | None],
 ) -> tuple[dict[str, Any], TranslationSet]:
+    """The 2.3 config, section by section in the reference's output order, and the
+    TranslationSet that maps each generated field back to its YAML path (for the checks)."""
     ts = TranslationSet()
     out = _empty()
-    t = ts.entries
-    r = res.convert
-    ign = cfg.get("ignition", {})
+    _ignition(cfg.get("ignition", {}), out["ignition"], ts)
+    st = cfg.get("storage", {})
+    ost: dict[str, Any] = out["storage"]
+    _disks(st.get("disks", []), ost, ts)
+    _raids(st.get("raid", []), ost, ts)
+    _filesystems(st.get("filesystems", []), ost, ts)
+    _files(st.get("files", []), ost, ts, res.convert, files)
+    _directories(st.get("directories", []), ost, ts)
+    _links(st.get("links", []), ost, ts)
+    _units(cfg, out, ts, platform, versions)
+    _networkd_units(cfg.get("networkd", {}).get("units", []), out["networkd"], ts)
+    _passwd(cfg, out, ts)
+    _update_conf(cfg, ost, ts)
+    return out, ts
+
+
+def _ignition(ign: dict[str, Any], out: dict[str, Any], ts: TranslationSet) -> None:
+    """Config references, timeouts and certificate authorities of the ``ignition`` section."""
     icfg = ign.get("config", {})
     for i, ref in enumerate(icfg.get("append", [])):
-        out["ignition"]["config"].setdefault("append", []).append(_ref(ref))
-        t[("ignition", "config", "append", i)] = ("ignition", "config", "append", i)
-        t[("ignition", "config", "append", i, "source")] = (
-            "ignition",
-            "config",
-            "append",
-            i,
-            "source",
+        out["config"].setdefault("append", []).append(_ref(ref))
+        ts.add(("ignition", "config", "append", i), ("ignition", "config", "append", i))
+        ts.add(
+            ("ignition", "config", "append", i, "source"),
+            ("ignition", "config", "append", i, "source"),
         )
     if "replace" in icfg:
-        out["ignition"]["config"]["replace"] = _ref(icfg["replace"])
-        t[("ignition", "config", "replace", "source")] = ("ignition", "config", "replace", "source")
+        out["config"]["replace"] = _ref(icfg["replace"])
+        ts.add(
+            ("ignition", "config", "replace", "source"), ("ignition", "config", "replace", "source")
+        )
     to = ign.get("timeouts", {})
     for k, k2 in (("http_response_headers", "httpResponseHeaders"), ("http_total", "httpTotal")):
         if k in to:
-            out["ignition"]["timeouts"][k2] = to[k]
+            out["timeouts"][k2] = to[k]
     for i, ca in enumerate(
         ign.get("security", {}).get("tls", {}).get("certificate_authorities", [])
     ):
-        out["ignition"]["security"]["tls"].setdefault("certificateAuthorities", []).append(_ref(ca))
+        out["security"]["tls"].setdefault("certificateAuthorities", []).append(_ref(ca))
         base = ("ignition", "security", "tls", "certificate_authorities", i)
-        t[("ignition", "security", "tls", "certificateAuthorities", i, "source")] = (
-            *base,
-            "source",
+        ts.add(
+            ("ignition", "security", "tls", "certificateAuthorities", i, "source"),
+            (*base, "source"),
         )
-    st = cfg.get("storage", {})
-    ost: dict[str, Any] = out["storage"]
-    for i, disk in enumerate(st.get("disks", [])):
-        parts = []
-        for j, part in enumerate(disk.get("partitions", [])):
-            q: dict[str, Any] = {}
-            for k, k2 in (("guid", "guid"), ("label", "label"), ("number", "number")):
-                if k in part:
-                    q[k2] = part[k]
-            if "size" in part:
-                q["sizeMiB"] = mib(part["size"])[0]
-            if "start" in part:
-                q["startMiB"] = mib(part["start"])[0]
-            if "type_guid" in part:
-                q["typeGuid"] = TYPE_GUIDS.get(part["type_guid"], part["type_guid"])
-            parts.append(q)
-            pp: Path = ("storage", "disks", i, "partitions", j)
-            ts.add_tree(pp, q, pp)
-            # Ignition's field checks point at the field itself (ct's type_guid for typeGuid)
-            for k, k2 in (("guid", "guid"), ("typeGuid", "type_guid")):
-                ts.add((*pp, k), (*pp, k2))
+
+
+def _disks(disks: list[dict[str, Any]], ost: dict[str, Any], ts: TranslationSet) -> None:
+    for i, disk in enumerate(disks):
+        parts = [
+            _partition(ts, part, ("storage", "disks", i, "partitions", j))
+            for j, part in enumerate(disk.get("partitions", []))
+        ]
         dd: dict[str, Any] = {"device": disk.get("device", "")}
         if parts:
             dd["partitions"] = parts
         if disk.get("wipe_table"):
             dd["wipeTable"] = True
         ost.setdefault("disks", []).append(dd)
-        t[("storage", "disks", i, "device")] = ("storage", "disks", i, "device")
-    for i, raid in enumerate(st.get("raid", [])):
+        ts.add(("storage", "disks", i, "device"), ("storage", "disks", i, "device"))
+
+
+def _partition(ts: TranslationSet, part: dict[str, Any], pp: Path) -> dict[str, Any]:
+    """One partition: sizes in MiB, ct's type names as their GUIDs."""
+    q: dict[str, Any] = {}
+    for k, k2 in (("guid", "guid"), ("label", "label"), ("number", "number")):
+        if k in part:
+            q[k2] = part[k]
+    if "size" in part:
+        q["sizeMiB"] = mib(part["size"])[0]
+    if "start" in part:
+        q["startMiB"] = mib(part["start"])[0]
+    if "type_guid" in part:
+        q["typeGuid"] = TYPE_GUIDS.get(part["type_guid"], part["type_guid"])
+    ts.add_tree(pp, q, pp)
+    # Ignition's field checks point at the field itself (ct's type_guid for typeGuid)
+    for k, k2 in (("guid", "guid"), ("typeGuid", "type_guid")):
+        ts.add((*pp, k), (*pp, k2))
+    return q
+
+
+def _raids(raids: list[dict[str, Any]], ost: dict[str, Any], ts: TranslationSet) -> None:
+    for i, raid in enumerate(raids):
         rr = {k: raid[k] for k in ("devices", "level", "name", "options", "spares") if k in raid}
         ost.setdefault("raid", []).append(rr)
         ts.add_tree(("storage", "raid", i), rr, ("storage", "raid", i))
         ts.add(("storage", "raid", i, "level"), ("storage", "raid", i, "level"))
-    for i, fs in enumerate(st.get("filesystems", [])):
+
+
+def _filesystems(fss: list[dict[str, Any]], ost: dict[str, Any], ts: TranslationSet) -> None:
+    for i, fs in enumerate(fss):
         # Ignition 2.3's field order (mount, name, path); an empty name is omitted, as the
         # reference does for the anonymous filesystems of Flatcar's PXE examples.
         ff: dict[str, Any] = {}
         if "mount" in fs:
-            m = fs["mount"]
-            mm: dict[str, Any] = {}
-            if "create" in m:
-                mm["create"] = {k: m["create"][k] for k in ("force", "options") if k in m["create"]}
-            mm["device"] = m.get("device", "")
-            mm["format"] = m.get("format", "")
-            for k, k2 in (
-                ("label", "label"),
-                ("options", "options"),
-                ("uuid", "uuid"),
-                ("wipe_filesystem", "wipeFilesystem"),
-            ):
-                if k in m:
-                    mm[k2] = m[k]
-            ff["mount"] = mm
-            for k in mm:
-                t[("storage", "filesystems", i, "mount", k)] = (
-                    "storage",
-                    "filesystems",
-                    i,
-                    "mount",
-                    _snake(k),
-                )
+            ff["mount"] = _mount(fs["mount"], ts, ("storage", "filesystems", i, "mount"))
         if fs.get("name"):
             ff["name"] = fs["name"]
         if "path" in fs:
             ff["path"] = fs["path"]
         ost.setdefault("filesystems", []).append(ff)
-        t[("storage", "filesystems", i)] = ("storage", "filesystems", i)
-    for i, f in enumerate(st.get("files", [])):
+        ts.add(("storage", "filesystems", i), ("storage", "filesystems", i))
+
+
+def _mount(m: dict[str, Any], ts: TranslationSet, y: Path) -> dict[str, Any]:
+    mm: dict[str, Any] = {}
+    if "create" in m:
+        mm["create"] = {k: m["create"][k] for k in ("force", "options") if k in m["create"]}
+    mm["device"] = m.get("device", "")
+    mm["format"] = m.get("format", "")
+    for k, k2 in (
+        ("label", "label"),
+        ("options", "options"),
+        ("uuid", "uuid"),
+        ("wipe_filesystem", "wipeFilesystem"),
+    ):
+        if k in m:
+            mm[k2] = m[k]
+    for k in mm:
+        ts.add((*y, k), (*y, _snake(k)))
+    return mm
+
+
+def _files(
+    fs: list[dict[str, Any]],
+    ost: dict[str, Any],
+    ts: TranslationSet,
+    r: Report,
+    files: FilesDir | None,
+) -> None:
+    for i, f in enumerate(fs):
         y: Path = ("storage", "files", i)
         entry = _node(f)
-        c = f.get("contents", {})
-        contents: dict[str, Any] = {}
-        remote = c.get("remote", {})
-        if "compression" in remote:
-            contents["compression"] = remote["compression"]
-        if "inline" in c:
-            contents["source"] = percent(c["inline"].encode())
-            t[(*y, "contents", "source")] = (*y, "contents", "inline")
-        elif "local" in c:
-            data = _read(r, files, c["local"], (*y, "contents", "local"))
-            contents["source"] = percent(data or b"")
-            t[(*y, "contents", "source")] = (*y, "contents", "local")
-        elif remote.get("url"):
-            contents["source"] = remote["url"]
-            t[(*y, "contents", "source")] = (*y, "contents", "remote", "url")
-        else:
-            contents["source"] = "data:,"
-        contents["verification"] = _verification(remote.get("verification", {}))
-        t[(*y, "contents", "verification", "hash")] = (
-            *y,
-            "contents",
-            "remote",
-            "verification",
-            "hash",
-        )
+        contents = _file_contents(f.get("contents", {}), ts, y, r, files)
         if f.get("append"):
             entry["append"] = True
         entry["contents"] = contents
         entry["mode"] = f.get("mode", 0o644)
         ost.setdefault("files", []).append(entry)
         _node_ts(ts, y, entry)
-    for i, dr in enumerate(st.get("directories", [])):
+
+
+def _file_contents(
+    c: dict[str, Any], ts: TranslationSet, y: Path, r: Report, files: FilesDir | None
+) -> dict[str, Any]:
+    """A file's source (inline or local data as a data URL, or the remote URL) and hash."""
+    contents: dict[str, Any] = {}
+    remote = c.get("remote", {})
+    if "compression" in remote:
+        contents["compression"] = remote["compression"]
+    if "inline" in c:
+        contents["source"] = percent(c["inline"].encode())
+        ts.add((*y, "contents", "source"), (*y, "contents", "inline"))
+    elif "local" in c:
+        data = _read(r, files, c["local"], (*y, "contents", "local"))
+        contents["source"] = percent(data or b"")
+        ts.add((*y, "contents", "source"), (*y, "contents", "local"))
+    elif remote.get("url"):
+        contents["source"] = remote["url"]
+        ts.add((*y, "contents", "source"), (*y, "contents", "remote", "url"))
+    else:
+        contents["source"] = "data:,"
+    contents["verification"] = _verification(remote.get("verification", {}))
+    ts.add(
+        (*y, "contents", "verification", "hash"),
+        (*y, "contents", "remote", "verification", "hash"),
+    )
+    return contents
+
+
+def _directories(dirs: list[dict[str, Any]], ost: dict[str, Any], ts: TranslationSet) -> None:
+    for i, dr in enumerate(dirs):
         entry = _node(dr)
         entry["mode"] = dr.get("mode", 0o755)
         ost.setdefault("directories", []).append(entry)
         _node_ts(ts, ("storage", "directories", i), entry)
-    for i, lk in enumerate(st.get("links", [])):
+
+
+def _links(links: list[dict[str, Any]], ost: dict[str, Any], ts: TranslationSet) -> None:
+    for i, lk in enumerate(links):
         entry = _node(lk)
         if lk.get("hard"):
             entry["hard"] = True
         entry["target"] = lk.get("target", "")
         ost.setdefault("links", []).append(entry)
         _node_ts(ts, ("storage", "links", i), entry)
-    _units(cfg, out, ts, platform, versions)
-    nw = cfg.get("networkd", {})
-    for i, u in enumerate(nw.get("units", [])):
+
+
+def _networkd_units(units: list[dict[str, Any]], onw: dict[str, Any], ts: TranslationSet) -> None:
+    for i, u in enumerate(units):
         uu: dict[str, Any] = {}
         if "contents" in u:
             uu["contents"] = u["contents"]
@@ -469,9 +514,12 @@ def _convert(
                 {k: d[k] for k in ("contents", "name") if k in d} for d in u["dropins"]
             ]
         uu["name"] = u.get("name", "")
-        out["networkd"].setdefault("units", []).append(uu)
+        onw.setdefault("units", []).append(uu)
         ts.add_tree(("networkd", "units", i), uu, ("networkd", "units", i))
-    _passwd(cfg, out, ts)
+
+
+def _update_conf(cfg: dict[str, Any], ost: dict[str, Any], ts: TranslationSet) -> None:
+    """The ``update`` and ``locksmith`` sections become one /etc/coreos/update.conf."""
     update, lock = cfg.get("update"), cfg.get("locksmith")
     conf = sugar.update_conf(update, lock)
     if conf:  # sections that set nothing write no file
@@ -486,7 +534,6 @@ def _convert(
         ts.add_tree(
             ("storage", "files", j), entry, ("update",) if update is not None else ("locksmith",)
         )
-    return out, ts
 
 
 def _snake(k: str) -> str:
