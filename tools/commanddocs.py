@@ -16,6 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the table and the parsers, from this checkout
 
+from generated import sync  # noqa: E402  (tools/, next to this script)
+
 from ignition.commands.helptext import default_text, fill, rows  # noqa: E402
 from ignition.commands.table import COMMANDS, Command  # noqa: E402
 
@@ -133,24 +135,8 @@ def wanted() -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    files = wanted()
     present = {f"{MAN}/{p.name}" for p in (ROOT / MAN).glob("*.1")}
-    extra = present - set(files)
-    stale = {
-        r for r, text in files.items() if not (ROOT / r).is_file() or (ROOT / r).read_text() != text
-    }
-    if "--check" in argv:
-        if stale or extra:
-            names = ", ".join(sorted(stale | extra))
-            print(f"commanddocs: out of date: {names} (run tools/commanddocs.py)", file=sys.stderr)
-            return 1
-        return 0
-    for rel in extra:
-        (ROOT / rel).unlink()
-    for rel in stale:
-        (ROOT / rel).parent.mkdir(parents=True, exist_ok=True)
-        (ROOT / rel).write_text(files[rel])
-    return 0
+    return sync(ROOT, wanted(), present, argv, "commanddocs", " (run tools/commanddocs.py)")
 
 
 if __name__ == "__main__":

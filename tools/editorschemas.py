@@ -28,6 +28,7 @@ OUT = ROOT / "schema" / "editor"
 sys.path.insert(0, str(ROOT))  # the transpiler and validator tables, from this checkout
 
 import genschemas  # noqa: E402  (tools/, next to this script)
+from generated import sync  # noqa: E402
 from schemadocs import describe  # noqa: E402
 
 from ignition.config.rules.common import HASH_SIZES  # noqa: E402
@@ -432,20 +433,7 @@ def render(schema: dict[str, Any]) -> str:
 def main(argv: list[str]) -> int:
     wanted = {rel: render(s) for rel, s in all_files().items()}
     present = {p.relative_to(OUT).as_posix() for p in OUT.rglob("*.json")}
-    extra = present - set(wanted)
-    stale = {r for r, text in wanted.items() if r not in present or (OUT / r).read_text() != text}
-    if "--check" in argv:
-        if stale or extra:
-            names = ", ".join(sorted(stale | extra))
-            print(f"editorschemas: out of date: {names}", file=sys.stderr)
-            return 1
-        return 0
-    for rel in extra:
-        (OUT / rel).unlink()
-    for rel in stale:
-        (OUT / rel).parent.mkdir(parents=True, exist_ok=True)
-        (OUT / rel).write_text(wanted[rel])
-    return 0
+    return sync(OUT, wanted, present, argv, "editorschemas")
 
 
 if __name__ == "__main__":

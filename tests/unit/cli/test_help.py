@@ -149,7 +149,8 @@ def test_docs_and_man_pages_are_what_the_table_generates() -> None:
 
 def test_check_notices_a_stale_page_and_a_stray_man_page(tmp_path: Path) -> None:
     (tmp_path / "tools").mkdir()
-    shutil.copy(ROOT / "tools" / "commanddocs.py", tmp_path / "tools")
+    for name in ("commanddocs.py", "generated.py"):
+        shutil.copy(ROOT / "tools" / name, tmp_path / "tools")
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
     shutil.copytree(ROOT / "man", tmp_path / "man")
     page = tmp_path / "docs" / "commands.md"
