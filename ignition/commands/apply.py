@@ -15,8 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ignition import __version__
-from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
+from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError, print_version
 from ignition.commands.crash import entry_point
 from ignition.engine.apply import apply_config
 from ignition.util import limits
@@ -60,8 +59,7 @@ def main(args: list[str] | None = None) -> int:
 
         return print_help("ignition-apply")
     if opts["version"]:
-        sys.stdout.write(f"ignition-apply {__version__} (pyignition)\n")
-        return 0
+        return print_version("ignition-apply")
     root = str(opts["root"])
     if os.path.abspath(root) == "/" and not in_container() and not opts["force"]:
         sys.stderr.write(

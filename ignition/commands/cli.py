@@ -16,8 +16,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ignition import __version__
-from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
+from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError, print_version
 from ignition.commands.crash import entry_point, set_context
 
 # Stages that act on the root: there -root "" would quietly mean the running system. The others
@@ -117,8 +116,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return print_help("ignition")
     if opts["version"]:
-        sys.stdout.write(f"Ignition {__version__} (pyignition)\n")
-        return 0
+        return print_version("Ignition")
     if rest:
         from ignition.commands.helptext import usage_error
 

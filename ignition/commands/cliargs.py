@@ -8,7 +8,12 @@ Parsing stops at the first non-flag argument or at ``--``, as Go's does.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ignition.util.record import record
+
+if TYPE_CHECKING:
+    from typing import TextIO
 
 # FlagSpec.required of every -root flag: an empty value must not quietly mean the running system
 ROOT_REQUIRED = "give the root directory, such as / (the default)"
@@ -16,6 +21,19 @@ ROOT_REQUIRED = "give the root directory, such as / (the default)"
 
 class UsageError(Exception):
     pass
+
+
+def print_version(label: str, out: TextIO | None = None) -> int:
+    """``-version``: one line, ``label`` spelt as the reference tool spells itself; exit 0.
+
+    Here and not in ``helptext``: printing the version must not load the help machinery.
+    """
+    import sys
+
+    from ignition import __version__
+
+    (out or sys.stdout).write(f"{label} {__version__} (pyignition)\n")
+    return 0
 
 
 def _shown(text: str) -> str:

@@ -32,8 +32,7 @@ from cloudinit.convert import Conversion, convert
 from cloudinit.metadata import Metadata
 from cloudinit.migrate.dialect import CLOUD_INIT, COREOS_CLOUDINIT, CT, DIALECTS, NAMES, detect
 from cloudinit.migrate.result import Migration
-from ignition import __version__
-from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError, print_version
 from ignition.commands.crash import entry_point
 from ignition.config import codec
 from ignition.config.parse import validate_tree
@@ -89,18 +88,15 @@ def run(args: list[str], *, stdin: object, out: TextIO, err: TextIO) -> int:
         if len(rest) > 1 and not (opts["help"] or opts["version"]):
             raise UsageError(f"one input at most, not {len(rest)}: {printable(' '.join(rest))}")
     except UsageError as exc:
-        from ignition.commands.helptext import usage
+        from ignition.commands.helptext import usage_error
 
-        err.write(f"{exc}\n{usage(PROG)}")
-        return 2
+        return usage_error(PROG, exc, err=err)
     if opts["help"]:
-        from ignition.commands.helptext import help_text
+        from ignition.commands.helptext import print_help
 
-        out.write(help_text(PROG))
-        return 0
+        return print_help(PROG, out=out, err=err)
     if opts["version"]:
-        out.write(f"{PROG} {__version__} (pyignition)\n")
-        return 0
+        return print_version(PROG, out)
     name = rest[0] if rest else "-"
     try:
         raw = _read(name, stdin)

@@ -30,8 +30,7 @@ from cloudinit.rules import Code
 from cloudinit.to_ignition import WORKSPACE
 from cloudinit.userdata import PartKind, split
 from cloudinit.validate import Kind, Validation, validate
-from ignition import __version__
-from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
+from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError, print_version
 from ignition.commands.crash import entry_point
 from ignition.config.report import Diagnostic, printable
 from ignition.engine.coreos_cloudinit import sources
@@ -117,18 +116,15 @@ def run(args: list[str], *, out: TextIO, err: TextIO) -> int:
         if rest and not (opts["help"] or opts["version"]):
             raise UsageError(f"{PROG}: unexpected argument {printable(repr(rest[0]))}")
     except UsageError as exc:
-        from ignition.commands.helptext import usage
+        from ignition.commands.helptext import usage_error
 
-        err.write(f"{exc}\n{usage(PROG)}")
-        return 2
+        return usage_error(PROG, exc, err=err)
     if opts["help"]:
-        from ignition.commands.helptext import help_text
+        from ignition.commands.helptext import print_help
 
-        err.write(help_text(PROG))
-        return 0
+        return print_help(PROG, out=out, err=err)
     if opts["version"]:
-        out.write(f"{PROG} {__version__} (pyignition)\n")
-        return 0
+        return print_version(PROG, out)
     oem = str(opts["oem"])
     if oem and oem not in _OEMS:
         out.write(f"Invalid option to -oem: {oem!r}. Supported options: {list(_OEMS)!r}\n")

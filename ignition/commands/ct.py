@@ -6,8 +6,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from ignition import __version__
-from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError, print_version
 from ignition.commands.crash import entry_point
 
 PROG = "ct"
@@ -43,8 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return print_help(PROG)
     if opts["version"]:
-        sys.stdout.write(f"ct {__version__} (pyignition)\n")
-        return 0
+        return print_version(PROG)
     from transpiler.ct.sugar import PLATFORMS
 
     platform = str(opts["platform"] or "")

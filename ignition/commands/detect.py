@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError, print_version
 
 
 def flags() -> GoFlags:
@@ -33,10 +33,7 @@ def main(argv: list[str]) -> int:
 
         return print_help("ignition detect")
     if opts["version"]:
-        from ignition import __version__
-
-        sys.stdout.write(f"Ignition {__version__} (pyignition)\n")
-        return 0
+        return print_version("Ignition")
     from ignition.engine.detect_platform import detect
 
     platform, reason = detect()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
+from typing import TextIO
 
 from ignition.commands.cliargs import FlagSpec, GoFlags
 from ignition.commands.table import BY_NAME, Command, Flag
@@ -36,19 +37,27 @@ def help_text(name: str, prog: str | None = None) -> str:
     )
 
 
-def usage_error(name: str, message: object, status: int = 2, prog: str | None = None) -> int:
+def usage_error(
+    name: str,
+    message: object,
+    status: int = 2,
+    prog: str | None = None,
+    err: TextIO | None = None,
+) -> int:
     """A usage error as the Go references print it: the message, then the usage; the status."""
     import sys
 
-    sys.stderr.write(f"{message}\n{usage(name, prog)}")
+    (err or sys.stderr).write(f"{message}\n{usage(name, prog)}")
     return status
 
 
-def print_help(name: str, prog: str | None = None) -> int:
+def print_help(
+    name: str, prog: str | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Write ``--help`` where the command writes it (the Go references: stderr); exit 0."""
     import sys
 
-    stream = sys.stdout if BY_NAME[name].help_to_stdout else sys.stderr
+    stream = (out or sys.stdout) if BY_NAME[name].help_to_stdout else (err or sys.stderr)
     stream.write(help_text(name, prog))
     return 0
 

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from ignition import __version__
-from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError
+from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError, print_version
 from ignition.config.merge import merge
 from ignition.config.model import Config, empty_config
 from ignition.config.report import printable
@@ -65,8 +64,7 @@ def main(args: list[str]) -> int:
 
         return print_help("ignition plan")
     if opts["version"]:
-        sys.stdout.write(f"Ignition {__version__} (pyignition)\n")
-        return 0
+        return print_version("Ignition")
     log = Logger(StreamSink(sys.stdout if opts["log-to-stdout"] else sys.stderr), debug=False)
     try:
         lines = make_plan(

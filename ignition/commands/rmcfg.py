@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError, print_version
 from ignition.commands.crash import entry_point
 
 PROG = "ignition-rmcfg"
@@ -41,10 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return print_help(PROG)
     if opts["version"]:
-        from ignition import __version__
-
-        sys.stdout.write(f"{PROG} {__version__} (pyignition)\n")
-        return 0
+        return print_version(PROG)
     import providers
     from ignition.fetch.fetcher import ResourceFetcher
     from ignition.system.paths import Paths

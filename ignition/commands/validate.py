@@ -14,8 +14,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from ignition import __version__
-from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError
+from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError, print_version
 from ignition.commands.crash import entry_point
 
 if TYPE_CHECKING:
@@ -51,8 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return print_help(PROG)
     if opts["version"]:
-        sys.stdout.write(f"{PROG} {__version__} (pyignition)\n")
-        return 0
+        return print_version(PROG)
     if len(rest) != 1:  # as the reference: the usage alone
         from ignition.commands.helptext import usage
 
