@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path as FsPath
-from typing import TextIO
+from typing import BinaryIO, TextIO, cast
 
 from cloudinit import render
 from cloudinit.butane import to_butane
@@ -37,6 +37,7 @@ from ignition.commands.crash import entry_point
 from ignition.config import codec
 from ignition.config.parse import validate_tree
 from ignition.config.report import Report, printable
+from ignition.util.limits import read_capped
 
 PROG = "ignition-convert"
 IGNITION_VERSION = "3.4.0"
@@ -72,12 +73,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _read(name: str, stdin: object) -> bytes:
     if name == "-":
-        read = getattr(stdin, "read")  # noqa: B009 - a binary stream
-        data: bytes = read(MAX_INPUT + 1)
+        data = read_capped(cast("BinaryIO", stdin), MAX_INPUT)
     else:
         with open(name, "rb") as fh:
-            data = fh.read(MAX_INPUT + 1)
-    if len(data) > MAX_INPUT:
+            data = read_capped(fh, MAX_INPUT)
+    if data is None:
         raise OSError(0, f"larger than {MAX_INPUT} bytes")
     return data
 

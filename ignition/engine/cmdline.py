@@ -65,14 +65,16 @@ def parse_cmdline(text: str | bytes) -> dict[str, str]:
 
 def read_cmdline(path: str) -> bytes | None:
     """The raw kernel command line in ``path`` (None when the file does not exist)."""
+    from ignition.util.limits import read_capped  # its callers have loaded it already
+
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(CMDLINE_MAX + 1)
+            raw = read_capped(fh, CMDLINE_MAX)
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise ConfigError(f"couldn't read kernel command line {path}: {exc.strerror}") from None
-    if len(raw) > CMDLINE_MAX:
+    if raw is None:
         raise ConfigError(f"kernel command line {path} is larger than {CMDLINE_MAX} bytes")
     return raw
 

@@ -133,16 +133,23 @@ def human(size: int) -> str:
     return f"{size} bytes"
 
 
-def read_input(stream: BinaryIO) -> bytes:
-    """All of ``stream``, or :class:`InputTooLarge` as soon as it passes the limit (a huge
-    file or an endless pipe is never read whole)."""
-    limit = config_size()
+def read_capped(stream: BinaryIO, limit: int) -> bytes | None:
+    """At most ``limit`` bytes of ``stream`` in one read, or None when it holds more (one
+    byte past the limit is read to tell, so a huge file or an endless pipe is never read
+    whole); each caller raises its own error."""
     data = stream.read(limit + 1)
-    if len(data) > limit:
+    return None if len(data) > limit else bytes(data)
+
+
+def read_input(stream: BinaryIO) -> bytes:
+    """All of ``stream``, or :class:`InputTooLarge` as soon as it passes the limit."""
+    limit = config_size()
+    data = read_capped(stream, limit)
+    if data is None:
         raise InputTooLarge(
             f"the config is larger than {limit} bytes (set {CONFIG_SIZE_VAR} to raise the limit)"
         )
-    return bytes(data)
+    return data
 
 
 def read_path(path: str) -> bytes:

@@ -99,14 +99,16 @@ def _drive_file(root: str, path: str) -> bytes | None:
     full = os.path.realpath(os.path.join(base, path))
     if not full.startswith(base + os.sep):
         raise SourceError(f"{path} leads out of the config drive")
+    from ignition.util.limits import read_capped
+
     try:
         with open(full, "rb") as fh:
-            data = fh.read(MAX_METADATA + 1)
+            data = read_capped(fh, MAX_METADATA)
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise SourceError(f"cannot read {full}: {exc.strerror or exc}") from None
-    if len(data) > MAX_METADATA:
+    if data is None:
         raise SourceError(f"{full} is larger than {MAX_METADATA} bytes")
     return data
 
@@ -206,14 +208,15 @@ def from_vmware_ovf_env(path: str, log: Logger) -> Source:
 
     def properties() -> dict[str, str]:
         if not props:
+            from ignition.util.limits import read_capped
             from providers.vmware import ovf_properties
 
             try:
                 with open(path, "rb") as fh:
-                    raw = fh.read(MAX_METADATA + 1)
+                    raw = read_capped(fh, MAX_METADATA)
             except OSError as exc:
                 raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
-            if len(raw) > MAX_METADATA:
+            if raw is None:
                 raise SourceError(f"{path} is larger than {MAX_METADATA} bytes")
             text = raw.decode("utf-8", "replace")
             props["p"] = _provided(lambda: ovf_properties(text)) if text.strip() else {}

@@ -353,8 +353,8 @@ def read_small(at: At) -> bytes:
     with os.fdopen(fd, "rb") as fh:
         if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
             raise StageError(f'"{at.logical}" is not a regular file')
-        data = fh.read(limit + 1)
-    if len(data) > limit:
+        data = limits.read_capped(fh, limit)
+    if data is None:
         raise StageError(
             f'"{at.logical}" is larger than {limit} bytes '
             f"(set {limits.CONFIG_SIZE_VAR} to raise the limit)"
