@@ -73,14 +73,20 @@ class OsFilesDir:
         return joined
 
     def read(self, rel: str) -> bytes:
+        from ignition.util.limits import config_size, read_capped
+
         path = self._join(rel)
+        limit = config_size()  # the file ends up inside the config
         try:
             with open(path, "rb") as fh:
-                return fh.read()
+                data = read_capped(fh, limit)
         except IsADirectoryError:
             raise LocalFileError(f"read {path}: is a directory") from None
         except OSError as exc:
             raise LocalFileError(f"open {path}: {_os_reason(exc)}") from None
+        if data is None:
+            raise LocalFileError(f"read {path}: larger than {limit} bytes")
+        return data
 
     def walk(self, rel: str) -> list[Entry]:
         """Every node under ``rel`` in lexical order (Go's filepath.Walk), root first."""

@@ -47,13 +47,18 @@ class State:
 
     @classmethod
     def load(cls, path: str) -> State:
+        from ignition.util.limits import config_size, read_capped
+
+        limit = config_size()  # it holds at most what the config gave (LUKS keys)
         try:
             with open(path, "rb") as fh:
-                raw = fh.read()
+                raw = read_capped(fh, limit)
         except FileNotFoundError:
             return cls()
         except OSError as exc:
             raise StateError(f"couldn't read state file {path}: {exc.strerror}") from None
+        if raw is None:
+            raise StateError(f"state file {path} is larger than {limit} bytes")
         return cls.loads(raw, path)
 
     @classmethod

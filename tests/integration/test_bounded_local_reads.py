@@ -45,6 +45,7 @@ def run(argv: list[str], tmp: Path) -> subprocess.CompletedProcess[str]:
         [str(BIN / "ignition-apply"), "-root", "ROOT", "/dev/zero"],
         [sys.executable, "-m", "ignition", "plan", "-root", "ROOT", "-"],
         [sys.executable, "-m", "ignition", "plan", "-root", "ROOT", "/dev/zero"],
+        [str(BIN / "coreos-cloudinit"), "-validate", "-from-file", "/dev/zero"],
     ],
 )
 def test_endless_config_file_or_pipe(argv: list[str], tmp_path: Path) -> None:
@@ -76,4 +77,20 @@ def test_endless_base_config_fragment(tmp_path: Path) -> None:
     r = m.stage("fetch", env=ENV)
     assert r.code == 1, r.text
     assert f"10-zero.ign: the config is larger than {LIMIT} bytes" in r.out
+    assert "Traceback" not in r.text
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"), [("cache", "cached config"), ("state", "state file")]
+)
+def test_endless_cache_or_state_file(name: str, expected: str, tmp_path: Path) -> None:
+    m = new_machine(tmp_path)
+    m.write_config({"ignition": {"version": "3.4.0"}})
+    assert m.stage("fetch", env=ENV).code == 0
+    path = m.cache if name == "cache" else m.state
+    path.unlink(missing_ok=True)
+    endless(m, path)
+    r = m.stage("kargs", env=ENV)
+    assert r.code != 0, r.text
+    assert f"{expected} {path} is larger than {LIMIT} bytes" in r.out
     assert "Traceback" not in r.text

@@ -58,22 +58,32 @@ class Source:
 
 def from_file(path: str) -> Source:
     def read() -> bytes:
+        from ignition.util.limits import InputTooLarge, read_path
+
         try:
-            return FsPath(path).read_bytes()
+            return read_path(path)  # a device or a pipe is never read whole
         except OSError as exc:
             raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+        except InputTooLarge as exc:
+            raise SourceError(f"cannot read {path}: {exc}") from None
 
     return Source("local-file", path, read)
 
 
 def _read_optional(path: FsPath) -> bytes | None:
     """A metadata file's bytes; None when it does not exist."""
+    from ignition.util.limits import read_capped
+
     try:
-        return path.read_bytes()
+        with open(path, "rb") as fh:
+            data = read_capped(fh, MAX_METADATA)
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if data is None:
+        raise SourceError(f"{path} is larger than {MAX_METADATA} bytes")
+    return data
 
 
 def from_config_drive(root: str) -> Source:
