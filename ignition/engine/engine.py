@@ -179,7 +179,7 @@ class Engine:
                 self.log.sink = capture.sink
         self.provider.init(self.pctx)
         if opts.stage == "fetch" and os.path.lexists(opts.config_cache):
-            # fetch-offline got the config: fetch only reads it, as the reference does
+            # fetch-offline got the config: fetch only reads it (deviation E32)
             user = cache.read(opts.config_cache)
             self.log.info(idle.CACHED.format(opts.config_cache))
         elif opts.stage in FETCH_STAGES:

@@ -1,11 +1,12 @@
 """Stages with nothing to do: decided once by the fetch stage, honoured before any import.
 
-Most first boots give kargs, disks, mount and umount nothing to do, yet each is a process of
-its own that would import the engine, read and check the cache and merge the base configs to
-find that out; nor has fetch once fetch-offline cached the config (it only reads the cache,
-as the reference does). So the fetch stage that writes the config cache also writes a *work
-summary* beside the state file (``<state-file>.work``, mode 0600): which of those stages the
-merged config (base configs + user config) gives nothing to do, and what that rests on:
+Most first boots give kargs, disks, mount and umount nothing to do, yet each is a process of its
+own that would import the engine, read and check the cache and merge the base configs to find
+that out; nor has fetch once fetch-offline cached the config (it only reads the cache: deviation
+E32; the reference's unit skips the stage then). So the fetch stage that writes the config cache
+also writes a *work summary* beside the state file (``<state-file>.work``, mode 0600): which of
+those stages the merged config (base configs + user config) gives nothing to do, and what that
+rests on:
 
 * the platform, and that its provider has no per-stage hooks (``init``, ``status``);
 * the cache and the state file, by identity (device, inode, size, modification and change
