@@ -8,10 +8,9 @@ Parsing stops at the first non-flag argument or at ``--``, as Go's does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ignition.util.record import record
 
+TYPE_CHECKING = False  # not typing's: an idle stage must not import typing (docs/initramfs.md)
 if TYPE_CHECKING:
     from typing import TextIO
 

@@ -8,7 +8,6 @@ atomically (temp file + rename) with mode 0600: it holds everything the config h
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 
@@ -34,8 +33,10 @@ def write(path: str, cfg: Config) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
+        try:
             os.unlink(tmp)
+        except OSError:
+            pass  # the error being raised is the one to report
         raise
 
 
