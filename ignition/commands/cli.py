@@ -87,7 +87,7 @@ def _shown(text: str) -> str:
     return printable(text)
 
 
-@entry_point("ignition")
+@entry_point("ignition", exit_at_once=True)
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     prog = os.path.basename(sys.argv[0]) if argv is None else "ignition"

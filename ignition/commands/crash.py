@@ -52,7 +52,13 @@ def debug_enabled() -> bool:
     return os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
-def entry_point(prog: str) -> Callable[[Main], Main]:
+def entry_point(prog: str, *, exit_at_once: bool = False) -> Callable[[Main], Main]:
+    """``exit_at_once``: when ``main`` ran as the process's own command (``argv`` None) and
+    its output is flushed, end the process with ``os._exit`` rather than tearing down every
+    module it imported (5-6 ms for an engine stage; each stage is a process of its own at
+    boot). Only for commands that close what they open and leave no thread or ``atexit``
+    work behind."""
+
     def wrap(main: Main) -> Main:
         def guarded(argv: list[str] | None = None) -> int:
             _open_missing_streams()
@@ -60,6 +66,9 @@ def entry_point(prog: str) -> Callable[[Main], Main]:
             try:
                 code = main(argv)
                 sys.stdout.flush()  # a closed pipe or a full disk shows here, not at exit
+                if exit_at_once and argv is None:
+                    sys.stderr.flush()
+                    os._exit(code)
             except KeyboardInterrupt:
                 _say(f"{prog}: interrupted\n")
                 return EXIT_INTERRUPTED

@@ -8,7 +8,6 @@ truncated or mismatched body never survives.
 
 from __future__ import annotations
 
-import threading
 import zlib
 
 from ignition.fetch import Cancelled, HashMismatch, TooLarge, WriteFailed
@@ -17,6 +16,7 @@ from ignition.util.errors import FetchError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    import threading
     from typing import BinaryIO
 
 HASH_FUNCS = ("sha512", "sha256")  # hashlib (with OpenSSL) imported only to verify one

@@ -1,0 +1,129 @@
+"""Each stage process imports only what its work needs (issue: boot time is user time).
+
+Every stage is a process of its own at boot; a module imported needlessly costs each of them
+milliseconds natively and tenths of a second under emulation. These tests run the stages the
+way the initramfs does (``python -I -S -B`` on a script that calls ``ignition``'s ``main``) with
+``-X importtime`` and check the modules each loaded against a budget, so that a change that
+pulls ``typing`` or ``subprocess`` back into a stage fails here instead of going unseen in a
+benchmark. ``docs/initramfs.md`` explains what each stage may load.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from tests.integration.harness import Machine, new_machine
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = """import sys
+sys.path[:0] = {path!r}
+from ignition.commands.cli import main
+raise SystemExit(main())
+"""
+SMALL = {
+    "ignition": {"version": "3.4.0"},
+    "storage": {
+        "files": [{"path": "/etc/hello", "contents": {"source": "data:,hi"}, "mode": 420}],
+        "links": [{"path": "/etc/hello-link", "target": "/etc/hello"}],
+    },
+    "systemd": {"units": [{"name": "a.service", "enabled": True, "contents": "[Install]\n"}]},
+}
+# What an idle stage (nothing to do for this config) may load: the command line, the logger
+# and the work summary's reader. Anything more is paid by every idle stage of every boot.
+IDLE_ALLOWED = {
+    "ignition",
+    "ignition.commands",
+    "ignition.commands.cli",
+    "ignition.commands.cliargs",
+    "ignition.commands.crash",
+    "ignition.engine",
+    "ignition.engine.base",
+    "ignition.engine.idle",
+    "ignition.system",
+    "ignition.system.paths",
+    "ignition.util",
+    "ignition.util.errors",
+    "ignition.util.log",
+    "ignition.util.record",
+}
+# Never needed by a stage of this config (each one is loaded only by the work that uses it).
+NEVER = {
+    "typing",
+    "dataclasses",
+    "inspect",
+    "threading",
+    "hashlib",
+    "_hashlib",
+    "platform",
+    "ipaddress",
+    "base64",
+    "datetime",
+    "tempfile",
+    "shutil",
+    "socket",
+    "ssl",
+    "secrets",
+    "importlib.util",
+    "concurrent.futures",
+    "logging",
+}
+FETCH_NEVER = NEVER | {"subprocess", "signal", "selectors", "pathlib", "contextlib", "urllib.parse"}
+_IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \| *(\S+)$", re.M)
+
+
+def stage_modules(m: Machine, stage: str) -> set[str]:
+    paths = sysconfig.get_paths()
+    script = m.tmp / "ignition-script"
+    path = list(dict.fromkeys([str(REPO), paths["purelib"], paths["platlib"]]))
+    script.write_text(SCRIPT.format(path=path))
+    argv = m.argv(stage)
+    argv[1:3] = ["-I", "-S", "-B", "-X", "importtime", str(script)]  # replaces "-m ignition"
+    p = subprocess.run(argv, cwd=m.tmp, env=m.env(), capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return set(_IMPORTED.findall(p.stderr))
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
+    m = new_machine(tmp_path_factory.mktemp("imports"))
+    (m.root / "etc").mkdir()
+    (m.root / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    (m.root / "etc" / "group").write_text("root:x:0:\n")
+    m.write_config(json.dumps(SMALL))
+    stages = ("fetch-offline", "fetch", "kargs", "disks", "mount", "files", "umount")
+    return {stage: stage_modules(m, stage) for stage in stages}
+
+
+@pytest.mark.parametrize("stage", ["fetch", "kargs", "disks", "mount", "umount"])
+def test_an_idle_stage_loads_only_its_fast_path(loaded: dict[str, set[str]], stage: str) -> None:
+    ours = {name for name in loaded[stage] if name.split(".")[0] in ("ignition", "providers")}
+    assert ours <= IDLE_ALLOWED, sorted(ours - IDLE_ALLOWED)
+    heavy = {"typing", "re", "enum", "json", "contextlib", "collections", "functools"}
+    assert not loaded[stage] & heavy, sorted(loaded[stage] & heavy)
+
+
+def test_fetch_offline_loads_no_tool_runner_paths_or_threads(loaded: dict[str, set[str]]) -> None:
+    assert not loaded["fetch-offline"] & FETCH_NEVER, sorted(loaded["fetch-offline"] & FETCH_NEVER)
+
+
+def test_files_loads_nothing_this_config_does_not_use(loaded: dict[str, set[str]]) -> None:
+    never = NEVER - {"ipaddress"}  # pathlib (host paths of the plan) imports urllib.parse
+    assert not loaded["files"] & never, sorted(loaded["files"] & never)
+    # the config is validated by fetch-offline: the files stage does not check it again
+    rules = {name for name in loaded["files"] if name.startswith("ignition.config.rules")}
+    assert not rules, sorted(rules)
+
+
+def test_the_budget_sees_imports(loaded: dict[str, set[str]]) -> None:
+    """The parsing above reads what ``-X importtime`` printed (a test that cannot fail is no
+    test): the full stages load the engine, the idle ones do not."""
+    assert "ignition.engine.engine" in loaded["files"]
+    assert "ignition.engine.engine" not in loaded["kargs"]
+    assert sys.version_info >= (3, 11)
