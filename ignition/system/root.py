@@ -125,11 +125,15 @@ class TargetRoot:
             return self.directory
         return self._base + "/" + "/".join(comps)
 
-    def follow(self, path: str) -> Path:
-        """Like :meth:`join`, but the last component is followed too (e.g. a home dir)."""
+    def host_of(self, logical: str) -> str:
+        """The host path of a path :meth:`resolve` already gave (no walk again)."""
+        return self.directory if logical == "/" else self._base + logical
+
+    def follow(self, path: str) -> str:
+        """Like :meth:`host`, but the last component is followed too (e.g. a home dir)."""
         # every component but the last is followed: add a last one, then drop it
         logical = self.resolve(path.rstrip("/") + "/.pyignition-follow")
-        return self.join(logical.rsplit("/", 1)[0] or "/")
+        return self.host(logical.rsplit("/", 1)[0] or "/")
 
     def open(self, path: str, flags: int = os.O_RDONLY) -> int:
         """Open ``path`` for reading, confined like a write: resolved inside the root (the last
@@ -153,7 +157,12 @@ class TargetRoot:
             if fd >= 0:
                 os.close(fd)
 
-    def relative(self, host_path: Path) -> str:
-        """The logical path of a host path inside the root."""
-        rel = host_path.relative_to(self.root)
-        return "/" + str(rel) if str(rel) != "." else "/"
+    def relative(self, host_path: str) -> str:
+        """The logical path of a host path (:meth:`host`, :meth:`follow`) inside the root."""
+        if host_path == self.directory:
+            return "/"
+        if self.directory == "/":
+            return host_path
+        if not host_path.startswith(self.directory + "/"):
+            raise RootEscape(errno.EXDEV, "path is outside the target root", host_path)
+        return host_path[len(self.directory) :]

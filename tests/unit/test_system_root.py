@@ -92,27 +92,30 @@ def test_last_component_is_not_followed(root: TargetRoot) -> None:
 
 
 def test_follow_resolves_the_last_component_too(root: TargetRoot) -> None:
-    assert root.follow("/abs") == root.root / "real"
-    assert root.follow("/home") == root.root / "var" / "home"
-    assert root.follow("/home/") == root.root / "var" / "home"
-    assert root.follow("/l1") == root.root / "real"
-    assert root.follow("/pw") == root.root / "etc" / "passwd"
-    assert root.follow("/etc") == root.root / "etc"
-    assert root.follow("/") == root.root
-    assert root.follow("/abs/..") == root.root
+    assert root.follow("/abs") == str(root.root / "real")
+    assert root.follow("/home") == str(root.root / "var" / "home")
+    assert root.follow("/home/") == str(root.root / "var" / "home")
+    assert root.follow("/l1") == str(root.root / "real")
+    assert root.follow("/pw") == str(root.root / "etc" / "passwd")
+    assert root.follow("/etc") == str(root.root / "etc")
+    assert root.follow("/") == root.directory
+    assert root.follow("/abs/..") == root.directory
     with pytest.raises(OSError, match="too many levels"):
         root.follow("/loop2")
 
 
 def test_nothing_resolves_outside(root: TargetRoot) -> None:
     for path in ("/abs", "/usr/up", "/l1", "/home", "/../..", "/usr/up/../../.."):
-        for host in (root.join(path), root.follow(path)):
+        for host in (root.join(path), Path(root.follow(path))):
             assert host == root.root or root.root in host.parents
 
 
 def test_relative(root: TargetRoot) -> None:
-    assert root.relative(root.root / "etc" / "passwd") == "/etc/passwd"
-    assert root.relative(root.root) == "/"
+    assert root.relative(root.host("/etc/passwd")) == "/etc/passwd"
+    assert root.relative(root.directory) == "/"
+    assert TargetRoot("/").relative("/etc/passwd") == "/etc/passwd"
+    with pytest.raises(OSError, match="outside the target root"):
+        root.relative(root.directory + "x/etc")
     assert repr(root) == f"TargetRoot({str(root.root)!r})"
 
 

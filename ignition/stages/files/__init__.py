@@ -34,7 +34,7 @@ def build_plan(
     ctx: StageContext, fs: RootFS, staged: dict[int, Staged]
 ) -> tuple[Plan, nodes.Owners]:
     plan = Plan()
-    view = View(str(ctx.system.root.root).rstrip("/"))
+    view = View(ctx.system.root.directory.rstrip("/"))
     if not ctx.live or ctx.accounts:
         accounts.plan_groups(ctx, plan, view)
         accounts.plan_users(ctx, plan, view)

@@ -15,7 +15,6 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator
 from functools import partial
-from pathlib import Path
 
 from ignition.config.model import PasswdGroup, PasswdUser
 from ignition.stages.files.view import shown
@@ -143,7 +142,7 @@ def _bad_argv(view: View, where: str, kind: str, name: str, argv: list[str]) -> 
 
 
 def plan_groups(ctx: StageContext, plan: Plan, view: View) -> None:
-    root = str(ctx.system.root.root)
+    root = ctx.system.root.directory
     existing = groups(ctx.system)
     for i, g in enumerate(ctx.config.passwd.groups):
         exists = g.name in existing
@@ -164,7 +163,7 @@ def plan_groups(ctx: StageContext, plan: Plan, view: View) -> None:
 
 
 def plan_users(ctx: StageContext, plan: Plan, view: View) -> None:
-    root = str(ctx.system.root.root)
+    root = ctx.system.root.directory
     existing = users(ctx.system)
     for i, u in enumerate(ctx.config.passwd.users):
         exists = u.name in existing
@@ -198,7 +197,7 @@ def plan_users(ctx: StageContext, plan: Plan, view: View) -> None:
 
 
 def _ensure_user(ctx: StageContext, u: PasswdUser, argv: list[str]) -> None:
-    root = str(ctx.system.root.root)
+    root = ctx.system.root.directory
     _run(ctx, argv, _secrets(u.password_hash), f'failed to {argv[0]} user "{u.name}"')
     if not u.no_create_home:
         _own_notated_dirs(ctx, u.name)
@@ -241,18 +240,18 @@ def write_ssh_keys(ctx: StageContext, u: PasswdUser) -> None:
     if ctx.ssh_key_name:  # coreos-cloudinit: its key set, merged into authorized_keys
         from ignition.stages.files.sshkeys import update_ssh_keys
 
-        target = home / ".ssh" / "authorized_keys.d" / ctx.ssh_key_name
+        rel: tuple[str, ...] = (".ssh", "authorized_keys.d", ctx.ssh_key_name)
         writer = update_ssh_keys
     elif ctx.system.paths.write_authorized_keys_fragment:
-        target = home / ".ssh" / "authorized_keys.d" / "ignition"
+        rel = (".ssh", "authorized_keys.d", "ignition")
     else:
-        target = home / ".ssh" / "authorized_keys"
+        rel = (".ssh", "authorized_keys")
     try:
         with ctx.system.log.op(f"adding ssh keys to user {shown(u.name)}"):
-            _write_as(acct.uid, acct.gid, home_fd, target.relative_to(home), data.encode(), writer)
+            _write_as(acct.uid, acct.gid, home_fd, rel, data.encode(), writer)
     finally:
         os.close(home_fd)
-    logical = ctx.system.root.relative(target)
+    logical = ctx.system.root.relative(os.path.join(home, *rel))
     ctx.system.log.structured(
         f"wrote ssh authorized keys file for user: {u.name}",
         {
@@ -267,9 +266,9 @@ def _write_as(
     uid: int,
     gid: int,
     home_fd: int,
-    rel: Path,
+    rel: tuple[str, ...],
     data: bytes,
-    writer: Callable[[int, Path, bytes], None] | None = None,
+    writer: Callable[[int, tuple[str, ...], bytes], None] | None = None,
 ) -> None:
     """Create the key file's directories (0700) and the file (0600) with the user's ids.
 
@@ -303,14 +302,14 @@ def _write_as(
         msg = fh.read().decode(errors="replace")
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
-        raise StageError(f"writing SSH keys to {rel.name}: {msg or 'failed'}")
+        raise StageError(f"writing SSH keys to {rel[-1]}: {msg or 'failed'}")
 
 
-def _write_keys(home_fd: int, rel: Path, data: bytes) -> None:
+def _write_keys(home_fd: int, rel: tuple[str, ...], data: bytes) -> None:
     old = os.umask(0o077)
     try:
         fd = os.dup(home_fd)
-        for comp in rel.parts[:-1]:
+        for comp in rel[:-1]:
             with contextlib.suppress(FileExistsError):
                 os.mkdir(comp, 0o700, dir_fd=fd)
             nfd = os.open(comp, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
@@ -318,7 +317,7 @@ def _write_keys(home_fd: int, rel: Path, data: bytes) -> None:
             fd = nfd
         try:
             out = os.open(
-                rel.parts[-1],
+                rel[-1],
                 os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
                 0o600,
                 dir_fd=fd,

@@ -21,7 +21,6 @@ import errno
 import os
 import stat
 from collections.abc import Iterator
-from pathlib import Path
 
 from ignition.system.root import DIR_FLAGS, TargetRoot
 from ignition.util.errors import StageError
@@ -40,7 +39,7 @@ class At:
 
     fd: int
     name: str
-    host: Path  # for messages and for tools that need a path
+    host: str  # for messages and for tools that need a path
     logical: str  # the resolved path inside the root
     guarded: bool = False  # changes here are journaled (the parent existed before this run)
 
@@ -82,17 +81,17 @@ class RootFS:
     def at(
         self, path: str, *, create_parents: bool = True
     ) -> contextlib.AbstractContextManager[At]:
-        return self.at_host(self.root.join(path), create_parents=create_parents)
+        return self.at_host(self.root.host(path), create_parents=create_parents)
 
     @contextlib.contextmanager
-    def at_host(self, host: Path, *, create_parents: bool = True) -> Iterator[At]:
-        """``host`` is a path :meth:`TargetRoot.join` produced (maybe earlier in the stage)."""
+    def at_host(self, host: str, *, create_parents: bool = True) -> Iterator[At]:
+        """``host`` is a path :meth:`TargetRoot.host` produced (maybe earlier in the stage)."""
         yield self.locate(host, create_parents=create_parents)
 
-    def locate(self, host: Path, *, create_parents: bool = True) -> At:
+    def locate(self, host: str, *, create_parents: bool = True) -> At:
         """The node's parent directory, opened (its descriptor belongs to the cache)."""
-        base = str(self.root.root).rstrip("/")
-        text = str(host)
+        base = self.root.directory.rstrip("/")
+        text = host
         if not text.startswith(base + "/"):
             raise StageError(f'"{text}" is outside the target root')
         rel = tuple(c for c in text[len(base) + 1 :].split("/") if c)
@@ -116,7 +115,7 @@ class RootFS:
         if depth == 0:
             fd = self._dirs.get(())
             if fd is None:
-                fd = self._dirs[()] = os.open(self.root.root, DIR_FLAGS)
+                fd = self._dirs[()] = os.open(self.root.directory, DIR_FLAGS)
         else:
             fd = self._dirs[parents[:depth]]
         for i in range(depth, len(parents)):

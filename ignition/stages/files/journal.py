@@ -63,7 +63,7 @@ class Journal:
     @classmethod
     def begin(cls, root: TargetRoot, config: str | None = None) -> Journal:
         """``config``: a digest of what the run applies (see :func:`recover`)."""
-        root_fd = os.open(root.root, DIR_FLAGS)
+        root_fd = os.open(root.directory, DIR_FLAGS)
         try:
             try:
                 os.mkdir(TXN_DIR, 0o700, dir_fd=root_fd)
@@ -110,7 +110,7 @@ class Journal:
 
     def stage_dir(self) -> str:
         """The private directory for fetched bodies (same file system as the root's top)."""
-        path = str(self.root.root / TXN_DIR / STAGE)
+        path = os.path.join(self.root.directory, TXN_DIR, STAGE)
         with contextlib.suppress(FileExistsError):
             os.mkdir(path, 0o700)
         return path
@@ -164,16 +164,16 @@ def _config_of(fd: int) -> str | None:
 
 
 def leftover(root: TargetRoot) -> bool:
-    return os.path.lexists(root.root / TXN_DIR)
+    return os.path.lexists(os.path.join(root.directory, TXN_DIR))
 
 
 def _where(root: TargetRoot) -> str:
-    return str(root.root / TXN_DIR)
+    return os.path.join(root.directory, TXN_DIR)
 
 
 def _open_ours(root: TargetRoot) -> int | None:
     """The locked journal of a leftover transaction directory (-1: ours, but empty)."""
-    base = root.root / TXN_DIR
+    base = os.path.join(root.directory, TXN_DIR)
     try:
         st = os.lstat(base)
     except FileNotFoundError:
@@ -188,7 +188,8 @@ def _open_ours(root: TargetRoot) -> int | None:
         if entries:
             raise StageError(refuse)
         return os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)  # killed right after mkdir
-    fd = os.open(base / JOURNAL, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    held = os.path.join(base, JOURNAL)
+    fd = os.open(held, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise StageError(refuse)
@@ -196,7 +197,7 @@ def _open_ours(root: TargetRoot) -> int | None:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise StageError(
-                f"another run is changing this root right now (it holds {base / JOURNAL})"
+                f"another run is changing this root right now (it holds {held})"
             ) from None
         except OSError:
             pass  # a file system without locks
@@ -316,7 +317,7 @@ def _at(fs: RootFS, logical: str) -> At | None:
     """The node at a recorded (already resolved) path, walked without following symlinks;
     None when a directory above it is gone (so is the node)."""
     try:
-        return fs.locate(fs.root.root / logical.lstrip("/"), create_parents=False)
+        return fs.locate(fs.root.host_of(logical), create_parents=False)
     except (FileNotFoundError, NotADirectoryError):
         return None
 
@@ -350,7 +351,7 @@ def _remove_stage_dir(dir_fd: int) -> None:
 def _remove_txn_dir(root: TargetRoot) -> None:
     """Staged bodies first, the journal last but one: killed on the way, what remains is
     still recognisably ours (a journal, or an empty directory)."""
-    root_fd = os.open(root.root, DIR_FLAGS)
+    root_fd = os.open(root.directory, DIR_FLAGS)
     try:
         try:
             dir_fd = os.open(TXN_DIR, DIR_FLAGS, dir_fd=root_fd)

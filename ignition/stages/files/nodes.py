@@ -23,7 +23,6 @@ import posixpath
 import stat
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 
 from ignition.config.model import Directory, File, Link, NodeGroup, NodeUser
 from ignition.stages.files import accounts
@@ -45,7 +44,7 @@ class Entry:
     kind: str  # "directory" | "file" | "link" | "hard link"
     node: File | Directory | Link
     logical: str  # resolved path inside the root
-    host: Path  # the same on the host (resolved once, at planning)
+    host: str  # the same on the host (resolved once, at planning)
     where: str  # JSON path of the entry, e.g. "$.storage.files.3"
 
 
@@ -69,7 +68,7 @@ def ordered_entries(ctx: StageContext) -> list[Entry]:
                 logical = root.resolve(n.path)
             except OSError as exc:
                 raise StageError(f"{where}.path: {kind} {shown(n.path)}: {exc.strerror}") from None
-            host = root.root / logical.lstrip("/") if logical != "/" else root.root
+            host = root.host_of(logical)
             if logical in seen:
                 raise StageError(
                     f"{kind} at {shown(n.path)} resolved to {shown(logical)} after symlink "
@@ -194,9 +193,9 @@ def _same_target(a: str, b: str) -> bool:
     return posixpath.normpath(a) == posixpath.normpath(b)
 
 
-def _hard_target(ctx: StageContext, n: Link) -> Path:
+def _hard_target(ctx: StageContext, n: Link) -> str:
     # runtime semantics: a relative target is taken from the root
-    return ctx.system.root.join("/" + (n.target or "").lstrip("/"))
+    return ctx.system.root.host("/" + (n.target or "").lstrip("/"))
 
 
 def _plan_check(ctx: StageContext, e: Entry, view: View) -> bool:

@@ -40,9 +40,9 @@ def relabel(ctx: StageContext, paths: list[str]) -> None:
 
     if shutil.which("setfiles") is None:
         return
-    root = str(ctx.system.root.root)
-    contexts = str(ctx.system.root.follow(f"/etc/selinux/{pol}/contexts/files/file_contexts"))
-    existing = [p for p in dict.fromkeys(paths) if os.path.lexists(ctx.system.root.join(p))]
+    root = ctx.system.root.directory
+    contexts = ctx.system.root.follow(f"/etc/selinux/{pol}/contexts/files/file_contexts")
+    existing = [p for p in dict.fromkeys(paths) if os.path.lexists(ctx.system.root.host(p))]
     if not existing:
         return
     data = b"".join(root.rstrip("/").encode() + p.encode() + b"\0" for p in existing)

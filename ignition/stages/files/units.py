@@ -221,7 +221,7 @@ def _is_masked(ctx: StageContext, logical: str, node: Node | None) -> bool:
         return False
     if node.by:
         return node.target == MASK_TARGET
-    return os.readlink(ctx.system.root.join(logical)) == MASK_TARGET
+    return os.readlink(ctx.system.root.host(logical)) == MASK_TARGET
 
 
 def _write(fs: RootFS, path: str, data: bytes) -> None:
