@@ -13,6 +13,10 @@ times on fresh disks, and prints per stage the medians of, in guest seconds:
 * 1st log: "Starting" to the engine's first log line (interpreter start-up + imports before
   the stage logs anything).
 
+A stage whose unit systemd skipped by a condition (fetch when fetch-offline got the config;
+kargs, disks, mount and umount when the fetch stage found them idle: docs/initramfs.md) is
+printed as ``skipped`` and counts 0 s in the sum.
+
 Under TCG the guest's clock follows the host's, so a busy host stretches every figure (the
 load is printed). ``--icount shift=3,sleep=off`` (QEMU's ``-icount``) makes the guest clock
 count instructions instead (8 ns each): start-up and other CPU-bound figures (1st log,
@@ -106,6 +110,9 @@ def print_stages(boots: list[vm.Boot]) -> None:
 
     print(f"{'stage':14} {'unit':>7} {'process':>7} {'1st log':>7}   (guest s, medians)")
     for stage, ts in by_stage.items():
+        if all(t.skipped for t in ts):  # by its unit's condition in every boot: no process
+            print(f"{stage:14} {'skipped':>7}")
+            continue
         unit = col([t.unit for t in ts])
         print(f"{stage:14} {unit} {col([t.process for t in ts])} {col([t.first_log for t in ts])}")
     sums = [sum(t.unit for t in b.stage_times()) for b in boots]

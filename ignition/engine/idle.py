@@ -24,6 +24,13 @@ records its new identity in the summary (:func:`refresh`), so the stages after i
 path. The summary is no more trusted than the cache and the state file beside it: whoever can
 write one can write the others.
 
+With the summary the fetch stage also writes one empty *marker* per idle stage whose unit can
+skip it (``<state dir>/nothing-to-do/{kargs,disks,mount}``; ``mount`` only when umount, the same
+unit's ``ExecStop``, is idle too): our units skip those stages by ``ConditionPathExists=!``, so
+no process starts at all. A marker exists only while a summary written at the same moment does:
+a fetch stage that runs in full drops them first, and whatever drops the summary drops them, so
+a missing marker always means "run the stage".
+
 This module imports only ``os`` at run time: it is all an idle stage process loads besides
 the command line and the logger.
 """
@@ -39,10 +46,14 @@ if TYPE_CHECKING:
     from ignition.util.log import Logger, Sink
 
 CANDIDATES = ("fetch", "kargs", "disks", "mount", "umount")  # may have nothing to do
+FETCH_STAGES = ("fetch-offline", "fetch")  # the stages that write the cache and the summary
+MARKED = ("kargs", "disks", "mount")  # the units that skip by a marker (mount: with umount)
+MARKER_DIR = "nothing-to-do"
 SUFFIX = ".work"
 HEADER = "pyignition work summary 1"
 MAX_SIZE = 1 << 20  # bytes; a larger summary (base configs logging a lot) is not used
 FINISHED = "Ignition finished successfully"
+IDLE_LINE = "stages with nothing to do for this config: {}"
 NO_DISKS = "no disks, raid, luks or filesystems in the config: nothing to do"
 CACHED = "using the config cached at {}: not fetched again"
 FETCHED = "fetch complete"  # what the fetch stage logs (ignition/stages/fetch.py)
@@ -60,6 +71,11 @@ def banner(log: Logger, stage: str) -> None:
 
 def summary_path(state_file: str) -> str:
     return state_file + SUFFIX
+
+
+def marker_dir(state_file: str) -> str:
+    """Where the markers of idle stages are: ``/run/ignition/nothing-to-do`` by default."""
+    return os.path.join(os.path.dirname(state_file), MARKER_DIR)
 
 
 def identity(path: str) -> Identity | None:
@@ -93,6 +109,12 @@ def idle_stages(config: Config) -> list[str]:
     return idle
 
 
+def marked(idle: list[str]) -> list[str]:
+    """The stages of ``idle`` whose units skip them: ``mount`` stands for its unit, which also
+    runs umount."""
+    return [s for s in MARKED if s in idle and (s != "mount" or "umount" in idle)]
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -104,12 +126,21 @@ def base_files(paths: Paths, platform: str) -> list[tuple[str, Identity | None]]
     return [(p, identity(p)) for p in found]
 
 
+class Lines(list[tuple[int, str]]):
+    """Captured lines, and the sink they went to: the summary logs there which stages it found
+    idle (the engine hands the summary the lines, not its logger)."""
+
+    def __init__(self, sink: Sink) -> None:
+        super().__init__()
+        self.sink = sink
+
+
 class Capture:
     """A sink that passes lines on and keeps them (the base configs' lines, to replay)."""
 
     def __init__(self, sink: Sink) -> None:
         self.sink = sink
-        self.lines: list[tuple[int, str]] = []
+        self.lines = Lines(sink)
         self.replayable = True
 
     def write(self, level: int, message: str, fields: object = None) -> None:
@@ -137,6 +168,17 @@ class Summary:
         out += [f"log {level} {_hex(message)}" for level, message in self.lines]
         out.append(" ".join(["idle", *self.idle]))
         _write(summary_path(state_file), "\n".join(out) + "\n")
+        _mark(state_file, marked(self.idle))
+        sink = getattr(self.lines, "sink", None)
+        if sink is not None:
+            from ignition.util.log import Level
+
+            sink.write(Level.INFO, idle_line(self.idle))
+
+
+def idle_line(idle: list[str]) -> str:
+    """What the stage that writes the summary logs (a fetch stage on the fast path too)."""
+    return IDLE_LINE.format(", ".join(s for s in idle if s != "fetch") or "none")
 
 
 def refresh(config_cache: str, state_file: str) -> None:
@@ -156,10 +198,63 @@ def refresh(config_cache: str, state_file: str) -> None:
 
 
 def remove(state_file: str) -> None:
+    """Drop the summary and the markers: every stage runs (in full)."""
+    _unlink(summary_path(state_file))
+    _mark(state_file, [])
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_MARKER_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _mark(state_file: str, stages: list[str]) -> None:
+    """Make the markers exactly ``stages``: the others' are removed first."""
+    fd = _marker_dir(marker_dir(state_file), create=bool(stages))
+    if fd is None:
+        return
     try:
-        os.unlink(summary_path(state_file))
+        for name in MARKED:
+            _unlink(name, fd)
+        for name in stages:
+            os.close(os.open(name, _MARKER_FLAGS, 0o600, dir_fd=fd))
+    finally:
+        os.close(fd)
+
+
+def _unlink(path: str, dir_fd: int | None = None) -> None:
+    try:
+        os.unlink(path, dir_fd=dir_fd)
     except FileNotFoundError:
         return
+
+
+def _marker_dir(path: str, create: bool) -> int | None:
+    """The marker directory, opened without following a symlink, mode 0700; anything else at
+    its path (a planted symlink, a file) is removed, never followed (systemd's condition would
+    follow it). None when there is none and ``create`` is false."""
+    try:
+        fd = os.open(path, _DIR_FLAGS)
+    except FileNotFoundError:
+        fd = None
+    except OSError as exc:
+        import errno  # built in, and only here
+
+        if exc.errno not in (errno.ELOOP, errno.ENOTDIR):  # a symlink, a file: not ours
+            raise
+        os.unlink(path)
+        fd = None
+    if fd is None:
+        if not create:
+            return None
+        os.mkdir(path, 0o700)
+        fd = os.open(path, _DIR_FLAGS)
+    try:
+        if os.fstat(fd).st_mode & 0o7777 != 0o700:
+            os.fchmod(fd, 0o700)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def _write(path: str, text: str) -> None:
@@ -248,6 +343,19 @@ def run_if_idle(stage: str, platform: str, config_cache: str, state_file: str,
                 sink: Sink) -> int | None:  # fmt: skip
     """Run ``stage`` on the fast path if the summary says it has nothing to do and everything
     it rests on is unchanged: returns the exit code (0), or None for "run it in full"."""
+    code = _fast_path(stage, platform, config_cache, state_file, sink)
+    if code is None and stage in FETCH_STAGES:
+        # the cache is about to be written again: until its new summary, every stage runs
+        # (failing here is no error: the summary's write removes them again, or fails the stage)
+        try:
+            remove(state_file)
+        except OSError:
+            return None
+    return code
+
+
+def _fast_path(stage: str, platform: str, config_cache: str, state_file: str,
+               sink: Sink) -> int | None:  # fmt: skip
     if stage not in CANDIDATES or platform == "auto":
         return None
     lines = _read(summary_path(state_file))
@@ -272,6 +380,8 @@ def run_if_idle(stage: str, platform: str, config_cache: str, state_file: str,
     if stage in ("fetch", "disks"):
         with log.prefixed(stage):
             log.info(FETCHED if stage == "fetch" else NO_DISKS)
+    if stage == "fetch":  # the full run rewrites the summary
+        log.info(idle_line(p.idle))
     log.info(FINISHED)
     return 0
 

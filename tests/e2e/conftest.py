@@ -64,13 +64,17 @@ def record_boot(name: str, boot: vm.Boot) -> None:
 
 def stage_table(stages: list[vm.StageTime]) -> list[str]:
     """Per stage, guest seconds: the unit (systemd's Starting -> Finished), the process
-    (ExecMainStart -> ExecMainExit) and the part before the engine's first log line."""
+    (ExecMainStart -> ExecMainExit) and the part before the engine's first log line; a stage
+    whose unit a condition skipped is ``skipped``."""
 
     def s(v: float | None) -> str:
         return f"{v:7.2f}" if v is not None else f"{'-':>7}"
 
     lines = [f"    {'stage':14} {'unit':>7} {'process':>7} {'1st log':>7}   (guest s)"]
     for t in stages:
+        if t.skipped:  # by its unit's condition: no process (0 s in the sum)
+            lines.append(f"    {t.stage:14} {'skipped':>7}")
+            continue
         lines.append(f"    {t.stage:14} {s(t.unit)} {s(t.process)} {s(t.first_log)}")
     lines.append(f"    {'sum':14} {s(sum(t.unit for t in stages))}")
     return lines

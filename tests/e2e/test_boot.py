@@ -49,13 +49,28 @@ def data_url(text: str) -> str:
     return "data:," + urllib.parse.quote(text)
 
 
-def assert_booted_ok(boot: vm.Boot) -> None:
+# the stages whose units skip them when the fetch stage found them idle (docs/initramfs.md)
+MARKED = ("kargs", "disks", "mount")
+
+
+def assert_booted_ok(boot: vm.Boot, idle: tuple[str, ...] = MARKED) -> None:
+    """The boot finished; the units of the ``idle`` stages were skipped by their markers (the
+    config gives them nothing to do), every other stage unit ran and succeeded."""
     console = vm.plain(boot.console)
     assert not boot.timed_out, f"the VM did not power off within the timeout:\n{console[-6000:]}"
     assert boot.finished, f"the initramfs did not finish its work:\n{console[-6000:]}"
     assert "Ignition failed" not in console, console[-6000:]
-    for stage in ("fetch-offline", "kargs", "disks", "mount", "files"):
-        assert ran_ok(console, f"ignition-{stage}.service"), (stage, console[-6000:])
+    for stage in ("fetch-offline", *MARKED, "files"):
+        unit = f"ignition-{stage}.service"
+        if stage in idle:
+            marker = f"ConditionPathExists=!/run/ignition/nothing-to-do/{stage}"
+            assert boot.skipped.get(unit) == marker, (stage, boot.skipped, console[-6000:])
+            assert not ran_ok(console, unit), stage
+        else:
+            assert ran_ok(console, unit), (stage, console[-6000:])
+    named = ", ".join([*(s for s in MARKED if s in idle), *(["umount"] if "mount" in idle else [])])
+    line = f"stages with nothing to do for this config: {named or 'none'}"
+    assert line in ignition_messages(boot), ignition_messages(boot)[-3000:]
 
 
 def ran_ok(console: str, unit: str) -> bool:
@@ -149,9 +164,16 @@ def test_pxe_config_url_with_remote_file(e2e: Env, tmp_path: Path) -> None:
     result = vm.ext4_read(root, "/etc/.ignition-result.json")
     assert result is not None
     assert json.loads(result)["userConfigProvided"] is True
-    # the initramfs unmounted the root filesystem cleanly after the umount stage
+    # the root filesystem was unmounted cleanly; the config mounts nothing, so the umount
+    # stage (ignition-mount.service's ExecStop) never ran: its unit was skipped
     assert vm.ext4_state(root) == "clean"
-    assert "umount" in boot.unit_times, boot.unit_times
+    assert "umount" not in boot.unit_times, boot.unit_times
+    assert [t.stage for t in boot.stage_times() if t.skipped] == [
+        "kargs",
+        "disks",
+        "mount",
+        "umount",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -519,7 +541,8 @@ def test_fw_cfg_disks_luks_raid_files_users_units(e2e: Env, tmp_path: Path) -> N
         fw_cfg=fw_cfg,
     )
     record_boot("a (fw_cfg: disks, LUKS, RAID 1, files, user, unit)", boot)
-    assert_booted_ok(boot)
+    assert_booted_ok(boot, idle=("kargs",))
+    assert "umount" in boot.unit_times, boot.unit_times  # it unmounted /var/data
 
     # partitions
     parts = {p.name: p for p in vm.gpt_partitions(disk)}

@@ -33,6 +33,11 @@ STAGE_UNITS = {
 }
 
 
+# dependencies through which a unit that is not active (one a condition skipped) would stop or
+# fail another; Requires=/Wants=/After= do not: a skipped start job ends "done", not "failed"
+BINDING = ("Requisite", "BindsTo", "PartOf", "Upholds", "PropagatesStopTo", "StopPropagatedFrom")
+
+
 def parse_unit(path: Path) -> dict[str, list[str]]:
     """``Key`` -> values (in order; space-separated lists split), all sections together."""
     out: dict[str, list[str]] = defaultdict(list)
@@ -41,7 +46,7 @@ def parse_unit(path: Path) -> dict[str, list[str]]:
         if not line or line.startswith(("#", ";", "[")):
             continue
         key, _, value = line.partition("=")
-        if key in ("After", "Before", "Requires", "Wants", "Conflicts"):
+        if key in ("After", "Before", "Requires", "Wants", "Conflicts", *BINDING):
             out[key].extend(value.split())
         else:
             out[key].append(value)
@@ -138,6 +143,34 @@ def test_stage_units_share_the_reference_contract() -> None:
         t = all_units[f"ignition-{target}.target"]
         assert t["ConditionPathExists"] == ["/etc/initrd-release"]
         assert {"emergency.target", "initrd-switch-root.target"} <= set(t["Conflicts"])
+
+
+def test_idle_stage_units_skip_by_the_markers_the_fetch_stage_writes() -> None:
+    from ignition.commands.cli import flags
+    from ignition.engine import idle
+    from ignition.engine.engine import RunOptions
+    from ignition.system.paths import Paths
+
+    # the units pass no --state-file: the markers are where the default state file puts them
+    state = Paths().state_file
+    assert RunOptions("qemu", "kargs").state_file == state
+    assert flags().parse([])[0]["state-file"] == state
+    all_units = units()
+    for stage, unit in STAGE_UNITS.items():
+        u = all_units[unit]
+        assert "--state-file" not in " ".join(u["ExecStart"] + u.get("ExecStop", []))
+        markers = [c for c in u["ConditionPathExists"] if "nothing-to-do" in c]
+        expected = [f"!{os.path.join(idle.marker_dir(state), stage)}"]
+        assert markers == (expected if stage in idle.MARKED else []), unit
+    assert set(idle.MARKED) == {"kargs", "disks", "mount"}
+    # the mount unit's marker also covers umount (its ExecStop): written only when both are idle
+    assert idle.marked(["kargs", "mount"]) == ["kargs"]
+    assert idle.marked(["disks", "mount", "umount"]) == ["disks", "mount"]
+    # a skipped unit stops or fails nothing: no unit binds to a stage unit
+    e2e_units = {p.name: parse_unit(p) for d in E2E_MODULES for p in d.glob("*.service")}
+    for name, u in (all_units | e2e_units).items():
+        for key in BINDING:
+            assert not set(u.get(key, [])) & set(STAGE_UNITS.values()), (name, key)
 
 
 def test_module_setup_requires_every_stage_unit() -> None:
@@ -307,3 +340,55 @@ def test_shell_files_pass_shellcheck() -> None:
             ["shellcheck", "-s", shell, path], capture_output=True, text=True, check=False
         )
         assert proc.returncode == 0, f"{path}:\n{proc.stdout}{proc.stderr}"
+
+
+# ---------------------------------------------------------------------------------------------
+# the QEMU suite's reading of the journal (no boot: a journal as systemd 252 writes it)
+
+SKIP = "was skipped because of an unmet condition check"
+JOURNAL = f"""\
+[    5.100000] localhost systemd[1]: Starting ignition-fetch-offline.service - Ignition (fetch-offline)...
+[    5.600000] localhost ignition[300]: Ignition 0.1 (pyignition)
+[    6.000000] localhost systemd[1]: Finished ignition-fetch-offline.service - Ignition (fetch-offline).
+[    6.010000] localhost systemd[1]: ignition-fetch.service - Ignition (fetch) {SKIP} (ConditionPathExists=/run/ignition/neednet).
+[    6.020000] localhost systemd[1]: ignition-kargs.service - Ignition (kargs) {SKIP} (ConditionPathExists=!/run/ignition/nothing-to-do/kargs).
+[    6.030000] localhost systemd[1]: ignition-disks.service - Ignition (disks) {SKIP} (ConditionPathExists=!/run/ignition/nothing-to-do/disks).
+[    6.040000] localhost systemd[1]: Starting ignition-files.service - Ignition (files)...
+[    6.500000] localhost ignition[310]: Ignition 0.1 (pyignition)
+[    7.040000] localhost systemd[1]: Finished ignition-files.service - Ignition (files).
+"""  # noqa: E501
+MOUNT_SKIPPED = {
+    "MESSAGE": f"ignition-mount.service - Ignition (mount) {SKIP}"
+    " (ConditionPathExists=!/run/ignition/nothing-to-do/mount).",
+    "SYSLOG_IDENTIFIER": "systemd",
+    "_PID": "1",
+    "__MONOTONIC_TIMESTAMP": "6035000",
+}
+
+
+def test_stage_times_count_a_skipped_unit_as_skipped() -> None:
+    import json
+
+    from tests.e2e import vm
+    from tests.e2e.conftest import stage_table
+
+    journal = JOURNAL + json.dumps(MOUNT_SKIPPED) + "\n"  # journalctl -o json too
+    boot = vm.Boot(f"E2E-JOURNAL-BEGIN\n{journal}E2E-JOURNAL-END\nE2E-FINISHED\n", 1, 1, 0, False)
+    assert boot.skipped == {
+        "ignition-fetch.service": "ConditionPathExists=/run/ignition/neednet",
+        **{
+            f"ignition-{s}.service": f"ConditionPathExists=!/run/ignition/nothing-to-do/{s}"
+            for s in ("kargs", "disks", "mount")
+        },
+    }
+    times = {t.stage: t for t in boot.stage_times()}
+    assert list(times) == list(ORDER)
+    skipped = [s for s, t in times.items() if t.skipped]
+    assert skipped == ["fetch", "kargs", "disks", "mount", "umount"]  # umount: mount's ExecStop
+    assert all(times[s].unit == 0.0 and times[s].first_log is None for s in skipped)
+    assert times["files"].first_log == pytest.approx(0.46)
+    table = stage_table(list(times.values()))
+    assert table[-1].split() == ["sum", "1.90"]  # fetch-offline 0.9 + files 1.0
+    assert [line.split() for line in table if "skipped" in line] == [
+        [s, "skipped"] for s in skipped
+    ]

@@ -446,6 +446,7 @@ class StageTime:
     unit: float  # systemd's "Starting" to "Finished" (journal): what the boot waits for
     process: float | None  # ExecMainStartTimestamp to ExecMainExitTimestamp (not for umount)
     first_log: float | None  # "Starting" to the engine's first log line: start-up + imports
+    skipped: bool = False  # its unit's condition said no: no process, 0 s (umount: mount's)
 
 
 @dataclass
@@ -458,21 +459,27 @@ class Boot:
     journal: str = ""
     unit_times: dict[str, tuple[float, float]] = field(default_factory=dict)
     exec_times: dict[str, tuple[float, float]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # unit -> the condition that said no
 
     def __post_init__(self) -> None:
         m = re.search(r"E2E-JOURNAL-BEGIN\r?\n(.*?)E2E-JOURNAL-END", self.console, re.S)
         self.journal = m.group(1) if m else ""
         self.unit_times = unit_times(self.journal)
+        self.skipped = skipped_units(self.journal)
         for unit, start, end in re.findall(r"^E2E-EXEC (\S+) (\d+) (\d+)\r?$", self.console, re.M):
             if int(start) and int(end):
                 self.exec_times[unit] = (int(start) / 1e6, int(end) / 1e6)
 
     def stage_times(self) -> list[StageTime]:
-        """Each stage that ran, in order, from systemd's timestamps (see :class:`StageTime`)."""
+        """Each stage that ran or whose unit skipped it by a condition, in order, from systemd's
+        timestamps (see :class:`StageTime`)."""
         logs = _engine_log_times(self.journal)
         out = []
         for stage, unit in STAGE_UNITS:
+            runs_in = "ignition-mount.service" if unit == "umount" else unit
             if unit not in self.unit_times:
+                if runs_in in self.skipped:  # no process: 0 s
+                    out.append(StageTime(stage, 0.0, None, None, skipped=True))
                 continue
             begin, end = self.unit_times[unit]
             first = next((t for t in logs if begin <= t <= end), None)
@@ -522,6 +529,24 @@ def unit_times(journal: str) -> dict[str, tuple[float, float]]:
             begin[key] = t
         elif key in begin:
             out[key] = (begin[key], t)
+    return out
+
+
+_SKIPPED = re.compile(
+    r"^\[\s*\d+\.\d+\] \S+ systemd\[1\]: (ignition-[a-z-]+\.service)\b.*"
+    r" was skipped because of an unmet condition check \((.*)\)\.?\r?$"
+)
+
+
+def skipped_units(journal: str) -> dict[str, str]:
+    """``{unit: condition}`` of the units systemd skipped by a condition (``ConditionPathExists=
+    !/run/ignition/nothing-to-do/kargs``: the fetch stage found the stage idle)."""
+    out: dict[str, str] = {}
+    for raw in journal.splitlines():
+        line = _short_from_json(raw) if raw.startswith("{") else raw
+        m = _SKIPPED.match(line)
+        if m is not None:
+            out[m.group(1)] = m.group(2)
     return out
 
 

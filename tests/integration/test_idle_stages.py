@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -264,3 +266,149 @@ def test_an_empty_root_is_refused_before_the_fast_path(m: Machine) -> None:
     assert r.code == 2
     assert "finished successfully" not in r.out
     assert "-root" in r.err
+
+
+# --------------------------------------------------------------------------- markers
+
+MARKED = ("kargs", "disks", "mount")  # the units that skip by a marker (mount: with umount)
+# a config section, the units it gives work, the idle stages the fetch stage names
+WORK: list[tuple[dict[str, Any], set[str], str]] = [
+    ({"kernelArguments": {"shouldExist": ["quiet"]}}, {"kargs"}, "disks, mount, umount"),
+    (
+        {"storage": {"filesystems": [{"device": "/dev/null", "format": "ext4"}]}},
+        {"disks"},
+        "kargs, mount, umount",
+    ),
+    (
+        {"storage": {"filesystems": [{"device": "/dev/null", "format": "ext4", "path": "/var"}]}},
+        {"disks", "mount"},
+        "kargs",
+    ),
+]
+
+
+def marker_dir(m: Machine) -> Path:
+    return m.tmp / "nothing-to-do"  # beside the state file
+
+
+def markers(m: Machine) -> set[str]:
+    d = marker_dir(m)
+    return {p.name for p in d.iterdir()} if d.is_dir() and not d.is_symlink() else set()
+
+
+def skipped_by_systemd(m: Machine, stage: str) -> bool | None:
+    """systemd's own verdict on the unit's condition (None without systemd-analyze)."""
+    if shutil.which("systemd-analyze") is None:
+        return None
+    cond = f"ConditionPathExists=!{marker_dir(m) / stage}"
+    proc = subprocess.run(["systemd-analyze", "condition", cond], capture_output=True, check=False)
+    return proc.returncode != 0
+
+
+def test_the_fetch_stage_marks_the_idle_stages_for_their_units(m: Machine) -> None:
+    m.write_config(SMALL)
+    r, _ = run(m, "fetch-offline")
+    assert r.code == 0, r.text
+    assert "stages with nothing to do for this config: kargs, disks, mount, umount" in r.out
+    assert markers(m) == set(MARKED)
+    assert oct(marker_dir(m).stat().st_mode & 0o7777) == "0o700"
+    for stage in MARKED:
+        marker = marker_dir(m) / stage
+        assert marker.stat().st_size == 0
+        assert oct(marker.stat().st_mode & 0o7777) == "0o600"
+        assert skipped_by_systemd(m, stage) in (True, None)
+    # the line comes before success, and once
+    lines = log_lines(r, m)
+    assert lines.index(": Ignition finished successfully") == len(lines) - 1
+    assert sum("stages with nothing to do" in line for line in lines) == 1
+
+
+@pytest.mark.parametrize(("section", "busy", "named"), WORK)
+def test_a_stage_with_work_gets_no_marker(
+    m: Machine, section: dict[str, Any], busy: set[str], named: str
+) -> None:
+    m.write_config({"ignition": {"version": "3.4.0"}, **section})
+    r, _ = run(m, "fetch-offline")
+    assert r.code == 0, r.text
+    assert markers(m) == set(MARKED) - busy
+    for stage in busy:
+        assert skipped_by_systemd(m, stage) in (False, None)
+    assert f"stages with nothing to do for this config: {named}" in r.out
+
+
+def test_a_new_summary_with_work_removes_the_stale_markers(m: Machine) -> None:
+    m.write_config(SMALL)
+    assert run(m, "fetch-offline")[0].code == 0
+    assert markers(m) == set(MARKED)
+    m.write_config({"ignition": {"version": "3.4.0"}, **WORK[2][0]})
+    assert run(m, "fetch-offline")[0].code == 0  # the same /run, fetched again
+    assert markers(m) == {"kargs"}
+    m.cache.unlink()  # fetch fetches again: again a new summary
+    m.write_config({"ignition": {"version": "3.4.0"}, **WORK[0][0]})
+    assert run(m, "fetch")[0].code == 0
+    assert markers(m) == {"disks", "mount"}
+
+
+def test_a_fetch_stage_that_fails_or_writes_no_cache_leaves_no_markers(m: Machine) -> None:
+    m.write_config(SMALL)
+    assert run(m, "fetch-offline")[0].code == 0
+    assert markers(m) == set(MARKED)
+    m.write_config("{not json")
+    r, _ = run(m, "fetch-offline")
+    assert r.code == 1
+    assert markers(m) == set()
+    assert not summary(m).exists()
+    m.write_config(SMALL)
+    assert run(m, "fetch-offline")[0].code == 0
+    assert markers(m) == set(MARKED)
+    m.write_config(
+        {"ignition": {"version": "3.4.0", "config": {"merge": [{"source": "http://127.0.0.1:9/"}]}}}
+    )
+    r, _ = run(m, "fetch-offline")  # needs the network: no cache, no summary, no markers
+    assert r.code == 0
+    assert m.neednet.exists()
+    assert markers(m) == set()
+    assert "stages with nothing to do" not in r.out
+
+
+def test_a_dropped_summary_drops_the_markers(m: Machine) -> None:
+    m.write_config(SMALL)
+    assert run(m, "fetch-offline")[0].code == 0
+    assert markers(m) == set(MARKED)
+    edit_cache(m)  # someone else's cache: the files stage's refresh drops the summary
+    r, _ = run(m, "files")
+    assert r.code == 0, r.text
+    assert not summary(m).exists()
+    assert markers(m) == set()
+
+
+def test_a_planted_symlink_is_never_followed(m: Machine) -> None:
+    elsewhere = m.tmp / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "kargs").write_text("keep")
+    marker_dir(m).symlink_to(elsewhere)
+    m.write_config({"ignition": {"version": "3.4.0"}, **WORK[0][0]})  # kargs has work
+    assert run(m, "fetch-offline")[0].code == 0
+    # replaced by a directory of our own; nothing written or removed through the link
+    assert not marker_dir(m).is_symlink()
+    assert markers(m) == {"disks", "mount"}
+    assert [p.name for p in elsewhere.iterdir()] == ["kargs"]
+    assert (elsewhere / "kargs").read_text() == "keep"
+    assert skipped_by_systemd(m, "kargs") in (False, None)
+    # a symlink planted at a marker: removed, its target untouched
+    target = m.tmp / "target"
+    target.write_text("keep")
+    (marker_dir(m) / "disks").unlink()
+    (marker_dir(m) / "disks").symlink_to(target)
+    m.write_config(SMALL)
+    assert run(m, "fetch-offline")[0].code == 0
+    assert not (marker_dir(m) / "disks").is_symlink()
+    assert (marker_dir(m) / "disks").stat().st_size == 0
+    assert target.read_text() == "keep"
+    # and on the removing side: a file or symlink where the directory belongs is removed
+    marker_dir(m).rename(m.tmp / "old-markers")
+    marker_dir(m).symlink_to(elsewhere)
+    m.write_config("{not json")
+    assert run(m, "fetch-offline")[0].code == 1
+    assert not os.path.lexists(marker_dir(m))
+    assert (elsewhere / "kargs").read_text() == "keep"
