@@ -103,7 +103,7 @@ def run_stage(opts: RunOptions, log: Logger, paths: Paths | None = None) -> int:
     if not opts.dry_run:
         try:
             state.save(opts.state_file)
-            note_work(opts, engine.summary)
+            note_work(opts, engine.summary, log)
         except OSError as exc:
             log.crit(f"Ignition failed: writing state: {exc}")
             return EXIT_FAILED
@@ -111,10 +111,11 @@ def run_stage(opts: RunOptions, log: Logger, paths: Paths | None = None) -> int:
     return EXIT_OK
 
 
-def note_work(opts: RunOptions, summary: idle.Summary | None) -> None:
+def note_work(opts: RunOptions, summary: idle.Summary | None, log: Logger) -> None:
     """The work summary for the stages after this one (:mod:`ignition.engine.idle`)."""
     if summary is not None:
         summary.write(opts.config_cache, opts.state_file)
+        log.info(idle.idle_line(summary.idle))
     elif opts.stage in FETCH_STAGES:
         idle.remove(opts.state_file)  # no cache written: whatever summary is there is stale
     else:

@@ -126,21 +126,12 @@ def base_files(paths: Paths, platform: str) -> list[tuple[str, Identity | None]]
     return [(p, identity(p)) for p in found]
 
 
-class Lines(list[tuple[int, str]]):
-    """Captured lines, and the sink they went to: the summary logs there which stages it found
-    idle (the engine hands the summary the lines, not its logger)."""
-
-    def __init__(self, sink: Sink) -> None:
-        super().__init__()
-        self.sink = sink
-
-
 class Capture:
     """A sink that passes lines on and keeps them (the base configs' lines, to replay)."""
 
     def __init__(self, sink: Sink) -> None:
         self.sink = sink
-        self.lines = Lines(sink)
+        self.lines: list[tuple[int, str]] = []
         self.replayable = True
 
     def write(self, level: int, message: str, fields: object = None) -> None:
@@ -169,11 +160,6 @@ class Summary:
         out.append(" ".join(["idle", *self.idle]))
         _write(summary_path(state_file), "\n".join(out) + "\n")
         _mark(state_file, marked(self.idle))
-        sink = getattr(self.lines, "sink", None)
-        if sink is not None:
-            from ignition.util.log import Level
-
-            sink.write(Level.INFO, idle_line(self.idle))
 
 
 def idle_line(idle: list[str]) -> str:
