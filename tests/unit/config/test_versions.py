@@ -4,14 +4,17 @@ helpers, upgrade."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ignition.config import versions
 from ignition.config.parse import parse, validate_tree
 from ignition.config.result import BAD_VERSION, EMPTY, UNSUPPORTED
 from ignition.config.versions import SemVer, at_least, before, canonical, parse_semver
-from tests.unit.config.helpers import located
+from tests.unit.config.helpers import examples, located
 
 
 def doc(version: object) -> bytes:
@@ -212,3 +215,26 @@ def test_validate_tree_reports_paths_without_positions() -> None:
     cfg, report = validate_tree(tree, "3.4.0")
     assert cfg is not None
     assert [d.message for d in report] == ["unused key extra"]
+
+
+# go-semver's grammar as a regular expression: parse_semver checks it with string methods
+_SEMVER = re.compile(
+    r"(?P<major>\d+)\.(?P<minor>\d+)\.(?P<patch>\d+)"
+    r"(?:-(?P<pre>[0-9A-Za-z.-]+))?(?:\+(?P<meta>[0-9A-Za-z.-]+))?"
+)
+_PARTS = st.sampled_from(["0", "3", "12", "٣", "", ".", "-", "+", "a", "Z", " ", "\n", "_", "x-y"])
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(st.one_of(st.text(max_size=12), st.lists(_PARTS, max_size=10).map("".join)))
+def test_parse_semver_is_the_grammar(text: str) -> None:
+    for candidate in (text, "1.2.3" + text, "3.4.0-" + text, "1." + text):
+        m = _SEMVER.fullmatch(candidate)
+        want = (
+            None
+            if m is None
+            else SemVer(
+                int(m["major"]), int(m["minor"]), int(m["patch"]), m["pre"] or "", m["meta"] or ""
+            )
+        )
+        assert parse_semver(candidate) == want, candidate
