@@ -12,10 +12,10 @@ byte, objects and arrays one byte past the opening bracket, keys at their openin
 from __future__ import annotations
 
 import json
-import re
 import sys
 from bisect import bisect_right
 from collections.abc import Callable
+from functools import cache
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from operator import itemgetter
 
@@ -24,6 +24,7 @@ from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    import re
     from typing import Any
 
 # The C decoder refuses documents nested beyond the interpreter's recursion limit (about
@@ -90,7 +91,7 @@ class Document:
     def byte_position(self, offset: int) -> tuple[int, int]:
         """1-based (line, byte column) of a byte offset of the raw input."""
         if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in re.finditer(b"\n", self.raw)]
+            self._line_starts = _line_starts(self.raw)
         offset = max(0, min(offset, len(self.raw)))
         i = bisect_right(self._line_starts, offset) - 1
         return i + 1, offset - self._line_starts[i] + 1
@@ -200,7 +201,11 @@ def _int_literal(text: str) -> int | FloatLiteral:
     return FloatLiteral(text)
 
 
-_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
+@cache  # compiled on first use: a valid config never needs it (docs/initramfs.md)
+def _escaped_bytes() -> re.Pattern[str]:
+    import re
+
+    return re.compile("[\udc80-\udcff]+")
 
 
 def _decode_lossy(raw: bytes) -> tuple[str, list[int]]:
@@ -213,7 +218,7 @@ def _decode_lossy(raw: bytes) -> tuple[str, list[int]]:
     text = raw.decode("utf-8", "surrogateescape")
     bad: list[int] = []
     char_pos = byte_pos = 0
-    for m in _ESCAPED_BYTES.finditer(text):
+    for m in _escaped_bytes().finditer(text):
         byte_pos += len(text[char_pos : m.start()].encode("utf-8"))
         bad.append(byte_pos)
         byte_pos += m.end() - m.start()
@@ -221,11 +226,15 @@ def _decode_lossy(raw: bytes) -> tuple[str, list[int]]:
     return text, bad
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+@cache  # compiled on first use: a valid config never needs it (docs/initramfs.md)
+def _surrogate() -> re.Pattern[str]:
+    import re
+
+    return re.compile("[\ud800-\udfff]")
 
 
 def _scrub(s: str) -> str:
-    return _SURROGATE.sub("\ufffd", s)
+    return _surrogate().sub("\ufffd", s)
 
 
 def _scrub_surrogates(value: Any, merged: list[bool]) -> Any:
@@ -248,13 +257,17 @@ def _scrub_surrogates(value: Any, merged: list[bool]) -> Any:
     return value
 
 
-_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+@cache  # compiled on first use: a valid config never needs it (docs/initramfs.md)
+def _tokens() -> re.Pattern[bytes]:
+    import re
+
+    return re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 def _too_deep_offset(raw: bytes, limit: int) -> int:
     """Byte offset just past the bracket that nests deeper than ``limit`` (end if none)."""
     depth = 0
-    for m in _TOKENS.finditer(raw):
+    for m in _tokens().finditer(raw):
         tok = m.group()
         if tok in (b"[", b"{"):
             depth += 1
@@ -267,8 +280,30 @@ def _too_deep_offset(raw: bytes, limit: int) -> int:
 
 # --------------------------------------------------------------------------- positions
 
-_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
-_WS = re.compile(r"[ \t\n\r]*")
+
+def _line_starts(text: str | bytes) -> list[int]:
+    """Offsets at which each line starts."""
+    newline: str | bytes = "\n" if isinstance(text, str) else b"\n"
+    starts = [0]
+    i = text.find(newline)  # type: ignore[arg-type]  # str with str, bytes with bytes
+    while i >= 0:
+        starts.append(i + 1)
+        i = text.find(newline, i + 1)  # type: ignore[arg-type]
+    return starts
+
+
+@cache  # compiled on first use: a valid config never needs it (docs/initramfs.md)
+def _number() -> re.Pattern[str]:
+    import re
+
+    return re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+@cache  # compiled on first use: a valid config never needs it (docs/initramfs.md)
+def _ws() -> re.Pattern[str]:
+    import re
+
+    return re.compile(r"[ \t\n\r]*")
 
 
 class PositionIndex:
@@ -280,11 +315,11 @@ class PositionIndex:
         self._keys: dict[Path, int] = {}
         self._containers: set[Path] = set()
         self.duplicate_keys: list[Path] = []
-        self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._line_starts = _line_starts(text)
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, 4 * 1024))  # the decoder accepted up to ~1,000 levels
         try:
-            self._scan(_WS.match(text, 0).end(), ())  # type: ignore[union-attr]
+            self._scan(_ws().match(text, 0).end(), ())  # type: ignore[union-attr]
         finally:
             sys.setrecursionlimit(limit)
 
@@ -294,41 +329,41 @@ class PositionIndex:
         if ch == "{":
             self._values[path] = pos + 1
             self._containers.add(path)
-            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+            pos = _ws().match(text, pos + 1).end()  # type: ignore[union-attr]
             seen: set[str] = set()
             if text[pos] == "}":
                 return pos + 1
             while True:
                 key_pos = pos
                 key, pos = scanstring(text, pos + 1)
-                if _SURROGATE.search(key):
+                if _surrogate().search(key):
                     key = _scrub(key)  # as the decoded document spells it
                 child = (*path, key)
                 if key in seen:
                     self.duplicate_keys.append(child)
                 seen.add(key)
                 self._keys[child] = key_pos
-                pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]  # ':'
+                pos = _ws().match(text, pos).end()  # type: ignore[union-attr]
+                pos = _ws().match(text, pos + 1).end()  # type: ignore[union-attr]  # ':'
                 pos = self._scan(pos, child)
-                pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                pos = _ws().match(text, pos).end()  # type: ignore[union-attr]
                 if text[pos] == "}":
                     return pos + 1
-                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]  # ','
+                pos = _ws().match(text, pos + 1).end()  # type: ignore[union-attr]  # ','
         if ch == "[":
             self._values[path] = pos + 1
             self._containers.add(path)
-            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+            pos = _ws().match(text, pos + 1).end()  # type: ignore[union-attr]
             if text[pos] == "]":
                 return pos + 1
             i = 0
             while True:
                 pos = self._scan(pos, (*path, i))
                 i += 1
-                pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                pos = _ws().match(text, pos).end()  # type: ignore[union-attr]
                 if text[pos] == "]":
                     return pos + 1
-                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                pos = _ws().match(text, pos + 1).end()  # type: ignore[union-attr]
         self._values[path] = pos
         if ch == '"':
             return int(scanstring(text, pos + 1)[1])
@@ -336,7 +371,7 @@ class PositionIndex:
             return pos + 4
         if ch == "f":
             return pos + 5
-        m = _NUMBER.match(text, pos)
+        m = _number().match(text, pos)
         assert m is not None
         return m.end()
 
@@ -382,7 +417,7 @@ class PositionIndex:
             return off + 4
         if ch == "f":
             return off + 5
-        m = _NUMBER.match(text, off)
+        m = _number().match(text, off)
         return m.end() if m else off + 1
 
 

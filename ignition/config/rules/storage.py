@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 from ignition.config import model, urls
 from ignition.config.report import Path, Report
@@ -17,7 +16,16 @@ from ignition.config.rules.common import (
 from ignition.config.rules.values import leading_dash
 from ignition.config.versions import at_least, before
 
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def is_guid(text: str) -> bool:
+    """8-4-4-4-12 hex digits (a trailing newline tolerated, as the pattern this replaced did)."""
+    text = text[:-1] if text.endswith("\n") else text
+    groups = text.split("-")
+    return [len(g) for g in groups] == [8, 4, 4, 4, 12] and all(map(_HEX.issuperset, groups))
+
+
 RAID_LEVELS = {"linear", "raid0", "0", "stripe", "raid1", "1", "mirror", "raid4", "4", "raid5",
                "5", "raid6", "6", "raid10", "10"}  # fmt: skip
 NO_SPARES = {"linear", "raid0", "0", "stripe"}
@@ -170,7 +178,7 @@ def _partition(r: Report, p: Path, part: model.Partition) -> None:
         elif ":" in part.label:
             r.error((*p, "label"), "partition label will be truncated to text before the colon")
     for key, guid in (("guid", part.guid), ("typeGuid", part.type_guid)):
-        if guid and not GUID.match(guid):
+        if guid and not is_guid(guid):
             r.error((*p, key), 'doesn\'t match the form "01234567-89AB-CDEF-EDCB-A98765432101"')
 
 

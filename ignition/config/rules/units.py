@@ -7,7 +7,6 @@ and the same errors returned (``unable to find end of section``, ``EOF``, ...).
 from __future__ import annotations
 
 import posixpath
-import re
 
 from ignition.config import model
 from ignition.config.report import Path, Report
@@ -29,7 +28,7 @@ UNIT_EXTENSIONS = (
 )
 LINE_MAX = 2048
 UNIT_NAME_MAX = 255  # bytes; systemd's UNIT_NAME_MAX counts the terminating NUL
-_UNIT_CHARS = re.compile(r"[A-Za-z0-9:_.\\@-]*")
+_UNIT_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz:_.\\@-")
 
 
 class UnitSyntaxError(ValueError):
@@ -149,7 +148,7 @@ def unit_name_error(name: str) -> str | None:
     today): a ``/`` in the name and an empty prefix (``.service``). The files stage refuses a
     ``/`` before writing anything (docs/deviations.md V22)."""
     stem = name[: name.rfind(".")]
-    if not _UNIT_CHARS.fullmatch(stem.replace("/", "")):
+    if not _UNIT_CHARS.issuperset(stem.replace("/", "")):
         return "invalid unit name: only letters, digits and :-_.\\@ are allowed"
     if stem.startswith("@"):
         return "invalid unit name: nothing before '@'"

@@ -22,8 +22,6 @@ Messages never quote the value (it may be anything, including terminal escapes).
 
 from __future__ import annotations
 
-import re
-
 from ignition.config import model
 from ignition.config.model import json_name
 from ignition.config.report import Path, Report
@@ -33,12 +31,21 @@ TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     from typing import Any
 
-# Characters no passwd/group entry can hold, and what upstream's default accepts.
-_BREAKS_ENTRY = re.compile(r"[:,\x00-\x20\x7f]")  # C isspace() and control characters
-_PORTABLE = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?")
+# Characters no passwd/group entry can hold, and what upstream's default accepts. Character
+# sets, not regular expressions: a stage that parses a config must not pay for compiling them
+# (docs/initramfs.md); ``not s.isdisjoint(text)`` is a search, ``s.issuperset(text)`` a match.
+_BREAKS_ENTRY = frozenset(":,\x7f" + "".join(map(chr, range(0x21))))  # isspace() and controls
+_PORTABLE_FIRST = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.")
+_PORTABLE = _PORTABLE_FIRST | {"-"}
 NAME_MAX = 32
-_LINE_BREAK = re.compile(r"[\r\n\x00]")
-_FIELD_BREAK = re.compile(r"[:\r\n\x00]")
+_LINE_BREAK = frozenset("\r\n\x00")
+_FIELD_BREAK = frozenset(":\r\n\x00")
+
+
+def _portable(name: str) -> bool:
+    """[A-Za-z0-9_.][A-Za-z0-9_.-]*, then an optional ``$`` (machine accounts)."""
+    body = name[:-1] if name.endswith("$") else name
+    return bool(body) and body[0] in _PORTABLE_FIRST and _PORTABLE.issuperset(body)
 
 
 def account_name_problem(name: str, kind: str, *, id_ok: bool = False) -> tuple[bool, str] | None:
@@ -49,7 +56,7 @@ def account_name_problem(name: str, kind: str, *, id_ok: bool = False) -> tuple[
     if name[0] in "-+~":
         tool = "useradd" if kind == "user" else "groupadd"
         return True, f"{kind} name must not start with '-', '+' or '~': {tool} refuses it"
-    if _BREAKS_ENTRY.search(name):
+    if not _BREAKS_ENTRY.isdisjoint(name):
         return True, (
             f"{kind} name must not contain ':', ',', white space or control characters: "
             "they break /etc/passwd and /etc/group"
@@ -58,7 +65,7 @@ def account_name_problem(name: str, kind: str, *, id_ok: bool = False) -> tuple[
         return True, f"{kind} name must not be '.' or '..' nor contain '/'"
     if id_ok and name.isascii() and name.isdigit():
         return None
-    if not _PORTABLE.fullmatch(name) or name.isdigit():
+    if not _portable(name) or name.isdigit():
         return False, (
             f"{kind} name is not in the portable set [A-Za-z0-9_.-] (or is all digits): "
             "upstream shadow-utils refuses it (Debian's accepts it)"
@@ -84,7 +91,7 @@ def check_passwd(r: Report, pw: model.Passwd) -> None:
         for j, member_of in enumerate(u.groups):
             _name(r, (*p, "groups", j), member_of, "group", id_ok=True)
         for j, key in enumerate(u.ssh_authorized_keys):
-            if _LINE_BREAK.search(key):
+            if not _LINE_BREAK.isdisjoint(key):
                 r.error(
                     (*p, "sshAuthorizedKeys", j),
                     "SSH key must be one line: it contains a line break or NUL",
@@ -95,12 +102,12 @@ def check_passwd(r: Report, pw: model.Passwd) -> None:
             ("shell", u.shell),
             ("passwordHash", u.password_hash),
         ):
-            if value and _FIELD_BREAK.search(value):
+            if value and not _FIELD_BREAK.isdisjoint(value):
                 r.error((*p, key), f"{key} must not contain ':', a line break or NUL")
     for i, g in enumerate(pw.groups):
         p = ("passwd", "groups", i)
         _name(r, (*p, "name"), g.name, "group")
-        if g.password_hash and _FIELD_BREAK.search(g.password_hash):
+        if g.password_hash and not _FIELD_BREAK.isdisjoint(g.password_hash):
             r.error((*p, "passwordHash"), "passwordHash must not contain ':', a line break or NUL")
 
 
@@ -108,7 +115,7 @@ def check_kernel_arguments(r: Report, ka: model.KernelArguments) -> None:
     for key, values in (("shouldExist", ka.should_exist), ("shouldNotExist", ka.should_not_exist)):
         for i, arg in enumerate(values):
             path: Path = ("kernelArguments", key, i)
-            if _LINE_BREAK.search(arg):
+            if not _LINE_BREAK.isdisjoint(arg):
                 r.error(path, "kernel argument must not contain a line break or NUL")
             elif arg.startswith("-"):
                 r.error(path, "kernel argument must not start with '-'")
