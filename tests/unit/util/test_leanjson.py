@@ -81,7 +81,7 @@ PYTHON_VALUES = st.recursive(
     max_leaves=25,
 )
 # the combinations the engine passes, then any mix of the options
-USED_DUMPS = [
+USED_DUMPS: list[dict[str, Any]] = [
     {},
     {"separators": (",", ":"), "ensure_ascii": False},
     {"sort_keys": True, "ensure_ascii": False, "default": str},
