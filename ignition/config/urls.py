@@ -2,12 +2,12 @@
 
 The reference validates sources with Go's ``net/url`` and the ``vincent-petithory/dataurl``
 decoder; the functions here accept and reject the same inputs and reuse their messages.
-Used by validation (pure) and by the fetcher at run time.
+Used by validation (pure) and by the fetcher at run time. Without regular expressions: the
+files stage fetches every ``data:`` URL through here, and ``re`` (with ``enum``) costs each
+process that imports it about 10 ms of CPU (docs/initramfs.md).
 """
 
 from __future__ import annotations
-
-import re
 
 from ignition.util.record import record
 
@@ -58,10 +58,43 @@ class ParsedURL:
         return out
 
 
-_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")  # a "%" that starts no valid escape
-_HIGH_ESCAPE = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")  # a valid escape of a non-ASCII byte
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+_HEX = "0123456789ABCDEFabcdef"
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_SCHEME_CHARS = _LETTERS + "0123456789+.-"
+_CONTROLS = [chr(c) for c in (*range(0x20), 0x7F)]
+_TOKEN_CHARS = _LETTERS + "0123456789!#$&'*+.^_`|~-"  # RFC 2045's token
+
+
+def bad_escape(s: str) -> int:
+    """Where the first "%" is that starts no valid escape (two hex digits); -1: nowhere."""
+    i = s.find("%")
+    while i >= 0:
+        if not (len(s) > i + 2 and s[i + 1] in _HEX and s[i + 2] in _HEX):
+            return i
+        i = s.find("%", i + 3)
+    return -1
+
+
+def _high_escape(s: str) -> bool:
+    """Does ``s`` hold a valid escape of a non-ASCII byte (``%80`` to ``%FF``)?"""
+    i = s.find("%")
+    while i >= 0:
+        if len(s) > i + 2 and s[i + 1] in "89ABCDEFabcdef" and s[i + 2] in _HEX:
+            return True
+        i = s.find("%", i + 1)
+    return False
+
+
+def _has_control(s: str) -> bool:
+    """Does ``s`` hold an ASCII control character? (C loops: a ``data:`` URL can be large.)"""
+    if s.isascii() and s.isprintable():
+        return False
+    return any(c in s for c in _CONTROLS)
+
+
+def _only(s: str, chars: str) -> bool:
+    """Is ``s`` not empty and made of ``chars`` alone?"""
+    return s != "" and not s.strip(chars)
 
 
 def unquote_strict(s: str) -> str:
@@ -70,22 +103,22 @@ def unquote_strict(s: str) -> str:
 
 
 def _check_escapes(s: str) -> None:
-    m = _BAD_ESCAPE.search(s)
-    if m is not None:
-        raise URLError(f'invalid URL escape "{s[m.start() : m.start() + 3]}"')
+    i = bad_escape(s)
+    if i >= 0:
+        raise URLError(f'invalid URL escape "{s[i : i + 3]}"')
 
 
 def parse_url(raw: str) -> ParsedURL:
     """Parse like Go's ``url.Parse``; raise :class:`URLError` where it returns an error."""
-    if _CONTROL.search(raw):
+    if _has_control(raw):
         raise URLError("net/url: invalid control character in URL")
     rest, _, fragment = raw.partition("#")
     _check_escapes(fragment)
     scheme = ""
-    m = _SCHEME.match(rest)
-    if m and rest[m.end() : m.end() + 1] == ":":
-        scheme = m.group().lower()
-        rest = rest[m.end() + 1 :]
+    head, colon, tail = rest.partition(":")
+    if colon and _only(head, _SCHEME_CHARS) and head[0] in _LETTERS:
+        scheme = head.lower()
+        rest = tail
     elif rest.startswith(":"):
         raise URLError("missing protocol scheme")
     if rest.endswith("?") and rest.count("?") == 1:
@@ -131,8 +164,6 @@ def _check_host(hostport: str) -> None:
 
 # ----------------------------------------------------------------------------- data: URLs
 
-_TOKEN = re.compile(r"[!#$&'*+.^_`|~0-9A-Za-z-]+")
-
 
 @record
 class DataURL:
@@ -156,7 +187,7 @@ def decode_data_url(raw: str) -> DataURL:
             if "/" not in first:
                 raise URLError("missing media type slash")
             typ, _, sub = first.partition("/")
-            if not _TOKEN.fullmatch(typ) or not _TOKEN.fullmatch(sub):
+            if not _only(typ, _TOKEN_CHARS) or not _only(sub, _TOKEN_CHARS):
                 raise URLError("invalid media type")
             media, params = first.lower(), {}
         for p in parts[1:]:
@@ -166,26 +197,38 @@ def decode_data_url(raw: str) -> DataURL:
             k, eq, v = p.partition("=")
             if not eq:
                 raise URLError("unterminated parameter sequence")
-            if not _TOKEN.fullmatch(k):
+            if not _only(k, _TOKEN_CHARS):
                 raise URLError("invalid parameter name")
             params[k.lower()] = v
     if not comma:
         raise URLError("unterminated parameter sequence" if head else "missing comma")
     if is_b64:
-        import base64  # only here: most data: URLs in a first boot's config are not base64
+        return DataURL(media, params, True, _base64(_base64_text(body)))
+    try:
+        data = unescape(body)  # which checks every escape (in C)
+    except ValueError:
+        i = bad_escape(body)
+        if i < 0:
+            raise
+        bad = body[i + 1 : i + 2] or "%"
+        raise URLError(f"rfc2396: invalid char 0x{ord(bad[0]):x} in unescape sequence") from None
+    return DataURL(media, params, False, data)
 
-        text = _base64_text(body)
-        try:
-            data = base64.b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4),
-                                    validate=True)  # fmt: skip
-        except ValueError as exc:
-            raise URLError(f"illegal base64 data: {exc}") from None
-        return DataURL(media, params, True, data)
-    bad_escape = _BAD_ESCAPE.search(body)
-    if bad_escape is not None:
-        bad = body[bad_escape.start() + 1 : bad_escape.start() + 2] or "%"
-        raise URLError(f"rfc2396: invalid char 0x{ord(bad[0]):x} in unescape sequence")
-    return DataURL(media, params, False, unescape(body))
+
+def _base64(text: str) -> bytes:
+    """``base64.b64decode(text, validate=True)``, padded, in its words: the module itself
+    would import ``re``."""
+    import binascii
+
+    text = text.rstrip("=")
+    try:
+        return binascii.a2b_base64(text.encode("ascii") + b"=" * (-len(text) % 4),
+                                   strict_mode=True)  # fmt: skip
+    except UnicodeEncodeError:
+        why = "string argument should contain only ASCII characters"
+    except ValueError as exc:
+        why = str(exc)
+    raise URLError(f"illegal base64 data: {why}")
 
 
 def _base64_text(body: str) -> str:
@@ -193,12 +236,15 @@ def _base64_text(body: str) -> str:
     escape, as much of it as decides the decoder's error: a bad escape stays a "%", where the
     decoder stops; of what follows only whether it holds a non-ASCII character matters (the
     decoder checks that first)."""
-    bad = _BAD_ESCAPE.search(body)
-    if bad is None:
+    try:
         return unescape(body).decode("latin-1")
-    rest = body[bad.end() :]
-    high = not rest.isascii() or _HIGH_ESCAPE.search(rest) is not None
-    return unescape(body[: bad.start()]).decode("latin-1") + "%" + ("\x80" if high else "")
+    except ValueError:
+        i = bad_escape(body)
+        if i < 0:
+            raise
+    rest = body[i + 1 :]
+    high = not rest.isascii() or _high_escape(rest)
+    return unescape(body[:i]).decode("latin-1") + "%" + ("\x80" if high else "")
 
 
 def unescape(text: str) -> bytes:
@@ -206,7 +252,8 @@ def unescape(text: str) -> bytes:
     in C loops: each ``%XY`` becomes ``\\xXY`` (every backslash doubled first) for the codec
     that undoes Python's byte escapes. The library's loop costs a Python object per escape,
     about 80 times the input in memory and a second per few MiB, for a config that is one
-    large percent-encoded ``data:`` URL."""
+    large percent-encoded ``data:`` URL. A ``%`` that starts no valid escape is a
+    ``ValueError`` (the codec's)."""
     import codecs
 
     raw = text.encode("utf-8")

@@ -8,11 +8,11 @@ atomically (temp file + rename) with mode 0600: it holds everything the config h
 
 from __future__ import annotations
 
-import json
 import os
 
 from ignition.config import codec
 from ignition.config.model import LATEST_VERSION, Config
+from ignition.util import leanjson
 from ignition.util.errors import ConfigError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def write(path: str, cfg: Config) -> None:
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
-    data = json.dumps(codec.encode(cfg), separators=(",", ":"), ensure_ascii=False).encode()
+    data = leanjson.dumps(codec.encode(cfg), separators=(",", ":"), ensure_ascii=False).encode()
     tmp = os.path.join(directory, f".ignition-cache-{os.getpid()}-{os.urandom(4).hex()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
@@ -89,7 +89,7 @@ def read(path: str, stage: str | None = None) -> Config:
 def loads(raw: bytes, path: str, stage: str | None = None) -> Config:
     """:func:`read` for bytes already read from ``path``."""
     try:
-        tree = json.loads(raw)
+        tree = leanjson.loads(raw)
     except (ValueError, RecursionError):
         tree = None
     if isinstance(tree, dict):

@@ -10,9 +10,9 @@ corrupt or hand-edited file is one :class:`StateError` naming the file and the J
 
 from __future__ import annotations
 
-import json
 import os
 
+from ignition.util import leanjson
 from ignition.util.errors import IgnitionError
 from ignition.util.record import field, record
 
@@ -65,7 +65,7 @@ class State:
     def loads(cls, raw: bytes, path: str) -> State:
         """:meth:`load` for bytes already read from ``path``."""
         try:
-            data = json.loads(raw)
+            data = leanjson.loads(raw)
         except (ValueError, RecursionError):
             raise StateError(f"state file {path} is not valid JSON") from None
         if not _as_written(data):
@@ -102,8 +102,7 @@ class State:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
             with os.fdopen(fd, "w") as fh:
-                json.dump(self.as_json(), fh)
-                fh.write("\n")
+                fh.write(leanjson.dumps(self.as_json()) + "\n")
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)

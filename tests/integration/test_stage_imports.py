@@ -11,6 +11,7 @@ benchmark. ``docs/initramfs.md`` explains what each stage may load.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -27,13 +28,25 @@ sys.path[:0] = {path!r}
 from ignition.commands.cli import main
 raise SystemExit(main())
 """
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE2eTestKeyForPyignitionTestsOnlyNotARealKey00 t"
+# a first boot's typical config: a file, a link, a user with an SSH key, an enabled unit
 SMALL = {
     "ignition": {"version": "3.4.0"},
     "storage": {
-        "files": [{"path": "/etc/hello", "contents": {"source": "data:,hi"}, "mode": 420}],
-        "links": [{"path": "/etc/hello-link", "target": "/etc/hello"}],
+        "files": [{"path": "/etc/motd", "mode": 420, "contents": {"source": "data:,hello%0A"}}],
+        "links": [{"path": "/etc/motd.link", "target": "/etc/motd"}],
     },
-    "systemd": {"units": [{"name": "a.service", "enabled": True, "contents": "[Install]\n"}]},
+    "passwd": {"users": [{"name": "core", "sshAuthorizedKeys": [KEY]}]},
+    "systemd": {
+        "units": [
+            {
+                "name": "hello.service",
+                "enabled": True,
+                "contents": "[Service]\nExecStart=/bin/true\n"
+                "[Install]\nWantedBy=multi-user.target\n",
+            }
+        ]
+    },
 }
 # What an idle stage (nothing to do for this config) may load: the command line, the logger
 # and the work summary's reader. Anything more is paid by every idle stage of every boot.
@@ -90,15 +103,31 @@ def stage_modules(m: Machine, stage: str) -> set[str]:
     return set(_IMPORTED.findall(p.stderr))
 
 
+pytestmark = [
+    pytest.mark.root,
+    pytest.mark.skipif(os.geteuid() != 0, reason="needs root (useradd --root, chown)"),
+]
+
+
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
+def machine(tmp_path_factory: pytest.TempPathFactory) -> Machine:
     m = new_machine(tmp_path_factory.mktemp("imports"))
-    (m.root / "etc").mkdir()
-    (m.root / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
-    (m.root / "etc" / "group").write_text("root:x:0:\n")
+    etc = m.root / "etc"
+    etc.mkdir()
+    (etc / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    (etc / "group").write_text("root:x:0:\n")
+    for name, line in (("shadow", "root:*:19000:0:99999:7:::\n"), ("gshadow", "root:*::\n")):
+        (etc / name).write_text(line)
+        (etc / name).chmod(0o600)
+    (m.root / "home").mkdir()
     m.write_config(json.dumps(SMALL))
+    return m
+
+
+@pytest.fixture(scope="module")
+def loaded(machine: Machine) -> dict[str, set[str]]:
     stages = ("fetch-offline", "fetch", "kargs", "disks", "mount", "files", "umount")
-    return {stage: stage_modules(m, stage) for stage in stages}
+    return {stage: stage_modules(machine, stage) for stage in stages}
 
 
 @pytest.mark.parametrize("stage", ["fetch", "kargs", "disks", "mount", "umount"])
@@ -113,7 +142,17 @@ def test_fetch_offline_loads_no_tool_runner_paths_or_threads(loaded: dict[str, s
     assert not loaded["fetch-offline"] & FETCH_NEVER, sorted(loaded["fetch-offline"] & FETCH_NEVER)
 
 
-def test_files_loads_nothing_this_config_does_not_use(loaded: dict[str, set[str]]) -> None:
+def test_files_loads_nothing_this_config_does_not_use(
+    loaded: dict[str, set[str]], machine: Machine
+) -> None:
+    etc = machine.root / "etc"  # the work was done
+    assert (etc / "motd").read_text() == "hello\n"
+    assert KEY in (machine.root / "home/core/.ssh/authorized_keys.d/ignition").read_text()
+    assert (etc / "systemd/system/hello.service").exists()
+    assert json.loads((etc / ".ignition-result.json").read_bytes())["userConfigProvided"]
+    # the engine's own JSON (cache, state, journal, result) is read and written without json
+    assert "ignition.util.leanjson" in loaded["files"]
+    assert not {"json", "json.decoder", "json.encoder", "json.scanner"} & loaded["files"]
     never = NEVER | {"pathlib", "urllib.parse"}  # host paths are strings
     assert not loaded["files"] & never, sorted(loaded["files"] & never)
     # the config is validated by fetch-offline: the files stage does not check it again

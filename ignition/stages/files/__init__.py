@@ -117,9 +117,8 @@ def run(ctx: StageContext) -> None:
 def run_digest(ctx: StageContext) -> str:
     """What a run applies: the config and the state and options the stage reads. Two runs
     with the same digest leave the same root."""
-    import json
-
     from ignition.config import codec
+    from ignition.util import leanjson
 
     try:  # the interpreter's own SHA-256: hashlib would load OpenSSL's library for it
         from _sha256 import sha256  # type: ignore[import-not-found]
@@ -132,7 +131,7 @@ def run_digest(ctx: StageContext) -> str:
         "state": [st.cloud_config_environment, st.luks_persist_key_files, st.provider_output_files],
         "mode": [ctx.platform, ctx.live, ctx.accounts, ctx.ssh_key_name],
     }
-    text = json.dumps(what, sort_keys=True, ensure_ascii=False, default=str)
+    text = leanjson.dumps(what, sort_keys=True, ensure_ascii=False, default=str)
     hexdigest: str = sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     return hexdigest
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import stat
 
 from ignition.stages.files.fsops import At, RootFS, set_owner_mode, write_all
 from ignition.system.root import DIR_FLAGS
+from ignition.util import leanjson
 from ignition.util.errors import StageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
@@ -87,7 +87,7 @@ class Journal:
         header = {"journal": HEADER, "version": VERSION, "id": txn_id, "pid": os.getpid()}
         if config is not None:
             header["config"] = config
-        write_all(fd, (json.dumps(header) + "\n").encode())
+        write_all(fd, (leanjson.dumps(header) + "\n").encode())
         os.fdatasync(fd)
         return cls(root, fd, txn_id)
 
@@ -102,7 +102,7 @@ class Journal:
         about 0.1-0.2 ms a record here). A temporary file's record is not synced on its own
         (the next record's sync takes it along): a power cut right after creating one can
         leave a stray hidden ``.<name>.pyignition-*`` file, no change to the config's paths."""
-        line = json.dumps(list(fields), ensure_ascii=False) + "\n"
+        line = leanjson.dumps(list(fields), ensure_ascii=False) + "\n"
         write_all(self._fd, line.encode("utf-8", "surrogateescape"))
         if fields[0] != "temp":
             os.fdatasync(self._fd)
@@ -157,7 +157,7 @@ def recover(root: TargetRoot, log: Logger) -> str | None:
 def _config_of(fd: int) -> str | None:
     head = os.pread(fd, 4096, 0).split(b"\n", 1)[0]
     try:
-        config = json.loads(head).get("config")
+        config = leanjson.loads(head).get("config")
     except (ValueError, AttributeError):
         return None
     return config if isinstance(config, str) else None
@@ -215,7 +215,7 @@ def _open_ours(root: TargetRoot) -> int | None:
 
 def _is_header(line: bytes) -> bool:
     try:
-        head = json.loads(line)
+        head = leanjson.loads(line)
     except ValueError:
         return False
     return isinstance(head, dict) and head.get("journal") == HEADER
@@ -242,7 +242,7 @@ def _read_records(root: TargetRoot, fd: int) -> list[list[Any]]:
 
 def _parse(line: bytes) -> list[Any] | None:
     try:
-        rec = json.loads(line.decode("utf-8", "surrogateescape"))
+        rec = leanjson.loads(line.decode("utf-8", "surrogateescape"))
     except ValueError:
         return None
     if not isinstance(rec, list) or not rec or rec[0] not in RECORDS:

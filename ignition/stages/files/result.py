@@ -7,7 +7,6 @@ distro's ``is-live-image`` hook says this is a live image (then it is silently r
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import time
@@ -18,6 +17,7 @@ from ignition.config.urls import URLError, decode_data_url
 from ignition.stages.files.fsops import RootFS
 from ignition.stages.files.view import DIRECTORY, FILE, View, shown
 from ignition.system.runner import CommandError
+from ignition.util import leanjson
 from ignition.util.errors import StageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
@@ -86,7 +86,7 @@ def write_result(ctx: StageContext, fs: RootFS) -> None:
             if not _is_live_image(ctx):
                 ctx.system.log.warning(RERUN_WARNING)
                 result["previousReport"] = previous
-        data = json.dumps(result, indent=2) + "\n"
+        data = leanjson.dumps(result, indent=2) + "\n"
         fs.write_atomic(at, data.encode(), mode=0o600)
 
 
@@ -95,7 +95,7 @@ def _read(dir_fd: int, name: str) -> Any:
     with os.fdopen(fd, "rb") as fh:
         raw = fh.read()
     try:
-        return json.loads(raw)
+        return leanjson.loads(raw)
     except ValueError:
         return raw.decode("utf-8", "replace")
 

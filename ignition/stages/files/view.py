@@ -10,10 +10,10 @@ every one of them and writes nothing.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 
+from ignition.util import leanjson
 from ignition.util.record import record
 
 DIRECTORY = "directory"
@@ -30,7 +30,7 @@ def shown(text: str) -> str:
         text = text[:MAX_SHOWN] + "..."
     elif text.isprintable() and '"' not in text and "\\" not in text:
         return f'"{text}"'  # the common case, ten times faster
-    quoted = json.dumps(text, ensure_ascii=False)
+    quoted = leanjson.dumps(text, ensure_ascii=False)
     return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in quoted)
 
 

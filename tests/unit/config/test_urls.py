@@ -175,3 +175,45 @@ def _reference_decode(raw: str) -> bytes:
             raise URLError(f"rfc2396: invalid char 0x{ord(bad[0]):x} in unescape sequence")
         i = body.find("%", i + 3)
     return unquote_to_bytes(body)
+
+
+URLISH = st.text(
+    alphabet=st.sampled_from(list("%%%89AaFfgZz0+.-:/#?@[]!*~\x00\x1f\x7f é")) | st.characters(),
+    max_size=30,
+)
+
+
+@given(URLISH)
+@example("%%8A")  # an escape right after a bad "%"
+@example("%41%")  # a bad "%" right after an escape
+@example("%0A%7f")  # escapes of ASCII bytes
+@example("a:b:c")
+@example("1a:b")
+@settings(max_examples=300 * SCALE, deadline=None)
+def test_the_checks_without_regular_expressions_are_the_patterns(text: str) -> None:
+    """The string-method checks ``urls`` uses (``re`` is not imported in a stage process)
+    decide as the patterns of the reference's grammar do."""
+    from ignition.config import urls
+
+    m = re.search("%(?![0-9A-Fa-f]{2})", text)
+    assert urls.bad_escape(text) == (m.start() if m else -1)
+    high = re.search("%[89A-Fa-f][0-9A-Fa-f]", text) is not None
+    assert urls._high_escape(text) == high
+    token = re.fullmatch(r"[!#$&'*+.^_`|~0-9A-Za-z-]+", text) is not None
+    assert urls._only(text, urls._TOKEN_CHARS) == token
+    try:
+        got: object = parse_url(text)
+    except URLError as exc:
+        got = str(exc)
+    if re.search("[\x00-\x1f\x7f]", text):
+        assert got == "net/url: invalid control character in URL"
+        return
+    rest = text.partition("#")[0]
+    scheme = re.match("[A-Za-z][A-Za-z0-9+.-]*", rest)
+    if isinstance(got, ParsedURL):
+        if scheme and rest[scheme.end() : scheme.end() + 1] == ":":
+            assert got.scheme == scheme.group().lower()
+        else:
+            assert got.scheme == ""
+    elif rest.startswith(":"):
+        assert got == "missing protocol scheme"
