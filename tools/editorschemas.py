@@ -32,7 +32,7 @@ from generated import sync  # noqa: E402
 from schemadocs import describe  # noqa: E402
 
 from ignition.config.rules.common import HASH_SIZES  # noqa: E402
-from ignition.config.rules.storage import GUID, RAID_LEVELS  # noqa: E402
+from ignition.config.rules.storage import GUID_PATTERN, RAID_LEVELS  # noqa: E402
 from ignition.config.rules.units import UNIT_EXTENSIONS  # noqa: E402
 from ignition.config.versions import at_least  # noqa: E402
 from transpiler.butane import registry  # noqa: E402
@@ -122,7 +122,7 @@ def facets(type_name: str, field: str, d: Dialect) -> dict[str, Any]:
     if key == "Raid.level":
         return {"enum": sorted(RAID_LEVELS)}
     if key in ("Partition.guid", "Partition.type_guid"):
-        return {"pattern": "^(" + GUID.pattern.strip("^$") + ")?$"}
+        return {"pattern": "^(" + GUID_PATTERN.strip("^$") + ")?$"}
     if key in ("Unit.name", "SystemdUnit.name"):
         return {"pattern": _ends_with(UNIT_EXTENSIONS)}
     if key in ("Networkdunit.name", "NetworkdUnit.name"):

@@ -11,15 +11,15 @@ byte, objects and arrays one byte past the opening bracket, keys at their openin
 
 from __future__ import annotations
 
-import json
 import sys
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import cache
-from json.decoder import scanstring  # type: ignore[attr-defined]
 from operator import itemgetter
 
 from ignition.config.report import Path
+from ignition.util import leanjson
+from ignition.util.leanjson import scanstring
 from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
@@ -130,7 +130,7 @@ def parse(raw: bytes) -> Document:
         return obj
 
     def loads(**hooks: Any) -> Any:
-        return json.loads(
+        return leanjson.loads(
             text,
             object_pairs_hook=pairs_hook,
             parse_float=FloatLiteral,

@@ -7,13 +7,16 @@ Positions are attached late from a position index, so validation code only handl
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from functools import cache
 
+from ignition.util import leanjson
 from ignition.util.record import field, record, replace
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    import re
 
 PathElem = str | int
 Path = tuple[PathElem, ...]
@@ -38,6 +41,8 @@ def _unsafe() -> re.Pattern[str]:
     # C0 (but tab), DEL, C1, bidirectional controls, line/paragraph separators, and lone
     # surrogates (undecodable bytes): what can move a terminal's cursor, change its state or
     # make printed text read differently from what it is.
+    import re  # here: most text is printable ASCII (see printable), which needs no pattern
+
     return re.compile(
         "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
     )
@@ -57,6 +62,8 @@ def printable(text: str, limit: int = MESSAGE_LIMIT) -> str:
     and cut after ``limit`` characters (saying how many were left out)."""
     if len(text) > limit:
         text = f"{text[:limit]}... ({len(text) - limit} more characters)"
+    if text.isascii() and text.isprintable():  # none of _unsafe's characters (tab is not here)
+        return text
     return _unsafe().sub(_escape, text)
 
 
@@ -162,4 +169,5 @@ class Report:
         return "".join(d.ignition_text() + "\n" for d in self.entries)
 
     def json_text(self) -> str:
-        return json.dumps([d.as_json() for d in self.entries], indent=2, ensure_ascii=False) + "\n"
+        entries = [d.as_json() for d in self.entries]
+        return leanjson.dumps(entries, indent=2, ensure_ascii=False) + "\n"

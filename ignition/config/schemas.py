@@ -8,10 +8,11 @@ prefix is the one this package is installed under (``<prefix>/lib/pythonX.Y/site
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from functools import cache
+
+from ignition.util import leanjson
 
 TYPE_CHECKING = False  # neither typing nor pathlib at run time: every fetch stage loads a schema
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def _directory() -> str:
 def load(kind: str, version: str) -> dict[str, Any]:
     """The schema for ``kind`` ('ignition', 'cloud-config', ...) at ``version``."""
     with open(os.path.join(_directory(), kind, f"{version}.json"), "rb") as fh:
-        data: dict[str, Any] = json.load(fh)
+        data: dict[str, Any] = leanjson.loads(fh.read())
     return data
 
 

@@ -47,6 +47,17 @@ def loads(s: str | bytes | bytearray, **options: Any) -> Any:
     return json.loads(s, **options)
 
 
+def scanstring(s: str, end: int) -> tuple[str, int]:
+    """``json.decoder.scanstring``: the string whose opening quote is at ``end - 1``, and the
+    offset past its closing quote."""
+    scan = getattr(_json, "scanstring", None)  # None without _json (not CPython)
+    if scan is None:
+        import json.decoder
+
+        scan = json.decoder.scanstring  # type: ignore[attr-defined]
+    return scan(s, end)  # type: ignore[no-any-return]
+
+
 def dumps(obj: Any, **options: Any) -> str:
     """``json.dumps(obj, **options)``."""
     if _json is not None and options.keys() <= DUMPS_OPTIONS:

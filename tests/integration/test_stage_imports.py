@@ -87,7 +87,9 @@ NEVER = {
     "concurrent.futures",
     "logging",
 }
+# fetch-offline validates the config; for this one it needs no regular expression and no json
 FETCH_NEVER = NEVER | {"subprocess", "signal", "selectors", "pathlib", "contextlib", "urllib.parse"}
+FETCH_NEVER |= {"re", "json", "json.decoder", "json.encoder"}
 _IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \| *(\S+)$", re.M)
 
 

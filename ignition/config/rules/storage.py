@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from ignition.config import model, urls
 from ignition.config.report import Path, Report
 from ignition.config.rules.common import (
@@ -15,7 +13,10 @@ from ignition.config.rules.common import (
 )
 from ignition.config.rules.values import leading_dash
 from ignition.config.versions import at_least, before
+from ignition.util import leanjson
 
+# what is_guid accepts, as a pattern (for editors' schemas; the rule itself compiles none)
+GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
@@ -245,7 +246,7 @@ def _luks(r: Report, p: Path, luks: model.Luks, version: str) -> None:
             r.error((*tp, "thumbprint"), "thumbprint is required")
         if tang.advertisement:
             try:
-                json.loads(tang.advertisement)
+                leanjson.loads(tang.advertisement)
             except ValueError:
                 r.error((*tp, "advertisement"), "advertisement is not valid JSON")
     if luks.cex.enabled:
