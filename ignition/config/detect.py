@@ -8,13 +8,13 @@ message. Gzip is looked through (user-data limits make compression common).
 from __future__ import annotations
 
 import zlib
-from enum import StrEnum
 
 from ignition.util.limits import CONFIG_SIZE_VAR, LimitSettingError, config_size, human
+from ignition.util.names import Names
 from ignition.util.record import record
 
 
-class Kind(StrEnum):
+class Kind(Names):
     EMPTY = "empty"
     IGNITION = "ignition"  # JSON (any spec version); also anything else, for the parser to judge
     BUTANE = "butane"

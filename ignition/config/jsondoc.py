@@ -14,12 +14,12 @@ from __future__ import annotations
 import sys
 from bisect import bisect_right
 from collections.abc import Callable
-from functools import cache
 from operator import itemgetter
 
 from ignition.config.report import Path
 from ignition.util import leanjson
 from ignition.util.leanjson import scanstring
+from ignition.util.memo import cache
 from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)

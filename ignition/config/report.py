@@ -8,10 +8,10 @@ Positions are attached late from a position index, so validation code only handl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from enum import StrEnum
-from functools import cache
 
 from ignition.util import leanjson
+from ignition.util.memo import cache
+from ignition.util.names import Names
 from ignition.util.record import field, record, replace
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
@@ -22,7 +22,7 @@ PathElem = str | int
 Path = tuple[PathElem, ...]
 
 
-class Severity(StrEnum):
+class Severity(Names):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
-from functools import cache
 
 from ignition.util import leanjson
+from ignition.util.memo import cache
 
 TYPE_CHECKING = False  # neither typing nor pathlib at run time: every fetch stage loads a schema
 if TYPE_CHECKING:

@@ -15,9 +15,8 @@ keys winning, ready to decode.
 
 from __future__ import annotations
 
-from functools import cache
-
 from ignition.config.codec import INT64_MAX, INT64_MIN, taken
+from ignition.util.memo import cache
 from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)

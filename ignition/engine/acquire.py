@@ -10,7 +10,6 @@ config that changed by rendering is validated again.
 from __future__ import annotations
 
 import os
-from functools import partial
 
 from ignition.config.model import Config, Resource, empty_config
 from ignition.config.versions import LATEST
@@ -108,7 +107,7 @@ def cloud_config_use(system: System, provider: Provider, pctx: ProviderContext) 
     """Cloud-config user data is applied, with the platform's metadata (unless the kernel
     command line says ``pyignition.cloudconfig=defer``)."""
     args = cmdline.read_args(system.paths.kernel_cmdline)
-    return CloudConfigUse(mode_from_cmdline(args), partial(provider.metadata, pctx))
+    return CloudConfigUse(mode_from_cmdline(args), lambda: provider.metadata(pctx))
 
 
 def validate_rendered(cfg: Config, log: object) -> None:

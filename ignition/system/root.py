@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import errno
 import os
-from collections import deque
 
 # ``pathlib`` (with ``urllib.parse``, ``ipaddress``, ``fnmatch`` and ``re``) only for callers
 # that ask for a Path: the mount, umount and disks stages work with strings.
@@ -77,13 +76,13 @@ class TargetRoot:
         if not parts:
             return "/"
         last = parts[-1]
-        todo = deque(parts[:-1])
+        todo = parts[-2::-1]  # a stack: the next component last
         resolved: list[str] = []
         hops = 0
         base = self._base
         # plain strings and os.path: this runs for every node of a config (pathlib is ~5x slower)
         while todo:
-            c = todo.popleft()
+            c = todo.pop()
             if c in ("", "."):
                 continue
             if c == "..":
@@ -98,7 +97,7 @@ class TargetRoot:
                 target = os.readlink(candidate)
                 if target.startswith("/"):
                     resolved = []
-                todo.extendleft(reversed(_components(target)))
+                todo.extend(reversed(_components(target)))
             else:
                 resolved.append(c)
         if last == "..":
