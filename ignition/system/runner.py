@@ -161,15 +161,15 @@ def spawn(
     :class:`OSError` when it cannot be executed, :class:`TimedOut` after ``timeout``
     seconds (the deadline covers the whole run)."""
     deadline = None if timeout is None else time.monotonic() + timeout
-    out_r, out_w = _pipe()
-    err_r, err_w = _pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
     ours = [out_r, err_r]  # the parent's ends, closed when done
     stdin: tuple[int | str, ...]
     if input is None:
         stdin = (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDWR, 0)
         theirs = [out_w, err_w]
     else:
-        in_r, in_w = _pipe()
+        in_r, in_w = os.pipe()
         stdin = (os.POSIX_SPAWN_DUP2, in_r, 0)
         theirs = [out_w, err_w, in_r]
         ours.append(in_w)
@@ -195,23 +195,6 @@ def spawn(
         for fd in ours:
             os.close(fd)
     return Completed(tuple(args), os.waitstatus_to_exitcode(status), out, err)
-
-
-def _pipe() -> tuple[int, int]:
-    """A pipe whose ends are above 2 (a parent started with a closed stdio descriptor gets
-    those numbers back, and duplicating one onto the child's stdio would then clobber)."""
-    r, w = os.pipe()
-    return _above_stdio(r), _above_stdio(w)
-
-
-def _above_stdio(fd: int) -> int:
-    if fd > 2:
-        return fd
-    import fcntl  # a C module, and a rare path
-
-    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
-    os.close(fd)
-    return moved
 
 
 def _inheritable() -> list[int]:
