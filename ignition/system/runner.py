@@ -219,7 +219,8 @@ def _start(args: list[str], env: Mapping[str, str], actions: list[tuple[int | st
     """Spawn the first executable ``args[0]`` on the child's ``PATH``, as ``subprocess``
     searched: every entry is tried; the first error other than "no such file" wins."""
     name = args[0]
-    dirs = [""] if "/" in name else os.get_exec_path(env)
+    # os.get_exec_path(env) for a str mapping, without the ``warnings`` it imports
+    dirs = [""] if "/" in name else env.get("PATH", os.defpath).split(os.pathsep)
     first: OSError | None = None
     last: OSError = FileNotFoundError(2, os.strerror(2), name)
     for d in dirs:
