@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import posixpath
 
-# Every stage process imports this (through its platform): ``subprocess`` only where a tool
+# Every stage process imports this (through its platform): the runner only where a tool
 # runs, the rest for the type checker.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import subprocess
     from collections.abc import Sequence
     from typing import BinaryIO
+
+    from ignition.system.runner import Completed
 
 ENV = "PYIGNITION_HOST_ROOT"
 BIN_DIRS = ("/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin")
@@ -132,31 +133,34 @@ def which(tool: str) -> str | None:
     return None
 
 
-def run(
-    argv: Sequence[str], *, timeout: float | None = 60.0, check: bool = True
-) -> subprocess.CompletedProcess[bytes]:
+class ToolFailed(OSError):
+    """A helper tool exited with a failure status (``check=True``)."""
+
+
+def run(argv: Sequence[str], *, timeout: float | None = 60.0, check: bool = True) -> Completed:
     """Run a helper tool found with :func:`which`; stdout/stderr captured (never logged here:
-    they may carry user data)."""
-    import subprocess
+    they may carry user data). Failures are :class:`OSError`: not found, :class:`ToolFailed`,
+    :class:`TooLarge` (more output than twice the config size limit: a guestinfo answer
+    carries a config, encoded) or :class:`~ignition.system.runner.TimedOut`."""
+    from ignition.system.runner import spawn
+    from ignition.util import limits
 
     exe = which(argv[0])
     if exe is None:
         raise FileNotFoundError(2, f"{argv[0]} not found", argv[0])
-    return subprocess.run(
-        [exe, *argv[1:]],
-        capture_output=True,
-        timeout=timeout,
-        check=check,
-        stdin=subprocess.DEVNULL,
-    )
+    bound = 2 * limits.config_size()
+    done = spawn([exe, *argv[1:]], os.environ, timeout=timeout, limit=bound + 1)
+    if len(done.stdout) > bound:
+        raise TooLarge(f"{argv[0]}: more than {bound} bytes of output")
+    if check and done.returncode != 0:
+        raise ToolFailed(f"{argv[0]} exited with status {done.returncode}")
+    return done
 
 
 def modprobe(module: str) -> None:
     """Best effort ``modprobe`` (a module built into the kernel, or a host-root tree without
     the tool, is fine: the caller checks for the interface afterwards)."""
-    import subprocess
-
     try:
         run(["modprobe", module], check=False, timeout=30)
-    except (OSError, subprocess.SubprocessError):
+    except OSError:
         return  # (not contextlib.suppress: its import is not worth it here)
