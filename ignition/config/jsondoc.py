@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import sys
 from bisect import bisect_right
-from collections.abc import Callable
 from operator import itemgetter
 
 from ignition.config.report import Path
@@ -25,6 +24,7 @@ from ignition.util.record import field, record
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     import re
+    from collections.abc import Callable
     from typing import Any
 
 # The C decoder refuses documents nested beyond the interpreter's recursion limit (about

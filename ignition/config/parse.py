@@ -9,8 +9,6 @@ and rules, and join this pipeline as a 3.1.0 document whose paths map back to th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ignition.config import codec, jsondoc, model, rules, shape
 from ignition.config.report import Diagnostic, Path, Report, Severity
 from ignition.config.result import BAD_VERSION, EMPTY, UNSUPPORTED, ParseResult
@@ -19,6 +17,7 @@ from ignition.util.record import replace
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 

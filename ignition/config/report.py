@@ -7,8 +7,6 @@ Positions are attached late from a position index, so validation code only handl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-
 from ignition.util import leanjson
 from ignition.util.memo import cache
 from ignition.util.names import Names
@@ -17,6 +15,7 @@ from ignition.util.record import field, record, replace
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     import re
+    from collections.abc import Callable, Iterable, Iterator
 
 PathElem = str | int
 Path = tuple[PathElem, ...]
@@ -108,7 +107,8 @@ class Diagnostic:
         }
 
 
-Locator = Callable[[Path], tuple[int, int] | None]
+if TYPE_CHECKING:
+    Locator = Callable[[Path], tuple[int, int] | None]
 
 
 @record(frozen=False)

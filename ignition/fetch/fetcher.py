@@ -11,7 +11,6 @@ from __future__ import annotations
 import _thread  # threading's Lock without threading: most stages never start a thread
 import io
 import time
-from collections.abc import Callable
 
 from ignition.fetch import FetchOptions, NeedsNetwork
 from ignition.util.errors import FetchError
@@ -20,6 +19,7 @@ from ignition.util.record import field, record
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     import threading
+    from collections.abc import Callable
     from typing import BinaryIO
 
     from ignition.config.model import Config, Resource

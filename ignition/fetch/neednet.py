@@ -7,10 +7,12 @@ says it needs the network.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from ignition.config.model import Config, Resource
 from ignition.fetch.fetcher import needs_network
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 def _resources(cfg: Config) -> Iterator[tuple[str, Resource]]:

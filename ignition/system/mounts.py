@@ -25,11 +25,14 @@ import signal
 import stat
 import threading
 import time
-from collections.abc import Iterator
 
 from ignition.system import blkid
 from ignition.system.root import TargetRoot
 from ignition.system.runner import CommandError, Runner
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 MOUNT_TIMEOUT = 60.0
 UMOUNT_TRIES = 3

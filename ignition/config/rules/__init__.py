@@ -6,8 +6,6 @@ caller attaches positions. Rules depend on the version the user wrote, not on th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 from ignition.config import model
 from ignition.config.report import Path, Report
 from ignition.config.rules.common import check_path, check_resource, url_error
@@ -19,6 +17,10 @@ from ignition.config.rules.values import (
     check_storage_devices,
 )
 from ignition.config.versions import at_least
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 __all__ = ["check", "check_path", "url_error"]
 

@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
 
 from ignition.stages.disks.context import probe_signature
 from ignition.system import blkid, devices
@@ -30,6 +29,7 @@ from ignition.util.record import record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
     from ignition.config.model import Luks

@@ -11,7 +11,6 @@ other line stays, and so do the file's mode and owner (new file: 0644, root).
 from __future__ import annotations
 
 import stat
-from collections.abc import Mapping
 
 from ignition.stages.files.fsops import At, RootFS, read_small
 from ignition.stages.files.view import FILE, View, shown
@@ -19,6 +18,8 @@ from ignition.util.errors import StageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ignition.stages import StageContext
     from ignition.stages.files.plan import Plan
 

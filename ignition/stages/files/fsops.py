@@ -16,11 +16,9 @@ are not recorded: undoing the directory undoes them.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import stat
-from collections.abc import Iterator
 
 from ignition.system.root import DIR_FLAGS, TargetRoot
 from ignition.util.errors import StageError
@@ -48,6 +46,12 @@ class At:
             return os.stat(self.name, dir_fd=self.fd, follow_symlinks=False)
         except FileNotFoundError:
             return None
+
+    def __enter__(self) -> At:  # ``with fs.at(path) as at``: the descriptor is the cache's
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
     def sibling(self, name: str) -> str:
         """The logical path of ``name`` in the same directory."""
@@ -78,15 +82,12 @@ class RootFS:
             os.close(self._dirs.pop(key))
         self._fresh = {k for k in self._fresh if k[: len(prefix)] != prefix}
 
-    def at(
-        self, path: str, *, create_parents: bool = True
-    ) -> contextlib.AbstractContextManager[At]:
+    def at(self, path: str, *, create_parents: bool = True) -> At:
         return self.at_host(self.root.host(path), create_parents=create_parents)
 
-    @contextlib.contextmanager
-    def at_host(self, host: str, *, create_parents: bool = True) -> Iterator[At]:
+    def at_host(self, host: str, *, create_parents: bool = True) -> At:
         """``host`` is a path :meth:`TargetRoot.host` produced (maybe earlier in the stage)."""
-        yield self.locate(host, create_parents=create_parents)
+        return self.locate(host, create_parents=create_parents)
 
     def locate(self, host: str, *, create_parents: bool = True) -> At:
         """The node's parent directory, opened (its descriptor belongs to the cache)."""

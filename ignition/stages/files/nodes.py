@@ -21,12 +21,11 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-from collections.abc import Callable
-from functools import partial
 
 from ignition.config.model import Directory, File, Link, NodeGroup, NodeUser
 from ignition.stages.files import accounts
 from ignition.stages.files.fsops import At, RootFS
+from ignition.stages.files.plan import bind
 from ignition.stages.files.view import DIRECTORY, FILE, SYMLINK, Node, View, kind_of, shown
 from ignition.system.root import BadPath, check_path
 from ignition.util.errors import StageError
@@ -34,6 +33,8 @@ from ignition.util.record import record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ignition.stages import StageContext
     from ignition.stages.files.plan import Plan
     from ignition.stages.files.staging import Staged
@@ -291,14 +292,14 @@ def plan_nodes(
             plan.add(
                 "createFiles",
                 text,
-                partial(_create_file, ctx, fs, owners, e, staged),
+                bind(_create_file, ctx, fs, owners, e, staged),
                 destructive=destructive,
             )
         elif isinstance(n, Directory):
             plan.add(
                 "createFiles",
                 f"create directory {shown(n.path)}" + _perm_text(n.mode, n.user, n.group),
-                partial(_create_directory, ctx, fs, owners, e),
+                bind(_create_directory, ctx, fs, owners, e),
                 destructive=destructive,
                 op=False,
             )
@@ -307,7 +308,7 @@ def plan_nodes(
             plan.add(
                 "createFiles",
                 f"create {kind} {shown(n.path)} -> {shown(n.target or '')}",
-                partial(_create_link, ctx, fs, owners, e),
+                bind(_create_link, ctx, fs, owners, e),
                 destructive=destructive,
             )
 

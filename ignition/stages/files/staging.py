@@ -10,7 +10,6 @@ The directory goes with the journal: at the end of the run, or at the next run a
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 from ignition.config.model import File, Resource
 from ignition.fetch import parallel
@@ -21,6 +20,8 @@ from ignition.util.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ignition.stages import StageContext
     from ignition.stages.files.journal import Journal
 

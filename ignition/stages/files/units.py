@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import os
 import stat
-from functools import partial
 
 from ignition.stages.files.fsops import RootFS
+from ignition.stages.files.plan import bind
 from ignition.stages.files.view import DIRECTORY, FILE, SYMLINK, Node, View, shown
 from ignition.util.record import field, record
 
@@ -83,7 +83,7 @@ def _plan_write(
     plan.add(
         "createUnits",
         f"write {what} {shown(path)}",
-        partial(_write, fs, path, data),
+        bind(_write, fs, path, data),
         destructive=node is not None and not node.by,  # replaces what is in the root
     )
 
@@ -133,12 +133,12 @@ def _plan_mask(
         plan.add(
             "createUnits",
             f"mask unit {shown(name)} ({shown(path)} -> {MASK_TARGET})",
-            partial(_mask, fs, path),
+            bind(_mask, fs, path),
             destructive=node is not None and not node.by and not masked,
         )
     elif masked:
         view.remove(logical, where)
-        plan.add("createUnits", f"unmask unit {shown(name)}", partial(_unmask, fs, path))
+        plan.add("createUnits", f"unmask unit {shown(name)}", bind(_unmask, fs, path))
 
 
 def plan_presets(
@@ -152,7 +152,7 @@ def plan_presets(
                 f" instances {p.instances}" if p.instances[0] else ""
             )
             if preset_ok:
-                plan.add("createUnits", text, partial(_append_preset, fs, _line("enable", p)))
+                plan.add("createUnits", text, bind(_append_preset, fs, _line("enable", p)))
             continue
         links = [link for n in names for link in enabled_links(ctx, n)]
         if not links:
@@ -163,7 +163,7 @@ def plan_presets(
             plan.add(
                 "createUnits",
                 f"disable {shown(p.unit)} (remove {len(links)} install symlinks)",
-                partial(_disable, fs, p, links),
+                bind(_disable, fs, p, links),
                 destructive=True,
             )
 
