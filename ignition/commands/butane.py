@@ -140,11 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         limits.check_all()
-        if name is None:
-            raw = limits.read_input(sys.stdin.buffer)
-        else:
-            with open(name, "rb") as fh:
-                raw = limits.read_input(fh)
+        raw = limits.read_named(name)
     except OSError as exc:
         shown = printable(str(name))
         err.write(f"failed to open {shown}: open {shown}: {_reason(exc)}\n")

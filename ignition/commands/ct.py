@@ -55,11 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         limits.check_all()
-        if in_file:
-            with open(str(in_file), "rb") as fh:
-                raw = limits.read_input(fh)
-        else:
-            raw = limits.read_input(sys.stdin.buffer)
+        raw = limits.read_named(str(in_file) if in_file else None)
     except OSError as exc:
         err.write(f"Failed to open: open {printable(str(in_file))}: {_reason(exc)}\n")
         return 1

@@ -154,7 +154,12 @@ def read_input(stream: BinaryIO) -> bytes:
 
 def read_path(path: str) -> bytes:
     """The bytes of the file ``path`` (``-``: standard input), bounded like :func:`read_input`."""
-    if path == "-":
+    return read_named(None if path == "-" else path)
+
+
+def read_named(path: str | None) -> bytes:
+    """The bytes of the file ``path`` (None: standard input), bounded like :func:`read_input`."""
+    if path is None:
         import sys
 
         return read_input(sys.stdin.buffer)

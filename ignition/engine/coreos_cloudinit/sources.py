@@ -109,18 +109,7 @@ def _drive_file(root: str, path: str) -> bytes | None:
     full = os.path.realpath(os.path.join(base, path))
     if not full.startswith(base + os.sep):
         raise SourceError(f"{path} leads out of the config drive")
-    from ignition.util.limits import read_capped
-
-    try:
-        with open(full, "rb") as fh:
-            data = read_capped(fh, MAX_METADATA)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise SourceError(f"cannot read {full}: {exc.strerror or exc}") from None
-    if data is None:
-        raise SourceError(f"{full} is larger than {MAX_METADATA} bytes")
-    return data
+    return _read_optional(FsPath(full))
 
 
 def from_waagent(root: str) -> Source:
