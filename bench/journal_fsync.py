@@ -41,7 +41,7 @@ if os.environ.get("BENCH_NO_SYNC"):
     os.fdatasync = lambda fd: None
     os.fsync = lambda fd: None
 from ignition.commands.cli import main
-code = main()
+code = main(sys.argv[1:])  # not main(): it would end the process before the line below
 sys.stderr.write(f"records={count[0]} synced={count[1]}\\n")
 sys.exit(code)
 """

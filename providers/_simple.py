@@ -6,10 +6,12 @@ means and whether the body is base64; a platform module sets those class attribu
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from providers import _imds
 from providers.base import Provider, ProviderContext
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
 class UserDataProvider(Provider):

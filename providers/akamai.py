@@ -13,12 +13,14 @@ Metadata for cloud-config (JSON with ``Accept: application/json``, the same toke
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from ignition.config.detect import DecompressionError, gunzip
 from ignition.fetch import NeedsNetwork
 from providers import _imds
 from providers.base import InstanceMetadata, Provider, ProviderContext, ProviderError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 TOKEN_URL = "http://169.254.169.254/v1/token"
 USER_DATA_URL = "http://169.254.169.254/v1/user-data"

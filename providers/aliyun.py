@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from providers._simple import UserDataProvider
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
 class AliyunProvider(UserDataProvider):

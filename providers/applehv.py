@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import http.client
 import socket
-from typing import ClassVar
 from urllib.parse import urlsplit
 
 from ignition.fetch import limits
 from ignition.system import hostroot
 from providers import _imds
 from providers.base import Provider, ProviderContext, ProviderError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 HOST_CID, PORT = 2, 1024
 TIMEOUT = 60.0

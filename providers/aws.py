@@ -18,12 +18,15 @@
 from __future__ import annotations
 
 import os
-from typing import ClassVar
 
 from ignition.fetch import NeedsNetwork, TimedOut
 from ignition.util.errors import FetchError, NotFound
 from providers import _imds, _instance
 from providers.base import InstanceMetadata, Provider, ProviderContext, ProviderError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 BASE = "http://169.254.169.254"
 TOKEN_URL = f"{BASE}/latest/api/token"

@@ -18,11 +18,13 @@ the provisioning medium's ``ovf-env.xml`` when IMDS has none.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from ignition.fetch import NeedsNetwork
 from providers import _azuremedia, _imds, _wireserver
 from providers.base import InstanceMetadata, Provider, ProviderContext
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 IMDS_URL = (
     "http://169.254.169.254/metadata/instance/compute/userData?api-version=2021-01-01&format=text"

@@ -7,11 +7,13 @@ here)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from providers import _azuremedia
 from providers.azure import AzureProvider
 from providers.base import InstanceMetadata, ProviderContext
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
 class AzurestackProvider(AzureProvider):

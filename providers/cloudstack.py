@@ -6,11 +6,14 @@ once the drive had its chance (:mod:`providers._race`). Offline it asks for the 
 from __future__ import annotations
 
 import time
-from typing import ClassVar
 
 from ignition.fetch import NeedsNetwork
 from providers import _dhcp, _imds, _race, configdrive
 from providers.base import Provider, ProviderContext
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 DRIVE_FILE = "cloudstack/userdata/user_data.txt"
 LEASE_POLL = 0.5

@@ -8,11 +8,13 @@ document itself is the ``digitalocean`` network description (``interfaces``, ``d
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from providers import _instance
 from providers._simple import UserDataProvider
 from providers.base import InstanceMetadata, NetworkConfig, ProviderContext
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 METADATA_URL = "http://169.254.169.254/metadata/v1.json"
 

@@ -15,12 +15,15 @@ agent, as they did."""
 from __future__ import annotations
 
 import json
-from typing import ClassVar
 
 from ignition.util.errors import FetchError
 from providers import _imds, _instance
 from providers._simple import UserDataProvider
 from providers.base import InstanceMetadata, ProviderContext
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 ACCOUNT = "http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default"
 STORAGE_SCOPES = (

@@ -7,10 +7,12 @@ network's ``ip`` is the private IPv4 address)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from providers._simple import UserDataProvider
 from providers.base import InstanceMetadata, ProviderContext
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 METADATA_URL = "http://169.254.169.254/hetzner/v1/metadata"
 PRIVATE_URL = "http://169.254.169.254/hetzner/v1/metadata/private-networks"

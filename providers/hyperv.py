@@ -11,11 +11,14 @@ already ran, or a test host root) the pool files are read instead.
 from __future__ import annotations
 
 import base64
-from typing import ClassVar
 
 from ignition.system import hostroot
 from providers import _kvp
 from providers.base import Provider, ProviderContext, ProviderError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 POOL = 0
 POOLS = range(5)

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from providers import configdrive
 from providers.base import Provider, ProviderContext
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 DRIVE_WAIT = 30.0
 

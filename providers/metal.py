@@ -4,9 +4,11 @@ handled by config acquisition before any provider is asked; the provider itself 
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from providers.base import Provider, ProviderContext
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
 class MetalProvider(Provider):

@@ -4,10 +4,12 @@ reference waits for the drive indefinitely; a drive without the file is "no conf
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from providers import configdrive
 from providers.base import Provider, ProviderContext
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
 class NutanixProvider(Provider):

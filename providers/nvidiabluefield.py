@@ -7,10 +7,12 @@ same run."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from ignition.system import hostroot
 from providers.base import Provider, ProviderContext, ProviderError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 BOOTFIFO = "/sys/bus/platform/devices/MLNXBF04:00/bootfifo"
 MAX_CONFIG = 64 * 1024 * 1024  # the config-drive bound: a FIFO holding more is not a config

@@ -12,7 +12,6 @@ import json
 import re
 from collections.abc import Callable
 from functools import partial
-from typing import ClassVar
 
 from ignition.fetch import NeedsNetwork
 from ignition.system import hostroot
@@ -25,6 +24,10 @@ from providers.base import (
     ProviderContext,
     ProviderError,
 )
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 PATH = "/openstack/latest/user_data"
 META_PATH = "/openstack/latest/meta_data.json"

@@ -9,10 +9,12 @@ the instance): ``$public_ipv4`` stays unknown."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from providers._simple import UserDataProvider
 from providers.base import InstanceMetadata, ProviderContext
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 HEADERS = {"Authorization": "Bearer Oracle"}
 INSTANCE_URL = "http://169.254.169.254/opc/v2/instance/"

@@ -13,11 +13,14 @@ Metadata for cloud-config (coreos-cloudinit's Packet datasource): ``/metadata``'
 from __future__ import annotations
 
 import json
-from typing import ClassVar
 
 from providers import _imds, _instance
 from providers._simple import UserDataProvider
 from providers.base import InstanceMetadata, NetworkConfig, ProviderContext, ProviderError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 METADATA_URL = "https://metadata.packet.net/metadata"
 REPORT_WAIT = 15.0

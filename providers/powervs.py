@@ -5,10 +5,12 @@ without the file is "no config"
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from providers import configdrive
 from providers.base import Provider, ProviderContext
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
 class PowervsProvider(Provider):

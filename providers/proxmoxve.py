@@ -5,10 +5,12 @@ default does not hide an Ignition config in vendor-data (Proxmox bug 2429); no d
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from providers import configdrive
 from providers.base import Provider, ProviderContext
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 DRIVE_WAIT = 30.0
 CLOUD_CONFIG = b"#cloud-config\n"

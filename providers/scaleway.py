@@ -9,10 +9,12 @@ reads): ``hostname``, ``private_ip``, ``public_ip.address``, ``ipv6.address`` (p
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from providers._simple import UserDataProvider
 from providers.base import InstanceMetadata, ProviderContext
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 METADATA_URL = "http://169.254.42.42/conf?format=json"
 

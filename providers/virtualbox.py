@@ -9,12 +9,13 @@ properties.
 
 from __future__ import annotations
 
-import subprocess
-from typing import ClassVar
-
 from ignition.system import hostroot
 from providers import _vboxguest
 from providers.base import Provider, ProviderContext, ProviderError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 CONFIG, ENCODING = "/Ignition/Config", "/Ignition/Config/Encoding"
 
@@ -73,7 +74,7 @@ class VirtualboxProvider(Provider):
             if encoding:
                 raise ProviderError(f"unsupported {ENCODING} {encoding!r}: it must be empty")
             value = props.get(CONFIG)
-        except (OSError, subprocess.SubprocessError) as exc:
+        except OSError as exc:
             raise ProviderError(f"reading guest properties: {exc}") from None
         finally:
             props.close()

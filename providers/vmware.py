@@ -24,7 +24,6 @@ import binascii
 import platform
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from typing import ClassVar
 
 from ignition.config.detect import DecompressionError, gunzip
 from ignition.config.model import Resource
@@ -37,6 +36,10 @@ from providers.base import (
     ProviderContext,
     ProviderError,
 )
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 DATA_KEYS = ("ignition.config.data", "coreos.config.data")
 URL_KEYS = ("ignition.config.url", "coreos.config.url")

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import tempfile
-from typing import ClassVar
 
 from ignition.system import hostroot
 from ignition.util import limits
 from providers.base import Provider, ProviderContext, ProviderError
+
+TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 READER = "000c"
 
@@ -38,13 +40,13 @@ class ZvmProvider(Provider):
         for argv in (["cio_ignore", "-r", READER], ["chccwdev", "-e", READER]):
             try:
                 hostroot.run(argv, check=False)
-            except (OSError, subprocess.SubprocessError):
+            except OSError:
                 ctx.log.info(f"{argv[0]} unavailable: assuming the reader is online")
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
+        with contextlib.suppress(OSError):
             hostroot.run(["udevadm", "settle"], check=False)
         try:
             listing = hostroot.run(["vmur", "li"]).stdout.decode("utf-8", "replace")
-        except (OSError, subprocess.SubprocessError) as exc:
+        except OSError as exc:
             raise ProviderError(f"couldn't list the z/VM reader: {exc}") from None
         spool = spool_id(listing)
         if spool is None:
@@ -54,7 +56,7 @@ class ZvmProvider(Provider):
             out = os.path.join(tmp, "config")
             try:
                 hostroot.run(["vmur", "re", "-f", spool, out])
-            except (OSError, subprocess.SubprocessError) as exc:
+            except OSError as exc:
                 raise ProviderError(f"couldn't receive z/VM spool file {spool}: {exc}") from None
             try:
                 with open(out, "rb") as fh:

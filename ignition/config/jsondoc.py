@@ -25,7 +25,7 @@ TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
     import re
     from collections.abc import Callable
-    from typing import Any
+    from typing import Any, AnyStr
 
 # The C decoder refuses documents nested beyond the interpreter's recursion limit (about
 # 1,000 levels); that is reported as a located error at the first bracket deeper than this.
@@ -201,11 +201,15 @@ def _int_literal(text: str) -> int | FloatLiteral:
     return FloatLiteral(text)
 
 
-@cache  # compiled on first use: a valid config never needs it (docs/initramfs.md)
-def _escaped_bytes() -> re.Pattern[str]:
+@cache
+def _compiled(pattern: AnyStr) -> re.Pattern[AnyStr]:
+    """``pattern`` compiled on first use: a valid config needs none of these (docs/initramfs.md)."""
     import re
 
-    return re.compile("[\udc80-\udcff]+")
+    return re.compile(pattern)
+
+
+_ESCAPED_BYTES = "[\udc80-\udcff]+"
 
 
 def _decode_lossy(raw: bytes) -> tuple[str, list[int]]:
@@ -218,7 +222,7 @@ def _decode_lossy(raw: bytes) -> tuple[str, list[int]]:
     text = raw.decode("utf-8", "surrogateescape")
     bad: list[int] = []
     char_pos = byte_pos = 0
-    for m in _escaped_bytes().finditer(text):
+    for m in _compiled(_ESCAPED_BYTES).finditer(text):
         byte_pos += len(text[char_pos : m.start()].encode("utf-8"))
         bad.append(byte_pos)
         byte_pos += m.end() - m.start()
@@ -226,15 +230,11 @@ def _decode_lossy(raw: bytes) -> tuple[str, list[int]]:
     return text, bad
 
 
-@cache  # compiled on first use: a valid config never needs it (docs/initramfs.md)
-def _surrogate() -> re.Pattern[str]:
-    import re
-
-    return re.compile("[\ud800-\udfff]")
+_SURROGATE = "[\ud800-\udfff]"
 
 
 def _scrub(s: str) -> str:
-    return _surrogate().sub("\ufffd", s)
+    return _compiled(_SURROGATE).sub("\ufffd", s)
 
 
 def _scrub_surrogates(value: Any, merged: list[bool]) -> Any:
@@ -257,17 +257,13 @@ def _scrub_surrogates(value: Any, merged: list[bool]) -> Any:
     return value
 
 
-@cache  # compiled on first use: a valid config never needs it (docs/initramfs.md)
-def _tokens() -> re.Pattern[bytes]:
-    import re
-
-    return re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_TOKENS = rb'"(?:[^"\\]|\\.)*"|[\[\]{}]'
 
 
 def _too_deep_offset(raw: bytes, limit: int) -> int:
     """Byte offset just past the bracket that nests deeper than ``limit`` (end if none)."""
     depth = 0
-    for m in _tokens().finditer(raw):
+    for m in _compiled(_TOKENS).finditer(raw):
         tok = m.group()
         if tok in (b"[", b"{"):
             depth += 1
@@ -292,18 +288,10 @@ def _line_starts(text: str | bytes) -> list[int]:
     return starts
 
 
-@cache  # compiled on first use: a valid config never needs it (docs/initramfs.md)
-def _number() -> re.Pattern[str]:
-    import re
-
-    return re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_NUMBER = r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?"
 
 
-@cache  # compiled on first use: a valid config never needs it (docs/initramfs.md)
-def _ws() -> re.Pattern[str]:
-    import re
-
-    return re.compile(r"[ \t\n\r]*")
+_WS = r"[ \t\n\r]*"
 
 
 class PositionIndex:
@@ -319,7 +307,7 @@ class PositionIndex:
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, 4 * 1024))  # the decoder accepted up to ~1,000 levels
         try:
-            self._scan(_ws().match(text, 0).end(), ())  # type: ignore[union-attr]
+            self._scan(_compiled(_WS).match(text, 0).end(), ())  # type: ignore[union-attr]
         finally:
             sys.setrecursionlimit(limit)
 
@@ -329,41 +317,41 @@ class PositionIndex:
         if ch == "{":
             self._values[path] = pos + 1
             self._containers.add(path)
-            pos = _ws().match(text, pos + 1).end()  # type: ignore[union-attr]
+            pos = _compiled(_WS).match(text, pos + 1).end()  # type: ignore[union-attr]
             seen: set[str] = set()
             if text[pos] == "}":
                 return pos + 1
             while True:
                 key_pos = pos
                 key, pos = scanstring(text, pos + 1)
-                if _surrogate().search(key):
+                if _compiled(_SURROGATE).search(key):
                     key = _scrub(key)  # as the decoded document spells it
                 child = (*path, key)
                 if key in seen:
                     self.duplicate_keys.append(child)
                 seen.add(key)
                 self._keys[child] = key_pos
-                pos = _ws().match(text, pos).end()  # type: ignore[union-attr]
-                pos = _ws().match(text, pos + 1).end()  # type: ignore[union-attr]  # ':'
+                pos = _compiled(_WS).match(text, pos).end()  # type: ignore[union-attr]
+                pos = _compiled(_WS).match(text, pos + 1).end()  # type: ignore[union-attr]  # ':'
                 pos = self._scan(pos, child)
-                pos = _ws().match(text, pos).end()  # type: ignore[union-attr]
+                pos = _compiled(_WS).match(text, pos).end()  # type: ignore[union-attr]
                 if text[pos] == "}":
                     return pos + 1
-                pos = _ws().match(text, pos + 1).end()  # type: ignore[union-attr]  # ','
+                pos = _compiled(_WS).match(text, pos + 1).end()  # type: ignore[union-attr]  # ','
         if ch == "[":
             self._values[path] = pos + 1
             self._containers.add(path)
-            pos = _ws().match(text, pos + 1).end()  # type: ignore[union-attr]
+            pos = _compiled(_WS).match(text, pos + 1).end()  # type: ignore[union-attr]
             if text[pos] == "]":
                 return pos + 1
             i = 0
             while True:
                 pos = self._scan(pos, (*path, i))
                 i += 1
-                pos = _ws().match(text, pos).end()  # type: ignore[union-attr]
+                pos = _compiled(_WS).match(text, pos).end()  # type: ignore[union-attr]
                 if text[pos] == "]":
                     return pos + 1
-                pos = _ws().match(text, pos + 1).end()  # type: ignore[union-attr]
+                pos = _compiled(_WS).match(text, pos + 1).end()  # type: ignore[union-attr]
         self._values[path] = pos
         if ch == '"':
             return int(scanstring(text, pos + 1)[1])
@@ -371,7 +359,7 @@ class PositionIndex:
             return pos + 4
         if ch == "f":
             return pos + 5
-        m = _number().match(text, pos)
+        m = _compiled(_NUMBER).match(text, pos)
         assert m is not None
         return m.end()
 
@@ -417,7 +405,7 @@ class PositionIndex:
             return off + 4
         if ch == "f":
             return off + 5
-        m = _number().match(text, off)
+        m = _compiled(_NUMBER).match(text, off)
         return m.end() if m else off + 1
 
 

@@ -63,6 +63,10 @@ _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _SCHEME_CHARS = _LETTERS + "0123456789+.-"
 _CONTROLS = [chr(c) for c in (*range(0x20), 0x7F)]
 _TOKEN_CHARS = _LETTERS + "0123456789!#$&'*+.^_`|~-"  # RFC 2045's token
+# what an HTTP(S) source's headers may hold: names are RFC 9110 tokens; values no control
+# character but TAB (CR/LF/NUL would end or smuggle a header)
+HTTP_TOKEN = frozenset(_TOKEN_CHARS + "%")
+HEADER_VALUE_BREAK = frozenset("\x7f" + "".join(chr(c) for c in range(0x20) if c != 9))
 
 
 def bad_escape(s: str) -> int:

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from ignition.stages import StageFn
     from ignition.system.paths import Paths
 
-FETCH_STAGES = ("fetch-offline", "fetch")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SETUP = 0, 1, 2, 3
 
 
@@ -116,7 +115,7 @@ def note_work(opts: RunOptions, summary: idle.Summary | None, log: Logger) -> No
     if summary is not None:
         summary.write(opts.config_cache, opts.state_file)
         log.info(idle.idle_line(summary.idle))
-    elif opts.stage in FETCH_STAGES:
+    elif opts.stage in idle.FETCH_STAGES:
         idle.remove(opts.state_file)  # no cache written: whatever summary is there is stale
     else:
         idle.refresh(opts.config_cache, opts.state_file)
@@ -168,7 +167,7 @@ class Engine:
         assert isinstance(self.provider, Provider)
         assert isinstance(self.pctx, ProviderContext)
         opts = self.opts
-        fetching = opts.stage in FETCH_STAGES and not opts.dry_run
+        fetching = opts.stage in idle.FETCH_STAGES and not opts.dry_run
         if fetching:  # what the base configs are and log, for the summary
             base_files = idle.base_files(self.system.paths, opts.platform)
             capture = idle.Capture(self.log.sink)
@@ -183,7 +182,7 @@ class Engine:
             # fetch-offline got the config: fetch only reads it (deviation E32)
             user = cache.read(opts.config_cache)
             self.log.info(idle.CACHED.format(opts.config_cache))
-        elif opts.stage in FETCH_STAGES:
+        elif opts.stage in idle.FETCH_STAGES:
             from ignition.engine.acquire import acquire
 
             self.state.fetched_configs = [FetchedConfig("base", "system", False)]

@@ -32,6 +32,7 @@ import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
 
 from ignition import __version__
+from ignition.config.urls import HEADER_VALUE_BREAK, HTTP_TOKEN
 from ignition.fetch import Cancelled, TimedOut, guard, limits, shown
 from ignition.fetch.proxy import ProxySettings
 from ignition.fetch.stream import Sink
@@ -49,7 +50,6 @@ MAX_REDIRECTS = 10
 CHUNK = 256 * 1024
 REDIRECTS = (301, 302, 303, 307, 308)
 # RFC 9110 token characters: what a header name may be made of
-TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def default_headers() -> dict[str, str]:
@@ -73,9 +73,9 @@ def wire_value(name: str, value: str) -> str:
     """Refuse a header that would break the request (CR/LF/NUL would even smuggle headers);
     errors name the header, never its value (a token, often). Non-Latin-1 text goes out as
     UTF-8 bytes, as Go sends it."""
-    if not name or not set(name) <= TOKEN:
+    if not name or not HTTP_TOKEN.issuperset(name):
         raise FetchError(f"invalid HTTP header name {shown(name)}: not an HTTP token")
-    if any((c < " " and c != "\t") or c == "\x7f" for c in value):
+    if not HEADER_VALUE_BREAK.isdisjoint(value):
         raise FetchError(
             f"invalid value for HTTP header {name}: it contains a control character "
             "(CR, LF, NUL...)"

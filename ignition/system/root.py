@@ -132,7 +132,7 @@ class TargetRoot:
         """Like :meth:`host`, but the last component is followed too (e.g. a home dir)."""
         # every component but the last is followed: add a last one, then drop it
         logical = self.resolve(path.rstrip("/") + "/.pyignition-follow")
-        return self.host(logical.rsplit("/", 1)[0] or "/")
+        return self.host_of(logical.rsplit("/", 1)[0] or "/")
 
     def open(self, path: str, flags: int = os.O_RDONLY) -> int:
         """Open ``path`` for reading, confined like a write: resolved inside the root (the last

@@ -11,10 +11,8 @@ from ignition.config.report import Path, Report
 from ignition.config.versions import at_least, before
 
 HASH_SIZES = {"sha512": 128, "sha256": 64}
-_TOKEN = frozenset(
-    "!#$%&'*+.^_`|~-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-)  # RFC 9110 tchar
-_HEADER_VALUE_BREAK = frozenset("\x7f" + "".join(chr(c) for c in range(0x20) if c != 9))
+_TOKEN = urls.HTTP_TOKEN
+_HEADER_VALUE_BREAK = urls.HEADER_VALUE_BREAK
 
 
 def go_clean(p: str) -> str:

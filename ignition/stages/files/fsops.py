@@ -83,14 +83,11 @@ class RootFS:
         self._fresh = {k for k in self._fresh if k[: len(prefix)] != prefix}
 
     def at(self, path: str, *, create_parents: bool = True) -> At:
-        return self.at_host(self.root.host(path), create_parents=create_parents)
-
-    def at_host(self, host: str, *, create_parents: bool = True) -> At:
-        """``host`` is a path :meth:`TargetRoot.host` produced (maybe earlier in the stage)."""
-        return self.locate(host, create_parents=create_parents)
+        return self.locate(self.root.host(path), create_parents=create_parents)
 
     def locate(self, host: str, *, create_parents: bool = True) -> At:
-        """The node's parent directory, opened (its descriptor belongs to the cache)."""
+        """The parent directory of ``host`` (a path :meth:`TargetRoot.host` or ``host_of`` gave,
+        maybe earlier in the stage), opened; its descriptor belongs to the cache."""
         base = self.root.directory.rstrip("/")
         text = host
         if not text.startswith(base + "/"):

@@ -167,7 +167,7 @@ def _config_of(fd: int) -> str | None:
 
 
 def leftover(root: TargetRoot) -> bool:
-    return os.path.lexists(os.path.join(root.directory, TXN_DIR))
+    return os.path.lexists(_where(root))
 
 
 def _where(root: TargetRoot) -> str:
@@ -176,7 +176,7 @@ def _where(root: TargetRoot) -> str:
 
 def _open_ours(root: TargetRoot) -> int | None:
     """The locked journal of a leftover transaction directory (-1: ours, but empty)."""
-    base = os.path.join(root.directory, TXN_DIR)
+    base = _where(root)
     try:
         st = os.lstat(base)
     except FileNotFoundError:

@@ -344,7 +344,7 @@ def _create_file(
     n = e.node
     s = staged[id(n)]
     assert isinstance(n, File)
-    with fs.at_host(e.host) as at:
+    with fs.locate(e.host) as at:
         st = _prepare(ctx, fs, at, e)
         if s.contents is not None or st is None:
             uid = owners.uid(n.user, 0)
@@ -375,7 +375,7 @@ def _create_directory(ctx: StageContext, fs: RootFS, owners: Owners, e: Entry) -
     assert isinstance(n, Directory)
     if e.logical == "/":
         return
-    with fs.at_host(e.host) as at:
+    with fs.locate(e.host) as at:
         st = _prepare(ctx, fs, at, e)
         if st is None:
             fs.mkdir(at)  # in a setgid directory: its group and the bit, as mkdir(1)
@@ -387,13 +387,13 @@ def _create_directory(ctx: StageContext, fs: RootFS, owners: Owners, e: Entry) -
 def _create_link(ctx: StageContext, fs: RootFS, owners: Owners, e: Entry) -> None:
     n = e.node
     assert isinstance(n, Link)
-    with fs.at_host(e.host) as at:
+    with fs.locate(e.host) as at:
         st = _prepare(ctx, fs, at, e)
         if n.hard:
             if st is not None:
                 return  # the same inode already (checked)
             target = _hard_target(ctx, n)
-            with fs.at(ctx.system.root.relative(target), create_parents=False) as src:
+            with fs.locate(target, create_parents=False) as src:
                 fs.hardlink(src, at)
             return
         if st is None:
