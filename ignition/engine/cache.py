@@ -71,12 +71,11 @@ def read(path: str, stage: str | None = None) -> Config:
     The file is input like any other (a disk error or a hand edit can break it): it is
     type-checked with the config schema's own walker, and anything wrong is one
     :class:`ConfigError` naming the file and the JSON path, never a half-decoded model."""
-    from ignition.util.limits import config_size, read_capped
+    from ignition.util.limits import config_size, read_file
 
     limit = config_size()
     try:
-        with open(path, "rb") as fh:
-            raw = read_capped(fh, limit)
+        raw = read_file(path, limit)
     except FileNotFoundError:
         raise ConfigError(f"no cached config at {path}: the fetch stage must run first") from None
     except OSError as exc:

@@ -65,11 +65,10 @@ def parse_cmdline(text: str | bytes) -> dict[str, str]:
 
 def read_cmdline(path: str) -> bytes | None:
     """The raw kernel command line in ``path`` (None when the file does not exist)."""
-    from ignition.util.limits import read_capped  # its callers have loaded it already
+    from ignition.util.limits import read_file  # its callers have loaded it already
 
     try:
-        with open(path, "rb") as fh:
-            raw = read_capped(fh, CMDLINE_MAX)
+        raw = read_file(path, CMDLINE_MAX)
     except FileNotFoundError:
         return None
     except OSError as exc:

@@ -271,11 +271,16 @@ def _ints(values: Identity) -> str:
 
 
 def _read(path: str) -> list[str] | None:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_SIZE + 1)
+    try:  # non-blocking and no link followed: a FIFO planted here must not stall the stage
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
         return None
+    try:
+        data = os.read(fd, MAX_SIZE + 1)
+    except OSError:  # a FIFO with a writer that has written nothing, a directory
+        return None
+    finally:
+        os.close(fd)
     if len(data) > MAX_SIZE:
         return None
     try:

@@ -47,12 +47,11 @@ class State:
 
     @classmethod
     def load(cls, path: str) -> State:
-        from ignition.util.limits import config_size, read_capped
+        from ignition.util.limits import config_size, read_file
 
         limit = config_size()  # it holds at most what the config gave (LUKS keys)
         try:
-            with open(path, "rb") as fh:
-                raw = read_capped(fh, limit)
+            raw = read_file(path, limit)
         except FileNotFoundError:
             return cls()
         except OSError as exc:

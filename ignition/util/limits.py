@@ -141,6 +141,26 @@ def read_capped(stream: BinaryIO, limit: int) -> bytes | None:
     return None if len(data) > limit else bytes(data)
 
 
+def read_file(path: str, limit: int) -> bytes | None:
+    """:func:`read_capped` of the file ``path`` (a device too). A FIFO or a socket is refused
+    with an :class:`OSError` instead of being waited on: opening a FIFO blocks until a writer
+    comes, and reading it until the writer writes."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+            raise OSError(0, "a FIFO or socket, not a file", path)
+        os.set_blocking(fd, True)
+        fh = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with fh:
+        return read_capped(fh, limit)
+
+
 def read_input(stream: BinaryIO) -> bytes:
     """All of ``stream``, or :class:`InputTooLarge` as soon as it passes the limit."""
     limit = config_size()

@@ -94,3 +94,33 @@ def test_endless_cache_or_state_file(name: str, expected: str, tmp_path: Path) -
     assert r.code != 0, r.text
     assert f"{expected} {path} is larger than {LIMIT} bytes" in r.out
     assert "Traceback" not in r.text
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"), [("cache", "cached config"), ("state", "state file")]
+)
+def test_a_fifo_as_cache_or_state_file_is_refused_not_waited_on(
+    name: str, expected: str, tmp_path: Path
+) -> None:
+    m = new_machine(tmp_path)
+    m.write_config({"ignition": {"version": "3.4.0"}})
+    assert m.stage("fetch", env=ENV).code == 0
+    path = m.cache if name == "cache" else m.state
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)  # no writer: a blocking open would wait for ever (the harness: 120 s)
+    r = m.stage("kargs", env=ENV)
+    assert r.code != 0, r.text
+    assert f"{path}: a FIFO or socket, not a file" in r.out
+    assert "Traceback" not in r.text
+
+
+def test_a_fifo_as_the_work_summary_means_a_full_run(tmp_path: Path) -> None:
+    m = new_machine(tmp_path)
+    m.write_config({"ignition": {"version": "3.4.0"}})
+    assert m.stage("fetch", env=ENV).code == 0
+    summary = Path(f"{m.state}.work")
+    summary.unlink()
+    os.mkfifo(summary)
+    r = m.stage("kargs", env=ENV)
+    assert r.code == 0, r.text
+    assert "Ignition finished successfully" in r.out

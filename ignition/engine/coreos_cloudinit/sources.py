@@ -72,11 +72,10 @@ def from_file(path: str) -> Source:
 
 def _read_optional(path: FsPath) -> bytes | None:
     """A metadata file's bytes; None when it does not exist."""
-    from ignition.util.limits import read_capped
+    from ignition.util.limits import read_file
 
     try:
-        with open(path, "rb") as fh:
-            data = read_capped(fh, MAX_METADATA)
+        data = read_file(str(path), MAX_METADATA)
     except FileNotFoundError:
         return None
     except OSError as exc:
