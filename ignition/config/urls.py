@@ -69,8 +69,22 @@ HTTP_TOKEN = frozenset(_TOKEN_CHARS + "%")
 HEADER_VALUE_BREAK = frozenset("\x7f" + "".join(chr(c) for c in range(0x20) if c != 9))
 
 
+# Escapes are checked by a loop over each "%" (no regular expression to import and compile
+# for a usual URL); past this many, one pattern search in C is faster than the loop.
+_MANY_ESCAPES = 4096
+
+
+def _search(pattern: str, s: str) -> int:
+    import re
+
+    m = re.search(pattern, s)
+    return -1 if m is None else m.start()
+
+
 def bad_escape(s: str) -> int:
     """Where the first "%" is that starts no valid escape (two hex digits); -1: nowhere."""
+    if s.count("%") > _MANY_ESCAPES:
+        return _search("%(?![0-9A-Fa-f]{2})", s)
     i = s.find("%")
     while i >= 0:
         if not (len(s) > i + 2 and s[i + 1] in _HEX and s[i + 2] in _HEX):
@@ -81,6 +95,8 @@ def bad_escape(s: str) -> int:
 
 def _high_escape(s: str) -> bool:
     """Does ``s`` hold a valid escape of a non-ASCII byte (``%80`` to ``%FF``)?"""
+    if s.count("%") > _MANY_ESCAPES:
+        return _search("%[89A-Fa-f][0-9A-Fa-f]", s) >= 0
     i = s.find("%")
     while i >= 0:
         if len(s) > i + 2 and s[i + 1] in "89ABCDEFabcdef" and s[i + 2] in _HEX:

@@ -247,7 +247,7 @@ def _luks(r: Report, p: Path, luks: model.Luks, version: str) -> None:
         if tang.advertisement:
             try:
                 leanjson.loads(tang.advertisement)
-            except ValueError:
+            except (ValueError, RecursionError):  # nested past the decoder's depth: not usable
                 r.error((*tp, "advertisement"), "advertisement is not valid JSON")
     if luks.cex.enabled:
         if clevis.is_present() or (v32 and clevis.custom is not None):

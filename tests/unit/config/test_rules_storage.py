@@ -473,6 +473,12 @@ LUKS_CASES = [
         [(E, f"{C0}.tang.0.advertisement", "advertisement is not valid JSON")],
     ),
     Case(
+        "tang advertisement nested past the decoder's depth",
+        V34,
+        luks(clevis={"tang": [{**TANG, "advertisement": "[" * 100_000}]}),
+        [(E, f"{C0}.tang.0.advertisement", "advertisement is not valid JSON")],
+    ),
+    Case(
         "advertisement is not a 3.3 field",
         V33,
         luks(clevis={"tang": [{**TANG, "advertisement": "{}"}]}),

@@ -217,3 +217,14 @@ def test_the_checks_without_regular_expressions_are_the_patterns(text: str) -> N
             assert got.scheme == ""
     elif rest.startswith(":"):
         assert got == "missing protocol scheme"
+
+
+def test_many_escapes_are_checked_by_one_search() -> None:
+    from ignition.config import urls
+
+    many = "%41" * (urls._MANY_ESCAPES + 1)
+    assert urls.bad_escape(many) == -1
+    assert urls.bad_escape(many + "%4") == len(many)
+    assert urls.bad_escape(many.replace("%41", "%4g", 1)) == 0
+    assert not urls._high_escape(many)
+    assert urls._high_escape(many + "%8a")
