@@ -276,7 +276,9 @@ def unescape(text: str) -> bytes:
     ``ValueError`` (the codec's)."""
     import codecs
 
-    raw = text.encode("utf-8")
+    from ignition.util.utf8 import to_bytes
+
+    raw = to_bytes(text)
     if b"%" not in raw:
         return raw
     return codecs.escape_decode(raw.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]

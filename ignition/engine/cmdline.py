@@ -20,6 +20,7 @@ from ignition.config.model import Resource
 from ignition.util import redact
 from ignition.util.errors import ConfigError
 from ignition.util.record import record
+from ignition.util.utf8 import to_bytes
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
@@ -40,22 +41,13 @@ class CmdlineSource:
 
 def split_args(text: str | bytes) -> list[tuple[str, str | None]]:
     """The words of a kernel command line as ``(key, value)``; value None without ``=``."""
-    raw = _as_bytes(text)
+    raw = text if isinstance(text, bytes) else to_bytes(text)
     out: list[tuple[str, str | None]] = []
     # bytes.split() splits on ASCII white space only, the kernel's isspace()
     for word in raw.replace(b"\0", b" ").split():
         key, eq, value = word.decode("utf-8", "replace").partition("=")
         out.append((key, value if eq else None))
     return out
-
-
-def _as_bytes(text: str | bytes) -> bytes:
-    if isinstance(text, bytes):
-        return text
-    try:
-        return text.encode("utf-8", "surrogateescape")  # the bytes a decoded file held
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass")  # any other lone surrogate
 
 
 def parse_cmdline(text: str | bytes) -> dict[str, str]:

@@ -228,3 +228,13 @@ def test_many_escapes_are_checked_by_one_search() -> None:
     assert urls.bad_escape(many.replace("%41", "%4g", 1)) == 0
     assert not urls._high_escape(many)
     assert urls._high_escape(many + "%8a")
+
+
+def test_lone_surrogates_are_a_url_not_an_exception() -> None:
+    """A decoder that lets a lone ``\\ud800`` through (the config layers turn it into U+FFFD
+    first) still gets a parsed URL, not a UnicodeEncodeError."""
+    from ignition.config import urls
+
+    got = parse_url("http://h/a\ud800%41")
+    assert got.path == "/a\ufffd\ufffd\ufffdA"
+    assert urls.unescape("\udcff%41") == b"\xffA"  # surrogateescape bytes come back
