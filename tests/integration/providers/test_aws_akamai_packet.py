@@ -55,7 +55,7 @@ def test_aws_token_hang_falls_back_to_imdsv1(machine: Machine, server: StandIn) 
     res = machine.run("aws", origin=server.origin)
     assert res.got("aws"), res.out
     assert "HttpPutResponseHopLimit" in res.out
-    assert 9.5 < res.seconds < 30, res.seconds
+    assert 9.5 < res.seconds < 38, res.seconds  # one 10 s token wait (two 20 s fetches: 40)
     assert len(server.hits("PUT", TOKEN)) == 1
 
 
