@@ -226,7 +226,12 @@ def _start(args: list[str], env: Mapping[str, str], actions: list[tuple[int | st
     for d in dirs:
         try:
             return os.posix_spawn(
-                os.path.join(d, name), args, env, file_actions=actions, setsigdef=DEFAULT_SIGNALS
+                os.path.join(d, name),
+                args,
+                env,
+                file_actions=actions,
+                setsigdef=DEFAULT_SIGNALS,
+                setpgroup=0,  # its own process group: a timeout kills what it started too
             )
         except (FileNotFoundError, NotADirectoryError) as exc:
             last = exc
@@ -310,10 +315,15 @@ def _reap(pid: int, deadline: float | None, stdout: bytes) -> int:
 
 
 def _kill(pid: int) -> None:
+    """Kill the child and every process of its group (what it started and left running),
+    then reap the child."""
     try:
-        os.kill(pid, _signal.SIGKILL)
+        os.killpg(pid, _signal.SIGKILL)
+    except OSError:  # the group is gone: the child was reaped
+        return
+    try:
         os.waitpid(pid, 0)
-    except OSError:  # already reaped
+    except ChildProcessError:
         return
 
 

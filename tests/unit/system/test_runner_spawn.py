@@ -112,6 +112,47 @@ def test_a_timeout_kills_and_reaps_the_child_and_keeps_its_output(
     assert _gone(int(pidfile.read_text()))
 
 
+def test_a_timeout_kills_what_the_child_started(logger: Logger, tmp_path: Path) -> None:
+    """A tool that forks a helper and hangs: the helper does not outlive the timeout (its
+    own process group is killed), nor does a helper that closed the tool's pipes."""
+    pidfile = tmp_path / "pids"
+    script = (
+        f"sleep 30 & echo $! >> {pidfile}; "
+        f"sleep 30 >/dev/null 2>&1 & echo $! >> {pidfile}; "
+        "echo started; wait"
+    )
+    with pytest.raises(CommandError, match=r"timed out after 0\.5s"):
+        Runner(logger).run(["sh", "-c", script], timeout=0.5)
+    pids = [int(p) for p in pidfile.read_text().split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 5
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.01)  # killed at once; init reaps the orphans a moment later
+    assert not any(_alive(p) for p in pids)
+
+
+def test_a_helper_left_running_by_a_tool_that_ends_survives(logger: Logger, tmp_path: Path) -> None:
+    """Only a timeout kills the group: a daemon a tool starts (``mdadm`` starting ``mdmon``)
+    keeps running after the tool ends normally."""
+    pidfile = tmp_path / "pid"
+    script = f"sleep 30 >/dev/null 2>&1 & echo $! > {pidfile}"
+    assert run(logger, ["sh", "-c", script])[0] == 0
+    pid = int(pidfile.read_text())
+    try:
+        assert _alive(pid)
+    finally:
+        os.kill(pid, 9)
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 @pytest.mark.parametrize(
     ("script", "data"),
     [
