@@ -23,6 +23,7 @@ from ignition.fetch import NeedsNetwork
 from ignition.fetch.fetcher import ResourceFetcher
 from ignition.stages import ORDER, StageContext, load
 from ignition.system import System
+from ignition.util import redact
 from ignition.util.errors import IgnitionError, StageError, UsageError
 from ignition.util.log import Logger
 from ignition.util.record import field, record
@@ -131,8 +132,6 @@ def _report_status(
     try:
         provider.status(pctx, stage, error)
     except Exception as exc:
-        from ignition.util import redact
-
         log.err(f"POST Status error: {redact.exception(exc)}")
 
 
@@ -266,5 +265,5 @@ def stage_function(stage: str, config: Config, log: Logger) -> StageFn | None:
 
 
 def _os_error(exc: OSError) -> str:
-    what = exc.strerror or str(exc)
-    return f"{what}: {exc.filename}" if exc.filename else what
+    what = exc.strerror or redact.os_error(exc)
+    return f"{what}: {redact.file_name(exc.filename)}" if exc.filename else what

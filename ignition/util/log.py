@@ -61,6 +61,9 @@ LABELS = {
 }
 
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
+# characters of one log message: nothing a stage says needs more; a value echoed from hostile
+# input (a path, a tool's error) cannot make a line of megabytes
+MESSAGE_MAX = 64 * 1024
 SYSLOG_SOCKET = "/dev/log"
 
 
@@ -146,6 +149,8 @@ class Logger:
         if level is Level.DEBUG and not self.debug_enabled:
             return
         text = ": ".join([*self.prefixes, message])
+        if len(text) > MESSAGE_MAX:
+            text = f"{text[:MESSAGE_MAX]}... ({len(text) - MESSAGE_MAX} more characters not shown)"
         self.sink.write(level, text, fields)
 
     def crit(self, message: str) -> None:

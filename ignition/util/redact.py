@@ -68,8 +68,28 @@ def exception(exc: BaseException) -> str:
     if type(exc).__module__.split(".")[0] in _OWN_PACKAGES:
         return str(exc)
     if isinstance(exc, OSError) and exc.strerror:
-        return str(exc)  # errno, reason and file name (paths are logged anyway)
+        return os_error(exc)
     return f"{type(exc).__name__} (message withheld)"
+
+
+NAME_SHOWN = 256  # characters of a file name echoed from an OSError
+
+
+def os_error(exc: OSError) -> str:
+    """``str(exc)`` (errno, reason, file names: paths are logged anyway) with each file name
+    cut to :data:`NAME_SHOWN` characters: a config can name a path of megabytes."""
+    text = f"[Errno {exc.errno}] {exc.strerror}"
+    if exc.filename is not None:
+        text += f": {file_name(exc.filename)!r}"
+    if exc.filename2 is not None:
+        text += f" -> {file_name(exc.filename2)!r}"
+    return text
+
+
+def file_name(name: object) -> str:
+    """A file name for a message, cut to :data:`NAME_SHOWN` characters."""
+    text = name if isinstance(name, str) else str(name)
+    return text if len(text) <= NAME_SHOWN else text[:NAME_SHOWN] + "..."
 
 
 _OWN_PACKAGES = frozenset({"ignition", "cloudinit", "providers", "transpiler"})

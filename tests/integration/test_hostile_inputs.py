@@ -151,3 +151,17 @@ def test_a_huge_file_edited_in_place_is_refused_unread(m: Machine) -> None:
     assert f'"/etc/environment" is larger than {1 << 20} bytes' in r.out
     assert "Traceback" not in r.text
     assert os.path.getsize(m.root / "etc/environment") == 1 << 30
+
+
+def test_a_name_no_file_system_takes_is_one_short_error(m: Machine) -> None:
+    """A file whose name is a megabyte long (valid to the validator, as upstream) and a link
+    to it: the files stage fails before writing, naming the path cut short, in lines of
+    bounded length."""
+    long = "/etc/" + "n" * (1 << 20)
+    cached(m, storage={"files": [{"path": long}], "links": [{"path": "/l", "target": long}]})
+    r = m.stage("files")
+    assert r.code == 1, r.text[:2000]
+    assert "File name too long" in r.out
+    assert max(len(line) for line in r.text.splitlines()) < 2000
+    assert "Traceback" not in r.text
+    assert not (m.root / "l").exists()

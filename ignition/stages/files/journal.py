@@ -15,21 +15,27 @@ undoes it (``new``, ``backup``, ``temp``, ``attrs``, ``size``). Then:
 Only paths a journal names are ever removed. A ``/.pyignition-txn`` that is not recognisably
 ours (a symlink, another owner, unknown entries, no header) is an error, never deleted. A run
 holds an exclusive ``flock`` on its journal, so a second run on the same root cannot undo it.
+
+A journal is at most :func:`size_limit` bytes: a run that would write more fails (and undoes
+what it did), and a larger one found in a root is refused unread. Recovery keeps the journal's
+bytes and parses one record at a time, so it takes about the journal's size in memory.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import stat
 
 from ignition.stages.files.fsops import At, RootFS, set_owner_mode, write_all
 from ignition.system.root import DIR_FLAGS
-from ignition.util import leanjson
+from ignition.util import leanjson, limits
 from ignition.util.errors import StageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
     from typing import Any
 
     from ignition.system.root import TargetRoot
@@ -49,6 +55,15 @@ RECORDS: dict[str, tuple[type, ...]] = {
     "size": (str, int),
     "commit": (),
 }
+# a record costs at most about three times the config text that asks for the change (a
+# replaced file: a temporary and a backup, each named after the path)
+SIZE_PER_CONFIG_BYTE = 4
+
+
+def size_limit() -> int:
+    """The largest journal a run writes or a recovery reads: four times the config size limit
+    (``PYIGNITION_MAX_CONFIG_SIZE``, 64 MiB by default)."""
+    return SIZE_PER_CONFIG_BYTE * limits.config_size()
 
 
 class Journal:
@@ -58,6 +73,7 @@ class Journal:
         self._fd = fd
         self._id = txn_id
         self._n = 0
+        self._room = size_limit()
 
     @classmethod
     def begin(cls, root: TargetRoot, config: str | None = None) -> Journal:
@@ -88,9 +104,12 @@ class Journal:
         header = {"journal": HEADER, "version": VERSION, "id": txn_id, "pid": os.getpid()}
         if config is not None:
             header["config"] = config
-        write_all(fd, (leanjson.dumps(header) + "\n").encode())
+        data = (leanjson.dumps(header) + "\n").encode()
+        write_all(fd, data)
         os.fdatasync(fd)
-        return cls(root, fd, txn_id)
+        journal = cls(root, fd, txn_id)
+        journal._room -= len(data)
+        return journal
 
     def unique(self) -> str:
         """A name part no other temporary or backup of this run has."""
@@ -103,8 +122,17 @@ class Journal:
         about 0.1-0.2 ms a record here). A temporary file's record is not synced on its own
         (the next record's sync takes it along): a power cut right after creating one can
         leave a stray hidden ``.<name>.pyignition-*`` file, no change to the config's paths."""
-        line = leanjson.dumps(list(fields), ensure_ascii=False) + "\n"
-        write_all(self._fd, line.encode("utf-8", "surrogateescape"))
+        line = (leanjson.dumps(list(fields), ensure_ascii=False) + "\n").encode(
+            "utf-8", "surrogateescape"
+        )
+        if len(line) > self._room:
+            raise StageError(
+                f"this config changes more than the undo journal may hold "
+                f"({limits.human(size_limit())}, four times {limits.CONFIG_SIZE_VAR}): "
+                "raise that limit, or split the config"
+            )
+        self._room -= len(line)
+        write_all(self._fd, line)
         if fields[0] != "temp":
             os.fdatasync(self._fd)
         self.records.append(list(fields))
@@ -124,7 +152,7 @@ class Journal:
         self._close()
 
     def rollback(self) -> None:
-        undo(self.root, self.records)
+        undo(self.root, reversed(self.records))
         self._close()
 
     def _close(self) -> None:
@@ -142,15 +170,15 @@ def recover(root: TargetRoot, log: Logger) -> str | None:
         return None
     completed: str | None = None
     try:
-        records = _read_records(root, fd)
-        if ["commit"] in records:
+        data = _read_journal(root, fd)
+        changes, committed = _check_records(root, data)
+        if committed:
             log.info("an interrupted run had completed: removing its leftovers")
-            _remove_leftovers(root, records)
+            _remove_leftovers(root, _records(data))
             completed = _config_of(fd) or ""
         else:
-            changes = sum(1 for r in records if r[0] != "temp")
             log.warning(f"an interrupted run left changes: undoing {changes} of them")
-            undo(root, records)
+            undo(root, _records(data, newest_first=True))
         _remove_txn_dir(root)
     finally:
         os.close(fd)
@@ -224,23 +252,54 @@ def _is_header(line: bytes) -> bool:
     return isinstance(head, dict) and head.get("journal") == HEADER
 
 
-def _read_records(root: TargetRoot, fd: int) -> list[list[Any]]:
-    chunks = []
-    while chunk := os.read(fd, 1 << 20):
-        chunks.append(chunk)
-    # every record ends with a newline; what follows the last one is a torn record of a
-    # killed run, whose change never started
-    lines = b"".join(chunks).split(b"\n")[1:-1]
-    records: list[list[Any]] = []
-    for i, line in enumerate(lines):
-        rec = _parse(line)
+def _read_journal(root: TargetRoot, fd: int) -> bytes:
+    """The journal's records (after the header line, up to the last newline: what follows it
+    is a torn record of a killed run, whose change never started)."""
+    limit = size_limit()
+    with open(fd, "rb", closefd=False) as stream:
+        data = limits.read_capped(stream, limit)
+    if data is None:
+        raise StageError(
+            f"{_where(root)}/{JOURNAL} is larger than {limits.human(limit)} (four times "
+            f"{limits.CONFIG_SIZE_VAR}), more than a run writes: the root may be half changed: "
+            "inspect it, then remove the directory"
+        )
+    start = data.find(b"\n") + 1
+    end = data.rfind(b"\n") + 1
+    return data[start:end] if start and end > start else b""
+
+
+def _check_records(root: TargetRoot, data: bytes) -> tuple[int, bool]:
+    """Every record is well formed (else nothing is undone): the number of changes (records
+    that are not about temporary files) and whether the run committed."""
+    changes = 0
+    committed = False
+    for i, rec in enumerate(_records(data)):
         if rec is None:
             raise StageError(
                 f"{_where(root)}/{JOURNAL} is damaged (line {i + 2}); the root may be half "
                 "changed: inspect it, then remove the directory"
             )
-        records.append(rec)
-    return records
+        committed = committed or rec[0] == "commit"
+        changes += rec[0] not in ("temp", "commit")
+    return changes, committed
+
+
+def _records(data: bytes, *, newest_first: bool = False) -> Iterator[Any]:
+    """The records of :func:`_read_journal`'s ``data``, parsed one at a time (None for a
+    malformed one: :func:`_check_records` goes through them first)."""
+    if newest_first:
+        end = len(data) - 1
+        while end > 0:
+            start = data.rfind(b"\n", 0, end) + 1
+            yield _parse(data[start:end])
+            end = start - 1
+        return
+    start = 0
+    while start < len(data):
+        end = data.index(b"\n", start)
+        yield _parse(data[start:end])
+        start = end + 1
 
 
 def _parse(line: bytes) -> list[Any] | None:
@@ -262,12 +321,17 @@ def _parse(line: bytes) -> list[Any] | None:
     return rec
 
 
-def undo(root: TargetRoot, records: list[list[Any]]) -> None:
-    """Put the root back as it was before ``records``, newest first."""
+def undo(root: TargetRoot, records: Iterable[list[Any]]) -> None:
+    """Put the root back as it was before ``records``, given newest first."""
     fs = RootFS(root)  # no journal: the undo acts directly
     try:
-        for rec in reversed(records):
-            _undo_one(fs, rec)
+        for rec in records:
+            try:
+                _undo_one(fs, rec)
+            except OSError as exc:
+                if exc.errno != errno.ENAMETOOLONG:
+                    raise
+                # a name no file system here takes was never created: nothing to undo
     finally:
         fs.close()
 
@@ -325,7 +389,7 @@ def _at(fs: RootFS, logical: str) -> At | None:
         return None
 
 
-def _remove_leftovers(root: TargetRoot, records: list[list[Any]]) -> None:
+def _remove_leftovers(root: TargetRoot, records: Iterable[list[Any]]) -> None:
     """After ``commit``: the backups and any temporary file that is still there."""
     fs = RootFS(root)
     try:

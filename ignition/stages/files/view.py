@@ -14,6 +14,7 @@ import os
 import stat
 
 from ignition.util import leanjson
+from ignition.util.errors import StageError
 from ignition.util.record import record
 
 DIRECTORY = "directory"
@@ -93,6 +94,8 @@ class View:
             st = os.lstat(self.base + logical)
         except (FileNotFoundError, NotADirectoryError):
             return None
+        except OSError as exc:  # a name too long for the file system, an I/O error, ...
+            raise StageError(f"{shown(logical)}: {exc.strerror}") from None
         return Node(kind_of(st.st_mode))
 
     def parents(self, logical: str, where: str, what: str) -> bool:

@@ -79,7 +79,8 @@ def test_recovery_is_idempotent(tmp_path: Path) -> None:
     root = make_root(tmp_path)
     before = snapshot(root)
     txn = killed(root)
-    journal.undo(TargetRoot(root), txn.records[: len(txn.records) // 2])  # a killed recovery
+    half = txn.records[: len(txn.records) // 2]
+    journal.undo(TargetRoot(root), reversed(half))  # a killed recovery
     journal.recover(TargetRoot(root), Logger())
     assert differences(before, snapshot(root)) == []
 
@@ -191,3 +192,55 @@ def test_selinux_policy_name_is_read_inside_the_root_and_must_be_a_name(tmp_path
     config.unlink()
     config.symlink_to(str(host))  # absolute: taken inside the root, where it does not exist
     assert relabel.policy(ctx) is None
+
+
+def test_a_journal_past_its_bound_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A journal larger than four times the config size limit is not one a run wrote: it is
+    refused (and kept) without being read, with a message of bounded size."""
+    monkeypatch.setenv("PYIGNITION_MAX_CONFIG_SIZE", "64K")
+    root = make_root(tmp_path)
+    killed(root)
+    path = root / TXN_DIR / "journal"
+    with path.open("ab") as f:
+        f.write(b'["new", "/' + b"a" * (256 * 1024) + b'"]\n')
+    with pytest.raises(StageError, match="is larger than 262144 bytes") as exc:
+        journal.recover(TargetRoot(root), Logger())
+    assert len(str(exc.value)) < 400
+    assert path.exists()
+
+
+def test_a_run_that_would_pass_the_bound_fails_and_undoes_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYIGNITION_MAX_CONFIG_SIZE", "256")  # a journal of 1 KiB at most
+    root = make_root(tmp_path)
+    before = snapshot(root)
+    txn = Journal.begin(TargetRoot(root))
+    fs = RootFS(TargetRoot(root), txn)
+
+    def write_many() -> None:
+        for i in range(100):
+            with fs.at(f"/etc/motd{i}") as at:
+                fs.write_atomic(at, b"x")
+
+    with pytest.raises(StageError, match="changes more than the undo journal may hold"):
+        write_many()
+    fs.close()
+    txn.rollback()
+    assert differences(before, snapshot(root)) == []
+
+
+def test_a_record_naming_a_path_no_file_system_takes_is_nothing_to_undo(tmp_path: Path) -> None:
+    """A well-formed record naming a path that cannot exist (one name of a megabyte): it was
+    never created, and the rest is undone."""
+    root = make_root(tmp_path)
+    before = snapshot(root)
+    killed(root)
+    path = root / TXN_DIR / "journal"
+    lines = path.read_bytes().split(b"\n")
+    lines.insert(1, b'["new", "/etc/' + b"n" * (1 << 20) + b'"]')
+    path.write_bytes(b"\n".join(lines))
+    journal.recover(TargetRoot(root), Logger())
+    assert differences(before, snapshot(root)) == []
