@@ -8,7 +8,8 @@ exception messages that are not our own are withheld (see :func:`ignition.util.r
 
 Also handled without a traceback: Ctrl-C (``interrupted``, exit 130), a closed output pipe
 (``butane x | head -1``: silent, exit 141 as if killed by SIGPIPE), an operating system error
-nothing caught (``/dev/full`` as output: its reason, exit 1), a standard stream that is not
+nothing caught (``/dev/full`` as output: its reason, exit 1), a log that could not be written
+mid-run (the run finished without it; see :func:`_lost_log`), a standard stream that is not
 open at all (read as empty, written to ``/dev/null``), running out of memory and too deep a
 recursion (both bugs: an input limit should have stopped them first).
 """
@@ -64,10 +65,8 @@ def entry_point(prog: str, *, exit_at_once: bool = False) -> Callable[[Main], Ma
             _open_missing_streams()
             _whole_writes()
             try:
-                code = main(argv)
-                sys.stdout.flush()  # a closed pipe or a full disk shows here, not at exit
+                code = _flushed(prog, _lost_log(prog, main(argv)))
                 if exit_at_once and argv is None:
-                    sys.stderr.flush()
                     os._exit(code)
             except KeyboardInterrupt:
                 _say(f"{prog}: interrupted\n")
@@ -83,6 +82,42 @@ def entry_point(prog: str, *, exit_at_once: bool = False) -> Callable[[Main], Ma
         return guarded
 
     return wrap
+
+
+def _flushed(prog: str, code: int) -> int:
+    """``code`` once stdout and stderr are flushed: a closed pipe or a full disk shows here,
+    not in the interpreter's last flush (which would make the status 120). A command's own
+    failure status stays; a success becomes 141 (a closed pipe) or 1."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        closed = isinstance(exc, BrokenPipeError) and _stdout_closed()
+        _silence_stdout()
+        if closed:
+            return EXIT_BROKEN_PIPE
+        _say(f"{prog}: writing the output: {exc.strerror}\n")
+        return code or EXIT_BUG
+    try:
+        sys.stderr.flush()
+    except OSError:
+        _silence(sys.stderr)
+        return code or EXIT_BUG
+    return code
+
+
+def _lost_log(prog: str, code: int) -> int:
+    """``code``, or what says that the log could not be written (the log sink keeps going
+    when it cannot write, so that the work reaches its end: all done, or all undone)."""
+    log = sys.modules.get("ignition.util.log")
+    lost = log.lost_output() if log is not None else None
+    if lost is None:
+        return code
+    _silence_stdout()
+    if isinstance(lost, BrokenPipeError):
+        return EXIT_BROKEN_PIPE  # as any writer whose reader went away
+    outcome = "succeeded" if code == 0 else "failed"
+    _say(f"{prog}: the log could not be written ({lost.strerror}); the run {outcome}\n")
+    return code or EXIT_BUG
 
 
 def _failed(prog: str, exc: Exception) -> int:
@@ -197,7 +232,9 @@ def _say(text: str) -> None:
         sys.stderr.write(text)
         sys.stderr.flush()
     except (OSError, ValueError):
-        pass  # stderr itself is gone: the exit status is all that is left
+        # stderr itself is gone: the exit status is all that is left (and the interpreter's
+        # last flush must not fail again: that would make it 120)
+        _silence(sys.stderr)
 
 
 def _stdout_closed() -> bool:
@@ -214,10 +251,14 @@ def _stdout_closed() -> bool:
 
 
 def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's last flush does not fail again."""
+    _silence(sys.stdout)
+
+
+def _silence(stream: object) -> None:
+    """Point ``stream`` at /dev/null so the interpreter's last flush does not fail again."""
     try:
         null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
+        os.dup2(null, stream.fileno())  # type: ignore[attr-defined]
         os.close(null)
     except (OSError, ValueError, AttributeError):
         pass

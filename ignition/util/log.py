@@ -75,14 +75,31 @@ if TYPE_CHECKING:
         ) -> None: ...
 
 
+# the first error writing a log line to a stream (a closed pipe, a full disk)
+_lost: list[OSError] = []
+
+
+def lost_output() -> OSError | None:
+    """Why log lines could not be written, if they could not: the process's exit reports it
+    (``commands.crash``) once the work has reached its end."""
+    return _lost[0] if _lost else None
+
+
 class StreamSink:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
 
     def write(self, level: Level, message: str, fields: Mapping[str, str] | None = None) -> None:
+        """A write that fails stops the logging, never the work: an exception here, in the
+        middle of a stage, would leave it half done (``ignition-apply ... | head``)."""
+        if _lost:
+            return
         stream = self.stream or sys.stdout
-        stream.write(f"{LABELS[level]} {message}\n")
-        stream.flush()
+        try:
+            stream.write(f"{LABELS[level]} {message}\n")
+            stream.flush()
+        except OSError as exc:
+            _lost.append(exc)
 
 
 class JournalSink:

@@ -4,6 +4,7 @@ with ``PYIGNITION_DEBUG=1``; Ctrl-C and a closed output pipe handled quietly."""
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import signal
 import subprocess
@@ -254,3 +255,58 @@ def test_a_reader_that_leaves_mid_write_is_a_closed_pipe(tmp_path: Path) -> None
     assert _reader_leaves_mid_write([_venv_script("butane"), str(bu)]) == crash.EXIT_BROKEN_PIPE
     ct = [_venv_script("ct"), "-in-file", str(yml), "-pretty"]
     assert _reader_leaves_mid_write(ct) == crash.EXIT_BROKEN_PIPE
+
+
+def _apply_config(tmp_path: Path, n: int) -> tuple[Path, list[str]]:
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    files = [{"path": f"/srv/f{i}", "contents": {"source": "data:,x"}} for i in range(n)]
+    cfg = tmp_path / "c.ign"
+    cfg.write_text(json.dumps({"ignition": {"version": "3.4.0"}, "storage": {"files": files}}))
+    return root, [_venv_script("ignition-apply"), "-root", str(root), str(cfg)]
+
+
+def test_a_log_reader_that_leaves_mid_stage_leaves_no_half_applied_root(tmp_path: Path) -> None:
+    """``ignition-apply ... | head -c N``: the log's reader goes away while the files stage
+    writes. The stage still reaches its end (every file written, no journal left), and the
+    status is the closed pipe's."""
+    root, argv = _apply_config(tmp_path, 500)
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+    assert p.stdout is not None
+    assert p.stderr is not None
+    assert len(p.stdout.read(60_000)) == 60_000  # mid-stage: its log is about 200 KB
+    p.stdout.close()
+    assert p.wait(timeout=120) == crash.EXIT_BROKEN_PIPE
+    with p.stderr:
+        assert p.stderr.read() == b""
+    assert len(list((root / "srv").iterdir())) == 500
+    assert not (root / ".pyignition-txn").exists()
+
+
+@pytest.mark.parametrize("stderr_full", [False, True])
+def test_a_full_log_output_still_applies_and_says_so(tmp_path: Path, stderr_full: bool) -> None:
+    """Log to ``/dev/full``: the run is done, and the status says the log was lost (1, never
+    the interpreter's 120, even when stderr is full too)."""
+    root, argv = _apply_config(tmp_path, 20)
+    full = os.open("/dev/full", os.O_WRONLY)
+    try:
+        err = full if stderr_full else subprocess.PIPE
+        p = subprocess.run(argv, stdout=full, stderr=err, env=_env(), timeout=120)
+    finally:
+        os.close(full)
+    assert p.returncode == 1
+    if not stderr_full:
+        assert p.stderr == (
+            b"ignition-apply: the log could not be written (No space left on device); "
+            b"the run succeeded\n"
+        )
+    assert len(list((root / "srv").iterdir())) == 20
+
+
+def test_a_usage_error_keeps_its_status_when_nothing_can_be_printed() -> None:
+    full = os.open("/dev/full", os.O_WRONLY)
+    try:
+        p = subprocess.run([_venv_script("ct"), "--bogus"], stdout=full, stderr=full, timeout=60)
+    finally:
+        os.close(full)
+    assert p.returncode == 2
