@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError, print_version
+from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError, help_or_version
 from ignition.commands.crash import entry_point
 from ignition.engine.apply import apply_config
 from ignition.util import limits
@@ -54,12 +54,8 @@ def main(args: list[str] | None = None) -> int:
         from ignition.commands.helptext import usage_error
 
         return usage_error("ignition-apply", exc)
-    if opts["help"]:
-        from ignition.commands.helptext import print_help
-
-        return print_help("ignition-apply")
-    if opts["version"]:
-        return print_version("ignition-apply")
+    if (done := help_or_version(opts, "ignition-apply", "ignition-apply")) is not None:
+        return done
     root = str(opts["root"])
     if os.path.abspath(root) == "/" and not in_container() and not opts["force"]:
         sys.stderr.write(

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from ignition import __version__
+from ignition.commands.cliargs import print_version
 from ignition.commands.crash import entry_point
 from ignition.util.record import field, record
 
@@ -129,8 +129,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return print_help("butane", prog)
     if "version" in o.flags:
-        out.write(f"Butane {__version__} (pyignition)\n")
-        return 0
+        return print_version("Butane", out)
     if len(o.args) > 1:
         err.write(_usage(prog))
         return 2

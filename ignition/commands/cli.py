@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError, print_version
+from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError, help_or_version
 from ignition.commands.crash import entry_point, set_context
 
 # Stages that act on the root: there -root "" would quietly mean the running system. The others
@@ -111,12 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         from ignition.commands.helptext import usage_error
 
         return usage_error("ignition", exc)
-    if opts["help"]:
-        from ignition.commands.helptext import print_help
-
-        return print_help("ignition")
-    if opts["version"]:
-        return print_version("Ignition")
+    if (done := help_or_version(opts, "ignition", "Ignition")) is not None:
+        return done
     if rest:
         from ignition.commands.helptext import usage_error
 

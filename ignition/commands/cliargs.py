@@ -25,7 +25,7 @@ class UsageError(Exception):
 def print_version(label: str, out: TextIO | None = None) -> int:
     """``-version``: one line, ``label`` spelt as the reference tool spells itself; exit 0.
 
-    Here and not in ``helptext``: printing the version must not load the help machinery.
+    Not in ``helptext``: printing the version must not load the help machinery.
     """
     import sys
 
@@ -33,6 +33,24 @@ def print_version(label: str, out: TextIO | None = None) -> int:
 
     (out or sys.stdout).write(f"{label} {__version__} (pyignition)\n")
     return 0
+
+
+def help_or_version(
+    opts: dict[str, object],
+    name: str,
+    label: str,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int | None:
+    """Answer ``-help`` (the help of command ``name``) or ``-version`` (``label``'s version)
+    with their exit status; None when neither was asked for."""
+    if opts["help"]:
+        from ignition.commands.helptext import print_help
+
+        return print_help(name, out=out, err=err)
+    if opts["version"]:
+        return print_version(label, out)
+    return None
 
 
 def _shown(text: str) -> str:

@@ -32,7 +32,7 @@ from cloudinit.convert import Conversion, convert
 from cloudinit.metadata import Metadata
 from cloudinit.migrate.dialect import CLOUD_INIT, COREOS_CLOUDINIT, CT, DIALECTS, NAMES, detect
 from cloudinit.migrate.result import Migration
-from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError, print_version
+from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError, help_or_version
 from ignition.commands.crash import entry_point
 from ignition.config import codec
 from ignition.config.parse import validate_tree
@@ -91,12 +91,8 @@ def run(args: list[str], *, stdin: object, out: TextIO, err: TextIO) -> int:
         from ignition.commands.helptext import usage_error
 
         return usage_error(PROG, exc, err=err)
-    if opts["help"]:
-        from ignition.commands.helptext import print_help
-
-        return print_help(PROG, out=out, err=err)
-    if opts["version"]:
-        return print_version(PROG, out)
+    if (done := help_or_version(opts, PROG, PROG, out, err)) is not None:
+        return done
     name = rest[0] if rest else "-"
     try:
         raw = _read(name, stdin)

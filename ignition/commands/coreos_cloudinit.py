@@ -30,7 +30,7 @@ from cloudinit.rules import Code
 from cloudinit.to_ignition import WORKSPACE
 from cloudinit.userdata import PartKind, split
 from cloudinit.validate import Kind, Validation, validate
-from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError, print_version
+from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError, help_or_version
 from ignition.commands.crash import entry_point
 from ignition.config.report import Diagnostic, printable
 from ignition.engine.coreos_cloudinit import sources
@@ -119,12 +119,8 @@ def run(args: list[str], *, out: TextIO, err: TextIO) -> int:
         from ignition.commands.helptext import usage_error
 
         return usage_error(PROG, exc, err=err)
-    if opts["help"]:
-        from ignition.commands.helptext import print_help
-
-        return print_help(PROG, out=out, err=err)
-    if opts["version"]:
-        return print_version(PROG, out)
+    if (done := help_or_version(opts, PROG, PROG, out, err)) is not None:
+        return done
     oem = str(opts["oem"])
     if oem and oem not in _OEMS:
         out.write(f"Invalid option to -oem: {oem!r}. Supported options: {list(_OEMS)!r}\n")

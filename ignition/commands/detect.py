@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError, print_version
+from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError, help_or_version
 
 
 def flags() -> GoFlags:
@@ -28,12 +28,8 @@ def main(argv: list[str]) -> int:
         from ignition.commands.helptext import usage_error
 
         return usage_error("ignition detect", exc)
-    if opts["help"]:
-        from ignition.commands.helptext import print_help
-
-        return print_help("ignition detect")
-    if opts["version"]:
-        return print_version("Ignition")
+    if (done := help_or_version(opts, "ignition detect", "Ignition")) is not None:
+        return done
     from ignition.engine.detect_platform import detect
 
     platform, reason = detect()

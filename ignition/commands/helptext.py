@@ -9,11 +9,14 @@ spf13/pflag's (``-p, --pretty`` in aligned columns; ``butane``).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
-from ignition.commands.cliargs import FlagSpec, GoFlags
 from ignition.commands.table import BY_NAME, Command, Flag
+
+if TYPE_CHECKING:  # the command's own module, imported below, loads them
+    from collections.abc import Sequence
+
+    from ignition.commands.cliargs import FlagSpec, GoFlags
 
 
 def usage(name: str, prog: str | None = None) -> str:
@@ -66,7 +69,7 @@ def specs(cmd: Command) -> list[FlagSpec]:
     """The command's flags as its parser defines them (a GoFlags, or FlagSpecs for pflag)."""
     module, _, func = cmd.parser.partition(":")
     made: GoFlags | Sequence[FlagSpec] = getattr(importlib.import_module(module), func)()
-    return list(made.specs if isinstance(made, GoFlags) else made)
+    return list(cast("Sequence[FlagSpec]", getattr(made, "specs", made)))  # a GoFlags has them
 
 
 def rows(cmd: Command) -> list[tuple[FlagSpec, Flag]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError, print_version
+from ignition.commands.cliargs import ROOT_REQUIRED, FlagSpec, GoFlags, UsageError, help_or_version
 from ignition.config.merge import merge
 from ignition.config.model import Config, empty_config
 from ignition.config.report import printable
@@ -59,12 +59,8 @@ def main(args: list[str]) -> int:
         from ignition.commands.helptext import usage_error
 
         return usage_error("ignition plan", exc)
-    if opts["help"]:
-        from ignition.commands.helptext import print_help
-
-        return print_help("ignition plan")
-    if opts["version"]:
-        return print_version("Ignition")
+    if (done := help_or_version(opts, "ignition plan", "Ignition")) is not None:
+        return done
     log = Logger(StreamSink(sys.stdout if opts["log-to-stdout"] else sys.stderr), debug=False)
     try:
         lines = make_plan(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError, print_version
+from ignition.commands.cliargs import FlagSpec, GoFlags, UsageError, help_or_version
 from ignition.commands.crash import entry_point
 
 if TYPE_CHECKING:
@@ -45,12 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         from ignition.commands.helptext import usage_error
 
         return usage_error(PROG, exc, 1)
-    if opts["help"]:
-        from ignition.commands.helptext import print_help
-
-        return print_help(PROG)
-    if opts["version"]:
-        return print_version(PROG)
+    if (done := help_or_version(opts, PROG, PROG)) is not None:
+        return done
     if len(rest) != 1:  # as the reference: the usage alone
         from ignition.commands.helptext import usage
 
