@@ -1,7 +1,7 @@
 """The narrow OS layer: the engine touches the machine only through a :class:`System`.
 
 - ``root``: the target root (``--root``); every path under it goes through
-  :meth:`TargetRoot.join`, which cannot lead outside it;
+  :meth:`TargetRoot.host`, which cannot lead outside it;
 - ``runner``: external tools (logged, secrets redacted);
 - ``paths``: the reference's system paths with their environment overrides;
 - ``log``: the reference-format logger.

@@ -16,12 +16,6 @@ from __future__ import annotations
 import errno
 import os
 
-# ``pathlib`` (with ``urllib.parse``, ``ipaddress``, ``fnmatch`` and ``re``) only for callers
-# that ask for a Path: the mount, umount and disks stages work with strings.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from pathlib import Path
-
 MAX_HOPS = 40
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -48,23 +42,9 @@ def _components(path: str) -> list[str]:
     return [c for c in path.split("/") if c not in ("", ".")]
 
 
-def _path(text: str) -> Path:
-    from pathlib import Path
-
-    return Path(text)
-
-
 class TargetRoot:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.directory = os.path.abspath(root)  # the root on the host, as a string
-        self._root: Path | None = None
-
-    @property
-    def root(self) -> Path:
-        """The root on the host, as a Path."""
-        if self._root is None:
-            self._root = _path(self.directory)
-        return self._root
 
     def __repr__(self) -> str:
         return f"TargetRoot({self.directory!r})"
@@ -110,12 +90,8 @@ class TargetRoot:
     def _base(self) -> str:
         return "" if self.directory == "/" else self.directory
 
-    def join(self, path: str) -> Path:
-        """The host path for ``path`` in the target root (last component not followed)."""
-        return _path(self.host(path))
-
     def host(self, path: str) -> str:
-        """:meth:`join` as a string."""
+        """The host path for ``path`` in the target root (last component not followed)."""
         logical = self.resolve(path)
         comps = _components(logical)
         if ".." in comps:  # resolve() never yields one; keep the guarantee explicit

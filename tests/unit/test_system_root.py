@@ -11,6 +11,14 @@ import pytest
 from ignition.system.root import MAX_HOPS, BadPath, RootEscape, TargetRoot
 
 
+def joined(root: TargetRoot, path: str) -> Path:
+    return Path(root.host(path))
+
+
+def top(root: TargetRoot) -> Path:
+    return Path(root.directory)
+
+
 @pytest.fixture
 def root(tmp_path: Path) -> TargetRoot:
     r = tmp_path / "root"
@@ -30,46 +38,46 @@ def root(tmp_path: Path) -> TargetRoot:
 
 
 def test_plain_paths(root: TargetRoot) -> None:
-    r = root.root
-    assert root.join("/etc/passwd") == r / "etc" / "passwd"
-    assert root.join("etc/passwd") == r / "etc" / "passwd"
-    assert root.join("/") == r
-    assert root.join("") == r
-    assert root.join("//etc/./passwd") == r / "etc" / "passwd"
+    r = top(root)
+    assert joined(root, "/etc/passwd") == r / "etc" / "passwd"
+    assert joined(root, "etc/passwd") == r / "etc" / "passwd"
+    assert joined(root, "/") == r
+    assert joined(root, "") == r
+    assert joined(root, "//etc/./passwd") == r / "etc" / "passwd"
 
 
 def test_dotdot_stops_at_the_root(root: TargetRoot) -> None:
-    assert root.join("/../../etc/passwd") == root.root / "etc" / "passwd"
-    assert root.join("/usr/../../etc") == root.root / "etc"
-    assert root.join("/..") == root.root
+    assert joined(root, "/../../etc/passwd") == top(root) / "etc" / "passwd"
+    assert joined(root, "/usr/../../etc") == top(root) / "etc"
+    assert joined(root, "/..") == top(root)
     assert root.resolve("/etc/..") == "/"
 
 
 def test_absolute_symlink_is_taken_inside_the_root(root: TargetRoot) -> None:
-    assert root.join("/abs/x") == root.root / "real" / "x"
+    assert joined(root, "/abs/x") == top(root) / "real" / "x"
     assert root.resolve("/abs/x") == "/real/x"
 
 
 def test_relative_symlink(root: TargetRoot) -> None:
-    assert root.join("/home/core/.ssh") == root.root / "var" / "home" / "core" / ".ssh"
+    assert joined(root, "/home/core/.ssh") == top(root) / "var" / "home" / "core" / ".ssh"
 
 
 def test_relative_symlink_climbing_out_stays_inside(root: TargetRoot) -> None:
-    assert root.join("/usr/up/passwd") == root.root / "etc" / "passwd"
+    assert joined(root, "/usr/up/passwd") == top(root) / "etc" / "passwd"
 
 
 def test_chains_are_followed_fully(root: TargetRoot) -> None:
-    assert root.join("/l1/x") == root.root / "real" / "x"
+    assert joined(root, "/l1/x") == top(root) / "real" / "x"
 
 
 def test_symlink_then_dotdot(root: TargetRoot) -> None:
     # ".." applies to the link's target, not to the link's own directory
-    assert root.join("/home/core/../other") == root.root / "var" / "home" / "other"
+    assert joined(root, "/home/core/../other") == top(root) / "var" / "home" / "other"
 
 
 def test_loops(root: TargetRoot) -> None:
     with pytest.raises(OSError, match="too many levels of symbolic links") as exc:
-        root.join("/loop1/x")
+        joined(root, "/loop1/x")
     assert exc.value.errno == errno.ELOOP
 
 
@@ -80,24 +88,24 @@ def test_hop_limit(tmp_path: Path) -> None:
     for i in range(1, MAX_HOPS + 1):
         os.symlink(f"/c{i - 1}", r / f"c{i}")
     root = TargetRoot(r)
-    assert root.join(f"/c{MAX_HOPS - 1}/x") == r / "end" / "x"  # MAX_HOPS links
+    assert Path(root.host(f"/c{MAX_HOPS - 1}/x")) == r / "end" / "x"  # MAX_HOPS links
     with pytest.raises(OSError, match="too many levels"):
-        root.join(f"/c{MAX_HOPS}/x")
+        Path(root.host(f"/c{MAX_HOPS}/x"))
 
 
 def test_last_component_is_not_followed(root: TargetRoot) -> None:
-    assert root.join("/abs") == root.root / "abs"
-    assert root.join("/home") == root.root / "home"
-    assert root.join("/loop1") == root.root / "loop1"
+    assert joined(root, "/abs") == top(root) / "abs"
+    assert joined(root, "/home") == top(root) / "home"
+    assert joined(root, "/loop1") == top(root) / "loop1"
 
 
 def test_follow_resolves_the_last_component_too(root: TargetRoot) -> None:
-    assert root.follow("/abs") == str(root.root / "real")
-    assert root.follow("/home") == str(root.root / "var" / "home")
-    assert root.follow("/home/") == str(root.root / "var" / "home")
-    assert root.follow("/l1") == str(root.root / "real")
-    assert root.follow("/pw") == str(root.root / "etc" / "passwd")
-    assert root.follow("/etc") == str(root.root / "etc")
+    assert root.follow("/abs") == str(top(root) / "real")
+    assert root.follow("/home") == str(top(root) / "var" / "home")
+    assert root.follow("/home/") == str(top(root) / "var" / "home")
+    assert root.follow("/l1") == str(top(root) / "real")
+    assert root.follow("/pw") == str(top(root) / "etc" / "passwd")
+    assert root.follow("/etc") == str(top(root) / "etc")
     assert root.follow("/") == root.directory
     assert root.follow("/abs/..") == root.directory
     with pytest.raises(OSError, match="too many levels"):
@@ -106,8 +114,8 @@ def test_follow_resolves_the_last_component_too(root: TargetRoot) -> None:
 
 def test_nothing_resolves_outside(root: TargetRoot) -> None:
     for path in ("/abs", "/usr/up", "/l1", "/home", "/../..", "/usr/up/../../.."):
-        for host in (root.join(path), Path(root.follow(path))):
-            assert host == root.root or root.root in host.parents
+        for host in (Path(root.host(path)), Path(root.follow(path))):
+            assert host == top(root) or top(root) in host.parents
 
 
 def test_relative(root: TargetRoot) -> None:
@@ -116,7 +124,7 @@ def test_relative(root: TargetRoot) -> None:
     assert TargetRoot("/").relative("/etc/passwd") == "/etc/passwd"
     with pytest.raises(OSError, match="outside the target root"):
         root.relative(root.directory + "x/etc")
-    assert repr(root) == f"TargetRoot({str(root.root)!r})"
+    assert repr(root) == f"TargetRoot({root.directory!r})"
 
 
 def test_root_escape_is_an_oserror() -> None:
@@ -125,17 +133,17 @@ def test_root_escape_is_an_oserror() -> None:
 
 def test_paths_no_system_call_takes_are_refused(root: TargetRoot) -> None:
     for bad, reason in (("/etc/a\0b", "NUL byte"), ("/etc/\ud800", "not valid UTF-8")):
-        for call in (root.resolve, root.join, root.follow, root.open):
+        for call in (root.resolve, root.host, root.follow, root.open):
             with pytest.raises(BadPath, match=reason) as exc:
                 call(bad)
             assert exc.value.errno == errno.EINVAL
-    assert root.join("/etc/\udc80") == root.root / "etc" / "\udc80"  # a raw byte is fine
+    assert joined(root, "/etc/\udc80") == top(root) / "etc" / "\udc80"  # a raw byte is fine
 
 
 def test_open_reads_inside_the_root_only(root: TargetRoot, tmp_path: Path) -> None:
     host = tmp_path / "host-passwd"
     host.write_text("host\n")
-    os.symlink(str(host), root.root / "etc" / "hostlink")  # absolute: inside the root
+    os.symlink(str(host), top(root) / "etc" / "hostlink")  # absolute: inside the root
     with pytest.raises(FileNotFoundError):
         os.close(root.open("/etc/hostlink"))
     fd = root.open("/pw")  # -> /etc/passwd inside the root
@@ -143,7 +151,7 @@ def test_open_reads_inside_the_root_only(root: TargetRoot, tmp_path: Path) -> No
         assert fh.read() == "root:x:0:0::/root:/bin/sh\n"
     fd = root.open("/abs", os.O_RDONLY | os.O_DIRECTORY)  # -> /real
     try:
-        assert os.path.samestat(os.fstat(fd), os.stat(root.root / "real"))
+        assert os.path.samestat(os.fstat(fd), os.stat(top(root) / "real"))
     finally:
         os.close(fd)
     fd = root.open("/")

@@ -1,6 +1,6 @@
 """File operations confined to the target root, down to the system call, and undoable.
 
-:meth:`TargetRoot.join` turns a config path into a host path inside the root (symlinks in the
+:meth:`TargetRoot.host` turns a config path into a host path inside the root (symlinks in the
 parents resolved as if the root were ``/``). Between that decision and the write, an earlier
 action of the same stage may have created a symlink on the way; a plain ``open()`` would then
 follow it, possibly out of the root. So every operation here walks from the root's directory

@@ -45,7 +45,7 @@ def test_entries_and_key_files(loopdev: Loop, tmp_path: Path) -> None:
         ]
     }
     ctx, _ = make_context(tmp_path, storage)
-    root = ctx.system.root.root
+    root = Path(ctx.system.root.directory)
     (root / "etc").mkdir()
     (root / "etc/crypttab").write_text("existing /dev/x none luks")  # no trailing newline
     ctx.state.luks_persist_key_files.update({"data": url, "root": url})
@@ -80,7 +80,7 @@ def test_a_rerun_adds_no_second_copy_of_a_line(loopdev: Loop, tmp_path: Path) ->
     ctx, _ = make_context(
         tmp_path, {"luks": [{"name": "data", "device": dev, "keyFile": {"source": url}}]}
     )
-    root = ctx.system.root.root
+    root = Path(ctx.system.root.directory)
     (root / "etc").mkdir()
     (root / "etc/crypttab").write_text("data UUID=other /etc/luks/data luks\n")
     for _ in range(2):
@@ -102,7 +102,7 @@ def test_key_directory_link_stays_in_the_root(loopdev: Loop, tmp_path: Path) -> 
     ctx, _ = make_context(
         tmp_path, {"luks": [{"name": "data", "device": dev, "keyFile": {"source": url}}]}
     )
-    root = ctx.system.root.root
+    root = Path(ctx.system.root.directory)
     (root / "etc").mkdir()
     (root / "etc/luks").symlink_to(outside)  # absolute: inside the root, it names root + outside
     ctx.state.luks_persist_key_files.update({"data": url})

@@ -19,7 +19,7 @@ def test_symlink_swapped_in_after_resolution_is_refused(tmp_path: Path) -> None:
     outside.mkdir()
     (root / "dir").mkdir()
     fs = RootFS(TargetRoot(root))
-    host = fs.root.join("/dir/file")  # resolved while /dir is a real directory
+    host = Path(fs.root.host("/dir/file"))  # resolved while /dir is a real directory
     assert host == root / "dir/file"
     os.rmdir(root / "dir")
     os.symlink(outside, root / "dir")  # an attacker (or an earlier action) swaps it
