@@ -200,11 +200,20 @@ def _mark(state_file: str, stages: list[str]) -> None:
         return
     try:
         for name in MARKED:
-            _unlink(name, fd)
+            _unmark(name, fd)
         for name in stages:
             os.close(os.open(name, _MARKER_FLAGS, 0o600, dir_fd=fd))
     finally:
         os.close(fd)
+
+
+def _unmark(name: str, dir_fd: int) -> None:
+    """Remove a marker, or an empty directory planted in its place: systemd's condition
+    would take either for the marker."""
+    try:
+        _unlink(name, dir_fd)
+    except IsADirectoryError:
+        os.rmdir(name, dir_fd=dir_fd)  # not empty: an error, and the stage fails
 
 
 def _unlink(path: str, dir_fd: int | None = None) -> None:

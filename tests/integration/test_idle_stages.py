@@ -412,3 +412,17 @@ def test_a_planted_symlink_is_never_followed(m: Machine) -> None:
     assert run(m, "fetch-offline")[0].code == 1
     assert not os.path.lexists(marker_dir(m))
     assert (elsewhere / "kargs").read_text() == "keep"
+
+
+def test_a_directory_planted_at_a_marker_is_no_marker(m: Machine) -> None:
+    """An empty directory where a marker goes would skip that stage's unit: the fetch stage
+    removes it like a marker, both when it leaves markers and when it drops them."""
+    m.write_config({"ignition": {"version": "3.4.0"}, **WORK[0][0]})  # kargs has work
+    marker_dir(m).mkdir(mode=0o700)
+    (marker_dir(m) / "kargs").mkdir()
+    assert run(m, "fetch-offline")[0].code == 0
+    assert markers(m) == {"disks", "mount"}
+    (marker_dir(m) / "kargs").mkdir()
+    m.write_config("{not json")
+    assert run(m, "fetch-offline")[0].code == 1
+    assert markers(m) == set()
