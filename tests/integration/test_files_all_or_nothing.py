@@ -280,6 +280,59 @@ def test_a_failure_while_writing_undoes_every_change(m: Machine) -> None:
         subprocess.run(["umount", str(m.root)], check=True)
 
 
+def _account_files(r: Path) -> None:
+    etc = r / "etc"
+    (etc / "default").mkdir(parents=True)
+    (etc / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    (etc / "group").write_text("root:x:0:\n")
+    (etc / "shadow").write_text("root:*:19000:0:99999:7:::\n")
+    (etc / "gshadow").write_text("root:*::\n")
+    for f in ("shadow", "gshadow"):
+        (etc / f).chmod(0o600)
+    (etc / "default/useradd").write_text("HOME=/home\n")
+    (r / "home").mkdir()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (a small tmpfs, real useradd)")
+def test_a_failure_after_the_accounts_undoes_them_too(m: Machine) -> None:
+    """Users and groups are made by real ``useradd``/``groupadd`` before the files; a fault
+    in the files afterwards undoes them as well: the account databases are back, byte for
+    byte, and the new homes are gone."""
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(m.root)], check=True)
+    try:
+        r = m.root
+        _account_files(r)
+        (r / "home/kept").mkdir()  # an existing home, named by a user who exists already
+        before = snapshot(r)
+        big = "data:;base64," + "QUFB" * 90_000
+        config = cfg(
+            passwd={
+                "groups": [{"name": "team"}],
+                "users": [
+                    {"name": "alice", "groups": ["team"], "sshAuthorizedKeys": ["ssh-ed25519 A"]},
+                    {"name": "bob", "homeDir": "/srv/people/bob"},  # parents made by useradd
+                    {"name": "carol", "noCreateHome": True},
+                ],
+            },
+            storage={
+                "files": [{"path": f"/big/{i}", "contents": {"source": big}} for i in range(6)]
+            },
+        )
+        code, out = files_stage(m, config)
+        assert code == 1, out
+        assert 'create user "alice"' in out  # the accounts were made, then undone
+        assert "No space left on device" in out
+        assert differences(before, snapshot(r)) == []
+        code, out = files_stage(m, cfg(passwd=config["passwd"]))  # and without the fault
+        assert code == 0, out
+        keys = [p.read_text() for p in (r / "home/alice/.ssh").rglob("*") if p.is_file()]
+        assert keys == ["ssh-ed25519 A\n"]
+        assert (r / "srv/people/bob").is_dir()
+        assert "team:x:" in (r / "etc/group").read_text()
+    finally:
+        subprocess.run(["umount", str(m.root)], check=True)
+
+
 # ----------------------------------------------------------------------------- NUL bytes
 
 

@@ -102,6 +102,8 @@ def run(ctx: StageContext) -> None:
                 staged.update(Staging(ctx, txn).fetch_all(_with_bodies(files)))
             for f in files:
                 staged.setdefault(id(f), Staged())
+            if any(a.step in PASSWD_STEPS for a in plan.actions):
+                accounts.journal_accounts(ctx, fs)
             execute(ctx, plan, owners)
             fs.close()
             # before the commit: nothing of the stage is left to do once it is recorded

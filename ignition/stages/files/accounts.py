@@ -7,6 +7,11 @@ answers in the reference's chroot lookup). Tools and arguments are the reference
 every log line and error (the reference logs them at DEBUG). SSH keys are written as
 the user (effective ids switched in a child process, umask 077), so a home directory the user
 controls cannot redirect the write.
+
+The tools are outside the stage's undo journal, so before the first of them runs,
+:func:`journal_accounts` records what undoes them: the account databases they rewrite by
+renaming (kept as hard links) and the home directories and mail spools ``useradd`` is about
+to create (recorded as new).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import os
 
 from ignition.config.model import PasswdGroup, PasswdUser
+from ignition.stages.files.fsops import read_small
 from ignition.stages.files.plan import bind
 from ignition.stages.files.view import shown
 from ignition.system.runner import CommandError, operand
@@ -25,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from ignition.stages import StageContext
+    from ignition.stages.files.fsops import RootFS
     from ignition.stages.files.plan import Plan
     from ignition.stages.files.view import View
     from ignition.system import System
@@ -194,6 +201,72 @@ def plan_users(ctx: StageContext, plan: Plan, view: View) -> None:
                 f'write {len(u.ssh_authorized_keys)} SSH keys for user "{u.name}"',
                 bind(write_ssh_keys, ctx, u),
             )
+
+
+# what shadow-utils rewrites (write a new file, rename it over) when accounts change, the "-"
+# copy it keeps of each, and the lock file it creates
+DATABASES = (
+    *(
+        f"/etc/{name}{suffix}"
+        for name in ("passwd", "shadow", "group", "gshadow", "subuid", "subgid")
+        for suffix in ("", "-")
+    ),
+    "/etc/.pwd.lock",
+)
+MAIL_DIRS = ("/var/mail", "/var/spool/mail")  # useradd's spool, when CREATE_MAIL_SPOOL=yes
+
+
+def journal_accounts(ctx: StageContext, fs: RootFS) -> None:
+    """Before the account tools run: record in the journal what undoes their changes (see the
+    module's text). Not undone: a home ``userdel --remove`` deletes or ``usermod --move-home``
+    moves, and the ``lastlog``/``faillog`` slots of a new user."""
+    for path in DATABASES:
+        _keep(fs, path)
+    existing = users(ctx.system)
+    base = _home_base(fs)
+    for u in ctx.config.passwd.users:
+        if u.should_exist is False or u.name in existing:
+            continue
+        for mail in MAIL_DIRS:
+            _keep(fs, f"{mail}/{u.name}")
+        if not u.no_create_home:
+            _keep_new_tree(fs, u.home_dir or f"{base}/{u.name}")
+
+
+def _keep(fs: RootFS, path: str) -> None:
+    try:
+        at = fs.at(path, create_parents=False)
+    except (FileNotFoundError, NotADirectoryError):
+        return  # no such directory: the tool creates nothing there either
+    fs.keep(at)
+
+
+def _keep_new_tree(fs: RootFS, path: str) -> None:
+    """The first directory on ``path`` that does not exist yet (``useradd`` creates it and
+    what is below), recorded as new."""
+    parts = [c for c in path.split("/") if c]
+    for i in range(1, len(parts) + 1):
+        try:
+            at = fs.at("/" + "/".join(parts[:i]), create_parents=False)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        if at.lstat() is None:
+            fs.keep(at)
+            return
+
+
+def _home_base(fs: RootFS) -> str:
+    """``HOME=`` of the root's ``/etc/default/useradd``: where ``useradd`` puts a home."""
+    try:
+        text = read_small(fs.at("/etc/default/useradd", create_parents=False))
+    except (OSError, StageError):
+        return "/home"
+    for line in text.decode("utf-8", "replace").splitlines():
+        key, eq, value = line.strip().partition("=")
+        home = value.strip().strip("\"'")
+        if key == "HOME" and eq and home.startswith("/"):
+            return home.rstrip("/") or "/"
+    return "/home"
 
 
 def _ensure_user(ctx: StageContext, u: PasswdUser, argv: list[str]) -> None:

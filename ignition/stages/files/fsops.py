@@ -189,18 +189,24 @@ class RootFS:
     def _replace(self, at: At, tmp: str) -> None:
         """Rename ``tmp`` (a name in the node's directory, or an absolute path) over the node;
         what was there is kept (hard link) for the undo."""
-        if at.guarded:
-            st = at.lstat()
-            if st is None:
-                self._note_new(at)
-            elif not stat.S_ISDIR(st.st_mode):  # a directory: the rename fails below
-                backup = self._backup_name(at)
-                try:
-                    os.link(at.name, backup, src_dir_fd=at.fd, dst_dir_fd=at.fd,
-                            follow_symlinks=False)  # fmt: skip
-                except OSError:  # no hard links here (vfat...): move it aside instead
-                    os.rename(at.name, backup, src_dir_fd=at.fd, dst_dir_fd=at.fd)
+        self.keep(at)  # a directory is not kept: the rename fails below
         os.rename(tmp, at.name, src_dir_fd=at.fd, dst_dir_fd=at.fd)
+
+    def keep(self, at: At) -> None:
+        """Before the node is replaced by a rename (ours, or a tool's: shadow-utils writes
+        ``/etc/passwd+`` and renames it): what is there now is kept (hard link) for the undo,
+        and a node that is not there yet is recorded as new. A directory is left as it is."""
+        if not at.guarded:
+            return
+        st = at.lstat()
+        if st is None:
+            self._note_new(at)
+        elif not stat.S_ISDIR(st.st_mode):
+            backup = self._backup_name(at)
+            try:
+                os.link(at.name, backup, src_dir_fd=at.fd, dst_dir_fd=at.fd, follow_symlinks=False)
+            except OSError:  # no hard links here (vfat...): move it aside instead
+                os.rename(at.name, backup, src_dir_fd=at.fd, dst_dir_fd=at.fd)
 
     def _temp(self, at: At) -> tuple[str, int]:
         """A new private (0600) file beside the node: ``.<name>.pyignition-<unique>``."""
