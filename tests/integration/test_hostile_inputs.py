@@ -165,3 +165,24 @@ def test_a_name_no_file_system_takes_is_one_short_error(m: Machine) -> None:
     assert max(len(line) for line in r.text.splitlines()) < 2000
     assert "Traceback" not in r.text
     assert not (m.root / "l").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "huge"])
+def test_an_account_database_that_is_a_fifo_or_huge_is_an_error(m: Machine, kind: str) -> None:
+    """The root is input too: ``/etc/passwd`` as a FIFO would hang the stage, a huge one take
+    its memory. One clean error, before anything is written."""
+    etc = m.root / "etc"
+    etc.mkdir(exist_ok=True)
+    (etc / "passwd").unlink(missing_ok=True)
+    if kind == "fifo":
+        os.mkfifo(etc / "passwd")
+    else:
+        with (etc / "passwd").open("wb") as f:
+            f.truncate(65 << 20)  # sparse: past the 64 MiB config size limit
+    cached(m, passwd={"users": [{"name": "core"}]}, storage={"files": [{"path": "/x"}]})
+    r = m.stage("files")
+    assert r.code == 1, r.text
+    expected = "is not a regular file" if kind == "fifo" else "is larger than"
+    assert f"/etc/passwd in the root {expected}" in r.out
+    assert not (m.root / "x").exists()
+    assert "Traceback" not in r.text

@@ -46,16 +46,29 @@ class Account:
 
 
 def _read_db(system: System, path: str) -> Iterator[list[str]]:
-    """The entries of a passwd-style file, read inside the root only."""
+    """The entries of a passwd-style file, read inside the root only, and only a regular file
+    of at most the config size limit (the root is input too: a device or a FIFO planted
+    there must not hang the stage or take its memory)."""
+    import stat
+
+    from ignition.util import limits
+
     try:
         fd = system.root.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except (FileNotFoundError, NotADirectoryError):
         return
-    with os.fdopen(fd, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            line = line.rstrip("\n")
-            if line and not line.startswith(("#", "+", "-")):
-                yield line.split(":")
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise StageError(f"{path} in the root is not a regular file")
+        data = limits.read_capped(fh, limits.config_size())
+    if data is None:
+        raise StageError(
+            f"{path} in the root is larger than {limits.config_size()} bytes "
+            f"(set {limits.CONFIG_SIZE_VAR} to raise the limit)"
+        )
+    for line in data.decode("utf-8", "replace").split("\n"):  # NSS: lines end at a newline only
+        if line and not line.startswith(("#", "+", "-")):
+            yield line.split(":")
 
 
 def users(system: System) -> dict[str, Account]:
