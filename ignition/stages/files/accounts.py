@@ -233,17 +233,24 @@ def journal_accounts(ctx: StageContext, fs: RootFS) -> None:
     """Before the account tools run: record in the journal what undoes their changes (see the
     module's text). Not undone: a home ``userdel --remove`` deletes or ``usermod --move-home``
     moves, and the ``lastlog``/``faillog`` slots of a new user."""
-    for path in DATABASES:
-        _keep(fs, path)
-    existing = users(ctx.system)
-    base = _home_base(fs)
-    for u in ctx.config.passwd.users:
-        if u.should_exist is False or u.name in existing:
-            continue
-        for mail in MAIL_DIRS:
-            _keep(fs, f"{mail}/{u.name}")
-        if not u.no_create_home:
-            _keep_new_tree(fs, u.home_dir or f"{base}/{u.name}")
+    txn = fs.journal
+    assert txn is not None
+    txn.deferred = True  # one sync below: no tool has run yet
+    try:
+        for path in DATABASES:
+            _keep(fs, path)
+        existing = users(ctx.system)
+        base = _home_base(fs)
+        for u in ctx.config.passwd.users:
+            if u.should_exist is False or u.name in existing:
+                continue
+            for mail in MAIL_DIRS:
+                _keep(fs, f"{mail}/{u.name}")
+            if not u.no_create_home:
+                _keep_new_tree(fs, u.home_dir or f"{base}/{u.name}")
+    finally:
+        txn.deferred = False
+    txn.sync()
 
 
 def _keep(fs: RootFS, path: str) -> None:

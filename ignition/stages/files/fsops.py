@@ -206,6 +206,8 @@ class RootFS:
             try:
                 os.link(at.name, backup, src_dir_fd=at.fd, dst_dir_fd=at.fd, follow_symlinks=False)
             except OSError:  # no hard links here (vfat...): move it aside instead
+                assert self.journal is not None
+                self.journal.sync()  # a change: its record first, even a deferred one
                 os.rename(at.name, backup, src_dir_fd=at.fd, dst_dir_fd=at.fd)
 
     def _temp(self, at: At) -> tuple[str, int]:

@@ -74,6 +74,7 @@ class Journal:
         self._id = txn_id
         self._n = 0
         self._room = size_limit()
+        self.deferred = False  # records wait for sync(): no change they describe has begun
 
     @classmethod
     def begin(cls, root: TargetRoot, config: str | None = None) -> Journal:
@@ -133,9 +134,14 @@ class Journal:
             )
         self._room -= len(line)
         write_all(self._fd, line)
-        if fields[0] != "temp":
+        if fields[0] != "temp" and not self.deferred:
             os.fdatasync(self._fd)
         self.records.append(list(fields))
+
+    def sync(self) -> None:
+        """Put the records written with :attr:`deferred` set on the disk (one sync for many
+        records about changes that have not started yet)."""
+        os.fdatasync(self._fd)
 
     def stage_dir(self) -> str:
         """The private directory for fetched bodies (same file system as the root's top)."""
