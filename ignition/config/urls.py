@@ -197,9 +197,12 @@ def decode_data_url(raw: str) -> DataURL:
     """RFC 2397 ``data:`` URL, with the reference decoder's error messages."""
     if not raw[:5].lower() == "data:":
         raise URLError("missing data prefix")
-    rest = raw[5:]
     media, params, is_b64 = "text/plain", {"charset": "US-ASCII"}, False
-    head, comma, body = rest.partition(",")
+    # by offsets: the body may be most of a 64 MiB config, and each slice of it is a copy
+    end = raw.find(",", 5)
+    comma = end >= 0
+    head = raw[5:end] if comma else raw[5:]
+    body = raw[end + 1 :] if comma else ""
     if head:
         parts = head.split(";")
         first = parts[0]
@@ -236,17 +239,23 @@ def decode_data_url(raw: str) -> DataURL:
 
 
 def _base64(text: str) -> bytes:
-    """``base64.b64decode(text, validate=True)``, padded, in its words: the module itself
-    would import ``re``."""
+    """``base64.b64decode(text, validate=True)`` of ``text`` with its padding made right, in
+    its words (the module itself would import ``re``). The text is decoded as it is (the C
+    decoder takes ASCII text) unless its padding needs changing: no copy of a large body."""
     import binascii
 
-    text = text.rstrip("=")
+    n = len(text)
+    k = 0  # trailing "="
+    while k < 3 and k < n and text[n - 1 - k] == "=":
+        k += 1
+    if k == 3:
+        k = n - len(text.rstrip("="))
+    pad = -(n - k) % 4
+    if k != pad:
+        text = text[: n - k] + "=" * pad
     try:
-        return binascii.a2b_base64(text.encode("ascii") + b"=" * (-len(text) % 4),
-                                   strict_mode=True)  # fmt: skip
-    except UnicodeEncodeError:
-        why = "string argument should contain only ASCII characters"
-    except ValueError as exc:
+        return binascii.a2b_base64(text, strict_mode=True)
+    except ValueError as exc:  # non-ASCII text too, in the same words as b64decode's
         why = str(exc)
     raise URLError(f"illegal base64 data: {why}")
 
@@ -255,7 +264,9 @@ def _base64_text(body: str) -> str:
     """The text ``unquote_to_bytes`` makes of a base64 body (as latin-1), or, past a bad
     escape, as much of it as decides the decoder's error: a bad escape stays a "%", where the
     decoder stops; of what follows only whether it holds a non-ASCII character matters (the
-    decoder checks that first)."""
+    decoder checks that first). Without a "%", the body itself."""
+    if "%" not in body:
+        return body
     try:
         return unescape(body).decode("latin-1")
     except ValueError:
@@ -281,4 +292,6 @@ def unescape(text: str) -> bytes:
     raw = to_bytes(text)
     if b"%" not in raw:
         return raw
-    return codecs.escape_decode(raw.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+    escaped = raw.replace(b"\\", b"\\\\").replace(b"%", b"\\x")
+    del raw  # each copy is as large as the input: not kept while decoding
+    return codecs.escape_decode(escaped)[0]

@@ -81,6 +81,7 @@ def url_error(source: str, version: str) -> str | None:
     elif scheme == "arn":
         return arn_error(source)
     elif scheme == "data":
+        del u  # its opaque part is a copy of the whole body: not kept while decoding it
         try:
             urls.decode_data_url(source)
         except urls.URLError as exc:

@@ -238,3 +238,25 @@ def test_lone_surrogates_are_a_url_not_an_exception() -> None:
     got = parse_url("http://h/a\ud800%41")
     assert got.path == "/a\ufffd\ufffd\ufffdA"
     assert urls.unescape("\udcff%41") == b"\xffA"  # surrogateescape bytes come back
+
+
+@given(st.text(alphabet=st.sampled_from(list("QUFBYWJj+/=é% ")), max_size=24))
+@settings(max_examples=300 * SCALE, deadline=None)
+def test_base64_bodies_decode_as_the_library_does(body: str) -> None:
+    """The decoder takes the body as it is unless its padding needs changing: the same bytes
+    or the same error as ``b64decode`` of the body with its padding made right."""
+    import base64
+    import binascii
+
+    from ignition.config import urls
+
+    stripped = body.rstrip("=")
+    try:
+        want: object = base64.b64decode(stripped + "=" * (-len(stripped) % 4), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        want = f"illegal base64 data: {exc}"
+    try:
+        got: object = urls._base64(body)
+    except URLError as exc:
+        got = str(exc)
+    assert got == want
