@@ -118,3 +118,16 @@ def new_machine(tmp: Path) -> Machine:
     m = Machine(tmp)
     m.root.mkdir()
     return m
+
+
+def account_databases(root: Path) -> None:
+    """The smallest ``/etc`` real ``useradd --root`` works on: root's entries in ``passwd``,
+    ``group``, ``shadow`` and ``gshadow`` (the last two 0600), and ``/home``."""
+    etc = root / "etc"
+    etc.mkdir(parents=True, exist_ok=True)
+    (etc / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    (etc / "group").write_text("root:x:0:\n")
+    for name, line in (("shadow", "root:*:19000:0:99999:7:::\n"), ("gshadow", "root:*::\n")):
+        (etc / name).write_text(line)
+        (etc / name).chmod(0o600)
+    (root / "home").mkdir(exist_ok=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.harness import Machine, new_machine
+from tests.integration.harness import Machine, account_databases, new_machine
 from tests.integration.rootsnap import differences, snapshot
 from tests.servers import Reply, http_server
 
@@ -280,19 +280,6 @@ def test_a_failure_while_writing_undoes_every_change(m: Machine) -> None:
         subprocess.run(["umount", str(m.root)], check=True)
 
 
-def _account_files(r: Path) -> None:
-    etc = r / "etc"
-    (etc / "default").mkdir(parents=True)
-    (etc / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
-    (etc / "group").write_text("root:x:0:\n")
-    (etc / "shadow").write_text("root:*:19000:0:99999:7:::\n")
-    (etc / "gshadow").write_text("root:*::\n")
-    for f in ("shadow", "gshadow"):
-        (etc / f).chmod(0o600)
-    (etc / "default/useradd").write_text("HOME=/home\n")
-    (r / "home").mkdir()
-
-
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root (a small tmpfs, real useradd)")
 def test_a_failure_after_the_accounts_undoes_them_too(m: Machine) -> None:
     """Users and groups are made by real ``useradd``/``groupadd`` before the files; a fault
@@ -301,7 +288,9 @@ def test_a_failure_after_the_accounts_undoes_them_too(m: Machine) -> None:
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(m.root)], check=True)
     try:
         r = m.root
-        _account_files(r)
+        account_databases(r)
+        (r / "etc/default").mkdir()
+        (r / "etc/default/useradd").write_text("HOME=/home\n")
         (r / "home/kept").mkdir()  # an existing home, named by a user who exists already
         before = snapshot(r)
         big = "data:;base64," + "QUFB" * 90_000

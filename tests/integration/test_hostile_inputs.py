@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ignition.config.model import LATEST_VERSION
-from tests.integration.harness import Machine, new_machine
+from tests.integration.harness import Machine, account_databases, new_machine
 
 
 @pytest.fixture
@@ -102,12 +102,8 @@ def test_nul_bytes_reach_no_tool_and_no_traceback(m: Machine) -> None:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root (useradd --root)")
 def test_real_useradd_gets_the_name_after_double_dash(m: Machine) -> None:
+    account_databases(m.root)
     etc = m.root / "etc"
-    etc.mkdir()
-    (etc / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
-    (etc / "group").write_text("root:x:0:\n")
-    (etc / "shadow").write_text("root:*:1::::::\n")
-    (etc / "gshadow").write_text("root:*::\n")
     cached(
         m,
         passwd={

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.harness import Machine, new_machine
+from tests.integration.harness import Machine, account_databases, new_machine
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = """import sys
@@ -117,14 +117,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def machine(tmp_path_factory: pytest.TempPathFactory) -> Machine:
     m = new_machine(tmp_path_factory.mktemp("imports"))
-    etc = m.root / "etc"
-    etc.mkdir()
-    (etc / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
-    (etc / "group").write_text("root:x:0:\n")
-    for name, line in (("shadow", "root:*:19000:0:99999:7:::\n"), ("gshadow", "root:*::\n")):
-        (etc / name).write_text(line)
-        (etc / name).chmod(0o600)
-    (m.root / "home").mkdir()
+    account_databases(m.root)
     m.write_config(json.dumps(SMALL))
     return m
 

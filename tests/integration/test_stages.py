@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.integration.harness import Machine, new_machine
+from tests.integration.harness import Machine, account_databases, new_machine
 from tests.servers import Reply, http_server
 
 
@@ -363,13 +363,8 @@ def test_no_secret_in_any_output_or_readable_file(m: Machine) -> None:
 def test_password_hash_reaches_shadow_but_no_log(m: Machine) -> None:
     if os.geteuid() != 0:
         pytest.skip("needs root")
+    account_databases(m.root)
     etc = m.root / "etc"
-    etc.mkdir()
-    (etc / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
-    (etc / "group").write_text("root:x:0:\n")
-    (etc / "shadow").write_text("root:*:1::::::\n")
-    (etc / "gshadow").write_text("root:*::\n")
-    (m.root / "home").mkdir()
     m.write_config(
         cfg(
             passwd={
