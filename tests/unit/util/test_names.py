@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 
+import pytest
+
 from ignition.config.detect import Kind
 from ignition.config.report import Severity
 from ignition.util import leanjson
@@ -52,3 +54,15 @@ def test_the_config_librarys_names() -> None:
     cloud_config: str = Kind.CLOUD_CONFIG
     assert cloud_config == "cloud-config"
     assert isinstance(Kind.EMPTY, Kind)
+
+
+def test_the_class_iterates_counts_and_looks_up_as_a_strenum_does() -> None:
+    assert [m.value for m in Colour] == [m.value for m in RefColour]
+    assert all(isinstance(m, Colour) for m in Colour)
+    assert len(Colour) == len(RefColour) == 2
+    assert Colour("dark-blue") is Colour.DARK_BLUE
+    assert RefColour("dark-blue") is RefColour.DARK_BLUE
+    for cls in (Colour, RefColour):
+        with pytest.raises(ValueError, match="'green' is not a valid"):
+            cls("green")
+    assert [s.value for s in Severity] == ["error", "warning", "info"]
