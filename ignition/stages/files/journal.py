@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from ignition.system.root import TargetRoot
     from ignition.util.log import Logger
 
+    Body = tuple[bytes, int, int]  # a journal's bytes, and where its records start and end
+
 TXN_DIR = ".pyignition-txn"
 JOURNAL = "journal"
 STAGE = "stage"
@@ -176,15 +178,15 @@ def recover(root: TargetRoot, log: Logger) -> str | None:
         return None
     completed: str | None = None
     try:
-        data = _read_journal(root, fd)
-        changes, committed = _check_records(root, data)
+        body = _read_journal(root, fd)
+        changes, committed = _check_records(root, body)
         if committed:
             log.info("an interrupted run had completed: removing its leftovers")
-            _remove_leftovers(root, _records(data))
+            _remove_leftovers(root, _records(body))
             completed = _config_of(fd) or ""
         else:
             log.warning(f"an interrupted run left changes: undoing {changes} of them")
-            undo(root, _records(data, newest_first=True))
+            undo(root, _records(body, newest_first=True))
         _remove_txn_dir(root)
     finally:
         os.close(fd)
@@ -258,9 +260,10 @@ def _is_header(line: bytes) -> bool:
     return isinstance(head, dict) and head.get("journal") == HEADER
 
 
-def _read_journal(root: TargetRoot, fd: int) -> bytes:
-    """The journal's records (after the header line, up to the last newline: what follows it
-    is a torn record of a killed run, whose change never started)."""
+def _read_journal(root: TargetRoot, fd: int) -> Body:
+    """The journal's bytes and the bounds of its records: after the header line, up to the
+    last newline (what follows it is a torn record of a killed run, whose change never
+    started). Bounds rather than a slice: the records may be hundreds of megabytes."""
     limit = size_limit()
     with open(fd, "rb", closefd=False) as stream:
         data = limits.read_capped(stream, limit)
@@ -270,17 +273,17 @@ def _read_journal(root: TargetRoot, fd: int) -> bytes:
             f"{limits.CONFIG_SIZE_VAR}), more than a run writes: the root may be half changed: "
             "inspect it, then remove the directory"
         )
-    start = data.find(b"\n") + 1
-    end = data.rfind(b"\n") + 1
-    return data[start:end] if start and end > start else b""
+    lo = data.find(b"\n") + 1
+    hi = data.rfind(b"\n") + 1
+    return (data, lo, hi) if lo and hi > lo else (b"", 0, 0)
 
 
-def _check_records(root: TargetRoot, data: bytes) -> tuple[int, bool]:
+def _check_records(root: TargetRoot, body: Body) -> tuple[int, bool]:
     """Every record is well formed (else nothing is undone): the number of changes (records
     that are not about temporary files) and whether the run committed."""
     changes = 0
     committed = False
-    for i, rec in enumerate(_records(data)):
+    for i, rec in enumerate(_records(body)):
         if rec is None:
             raise StageError(
                 f"{_where(root)}/{JOURNAL} is damaged (line {i + 2}); the root may be half "
@@ -291,18 +294,19 @@ def _check_records(root: TargetRoot, data: bytes) -> tuple[int, bool]:
     return changes, committed
 
 
-def _records(data: bytes, *, newest_first: bool = False) -> Iterator[Any]:
-    """The records of :func:`_read_journal`'s ``data``, parsed one at a time (None for a
+def _records(body: Body, *, newest_first: bool = False) -> Iterator[Any]:
+    """The records of :func:`_read_journal`'s ``body``, parsed one at a time (None for a
     malformed one: :func:`_check_records` goes through them first)."""
+    data, lo, hi = body
     if newest_first:
-        end = len(data) - 1
-        while end > 0:
-            start = data.rfind(b"\n", 0, end) + 1
+        end = hi - 1  # the newline that ends the last record
+        while end >= lo:
+            start = data.rfind(b"\n", lo - 1, end) + 1  # lo - 1: the header's newline
             yield _parse(data[start:end])
             end = start - 1
         return
-    start = 0
-    while start < len(data):
+    start = lo
+    while start < hi:
         end = data.index(b"\n", start)
         yield _parse(data[start:end])
         start = end + 1

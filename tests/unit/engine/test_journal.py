@@ -244,3 +244,15 @@ def test_a_record_naming_a_path_no_file_system_takes_is_nothing_to_undo(tmp_path
     path.write_bytes(b"\n".join(lines))
     journal.recover(TargetRoot(root), Logger())
     assert differences(before, snapshot(root)) == []
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 5])
+def test_records_read_forward_and_newest_first_are_the_same_records(count: int) -> None:
+    header = b'{"journal": "pyignition files-stage journal"}\n'
+    lines = [b'["new", "/n%d"]' % i for i in range(count)]
+    data = header + b"".join(line + b"\n" for line in lines) + b'["new", "/tor'
+    lo = len(header)
+    hi = len(data) - len(b'["new", "/tor')
+    forward = list(journal._records((data, lo, hi)))
+    assert forward == [["new", f"/n{i}"] for i in range(count)]
+    assert list(journal._records((data, lo, hi), newest_first=True)) == forward[::-1]
