@@ -143,9 +143,15 @@ def _secrets(*hashes: str | None) -> tuple[str, ...]:
     return tuple(h for h in hashes if h and h != "*")
 
 
+# shadow-utils ends in well under a second (a lock it waits for: 15 s at most); a FIFO or a
+# lock planted in the root would otherwise hold the stage forever. Generous for a userdel
+# --remove of a very large home.
+TOOL_TIMEOUT = 600.0
+
+
 def _run(ctx: StageContext, argv: list[str], secrets: tuple[str, ...], what: str) -> None:
     try:
-        ctx.system.runner.run(argv, secrets=secrets)
+        ctx.system.runner.run(argv, secrets=secrets, timeout=TOOL_TIMEOUT)
     except CommandError as exc:
         raise StageError(f"{what}: {exc}") from None
 

@@ -256,3 +256,17 @@ def test_records_read_forward_and_newest_first_are_the_same_records(count: int) 
     forward = list(journal._records((data, lo, hi)))
     assert forward == [["new", f"/n{i}"] for i in range(count)]
     assert list(journal._records((data, lo, hi), newest_first=True)) == forward[::-1]
+
+
+def test_an_account_tool_that_hangs_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shadow-utils tool blocked for good (on a FIFO planted in the root, say) fails the
+    stage at its deadline instead of holding it forever."""
+    from ignition.stages.files import accounts
+
+    monkeypatch.setattr(accounts, "TOOL_TIMEOUT", 0.5)
+    ctx = cast(Any, types.SimpleNamespace(system=System.scratch(tmp_path)))
+    hung = r"(?s)failed to create user \"x\": .*timed out after 0\.5s"
+    with pytest.raises(StageError, match=hung):
+        accounts._run(ctx, ["sleep", "30"], (), 'failed to create user "x"')
