@@ -9,7 +9,7 @@ exception messages that are not our own are withheld (see :func:`ignition.util.r
 Also handled without a traceback: Ctrl-C (``interrupted``, exit 130), a closed output pipe
 (``butane x | head -1``: silent, exit 141 as if killed by SIGPIPE), an operating system error
 nothing caught (``/dev/full`` as output: its reason, exit 1), a log that could not be written
-mid-run (the run finished without it; see :func:`_lost_log`), a standard stream that is not
+mid-run (the run finished without it; see :func:`_flushed`), a standard stream that is not
 open at all (read as empty, written to ``/dev/null``), running out of memory and too deep a
 recursion (both bugs: an input limit should have stopped them first).
 """
@@ -65,7 +65,7 @@ def entry_point(prog: str, *, exit_at_once: bool = False) -> Callable[[Main], Ma
             _open_missing_streams()
             _whole_writes()
             try:
-                code = _flushed(prog, _lost_log(prog, main(argv)))
+                code = _flushed(prog, main(argv))
                 if exit_at_once and argv is None:
                     os._exit(code)
             except KeyboardInterrupt:
@@ -85,18 +85,20 @@ def entry_point(prog: str, *, exit_at_once: bool = False) -> Callable[[Main], Ma
 
 
 def _flushed(prog: str, code: int) -> int:
-    """``code`` once stdout and stderr are flushed: a closed pipe or a full disk shows here,
-    not in the interpreter's last flush (which would make the status 120). A command's own
-    failure status stays; a success becomes 141 (a closed pipe) or 1."""
+    """``code`` once the output is out: a log the sink could not write (it keeps going, so
+    that the work reaches its end: all done, or all undone) is reported, and stdout and stderr
+    are flushed here, not in the interpreter's last flush (which would make the status 120).
+    A command's own failure status stays; a success becomes 141 (a closed pipe) or 1."""
+    log = sys.modules.get("ignition.util.log")
+    lost = log.lost_output() if log is not None else None
+    if lost is not None:
+        outcome = "succeeded" if code == 0 else "failed"
+        why = f"the log could not be written ({lost.strerror}); the run {outcome}"
+        return _output_lost(prog, lost, code, why)
     try:
         sys.stdout.flush()
     except OSError as exc:
-        closed = isinstance(exc, BrokenPipeError) and _stdout_closed()
-        _silence_stdout()
-        if closed:
-            return EXIT_BROKEN_PIPE
-        _say(f"{prog}: writing the output: {exc.strerror}\n")
-        return code or EXIT_BUG
+        return _output_lost(prog, exc, code, f"writing the output: {exc.strerror}")
     try:
         sys.stderr.flush()
     except OSError:
@@ -105,18 +107,11 @@ def _flushed(prog: str, code: int) -> int:
     return code
 
 
-def _lost_log(prog: str, code: int) -> int:
-    """``code``, or what says that the log could not be written (the log sink keeps going
-    when it cannot write, so that the work reaches its end: all done, or all undone)."""
-    log = sys.modules.get("ignition.util.log")
-    lost = log.lost_output() if log is not None else None
-    if lost is None:
-        return code
+def _output_lost(prog: str, exc: OSError, code: int, why: str) -> int:
     _silence_stdout()
-    if isinstance(lost, BrokenPipeError):
+    if isinstance(exc, BrokenPipeError):
         return EXIT_BROKEN_PIPE  # as any writer whose reader went away
-    outcome = "succeeded" if code == 0 else "failed"
-    _say(f"{prog}: the log could not be written ({lost.strerror}); the run {outcome}\n")
+    _say(f"{prog}: {why}\n")
     return code or EXIT_BUG
 
 

@@ -20,7 +20,6 @@ from ignition.config.model import Resource
 from ignition.util import redact
 from ignition.util.errors import ConfigError
 from ignition.util.record import record
-from ignition.util.utf8 import to_bytes
 
 TYPE_CHECKING = False  # typing is not imported at run time (docs/initramfs.md)
 if TYPE_CHECKING:
@@ -41,7 +40,12 @@ class CmdlineSource:
 
 def split_args(text: str | bytes) -> list[tuple[str, str | None]]:
     """The words of a kernel command line as ``(key, value)``; value None without ``=``."""
-    raw = text if isinstance(text, bytes) else to_bytes(text)
+    if isinstance(text, bytes):
+        raw = text
+    else:  # a caller's text, not the file's bytes: rare, so the helper is loaded here
+        from ignition.util.utf8 import to_bytes
+
+        raw = to_bytes(text)
     out: list[tuple[str, str | None]] = []
     # bytes.split() splits on ASCII white space only, the kernel's isspace()
     for word in raw.replace(b"\0", b" ").split():

@@ -265,5 +265,5 @@ def stage_function(stage: str, config: Config, log: Logger) -> StageFn | None:
 
 
 def _os_error(exc: OSError) -> str:
-    what = exc.strerror or redact.os_error(exc)
+    what = exc.strerror or str(exc)
     return f"{what}: {redact.file_name(exc.filename)}" if exc.filename else what

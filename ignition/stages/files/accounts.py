@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 
 from ignition.config.model import PasswdGroup, PasswdUser
-from ignition.stages.files.fsops import read_small
+from ignition.stages.files.fsops import read_regular, read_small
 from ignition.stages.files.plan import bind
 from ignition.stages.files.view import shown
 from ignition.system.runner import CommandError, operand
@@ -46,26 +46,13 @@ class Account:
 
 
 def _read_db(system: System, path: str) -> Iterator[list[str]]:
-    """The entries of a passwd-style file, read inside the root only, and only a regular file
-    of at most the config size limit (the root is input too: a device or a FIFO planted
-    there must not hang the stage or take its memory)."""
-    import stat
-
-    from ignition.util import limits
-
+    """The entries of a passwd-style file, read inside the root only (:func:`read_regular`:
+    a FIFO or a huge file planted there is an error)."""
     try:
         fd = system.root.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except (FileNotFoundError, NotADirectoryError):
         return
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise StageError(f"{path} in the root is not a regular file")
-        data = limits.read_capped(fh, limits.config_size())
-    if data is None:
-        raise StageError(
-            f"{path} in the root is larger than {limits.config_size()} bytes "
-            f"(set {limits.CONFIG_SIZE_VAR} to raise the limit)"
-        )
+    data = read_regular(fd, f"{path} in the root")
     for line in data.decode("utf-8", "replace").split("\n"):  # NSS: lines end at a newline only
         if line and not line.startswith(("#", "+", "-")):
             yield line.split(":")

@@ -349,19 +349,24 @@ def write_all(fd: int, data: bytes) -> None:
 
 def read_small(at: At) -> bytes:
     """The bytes of the regular file at ``at`` (a file the stage edits in place, such as
-    ``/etc/environment``), at most the config size limit: the root is input too, and a huge
-    file there must not take the stage's memory."""
+    ``/etc/environment``): see :func:`read_regular`."""
+    fd = os.open(at.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=at.fd)
+    return read_regular(fd, f'"{at.logical}"')
+
+
+def read_regular(fd: int, what: str) -> bytes:
+    """The bytes of the file open on ``fd`` (closed here), which must be a regular file of at
+    most the config size limit: the root is input too, and a FIFO or a device there must not
+    hang the stage, nor a huge file take its memory. ``what`` names it in the errors."""
     from ignition.util import limits
 
     limit = limits.config_size()
-    fd = os.open(at.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=at.fd)
     with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise StageError(f'"{at.logical}" is not a regular file')
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise StageError(f"{what} is not a regular file")
         data = limits.read_capped(fh, limit)
     if data is None:
         raise StageError(
-            f'"{at.logical}" is larger than {limit} bytes '
-            f"(set {limits.CONFIG_SIZE_VAR} to raise the limit)"
+            f"{what} is larger than {limit} bytes (set {limits.CONFIG_SIZE_VAR} to raise the limit)"
         )
     return data

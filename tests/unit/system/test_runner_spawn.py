@@ -244,6 +244,12 @@ def test_a_nul_in_an_argument_is_refused_before_anything_runs(
     assert not marker.exists()
 
 
+def _python(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    """``code`` in a fresh isolated interpreter that imports this repository's packages."""
+    argv = [sys.executable, "-I", "-S", "-B", "-c", code, str(REPO)]
+    return subprocess.run(argv, capture_output=True, check=True, env=env)
+
+
 def test_a_parent_without_stdio_descriptors_still_wires_the_child() -> None:
     code = (
         "import os, sys; sys.path.insert(0, sys.argv[1]); os.close(0); os.close(1);"
@@ -251,12 +257,7 @@ def test_a_parent_without_stdio_descriptors_still_wires_the_child() -> None:
         "d = spawn(['sh', '-c', 'cat; echo err >&2'], {'PATH': os.environ['PATH']}, input=b'in');"
         "os.write(2, repr((d.returncode, d.stdout, d.stderr)).encode())"
     )
-    done = subprocess.run(
-        [sys.executable, "-I", "-S", "-B", "-c", code, str(REPO)],
-        capture_output=True,
-        check=True,
-        env={"PATH": os.environ["PATH"]},
-    )
+    done = _python(code, env={"PATH": os.environ["PATH"]})
     assert done.stderr == b"(0, b'in', b'err\\n')"
 
 
@@ -270,12 +271,7 @@ def test_running_a_tool_imports_no_subprocess_machinery() -> None:
         "heavy = ('subprocess', 'signal', 'selectors', 'threading', 'contextlib', 'locale');"
         "print(' '.join(sorted(m for m in heavy if m in sys.modules)))"
     )
-    done = subprocess.run(
-        [sys.executable, "-I", "-S", "-B", "-c", code, str(REPO)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = _python(code)
     assert done.stdout.split() == []
 
 
